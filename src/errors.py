@@ -1,0 +1,37 @@
+"""Typed errors the library raises; the CLI turns each into one message and an exit code."""
+
+from __future__ import annotations
+
+
+class SeedError(Exception):
+    """Base class: every error the library raises on purpose derives from it."""
+
+    exit_code = 1
+
+
+class ConfigError(SeedError):
+    """One or more configuration values are invalid; all of them are listed at once."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class OutputExistsError(SeedError):
+    """The target file exists and overwriting was not asked for."""
+
+    exit_code = 2
+
+
+class OutputPathError(SeedError):
+    """The output path cannot be written (a directory, an unwritable folder, ...)."""
+
+    exit_code = 2
+
+
+class InputFileError(SeedError):
+    """A file given as input is missing, not SQLite, or not one of ours."""
+
+    exit_code = 2

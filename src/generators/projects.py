@@ -1,0 +1,145 @@
+"""Project plans: team, owner, members, layout, dates and enabled fields of each project.
+
+Plans are made in project-index order, and a plan only looks at *earlier* projects (for unique
+names and multi-homing), so adding project 21 never changes projects 1-20.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..config import Config
+from ..ids import Kind, gid
+from ..model import Org
+from ..rng import Stream, rng_for
+from ..text import Vocabulary, fill
+from ..worktime import DAY_MS, date_ms, fmt_date
+from .custom_fields import FieldDef
+
+PROJECT_COLORS = ("dark-pink", "dark-green", "dark-blue", "dark-red", "dark-teal", "dark-brown",
+                  "dark-orange", "dark-purple", "dark-warm-gray", "light-pink", "light-green",
+                  "light-blue", "light-red", "light-teal", "light-brown", "light-orange",
+                  "light-purple", "light-warm-gray")
+# default_view mix (design): boards and lists dominate in Asana teams' projects.
+VIEWS = (("board", 0.42), ("list", 0.46), ("timeline", 0.08), ("calendar", 0.04))
+PRIVACY = (("public_to_workspace", 0.6), ("private_to_team", 0.3), ("private", 0.1))
+# Probability that a project enables each core field, by field name (design).
+CORE_FIELD_P = {"Priority": 0.9, "Status": 1.0, "Estimate (hours)": 0.5, "Target date": 0.3,
+                "Reviewer": 0.3}
+INDUSTRY_FIELD_P = 0.4
+
+
+@dataclass
+class ProjectPlan:
+    index: int
+    id: int
+    team: int
+    owner: int  # user index
+    members: list[tuple[int, bool]]  # (user index, is_guest)
+    name: str
+    theme: str
+    view: str
+    sections: list[tuple[int, str, str | None]]  # (id, name, workflow state)
+    privacy: str
+    color: str
+    created: int
+    start_on: str | None
+    due_on: str | None
+    due_ms: int | None
+    fields: list[tuple[FieldDef, bool]]  # enabled fields, is_important
+    others: list[int] = field(default_factory=list)  # earlier list projects of the same team
+
+    @property
+    def board(self) -> bool:
+        return self.view == "board"
+
+
+def _weighted(rng: np.random.Generator, pairs: tuple[tuple[str, float], ...]) -> str:
+    u, acc = rng.random(), 0.0
+    for name, p in pairs:
+        acc += p
+        if u < acc:
+            return name
+    return pairs[-1][0]
+
+
+def plan_projects(
+    seed: int, config: Config, org: Org, vocab: Vocabulary, fields: list[FieldDef]
+) -> list[ProjectPlan]:
+    """Plans for every project, each from its own stream (PROJECTS, index)."""
+    teams = [t for t in org.teams if not t.is_leadership]
+    team_sizes = np.array([sum(1 for u in org.users if u.team == t.index) for t in teams], float)
+    team_p = team_sizes / team_sizes.sum()
+    start = date_ms(config.start_date)
+    anchor = date_ms(config.end_date)
+    names: set[str] = set()
+    plans: list[ProjectPlan] = []
+    for p in range(config.projects):
+        rng = rng_for(seed, Stream.PROJECTS, p)
+        team = teams[int(rng.choice(len(teams), p=team_p))]
+        spec = team.spec
+        # Projects start through the window, more of them early (ongoing initiatives).
+        span = max(anchor - 21 * DAY_MS - start, DAY_MS)
+        created_day = start + int(rng.beta(0.8, 1.3) * span)
+        stayers = [u for u in team.members
+                   if org.users[u].leave is None and org.users[u].join < created_day
+                   and org.users[u].team == team.index]
+        owner_u = (team.managers[0] if team.managers and (rng.random() < 0.6 or not stayers)
+                   else stayers[int(rng.integers(len(stayers)))])
+        owner = org.users[owner_u]
+        created = org.calendars[owner.zone].advance(created_day, float(rng.random()))
+
+        pool = [u for u in team.members if u != owner_u and org.users[u].join < anchor
+                and (org.users[u].leave is None or org.users[u].leave > created + 7 * DAY_MS)]
+        k = min(len(pool), 2 + int(rng.poisson(5)))
+        chosen = sorted(rng.choice(pool, size=k, replace=False).tolist()) if k else []
+        members = [(owner_u, False)] + [(u, False) for u in chosen]
+        if len(members) >= 8 and rng.random() < 0.15:
+            outsiders = [u.index for u in org.users if u.team != team.index and u.leave is None]
+            if outsiders:
+                members.append((outsiders[int(rng.integers(len(outsiders)))], True))
+
+        theme = spec["themes"][int(rng.integers(len(spec["themes"])))]
+        when = dt.date.fromordinal(created // DAY_MS + 719163)
+        name = ""
+        for _ in range(8):
+            name = fill(spec["project_patterns"][int(rng.integers(len(spec["project_patterns"])))],
+                        theme=theme, quarter=f"Q{(when.month - 1) // 3 + 1}", year=when.year)
+            if name not in names:
+                break
+            theme = spec["themes"][int(rng.integers(len(spec["themes"])))]
+        if name in names:
+            name = f"{name} ({p + 1})"
+        names.add(name)
+
+        view = _weighted(rng, VIEWS)
+        if view == "board":
+            layout = vocab.org["board_layouts"][int(rng.integers(len(vocab.org["board_layouts"])))]
+            sections = [(gid(Kind.SECTION, j, p), n, s) for j, (n, s) in enumerate(layout)]
+        else:
+            layout = vocab.org["list_layouts"][int(rng.integers(len(vocab.org["list_layouts"])))]
+            sections = [(gid(Kind.SECTION, j, p), n, None) for j, n in enumerate(layout)]
+
+        start_on = created // DAY_MS * DAY_MS + int(rng.integers(0, 4)) * DAY_MS
+        due_ms = None
+        if rng.random() < 0.8:
+            due_ms = start_on + int(rng.integers(30, 150)) * DAY_MS
+        enabled = []
+        for f in fields:
+            p_on = CORE_FIELD_P.get(f.name, 0.5) if f.core else INDUSTRY_FIELD_P
+            if rng.random() < p_on:
+                enabled.append((f, f.name in ("Priority", "Status")))
+        plan = ProjectPlan(
+            index=p, id=gid(Kind.PROJECT, p), team=team.index, owner=owner_u, members=members,
+            name=name, theme=theme, view=view, sections=sections,
+            privacy=_weighted(rng, PRIVACY),
+            color=PROJECT_COLORS[int(rng.integers(len(PROJECT_COLORS)))], created=created,
+            start_on=fmt_date(start_on), due_on=fmt_date(due_ms) if due_ms else None,
+            due_ms=due_ms, fields=enabled,
+            others=[q.index for q in plans if q.team == team.index and q.view != "board"],
+        )
+        plans.append(plan)
+    return plans

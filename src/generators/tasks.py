@@ -1,0 +1,420 @@
+"""Rows for one project's activity: the project itself, its sections and members, its tasks and
+subtasks with their stories, memberships, followers, dependencies, tags and field values.
+
+Everything for project ``p`` comes from the streams (TASKS, p) for structure and (TASK_TEXT, p)
+for words, so a project's content depends on nothing but the seed, the organization, the
+catalog and its own plan.  Structure is decided first; text fills the slots afterwards.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..ids import Kind, gid
+from ..lifecycle import (
+    NEVER,
+    PRIORITIES,
+    Draws,
+    FieldRef,
+    Member,
+    OtherProject,
+    ProjectCtx,
+    Section,
+    TaskLife,
+    simulate_task,
+)
+from ..model import Org
+from ..rng import Stream, rng_for
+from ..text import Picker, Vocabulary, fill, unique_task_name
+from ..worktime import DAY_MS, fmt_date, fmt_ms
+from .custom_fields import FieldDef
+from .projects import ProjectPlan
+from .status_updates import status_update_rows
+
+P_SUBTASKS = 0.16  # top-level tasks with subtasks; with dependencies lands in (B)'s 0.2-0.8 band
+P_DEPENDENCY = 0.07
+P_DESCRIPTION = 0.85  # "most top-level tasks have a description"
+P_SUBTASK_DESCRIPTION = 0.2
+P_TAG = 0.3
+P_FIELD_VALUE = {"Priority": 0.9, "Estimate (hours)": 0.6, "Target date": 0.45,
+                 "Reviewer": 0.4}
+P_INDUSTRY_VALUE = 0.65
+
+
+@dataclass
+class ProjectRows:
+    """Rows of one project, by table, plus figures the caller reports."""
+
+    tables: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    last_event: int = 0
+
+
+@dataclass
+class _Task:
+    local: int
+    life: TaskLife
+    parent: int | None  # local index of the parent
+    deps: list[int] = field(default_factory=list)
+    tags: list[int] = field(default_factory=list)
+    values: dict[int, Any] = field(default_factory=dict)  # field index -> value
+
+
+def member_for(org: Org, user_index: int) -> Member:
+    u = org.users[user_index]
+    return Member(u.index, u.id, u.first_name, u.name, org.calendars[u.zone], u.join,
+                  NEVER if u.leave is None else u.leave)
+
+
+def generate_project(
+    seed: int,
+    org: Org,
+    plan: ProjectPlan,
+    plans: list[ProjectPlan],
+    tags: list[tuple],
+    vocab: Vocabulary,
+    tasks_per_project: int,
+    anchor: int,
+) -> ProjectRows:
+    rng = rng_for(seed, Stream.TASKS, plan.index)
+    d = Draws(rng)
+    members = {u: member_for(org, u) for u, _ in plan.members}
+    owner = members[plan.owner]
+    sections = [Section(i, n, s) for i, n, s in plan.sections]
+    fields = {f.name: f for f, _ in plan.fields}
+    status = _ref(fields["Status"])
+    priority = _ref(fields["Priority"]) if "Priority" in fields else None
+    others = [OtherProject(plans[q].id, plans[q].sections[0][0], plans[q].created)
+              for q in plan.others]
+    ctx = ProjectCtx(plan.id, owner, list(members.values()), sections, plan.board, anchor,
+                     status, priority, others)
+
+    # --- structure -------------------------------------------------------------------------
+    n = max(2, round(tasks_per_project * math.exp(0.3 * d.z() - 0.045)))
+    end = min(anchor, plan.due_ms + 14 * DAY_MS if plan.due_ms else anchor)
+    span = max(end - plan.created, DAY_MS)
+    hints = sorted(
+        plan.created + int((d.u() * 5 * DAY_MS) if d.chance(0.25) else d.u() * span)
+        for _ in range(n)
+    )
+    tasks: list[_Task] = []
+    top: list[_Task] = []
+    for i, hint in enumerate(hints):
+        phase = sections[min(int((hint - plan.created) / span * len(sections)), len(sections) - 1)]
+        life = simulate_task(ctx, d, hint, first_section=None if plan.board else phase)
+        if life is None:
+            continue
+        t = _Task(len(tasks), life, None)
+        tasks.append(t)
+        top.append(t)
+        if len(top) > 2 and d.chance(P_DEPENDENCY):
+            j = len(top) - 2 - int(d.u() * min(len(top) - 1, 8))
+            t.deps.append(top[max(j, 0)].local)
+        if d.chance(P_TAG) and tags:
+            t.tags.append(int(d.u() * len(tags)))
+            if d.chance(0.25):
+                extra = int(d.u() * len(tags))
+                if extra not in t.tags:
+                    t.tags.append(extra)
+        _values(d, t, plan, ctx, members)
+        if life.subtype == "default_task" and d.chance(P_SUBTASKS):
+            k = 1 + min(int(-math.log(1 - d.u() * 0.999) / 0.6), 5)
+            stop = life.completed or anchor
+            for _ in range(k):
+                sub_hint = life.created + int(d.u() * 0.5 * max(stop - life.created, DAY_MS))
+                sub = simulate_task(ctx, d, sub_hint, first_section=None, parent=life)
+                if sub is not None:
+                    tasks.append(_Task(len(tasks), sub, t.local))
+
+    # --- text --------------------------------------------------------------------------
+    pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index))
+    team = org.teams[plan.team]
+    spec = team.spec
+    taken: set[str] = set()
+    names: list[str] = []
+    subtask_names = spec["subtasks"] + vocab.common["subtasks"]
+    used_by_parent: dict[int, set[str]] = defaultdict(set)
+    for t in tasks:
+        if t.parent is not None:
+            used = used_by_parent[t.parent]
+            name = pick.pick(subtask_names)
+            for _ in range(6):
+                if name not in used:
+                    break
+                name = pick.pick(subtask_names)
+            used.add(name)
+        elif t.life.subtype == "milestone":
+            name = pick.pick(spec["milestones"])
+            if name in taken:
+                name = unique_task_name(pick, spec, plan.theme, taken)
+            taken.add(name)
+        else:
+            name = unique_task_name(pick, spec, plan.theme, taken)
+            if t.life.subtype == "approval":
+                name = f"Approve: {name[:1].lower()}{name[1:]}" if pick.u() < 0.5 else name
+                taken.add(name)
+        names.append(name)
+
+    # --- rows --------------------------------------------------------------------------
+    rows = ProjectRows()
+    tb = rows.tables
+    story_n = 0
+    ids = [gid(Kind.TASK, t.local, plan.index) for t in tasks]
+    positions: dict[int, int] = defaultdict(int)
+    last = plan.created
+    for t, name in zip(tasks, names, strict=True):
+        life = t.life
+        tid = ids[t.local]
+        parent_id = None if t.parent is None else ids[t.parent]
+        is_sub = t.parent is not None
+        notes = ""
+        if pick.u() < (P_SUBTASK_DESCRIPTION if is_sub else P_DESCRIPTION):
+            notes = fill(pick.pick(vocab.industry["descriptions"]), task=name, project=plan.name,
+                         theme=plan.theme, object=name[:1].lower() + name[1:], team=team.name)
+        old_name = None
+        if life.renamed:
+            old_name = pick.pick(vocab.common["name_variants"]) + name
+        completed = life.completed is not None
+        tb["tasks"].append((
+            tid, org.workspace.id, parent_id, name, notes, life.subtype,
+            (life.approval or "pending") if life.subtype == "approval" else None,
+            life.assignee.user_id if life.assignee else None, life.creator.user_id,
+            fmt_ms(life.created), fmt_ms(life.modified), life.start_on, life.due_on,
+            life.due_at, int(completed), fmt_ms(life.completed) if completed else None,
+            life.completer.user_id if completed else None,
+        ))
+        last = max(last, life.modified)
+        if not is_sub:
+            sec = life.section
+            positions[sec.id] += 1
+            tb["task_memberships"].append((tid, plan.id, sec.id, positions[sec.id], 1))
+            for other, _ in life.multi_home:
+                positions[other.section_id] += 1
+                tb["task_memberships"].append(
+                    (tid, other.id, other.section_id, 1_000_000 + positions[other.section_id], 0))
+        for dep in t.deps:
+            tb["task_dependencies"].append((tid, ids[dep]))
+        for uid in sorted(life.followers):
+            tb["task_followers"].append((tid, uid))
+        for ti in sorted(t.tags):
+            tb["task_tags"].append((tid, tags[ti][0]))
+        for ev in life.events:
+            tb["stories"].append(_story_row(
+                gid(Kind.STORY, story_n, plan.index), tid, ev, name, old_name, pick, vocab, plan,
+                fields))
+            story_n += 1
+        _value_rows(tb, tid, t, life, plan, members)
+
+    # the project row, now that its tasks' lives are known
+    rows.last_event = last
+    _project_rows(tb, seed, org, plan, tasks, owner, anchor, last, d, vocab, pick)
+    return rows
+
+
+def _ref(f: FieldDef) -> FieldRef:
+    return FieldRef(f.id, f.name, f.subtype, f.options, f.spec)
+
+
+def _values(d: Draws, t: _Task, plan: ProjectPlan, ctx: ProjectCtx,
+            members: dict[int, Member]) -> None:
+    """Typed values for the project's enabled fields, correlated with the task's life."""
+    life = t.life
+    for f, _ in plan.fields:
+        name, kind = f.name, f.subtype
+        if name == "Status":
+            continue  # comes from the lifecycle
+        p = P_FIELD_VALUE.get(name, 0.5) if f.core else P_INDUSTRY_VALUE
+        if name == "Priority":
+            if life.escalated or d.chance(p):
+                t.values[f.index] = ("enum", f.option_id(PRIORITIES[life.priority_now]))
+            continue
+        if not d.chance(p):
+            continue
+        s = f.spec
+        if name == "Estimate (hours)":
+            hours = life.work_wd * 3.0 * math.exp(0.4 * d.z())  # longer work, bigger estimate
+            t.values[f.index] = ("number", max(0.5, round(hours * 2) / 2))
+        elif kind == "enum":
+            opts = f.options
+            w = [1.0 / (i + 1) for i in range(len(opts))]  # earlier options more common
+            t.values[f.index] = ("enum", opts[d.weighted(tuple(x / sum(w) for x in w))][0])
+        elif kind == "multi_enum":
+            opts = f.options
+            k = 1 + int(d.u() * min(3, len(opts)))
+            chosen = sorted({opts[int(d.u() * len(opts))][0] for _ in range(k)})
+            t.values[f.index] = ("multi", tuple(chosen))
+        elif kind == "number":
+            if "choices" in s:
+                v = float(d.pick(s["choices"]))
+            else:
+                lo, hi = float(s.get("min", 0)), float(s.get("max", 100))
+                v = lo + (hi - lo) * d.u() ** 1.6  # more small values than large
+            prec = int(s.get("precision", 0))
+            t.values[f.index] = ("number", round(v, prec))
+        elif kind == "text":
+            t.values[f.index] = ("text", d.pick(s["values"]))
+        elif kind == "date":
+            base = life.created + int((3 + d.lognormal(10, 0.6)) * DAY_MS)
+            t.values[f.index] = ("date", fmt_date(base))
+        elif kind == "people":
+            pool = [m for m in members.values() if m is not life.assignee
+                    and m.active(life.created)]
+            if pool:
+                t.values[f.index] = ("people", (d.pick(pool).user_id,))
+
+
+def _value_rows(tb: dict[str, list[tuple]], tid: int, t: _Task, life: TaskLife,
+                plan: ProjectPlan, members: dict[int, Member]) -> None:
+    if t.parent is not None:
+        return
+    by_index = {f.index: f for f, _ in plan.fields}
+    for f, _ in plan.fields:
+        if f.name == "Status":
+            oid = f.option_id(life.status)
+            tb["custom_field_values"].append((tid, f.id, None, None, oid, None, life.status))
+    for fi, (kind, v) in sorted(t.values.items()):
+        f = by_index[fi]
+        if kind == "enum":
+            label = dict(f.options)[v]
+            tb["custom_field_values"].append((tid, f.id, None, None, v, None, label))
+        elif kind == "number":
+            tb["custom_field_values"].append((tid, f.id, None, v, None, None, _num_label(f, v)))
+        elif kind == "text":
+            tb["custom_field_values"].append((tid, f.id, v, None, None, None, v))
+        elif kind == "date":
+            tb["custom_field_values"].append((tid, f.id, None, None, None, v, v))
+        elif kind == "multi":
+            labels = dict(f.options)
+            tb["custom_field_values"].append(
+                (tid, f.id, None, None, None, None, ", ".join(labels[o] for o in v)))
+            for o in v:
+                tb["custom_field_value_options"].append((tid, f.id, o))
+        elif kind == "people":
+            names = {m.user_id: m.name for m in members.values()}
+            tb["custom_field_values"].append(
+                (tid, f.id, None, None, None, None, ", ".join(names[u] for u in v)))
+            for u in v:
+                tb["custom_field_value_people"].append((tid, f.id, u))
+
+
+def _num_label(f: FieldDef, v: float) -> str:
+    prec = int(f.spec.get("precision", 0))
+    fmt = f.spec.get("format", "none")
+    text = f"{v:,.{prec}f}"
+    if fmt == "currency":
+        return f"{f.spec.get('currency_code', 'USD')} {text}"
+    if fmt == "percentage":
+        return f"{text}%"
+    return text
+
+
+_SYSTEM_TEXT = {
+    "assigned": "assigned to {who}",
+    "unassigned": "unassigned",
+    "marked_complete": "marked this task complete",
+    "marked_incomplete": "marked this task incomplete",
+    "added_to_project": "added this task to {project}",
+}
+
+
+def _story_row(sid: int, tid: int, ev: Any, name: str, old_name: str | None, pick: Picker,
+               vocab: Vocabulary, plan: ProjectPlan, fields: dict[str, FieldDef]) -> tuple:
+    st = ev.subtype
+    old_n = new_n = None
+    if st == "comment_added":
+        text = fill(pick.pick(vocab.comments(ev.kind)),
+                    name=(ev.addressee.first_name if ev.addressee else ""), task=name,
+                    project=plan.name, date=_human_date(ev.date_arg))
+        kind = "comment"
+    else:
+        kind = "system"
+        if st == "assigned":
+            text = f"assigned to {ev.assignee.name}"
+        elif st == "section_changed":
+            text = (f'moved this task from "{ev.old_section.name}" to "{ev.new_section.name}"'
+                    if ev.old_section else f'moved this task to "{ev.new_section.name}"')
+        elif st == "due_date_changed":
+            new = ev.new_due_on or ev.new_due_at
+            text = f"changed the due date to {_human_date_text(new)}" if new else \
+                "removed the due date"
+        elif st == "name_changed":
+            old_n, new_n = old_name, name
+            text = f'changed the name to "{name}"'
+        elif st == "enum_custom_field_changed":
+            f = next(f for f in fields.values() if f.id == ev.field_id)
+            labels = dict(f.options)
+            text = f'changed {f.name} to "{labels[ev.new_option]}"'
+        elif st == "added_to_project":
+            text = "added this task to a project" if ev.project_id != plan.id else \
+                f"added this task to {plan.name}"
+        else:
+            text = _SYSTEM_TEXT[st]
+    return (
+        sid, tid, ev.actor.user_id, fmt_ms(ev.t), kind, st, text,
+        ev.assignee.user_id if ev.assignee else None, ev.project_id,
+        ev.old_section.id if ev.old_section else None,
+        ev.new_section.id if ev.new_section else None,
+        ev.old_due_on, ev.new_due_on, ev.old_due_at, ev.new_due_at, old_n, new_n,
+        ev.field_id, ev.old_option, ev.new_option,
+    )
+
+
+def _human_date(t: int | None) -> str:
+    if t is None:
+        return "the end of the week"
+    import datetime as dt
+
+    day = dt.date.fromordinal(t // DAY_MS + 719163)
+    return day.strftime("%a, %b ") + str(day.day)
+
+
+def _human_date_text(value: str) -> str:
+    import datetime as dt
+
+    day = dt.date.fromisoformat(value[:10])
+    return day.strftime("%b ") + str(day.day)
+
+
+def _project_rows(tb: dict[str, list[tuple]], seed: int, org: Org, plan: ProjectPlan,
+                  tasks: list[_Task], owner: Member, anchor: int, last: int, d: Draws,
+                  vocab: Vocabulary, pick: Picker) -> None:
+    """The project row (with completion decided from its tasks), members, sections, settings."""
+    top = [t.life for t in tasks if t.parent is None]
+    completed_at = None
+    if plan.due_ms and plan.due_ms + 7 * DAY_MS < anchor and top:
+        closed = [x for x in top if x.completed is not None or x.dropped]
+        if len(closed) >= 0.9 * len(top):
+            done_times = [x.completed for x in top if x.completed is not None] or [plan.created]
+            base = max(plan.due_ms, max(done_times))
+            t = owner.cal.advance(base, d.lognormal(0.8, 0.7))
+            if t < anchor:
+                completed_at = t
+    archived = int(completed_at is not None and completed_at < anchor - 30 * DAY_MS
+                   and d.chance(0.5))
+    modified = max(last, completed_at or 0)
+    team = org.teams[plan.team]
+    notes = fill(pick.pick(vocab.org["project_notes"]), project=plan.name, theme=plan.theme,
+                 team=team.name)
+    tb["projects"].append((
+        plan.id, org.workspace.id, team.id, owner.user_id, plan.name, notes, plan.color,
+        plan.privacy, plan.view, archived, plan.start_on, plan.due_on, fmt_ms(plan.created),
+        fmt_ms(modified), int(completed_at is not None),
+        fmt_ms(completed_at) if completed_at else None,
+        owner.user_id if completed_at else None,
+    ))
+    milestones = [x for x in tasks if x.life.subtype == "milestone"]
+    su_draws = Draws(rng_for(seed, Stream.STATUS_UPDATES, plan.index))
+    tb["status_updates"].extend(status_update_rows(
+        su_draws, pick, vocab, plan.index, plan.id, plan.name, owner, plan.created, completed_at,
+        anchor, top, pick.pick(team.spec["milestones"]) if not milestones else "the next milestone"))
+    for u, guest in plan.members:
+        user = org.users[u]
+        level = "admin" if u == plan.owner else "commenter" if guest else "editor"
+        tb["project_memberships"].append(
+            (plan.id, user.id, level, int(guest), fmt_ms(max(plan.created, user.join))))
+    for pos, (sid, name, state) in enumerate(plan.sections):
+        tb["sections"].append((sid, plan.id, name, pos, state, fmt_ms(plan.created)))
+    for f, important in plan.fields:
+        tb["custom_field_settings"].append((plan.id, f.id, int(important)))

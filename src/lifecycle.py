@@ -1,0 +1,741 @@
+"""The one lifecycle engine: a task's life from creation to done, dropped, or still open.
+
+A task's life is drawn whole from its project's stream: created -> (assigned) -> started ->
+(blocked -> unblocked)* -> (in review) -> done, or it stalls, or it is dropped.  Each state
+change is a system story at a working instant of the person who made it; the anchor only
+*censors* the life (events at or after it are not kept), which is how a continuous mode can
+carry the same lives forward.  Comments are laid over the state timeline afterwards, each of a
+kind that fits the task's state at the moment it is written.
+
+Numbers below cite their source: (A) and (B) are the references in shared/reference/realism.md;
+"design" marks a choice of ours made to land in a band listed there.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .worktime import DAY_MS, Calendar
+
+NEVER = 2**62  # "has not left"
+
+# --- parameters (lifecycle as data) --------------------------------------------------------
+PRIORITIES = ("Low", "Medium", "High", "Urgent")
+# (A): Minor 68 / Major 20 / Critical 7.8 / Trivial 2.1 / Blocker 1.8 %: most work low or
+# medium, a few percent urgent.
+PRIORITY_P = (0.38, 0.42, 0.15, 0.05)
+# Median working days from start to done, by priority; sigma of the lognormal.  With the lags
+# before the start this gives (A)'s median ~4 calendar days and p90 > 3x median.
+WORK_MEDIAN_WD = (3.4, 2.4, 1.5, 0.8)
+WORK_SIGMA = 1.05
+# Comment rate multipliers by priority: urgent work is discussed more (design).
+CHAT_BY_PRIORITY = (0.8, 1.0, 1.3, 1.7)
+# Due-date offset from creation, calendar days, median by priority (design).
+DUE_MEDIAN_DAYS = (14.0, 9.0, 5.0, 2.0)
+
+P_MILESTONE = 0.035
+P_APPROVAL = 0.045
+P_ASSIGN_AT_CREATION = 0.72
+P_ASSIGN_LATER = 0.16  # the rest (~12%) is never assigned: unassigned backlog, (A) + design
+P_DROPPED = 0.06
+P_STALLED = 0.05
+P_DUE = 0.78
+P_DUE_AT = 0.06  # a due time instead of a due day
+P_START_ON = 0.22
+P_DUE_CHANGE = 0.15
+P_BLOCKED = 0.15
+P_SECOND_BLOCK = 0.2
+P_REASSIGN = 0.06
+P_ESCALATE = 0.04
+P_NAME_CHANGE = 0.05
+P_REVIEW_COLUMN = 0.7
+P_LIST_MOVE = 0.08
+P_MULTI_HOME = 0.03
+# Probability that a structured step also gets a comment (design, to land in (B)'s mean 3.3
+# comments per item, (A)'s p90 = 2 x median).
+P_COMMENT_ON = {"start": 0.35, "blocked": 0.85, "unblocked": 0.7, "done": 0.35,
+                "reassigned": 0.6, "dropped": 0.8}
+EXTRA_COMMENT_RATE = 0.9  # free comments per task, before the chattiness and priority factors
+EXTRA_COMMENT_PER_WD = 0.12  # more for longer-lived work
+
+
+class Censored(Exception):
+    """The next event would fall at or after the anchor: the life so far is the state."""
+
+
+class Draws:
+    """Uniforms and normals served from buffered blocks of one numpy generator.
+
+    Cheap per call, and the sequence depends only on the generator's key and the order of
+    calls, which is fixed by the (deterministic) simulation.
+    """
+
+    __slots__ = ("_rng", "_u", "_ui", "_z", "_zi")
+
+    def __init__(self, rng: Any):
+        self._rng = rng
+        self._u: list[float] = []
+        self._ui = 0
+        self._z: list[float] = []
+        self._zi = 0
+
+    def u(self) -> float:
+        if self._ui >= len(self._u):
+            self._u = self._rng.random(4096).tolist()
+            self._ui = 0
+        v = self._u[self._ui]
+        self._ui += 1
+        return v
+
+    def z(self) -> float:
+        if self._zi >= len(self._z):
+            self._z = self._rng.standard_normal(2048).tolist()
+            self._zi = 0
+        v = self._z[self._zi]
+        self._zi += 1
+        return v
+
+    def chance(self, p: float) -> bool:
+        return self.u() < p
+
+    def pick(self, items: Any) -> Any:
+        return items[int(self.u() * len(items))]
+
+    def lognormal(self, median: float, sigma: float) -> float:
+        return median * math.exp(sigma * self.z())
+
+    def poisson(self, lam: float) -> int:
+        # inversion: lam is small here (a handful of comments)
+        k, p = 0, math.exp(-lam)
+        s, u = p, self.u()
+        while u > s and k < 60:
+            k += 1
+            p *= lam / k
+            s += p
+        return k
+
+    def weighted(self, weights: tuple[float, ...]) -> int:
+        u, acc = self.u(), 0.0
+        for i, w in enumerate(weights):
+            acc += w
+            if u < acc:
+                return i
+        return len(weights) - 1
+
+
+@dataclass(frozen=True, eq=False)
+class Member:
+    """A project member as the engine sees them: when they can act, and in which calendar."""
+
+    user_index: int
+    user_id: int
+    first_name: str
+    name: str
+    cal: Calendar
+    join: int
+    leave: int  # NEVER if they stay
+
+    def active(self, t: int) -> bool:
+        return self.join <= t < self.leave
+
+
+@dataclass(frozen=True)
+class Section:
+    id: int
+    name: str
+    state: str | None  # board workflow state, None for list sections
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """A custom field enabled on the project, with its options' ids by name."""
+
+    id: int
+    name: str
+    subtype: str
+    options: tuple[tuple[int, str], ...] = ()
+    spec: Any = None
+
+    def option_id(self, name: str) -> int:
+        for oid, oname in self.options:
+            if oname == name:
+                return oid
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class OtherProject:
+    """An earlier list project of the same team that a task may be multi-homed into."""
+
+    id: int
+    section_id: int
+    created: int
+
+
+@dataclass
+class ProjectCtx:
+    """What the engine needs to know about one project."""
+
+    id: int
+    owner: Member
+    members: list[Member]
+    sections: list[Section]
+    board: bool
+    anchor: int
+    status_field: FieldRef
+    priority_field: FieldRef | None
+    others: list[OtherProject] = field(default_factory=list)
+
+    def section_for(self, state: str) -> Section | None:
+        for s in self.sections:
+            if s.state == state:
+                return s
+        return None
+
+
+@dataclass
+class Event:
+    """One story: a system change or a comment (kind set, text filled later)."""
+
+    t: int
+    actor: Member
+    subtype: str
+    assignee: Member | None = None
+    project_id: int | None = None
+    old_section: Section | None = None
+    new_section: Section | None = None
+    old_due_on: str | None = None
+    new_due_on: str | None = None
+    old_due_at: str | None = None
+    new_due_at: str | None = None
+    field_id: int | None = None
+    old_option: int | None = None
+    new_option: int | None = None
+    kind: str | None = None  # comment kind
+    addressee: Member | None = None
+    date_arg: int | None = None  # a date the comment mentions (OOO until, due date)
+
+
+@dataclass
+class TaskLife:
+    """A simulated task: its final state at the anchor and its event log."""
+
+    subtype: str
+    priority: int
+    created: int
+    creator: Member
+    events: list[Event] = field(default_factory=list)
+    assignee: Member | None = None
+    completed: int | None = None
+    completer: Member | None = None
+    approval: str | None = None
+    due_on: str | None = None
+    due_at: str | None = None
+    start_on: str | None = None
+    section: Section | None = None
+    status: str = "Not started"
+    priority_now: int = 0
+    escalated: bool = False
+    renamed: bool = False
+    dropped: bool = False
+    work_wd: float = 1.0
+    multi_home: list[tuple[OtherProject, int]] = field(default_factory=list)
+    followers: dict[int, Member] = field(default_factory=dict)
+    # (time, state, assignee) after each state change; drives comment kinds
+    timeline: list[tuple[int, str, Member | None]] = field(default_factory=list)
+
+    @property
+    def modified(self) -> int:
+        return max(self.created, self.events[-1].t if self.events else self.created)
+
+
+def _fmt_day(t: int) -> str:
+    from .worktime import fmt_date
+
+    return fmt_date(t)
+
+
+class _Sim:
+    """Mutable state of one simulation run; methods emit events and enforce the anchor."""
+
+    def __init__(self, ctx: ProjectCtx, d: Draws, life: TaskLife, in_project: bool):
+        self.ctx, self.d, self.life, self.in_project = ctx, d, life, in_project
+        self.t = life.created
+
+    # -- actors ---------------------------------------------------------------------------
+    def someone(self, t: int, exclude: Member | None = None) -> Member:
+        """A random member active at t (the owner if nobody else is)."""
+        pool = [m for m in self.ctx.members if m.active(t) and m is not exclude]
+        return self.d.pick(pool) if pool else self.ctx.owner
+
+    def place(self, actor: Member, gap: float, base: int | None = None) -> int:
+        t = actor.cal.advance(self.t if base is None else base, max(gap, 1e-5))
+        if t >= self.ctx.anchor:
+            raise Censored
+        return t
+
+    def act(self, role: str, gap: float) -> tuple[int, Member]:
+        """Time and actor of the next step by ``role`` ('assignee' or 'owner')."""
+        if role == "assignee" and self.life.assignee is not None:
+            actor = self.life.assignee
+            t = self.place(actor, gap)
+            if not actor.active(t):
+                self.handover(actor.leave)
+                return self.act(role, gap * 0.5)
+            return t, actor
+        actor = self.ctx.owner
+        return self.place(actor, gap), actor
+
+    def handover(self, leave: int) -> None:
+        """The assignee left: the owner reassigns their open work soon after."""
+        owner = self.ctx.owner
+        t = self.place(owner, self.d.lognormal(0.4, 0.6), base=max(self.t, leave))
+        self.t = t
+        new = self.someone(t, exclude=self.life.assignee)
+        if new is self.life.assignee or not new.active(t):
+            new = owner
+        self.assign(t, owner, new)
+        if self.d.chance(P_COMMENT_ON["reassigned"]):
+            self.comment(t, owner, "reassigned", addressee=new, gap=0.01)
+
+    # -- state changes -------------------------------------------------------------------
+    def emit(self, ev: Event) -> None:
+        self.life.events.append(ev)
+        self.life.followers.setdefault(ev.actor.user_id, ev.actor)
+        self.t = max(self.t, ev.t)
+
+    def mark(self, t: int, state: str) -> None:
+        self.life.timeline.append((t, state, self.life.assignee))
+
+    def assign(self, t: int, actor: Member, who: Member | None) -> None:
+        self.life.assignee = who
+        if who is None:
+            self.emit(Event(t, actor, "unassigned"))
+        else:
+            self.emit(Event(t, actor, "assigned", assignee=who))
+            self.life.followers.setdefault(who.user_id, who)
+        self.mark(t, self.life.status)
+
+    def move(self, t: int, actor: Member, state: str) -> None:
+        if not (self.in_project and self.ctx.board):
+            return
+        new = self.ctx.section_for(state)
+        if new is None or new is self.life.section:
+            return
+        self.emit(Event(t, actor, "section_changed", project_id=self.ctx.id,
+                        old_section=self.life.section, new_section=new))
+        self.life.section = new
+
+    def set_status(self, t: int, actor: Member, status: str) -> None:
+        if not self.in_project:
+            self.life.status = status
+            self.mark(t, status)
+            return
+        f = self.ctx.status_field
+        old = f.option_id(self.life.status) if self.life.timeline else None
+        self.emit(Event(t, actor, "enum_custom_field_changed", field_id=f.id,
+                        old_option=old, new_option=f.option_id(status)))
+        self.life.status = status
+        self.mark(t, status)
+
+    def comment(self, t: int, actor: Member, kind: str, addressee: Member | None = None,
+                date_arg: int | None = None, gap: float = 0.0) -> None:
+        """A comment at t, or ``gap`` working days after it (still in the actor's hours)."""
+        if gap > 0:
+            t = actor.cal.advance(t, gap)
+        if t >= self.ctx.anchor or not actor.active(t):
+            return
+        self.emit(Event(t, actor, "comment_added", kind=kind, addressee=addressee,
+                        date_arg=date_arg))
+
+
+def simulate_task(ctx: ProjectCtx, d: Draws, created_hint: int, *, first_section: Section | None,
+                  parent: TaskLife | None = None) -> TaskLife | None:
+    """Simulate one task (or, with ``parent``, one subtask).  None if created after the anchor."""
+    in_project = parent is None
+    r = d.u()
+    subtype = "default_task"
+    if in_project and r < P_MILESTONE:
+        subtype = "milestone"
+    elif in_project and r < P_MILESTONE + P_APPROVAL:
+        subtype = "approval"
+    priority = d.weighted(PRIORITY_P)
+    if parent is not None:
+        priority = parent.priority
+
+    # creator and creation time
+    if parent is None:
+        creator = ctx.owner if d.chance(0.35) else _active_or_owner(ctx, d, created_hint)
+    else:
+        creator = parent.assignee or parent.creator
+        if not creator.active(created_hint):
+            creator = _active_or_owner(ctx, d, created_hint)
+    created = creator.cal.advance(created_hint, d.u() * 0.8 + 1e-4)
+    if created >= ctx.anchor:
+        return None
+    life = TaskLife(subtype=subtype, priority=priority, created=created, creator=creator,
+                    priority_now=priority)
+    life.followers[creator.user_id] = creator
+    sim = _Sim(ctx, d, life, in_project)
+    sim.t = created
+
+    # creation: project membership, initial status, assignee, due date
+    if in_project:
+        initial = ctx.section_for("backlog") or ctx.section_for("todo") if ctx.board else None
+        life.section = initial or first_section
+        sim.emit(Event(created, creator, "added_to_project", project_id=ctx.id,
+                       new_section=life.section))
+        sim.set_status(created, creator, "Not started")
+    else:
+        sim.mark(created, "Not started")
+
+    r = d.u()
+    if subtype == "milestone":
+        plan_assign = "now"
+        first_assignee: Member | None = ctx.owner
+    elif subtype == "approval":
+        plan_assign = "now"
+        first_assignee = sim.someone(created, exclude=creator)
+    else:
+        plan_assign = ("now" if r < P_ASSIGN_AT_CREATION else
+                       "later" if r < P_ASSIGN_AT_CREATION + P_ASSIGN_LATER else "never")
+        if parent is not None and plan_assign == "never" and d.chance(0.5):
+            plan_assign = "now"
+        first_assignee = None
+        if plan_assign == "now":
+            first_assignee = (parent.assignee if parent is not None and parent.assignee
+                              and parent.assignee.active(created) and d.chance(0.5)
+                              else sim.someone(created))
+    if plan_assign == "now" and first_assignee is not None:
+        sim.assign(created, creator, first_assignee)
+        if in_project and ctx.board and life.section is not None and life.section.state == "backlog":
+            todo = ctx.section_for("todo")
+            if todo is not None:
+                life.section = todo
+                life.events[0].new_section = todo  # created straight into To do
+
+    due_ms: int | None = None
+    if subtype == "milestone" or d.chance(P_DUE if parent is None else 0.35):
+        days = d.lognormal(DUE_MEDIAN_DAYS[priority], 0.6)
+        due_ms = _weekday_bias(d, (created // DAY_MS + max(1, round(days))) * DAY_MS)
+        if parent is not None and parent.due_on is not None:
+            due_ms = min(due_ms, _day_ms(parent.due_on))
+            if due_ms <= created // DAY_MS * DAY_MS:
+                due_ms = None
+    if due_ms is not None:
+        if subtype != "milestone" and d.chance(P_DUE_AT):
+            # a due time: 17:00 in the creator's calendar day (working hours by construction)
+            life.due_at = _fmt_ms(_at_local_hour(creator.cal, due_ms, 17.0))
+        else:
+            life.due_on = _fmt_day(due_ms)
+        sim.emit(Event(created, creator, "due_date_changed", new_due_on=life.due_on,
+                       new_due_at=life.due_at))
+        if subtype != "milestone" and life.due_on and d.chance(P_START_ON):
+            span = (due_ms - created // DAY_MS * DAY_MS) // DAY_MS
+            if span >= 2:
+                life.start_on = _fmt_day(due_ms - (1 + int(d.u() * min(span - 1, 10))) * DAY_MS)
+
+    # fate
+    r = d.u()
+    fate = "done"
+    if plan_assign == "never":
+        fate = "dropped" if r < 0.15 else "stalled"
+    elif r < P_DROPPED:
+        fate = "dropped"
+    elif r < P_DROPPED + P_STALLED:
+        fate = "stalled"
+    life.work_wd = d.lognormal(WORK_MEDIAN_WD[priority], WORK_SIGMA)
+    if parent is not None:
+        life.work_wd *= 0.5
+
+    try:
+        if in_project and d.chance(P_NAME_CHANGE):
+            actor = creator if creator.active(created + 5 * DAY_MS) else ctx.owner
+            t = sim.place(actor, d.lognormal(0.3, 0.8))
+            sim.emit(Event(t, actor, "name_changed"))
+            life.renamed = True
+        if plan_assign == "later":
+            t, owner = sim.act("owner", d.lognormal(1.0, 1.0))
+            sim.assign(t, owner, sim.someone(t))
+            sim.move(t, owner, "todo")
+        if in_project and not ctx.board and d.chance(P_LIST_MOVE) and len(ctx.sections) > 1:
+            t, actor = sim.act("assignee", d.lognormal(2.0, 0.8))
+            i = ctx.sections.index(life.section) if life.section in ctx.sections else 0
+            new = ctx.sections[min(i + 1, len(ctx.sections) - 1)]
+            if new is not life.section:
+                sim.emit(Event(t, actor, "section_changed", project_id=ctx.id,
+                               old_section=life.section, new_section=new))
+                life.section = new
+        if fate == "stalled":
+            raise Censored  # nothing more happens before the anchor; comments come below
+        if fate == "dropped":
+            _drop(sim, d, d.lognormal(6.0, 0.8))
+            raise Censored
+        _work(sim, d, subtype, due_ms)
+    except Censored:
+        pass
+    if parent is None:
+        _multi_home(sim, d)
+    _reassign_departed(sim, d)
+    _overlay_comments(sim, d, due_ms)
+    life.events.sort(key=lambda e: e.t)
+    return life
+
+
+def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
+    """Start, block, review and finish: the main path of a task's life."""
+    life, ctx = sim.life, sim.ctx
+    if subtype == "milestone":
+        base = max(sim.t, (due_ms or sim.t) - DAY_MS)
+        if base >= ctx.anchor:
+            raise Censored
+        sim.t = base
+        t, actor = sim.act("assignee", d.u() * 1.2)
+        _complete(sim, d, t, actor)
+        return
+    if subtype == "approval":
+        t, actor = sim.act("assignee", d.lognormal(1.0, 0.9))
+        _complete(sim, d, t, actor)
+        return
+
+    t, actor = sim.act("assignee", d.lognormal(0.8, 1.0))
+    sim.set_status(t, actor, "In progress")
+    sim.move(t, actor, "in_progress")
+    if d.chance(P_COMMENT_ON["start"]):
+        sim.comment(t, actor, "start", date_arg=_due_ms_of(life), gap=0.005 + d.u() * 0.02)
+
+    # interruptions at fractions of the work
+    work = life.work_wd
+    plan: list[tuple[float, str]] = []
+    if d.chance(P_BLOCKED * (1.3 if life.priority >= 2 else 1.0)):
+        plan.append((d.u() * 0.8, "block"))
+        if d.chance(P_SECOND_BLOCK):
+            plan.append((0.5 + d.u() * 0.4, "block"))
+    if d.chance(P_REASSIGN):
+        plan.append((d.u() * 0.7, "reassign"))
+    if due_ms is not None and d.chance(P_DUE_CHANGE):
+        plan.append((d.u() * 0.9, "due"))
+    if sim.in_project and ctx.priority_field is not None and life.priority < 3 \
+            and d.chance(P_ESCALATE):
+        plan.append((d.u() * 0.6, "escalate"))
+    plan.sort()
+    done_frac = 0.0
+    for frac, what in plan:
+        gap = max(frac - done_frac, 0.001) * work
+        done_frac = max(frac, done_frac)
+        if what == "block":
+            t, actor = sim.act("assignee", gap)
+            sim.set_status(t, actor, "Blocked")
+            sim.move(t, actor, "blocked")
+            if d.chance(P_COMMENT_ON["blocked"]):
+                sim.comment(t, actor, "blocked", gap=0.003)
+            t, actor = sim.act("assignee", d.lognormal(1.5, 0.8))
+            sim.set_status(t, actor, "In progress")
+            sim.move(t, actor, "in_progress")
+            if d.chance(P_COMMENT_ON["unblocked"]):
+                sim.comment(t, actor, "unblocked", gap=0.003)
+        elif what == "reassign":
+            t, owner = sim.act("owner", gap)
+            new = sim.someone(t, exclude=life.assignee)
+            if new is not life.assignee:
+                sim.assign(t, owner, new)
+        elif what == "due":
+            t, actor = sim.act("assignee", gap)
+            old_on, old_at = life.due_on, life.due_at
+            shift = (2 + int(d.u() * 9)) * DAY_MS
+            if life.due_at is not None:
+                life.due_at = _fmt_ms(_parse_ms(life.due_at) + shift)
+            else:
+                life.due_on = _fmt_day(_weekday_bias(d, _day_ms(life.due_on) + shift))
+            sim.emit(Event(t, actor, "due_date_changed", old_due_on=old_on, old_due_at=old_at,
+                           new_due_on=life.due_on, new_due_at=life.due_at))
+        elif what == "escalate":
+            t, owner = sim.act("owner", gap)
+            f = ctx.priority_field
+            old = life.priority_now
+            life.priority_now = min(old + 1, 3)
+            life.escalated = True
+            sim.emit(Event(t, owner, "enum_custom_field_changed", field_id=f.id,
+                           old_option=f.option_id(PRIORITIES[old]),
+                           new_option=f.option_id(PRIORITIES[life.priority_now])))
+    remaining = max(1.0 - done_frac, 0.05) * work
+    if sim.in_project and ctx.board and ctx.section_for("review") and d.chance(P_REVIEW_COLUMN):
+        t, actor = sim.act("assignee", remaining * 0.8)
+        sim.move(t, actor, "review")
+        remaining *= 0.2
+    t, actor = sim.act("assignee", remaining)
+    _complete(sim, d, t, actor)
+
+
+def _complete(sim: _Sim, d: Draws, t: int, actor: Member) -> None:
+    life = sim.life
+    if life.subtype == "approval":
+        life.approval = ("approved", "changes_requested", "rejected")[d.weighted((0.8, 0.12, 0.08))]
+    sim.emit(Event(t, actor, "marked_complete"))
+    life.completed, life.completer = t, actor
+    sim.set_status(t, actor, "Done")
+    sim.move(t, actor, "done")
+    if d.chance(P_COMMENT_ON["done"]):
+        sim.comment(t, actor, "done", gap=0.002 + d.u() * 0.01)
+
+
+def _drop(sim: _Sim, d: Draws, gap: float) -> None:
+    life = sim.life
+    t, owner = sim.act("owner", gap)
+    life.dropped = True
+    if d.chance(P_COMMENT_ON["dropped"]):
+        sim.comment(t, owner, "dropped", gap=0.002)
+    if life.assignee is not None:
+        sim.assign(t, owner, None)
+    if life.due_on or life.due_at:
+        sim.emit(Event(t, owner, "due_date_changed", old_due_on=life.due_on,
+                       old_due_at=life.due_at))
+        life.due_on = life.due_at = None
+        life.start_on = None
+    if sim.in_project:
+        sim.set_status(t, owner, "On hold")
+        sim.move(t, owner, "backlog")
+
+
+def _reassign_departed(sim: _Sim, d: Draws) -> None:
+    """Open work of someone who left goes to a colleague (before the anchor)."""
+    life = sim.life
+    a = life.assignee
+    if life.completed is not None or a is None or a.leave >= sim.ctx.anchor:
+        return
+    try:
+        sim.handover(a.leave)
+    except Censored:
+        # leave fell right before the anchor: the owner takes it over at once
+        owner = sim.ctx.owner
+        t = max(sim.t, a.leave) + 60_000
+        if t < sim.ctx.anchor and owner.active(t):
+            sim.assign(t, owner, owner)
+
+
+def _multi_home(sim: _Sim, d: Draws) -> None:
+    life, ctx = sim.life, sim.ctx
+    if not ctx.others or not d.chance(P_MULTI_HOME):
+        return
+    other = d.pick(ctx.others)
+    actor = life.creator if life.creator.active(life.created + DAY_MS) else ctx.owner
+    t = actor.cal.advance(max(life.created, other.created), d.lognormal(0.5, 0.8))
+    if t < ctx.anchor and actor.active(t):
+        sim.life.events.append(Event(t, actor, "added_to_project", project_id=other.id,
+                                     new_section=Section(other.section_id, "", None)))
+        life.multi_home.append((other, t))
+
+
+def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
+    """Free comments, each of a kind that fits the state at its moment."""
+    life, ctx = sim.life, sim.ctx
+    end = min(ctx.anchor, (life.completed or ctx.anchor) + 3 * DAY_MS)
+    if end <= life.created + 60_000:
+        return
+    chat = math.exp(0.7 * d.z() - 0.245)  # task-level chattiness, mean 1: a heavy tail
+    active_wd = (end - life.created) / DAY_MS * 5 / 7
+    lam = chat * CHAT_BY_PRIORITY[life.priority] * (
+        EXTRA_COMMENT_RATE + EXTRA_COMMENT_PER_WD * min(active_wd, 30))
+    if sim.in_project is False:
+        lam *= 0.3
+    timeline = life.timeline
+    for _ in range(d.poisson(lam)):
+        t0 = life.created + int(d.u() * (end - life.created))
+        state, assignee = _state_at(timeline, t0)
+        other = sim.someone(t0, exclude=assignee)
+        if state == "Done":
+            kind, actor = "review", other
+        elif state == "Blocked":
+            kind, actor = ("nudge", other) if d.chance(0.5) else ("progress", assignee)
+        elif state == "In progress":
+            r = d.u()
+            kind, actor = (("progress", assignee) if r < 0.5 else ("question", other)
+                           if r < 0.9 else ("ooo", assignee))
+        else:
+            kind, actor = ("question", other) if d.chance(0.6) else ("nudge", other)
+        if actor is None or (kind in ("question", "nudge") and assignee is None
+                             and d.chance(0.5)):
+            actor = other
+            kind = "question" if state != "Done" else "review"
+        t = actor.cal.advance(t0, d.u() * 0.3 + 1e-4)
+        if t >= end or not actor.active(t) or _state_at(timeline, t) != (state, assignee):
+            continue
+        addressee = assignee if actor is not assignee else other
+        date_arg = None
+        if kind == "ooo":
+            date_arg = actor.cal.advance(t, 2 + d.u() * 4)
+        elif kind in ("start", "nudge") and due_ms is not None:
+            date_arg = due_ms
+        sim.comment(t, actor, kind, addressee=addressee, date_arg=date_arg)
+        if kind == "question" and assignee is not None and d.chance(0.8):
+            ta = assignee.cal.advance(t, d.lognormal(0.15, 0.8))
+            if ta < end and assignee.active(ta) and _state_at(timeline, ta) == (state, assignee):
+                sim.comment(ta, assignee, "answer", addressee=actor)
+    for m in ctx.members:
+        if m.user_id not in life.followers and m.active(life.created) and d.chance(0.04):
+            life.followers[m.user_id] = m
+
+
+def _state_at(timeline: list[tuple[int, str, Member | None]], t: int) -> tuple[str, Any]:
+    state: tuple[str, Any] = ("Not started", None)
+    for ts, s, a in timeline:
+        if ts > t:
+            break
+        state = (s, a)
+    return state
+
+
+def _active_or_owner(ctx: ProjectCtx, d: Draws, t: int) -> Member:
+    pool = [m for m in ctx.members if m.active(t) and m.active(t + 3 * DAY_MS)]
+    return d.pick(pool) if pool else ctx.owner
+
+
+def _weekday_bias(d: Draws, day_ms: int) -> int:
+    """Move most weekend due dates to the Friday before or the Monday after.
+
+    Uniform days would put 5/7 = 71% on weekdays; moving 48% of the rest gives the design
+    target of about 85%.
+    """
+    wd = (day_ms // DAY_MS + 3) % 7  # 1970-01-01 was a Thursday: Mon=0
+    if wd >= 5 and d.chance(0.48):
+        return day_ms + (-1 if wd == 5 else 1) * DAY_MS
+    return day_ms
+
+
+def _at_local_hour(cal: Calendar, day_ms: int, hour: float) -> int:
+    """UTC ms of ``hour`` local time on a day, from the calendar's local midnights."""
+    from bisect import bisect_right
+
+    j = bisect_right(cal.starts, day_ms + 12 * 3_600_000) - 1
+    if j >= 0 and abs(cal.starts[j] - day_ms) < DAY_MS:
+        return cal.starts[j] + int(hour * 3_600_000)
+    return day_ms + int((hour + 5) * 3_600_000)  # not a working day there: roughly local
+
+
+def _due_ms_of(life: TaskLife) -> int | None:
+    if life.due_on:
+        return _day_ms(life.due_on)
+    if life.due_at:
+        return _parse_ms(life.due_at)
+    return None
+
+
+def _day_ms(day: str) -> int:
+    import datetime as dt
+
+    return (dt.date.fromisoformat(day).toordinal() - 719163) * DAY_MS
+
+
+def _parse_ms(ts: str) -> int:
+    import datetime as dt
+
+    d = dt.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+    return int(d.timestamp() * 1000)
+
+
+def _fmt_ms(t: int) -> str:
+    from .worktime import fmt_ms
+
+    return fmt_ms(t)

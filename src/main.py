@@ -1,0 +1,186 @@
+"""The command line: typer and rich only.  Builds one config, calls one library function,
+renders the result; library errors become one message and an exit code here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from dotenv import dotenv_values
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .config import SCALES, resolve_config
+from .errors import SeedError
+from .fingerprint import fingerprint_file
+from .pipeline import Summary, generate, reproduce
+
+app = typer.Typer(
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # keeps secrets out of tracebacks
+    help="Generate a realistic, reproducible Asana-like organization into one SQLite file.",
+)
+err = Console(stderr=True)
+out = Console()
+
+
+class _RichProgress:
+    """The library's Progress protocol drawn as one rich bar per stage."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.task: Any = None
+
+    def stage(self, name: str, total: int) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, completed=self.progress.tasks[-1].total)
+        self.task = self.progress.add_task(name, total=max(total, 1))
+
+    def advance(self, n: int = 1) -> None:
+        self.progress.advance(self.task, n)
+
+
+def _environment(env_file: Path | None) -> dict[str, str]:
+    """Environment with .env underneath it: real environment variables win."""
+    merged: dict[str, str] = {}
+    path = env_file or Path(".env")
+    if path.is_file():
+        merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+    elif env_file is not None:
+        _fail(f"--env-file: {env_file} does not exist")
+    merged.update(os.environ)
+    return merged
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except SeedError as e:
+        problems = getattr(e, "problems", None)
+        if problems:
+            err.print(f"[bold red]error:[/] {len(problems)} invalid setting(s):")
+            for p in problems:
+                err.print(f"  - {p}", highlight=False)
+            raise typer.Exit(e.exit_code) from None
+        _fail(str(e), e.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted; no output was written", 130)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description:<13}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=err, transient=False, disable=not err.is_terminal,
+    )
+
+
+def _render(summary: Summary, title: str = "Generated") -> None:
+    table = Table(title=f"{title}: {summary.path}", show_lines=False)
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in summary.row_counts.items():
+        table.add_row(name, f"{n:,}")
+    table.add_row("[bold]total", f"[bold]{sum(summary.row_counts.values()):,}")
+    out.print(table)
+    timing = Table(title="seconds per stage")
+    timing.add_column("stage")
+    timing.add_column("seconds", justify="right")
+    for name, s in summary.stage_seconds.items():
+        timing.add_row(name, f"{s:.2f}")
+    timing.add_row("[bold]total", f"[bold]{sum(summary.stage_seconds.values()):.2f}")
+    out.print(timing)
+    c = summary.config
+    facts = Table(show_header=False, box=None)
+    for k, v in (("output", str(summary.path)), ("seed", str(summary.seed)),
+                 ("anchor", summary.anchor), ("industry", c.industry),
+                 ("workforce", c.workforce), ("scale", c.scale),
+                 ("fingerprint", summary.fingerprint)):
+        facts.add_row(f"[bold]{k}", v)
+    out.print(facts)
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    ctx: typer.Context,
+    seed: int = typer.Option(None, "--seed", help="Root seed (env SEED; default 42)."),
+    scale: str = typer.Option(None, "--scale", help=f"Preset: {'|'.join(SCALES)} (env SCALE)."),
+    users: int = typer.Option(None, "--users", help="Number of people (SEED_COUNT_USERS)."),
+    projects: int = typer.Option(None, "--projects", help="Projects (SEED_COUNT_PROJECTS)."),
+    tasks_per_project: int = typer.Option(
+        None, "--tasks-per-project", help="Mean top-level tasks per project "
+        "(SEED_COUNT_TASKS_PER_PROJECT)."),
+    months: int = typer.Option(None, "--months", help="History length (HISTORY_MONTHS; 6)."),
+    end_date: str = typer.Option(
+        None, "--end-date", help="Anchor date YYYY-MM-DD (END_DATE; default today, UTC)."),
+    industry: str = typer.Option(None, "--industry", help="One of ten industries (INDUSTRY)."),
+    workforce: str = typer.Option(None, "--workforce", help="us | global (WORKFORCE)."),
+    out_path: Path = typer.Option(
+        None, "--out", "-o", help="Output file (DB_PATH; output/asana_simulation.sqlite)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
+    env_file: Path = typer.Option(None, "--env-file", help="Read settings from this file "
+                                  "instead of ./.env."),
+) -> None:
+    """With no command: generate the organization (same as `generate`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    explicit = {"seed": seed, "scale": scale, "users": users, "projects": projects,
+                "tasks_per_project": tasks_per_project, "history_months": months,
+                "end_date": end_date, "industry": industry, "workforce": workforce,
+                "db_path": out_path}
+    today = dt.datetime.now(dt.timezone.utc).date()
+    config = _run(resolve_config, explicit, _environment(env_file), today)
+    with _progress() as bar:
+        summary = _run(generate, config, overwrite=force, progress=_RichProgress(bar))
+    _render(summary)
+
+
+app.command("generate", help="Generate the organization (the default command).")(main)
+
+
+@app.command("fingerprint")
+def fingerprint_cmd(
+    file: Path = typer.Argument(..., help="A generated SQLite file."),
+) -> None:
+    """Print the SHA-256 content fingerprint of a file (all tables but generation_runs)."""
+    if not file.is_file():
+        _fail(f"{file}: no such file")
+    try:
+        print(fingerprint_file(str(file)))
+    except Exception as e:  # sqlite3.DatabaseError and friends: not a database
+        _fail(f"{file}: not a SQLite database ({e})")
+
+
+@app.command("reproduce")
+def reproduce_cmd(
+    file: Path = typer.Argument(..., help="A file made by this generator."),
+    out_path: Path = typer.Option(..., "--out", "-o", help="Where to write the copy."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
+) -> None:
+    """Regenerate FILE from its generation_runs record and compare fingerprints."""
+    with _progress() as bar:
+        summary, expected = _run(reproduce, file, out_path, overwrite=force,
+                                 progress=_RichProgress(bar))
+    _render(summary, "Reproduced")
+    if summary.fingerprint != expected:
+        _fail(f"fingerprint differs: {file} has {expected}, the copy has "
+              f"{summary.fingerprint} (different program or library versions?)", 1)
+    out.print(f"[green]identical content:[/] fingerprint {expected}")
+
+
+def run() -> None:  # pragma: no cover - console script entry
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(app())
+

@@ -1,0 +1,306 @@
+"""`generate`: one config in, one SQLite file out, written atomically.
+
+Stages run in a fixed order (organization, catalog, projects, indexes, fingerprint); each reports
+progress through the small `Progress` protocol and is timed.  The file is built beside the
+target under a temporary name and renamed over it only when complete, so an interrupt or a
+crash never leaves a half-written target or a stray temporary file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import sqlite3
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Protocol
+
+from .config import Config
+from .errors import InputFileError, OutputExistsError, OutputPathError
+from .fingerprint import fingerprint_connection
+from .generators.custom_fields import custom_field_rows, generate_custom_fields
+from .generators.projects import plan_projects
+from .generators.tags import generate_tags
+from .generators.tasks import generate_project
+from .generators.teams import generate_teams, team_membership_rows, team_rows
+from .generators.users import generate_users, user_rows
+from .generators.workspace import generate_workspace, workspace_rows
+from .model import Org
+from .rng import Stream, rng_for
+from .schema import apply_schema, create_indexes, table_names
+from .text import load_vocabulary
+from .worktime import DAY_MS, WORKFORCE_ZONES, build_calendar, date_ms, fmt_ms
+
+PROGRAM = "asana-seed"
+FLUSH_ROWS = 100_000
+# Insert order inside one project's batch: parents before children (foreign keys are on).
+PROJECT_TABLES = (
+    "projects", "project_memberships", "sections", "custom_field_settings", "tasks",
+    "task_memberships", "task_dependencies", "task_followers", "stories", "custom_field_values",
+    "custom_field_value_options", "custom_field_value_people", "task_tags", "status_updates",
+)
+
+
+class Progress(Protocol):
+    """How the library reports progress; the CLI draws it with rich, tests ignore it."""
+
+    def stage(self, name: str, total: int) -> None: ...
+
+    def advance(self, n: int = 1) -> None: ...
+
+
+class NullProgress:
+    def stage(self, name: str, total: int) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a run produced: where, from what, how much, how long, and its fingerprint."""
+
+    path: Path
+    seed: int
+    anchor: str
+    fingerprint: str
+    row_counts: dict[str, int]
+    stage_seconds: dict[str, float]
+    config: Config
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
+    for dist in (PROGRAM, "numpy", "faker", "holidays", "tzdata"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "unknown"
+    return out
+
+
+def anchor_ms(config: Config) -> int:
+    """The anchor: 00:00 UTC on the end date.  Every event in the file is before it."""
+    return date_ms(config.end_date)
+
+
+def generate(
+    config: Config,
+    path: str | Path | None = None,
+    *,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+) -> Summary:
+    """Generate the organization described by ``config`` into ``path`` (default: its db_path)."""
+    target = Path(path) if path is not None else config.db_path
+    progress = progress or NullProgress()
+    if target.is_dir():
+        raise OutputPathError(f"output path {target} is a directory; give a file path")
+    if target.exists() and not overwrite:
+        raise OutputExistsError(
+            f"{target} already exists; pass --force (overwrite=True) to replace it")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputPathError(f"cannot create the folder {target.parent}: {e.strerror}") from e
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        summary = _build(config, tmp, target, progress)
+        os.replace(tmp, target)
+        return summary
+    except PermissionError as e:
+        raise OutputPathError(f"cannot write {target}: {e.strerror}") from e
+    finally:
+        for p in (tmp, tmp.with_name(tmp.name + "-journal")):
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+
+
+def _build(config: Config, tmp: Path, target: Path, progress: Progress) -> Summary:
+    started = dt.datetime.now(dt.timezone.utc)
+    seconds: dict[str, float] = {}
+    counts: dict[str, int] = defaultdict(int)
+    seed = config.seed
+    anchor = anchor_ms(config)
+    vocab = load_vocabulary(config.industry)
+
+    conn = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA cache_size=-200000")
+        apply_schema(conn, with_indexes=False)
+        columns = {t: len(conn.execute(f'PRAGMA table_info("{t}")').fetchall())
+                   for t in table_names()}
+        writer = _Writer(conn, columns, counts)
+        conn.execute("BEGIN")
+
+        # --- organization ------------------------------------------------------------
+        t0 = time.perf_counter()
+        progress.stage("organization", 3)
+        first = config.start_date - dt.timedelta(days=60)
+        last = config.end_date + dt.timedelta(days=400)
+        calendars = {z: build_calendar(seed, z, first, last)
+                     for z, _ in WORKFORCE_ZONES[config.workforce]}
+        workspace = generate_workspace(rng_for(seed, Stream.WORKSPACE), config, vocab)
+        teams = generate_teams(rng_for(seed, Stream.TEAMS), workspace, vocab, config.users)
+        progress.advance()
+        users = generate_users(rng_for(seed, Stream.USERS), config, workspace, teams, calendars)
+        org = Org(workspace, teams, users, calendars)
+        progress.advance()
+        writer.add("workspaces", workspace_rows(workspace))
+        writer.add("users", user_rows(users, workspace))
+        writer.add("teams", team_rows(teams))
+        writer.add("team_memberships",
+                   team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users))
+        writer.flush()
+        progress.advance()
+        seconds["organization"] = time.perf_counter() - t0
+
+        # --- catalog -----------------------------------------------------------------
+        t0 = time.perf_counter()
+        progress.stage("catalog", 1)
+        fields = generate_custom_fields(vocab)
+        field_rows, option_rows = custom_field_rows(
+            rng_for(seed, Stream.CUSTOM_FIELDS), fields, workspace)
+        writer.add("custom_fields", field_rows)
+        writer.add("custom_field_enum_options", option_rows)
+        tags = generate_tags(rng_for(seed, Stream.TAGS), vocab, workspace)
+        writer.add("tags", tags)
+        writer.flush()
+        progress.advance()
+        seconds["catalog"] = time.perf_counter() - t0
+
+        # --- projects and their activity ----------------------------------------------
+        t0 = time.perf_counter()
+        plans = plan_projects(seed, config, org, vocab, fields)
+        progress.stage("projects", len(plans))
+        for plan in plans:
+            rows = generate_project(seed, org, plan, plans, tags, vocab,
+                                    config.tasks_per_project, anchor)
+            for table in PROJECT_TABLES:
+                writer.add(table, rows.tables.get(table, ()))
+            if writer.pending >= FLUSH_ROWS:
+                writer.flush()
+            progress.advance()
+        writer.flush()
+        conn.execute("COMMIT")
+        seconds["projects"] = time.perf_counter() - t0
+
+        # --- indexes and checks ------------------------------------------------------
+        t0 = time.perf_counter()
+        progress.stage("indexes", 1)
+        conn.execute("BEGIN")
+        create_indexes(conn)
+        conn.execute("COMMIT")
+        problems = conn.execute("PRAGMA foreign_key_check").fetchmany(5)
+        if problems:
+            raise AssertionError(f"generator produced dangling foreign keys: {problems}")
+        conn.execute("ANALYZE")
+        progress.advance()
+        seconds["indexes"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        progress.stage("fingerprint", 1)
+        fp = fingerprint_connection(conn)
+        progress.advance()
+        seconds["fingerprint"] = time.perf_counter() - t0
+
+        row_counts = {t: counts.get(t, 0) for t in table_names() if t != "generation_runs"}
+        finished = dt.datetime.now(dt.timezone.utc)
+        conn.execute(
+            "INSERT INTO generation_runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (1, seed, fmt_ms(anchor), canonical_json(config.to_dict()),
+             versions()[PROGRAM], canonical_json(versions()),
+             canonical_json({k: round(v, 3) for k, v in seconds.items()}),
+             canonical_json(row_counts), fp, _iso(started), _iso(finished)),
+        )
+        conn.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        conn.close()
+    return Summary(path=target, seed=seed, anchor=fmt_ms(anchor), fingerprint=fp,
+                   row_counts=row_counts, stage_seconds=seconds, config=config)
+
+
+class _Writer:
+    """Buffers rows per table and inserts them with executemany in table order."""
+
+    def __init__(self, conn: sqlite3.Connection, columns: dict[str, int],
+                 counts: dict[str, int]):
+        self.conn, self.counts = conn, counts
+        self.sql = {t: f'INSERT INTO "{t}" VALUES ({",".join("?" * n)})'
+                    for t, n in columns.items()}
+        self.buffers: dict[str, list[tuple]] = {}
+        self.pending = 0
+
+    def add(self, table: str, rows: Any) -> None:
+        if rows:
+            self.buffers.setdefault(table, []).extend(rows)
+            self.pending += len(rows)
+
+    def flush(self) -> None:
+        for table, rows in self.buffers.items():
+            self.conn.executemany(self.sql[table], rows)
+            self.counts[table] += len(rows)
+        self.buffers = {}
+        self.pending = 0
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def _iso(d: dt.datetime) -> str:
+    return d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z"
+
+
+def read_run(path: str | Path) -> dict[str, Any]:
+    """The latest generation_runs record of a file, with its config parsed."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileError(f"{p}: no such file")
+    try:
+        conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+        try:
+            row = conn.execute(
+                "SELECT seed, anchor, config_json, fingerprint, program_version "
+                "FROM generation_runs ORDER BY id DESC LIMIT 1").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        raise InputFileError(
+            f"{p}: not a database made by this generator ({e}); expected a SQLite file with a "
+            "generation_runs table") from e
+    if row is None:
+        raise InputFileError(f"{p}: its generation_runs table is empty; nothing to reproduce")
+    return {"seed": row[0], "anchor": row[1], "config": json.loads(row[2]),
+            "fingerprint": row[3], "program_version": row[4]}
+
+
+def reproduce(
+    source: str | Path,
+    out: str | Path,
+    *,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+) -> tuple[Summary, str]:
+    """Regenerate ``source`` from its run record into ``out``; returns (summary, expected)."""
+    run = read_run(source)
+    cfg = dict(run["config"])
+    cfg["db_path"] = str(out)
+    config = Config.from_dict(cfg)
+    summary = generate(config, out, overwrite=overwrite, progress=progress)
+    return summary, run["fingerprint"]
+
+
+def days_between(a: int, b: int) -> float:
+    return (b - a) / DAY_MS

@@ -1,0 +1,46 @@
+"""Loading `schema.sql`, the one source of the DDL, from the repository root."""
+
+from __future__ import annotations
+
+import sqlite3
+from functools import lru_cache
+from pathlib import Path
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema.sql"
+
+
+@lru_cache(maxsize=1)
+def schema_statements() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(table statements, index statements), split with sqlite3.complete_statement."""
+    tables, indexes, buf = [], [], ""
+    for line in SCHEMA_PATH.read_text(encoding="utf-8").splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            stmt = buf.strip()
+            buf = ""
+            body = "\n".join(x for x in stmt.splitlines() if not x.strip().startswith("--"))
+            (indexes if body.strip().upper().startswith("CREATE INDEX") else tables).append(stmt)
+    return tuple(tables), tuple(indexes)
+
+
+def apply_schema(conn: sqlite3.Connection, with_indexes: bool = True) -> None:
+    tables, indexes = schema_statements()
+    for stmt in tables:
+        conn.execute(stmt)
+    if with_indexes:
+        create_indexes(conn)
+
+
+def create_indexes(conn: sqlite3.Connection) -> None:
+    for stmt in schema_statements()[1]:
+        conn.execute(stmt)
+
+
+def table_names() -> tuple[str, ...]:
+    """Tables in schema order (parents before children)."""
+    conn = sqlite3.connect(":memory:")
+    apply_schema(conn, with_indexes=False)
+    names = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' ORDER BY rowid")]
+    conn.close()
+    return tuple(names)

@@ -1,0 +1,183 @@
+"""Working-time calendars: where in the week, the day and the year people do things.
+
+Every human event is placed through its actor's calendar.  A calendar maps wall-clock UTC
+milliseconds to a *working-time* coordinate ``w`` (one unit = one average working day) and back.
+Weekdays carry different weights (midweek busiest), public holidays of the actor's country carry
+none, a few weekend days carry a little, and inside a day time is spread by the reference
+hour-of-day profile.  Because the map is monotone, a task's events stay in order when each is
+placed with ``advance(calendar, previous_time, gap)``: the result is always later than the
+previous event and always inside the actor's working hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays as holidays_lib
+import numpy as np
+
+from .rng import Stream, rng_for
+
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+
+# Hour-of-day profile, local time, % of events starting in each hour: reference (A) in
+# shared/reference/realism.md (one company's Jira export): 07h 2.9 ... 17h 1.4, 18-23h 2.0.
+_HOUR_KNOTS = (7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 24)
+_HOUR_SHARES = (2.9, 9.8, 13.7, 14.6, 14.3, 6.4, 10.2, 10.5, 8.6, 5.5, 1.4, 2.0)
+_CDF = tuple(float(x) for x in np.concatenate([[0.0], np.cumsum(_HOUR_SHARES)]) / sum(_HOUR_SHARES))
+
+# Weekday weights Mon..Fri from reference (A): 16.2 / 22.3 / 27.1 / 20.1 / 13.9 % (x5/100 so
+# that an average weekday weighs 1).
+_WEEKDAY_WEIGHT = (0.810, 1.115, 1.355, 1.005, 0.695)
+# A few weekend days are worked, lightly: reference (A) saw 0.4% of tickets created on weekends,
+# the target band is <= 3%.  p(day worked) x weight ~ 0.2 x 0.08 gives about 0.6%.
+_WEEKEND_WORK_P = 0.2
+_WEEKEND_WEIGHT = 0.08
+
+# (IANA zone, ISO country whose holidays apply, Faker locale).  Order is append-only: a zone's
+# index keys its calendar's random stream.
+ZONES: tuple[tuple[str, str, str], ...] = (
+    ("America/New_York", "US", "en_US"),
+    ("America/Chicago", "US", "en_US"),
+    ("America/Denver", "US", "en_US"),
+    ("America/Los_Angeles", "US", "en_US"),
+    ("Europe/London", "GB", "en_GB"),
+    ("Europe/Berlin", "DE", "de_DE"),
+    ("Asia/Kolkata", "IN", "en_IN"),
+    ("Asia/Singapore", "SG", "en_US"),
+    ("Australia/Sydney", "AU", "en_AU"),
+    ("America/Sao_Paulo", "BR", "pt_BR"),
+)
+# Where people sit, by workforce.  us: population-weighted US zones; global: a spread of hubs.
+WORKFORCE_ZONES: dict[str, tuple[tuple[int, float], ...]] = {
+    "us": ((0, 0.47), (1, 0.25), (2, 0.07), (3, 0.21)),
+    "global": (
+        (0, 0.22), (1, 0.06), (3, 0.12), (4, 0.15), (5, 0.12),
+        (6, 0.13), (7, 0.06), (8, 0.07), (9, 0.07),
+    ),
+}
+
+
+def hour_inverse_cdf(f: float) -> float:
+    """Local hour (fractional) at quantile ``f`` of the hour-of-day profile."""
+    i = bisect_right(_CDF, f) - 1
+    if i >= len(_CDF) - 1:
+        return float(_HOUR_KNOTS[-1]) - 1e-9
+    span = _CDF[i + 1] - _CDF[i]
+    return _HOUR_KNOTS[i] + (f - _CDF[i]) / span * (_HOUR_KNOTS[i + 1] - _HOUR_KNOTS[i])
+
+
+def hour_cdf(hour: float) -> float:
+    if hour <= _HOUR_KNOTS[0]:
+        return 0.0
+    if hour >= _HOUR_KNOTS[-1]:
+        return 1.0
+    i = bisect_right(_HOUR_KNOTS, hour) - 1
+    return _CDF[i] + (hour - _HOUR_KNOTS[i]) / (_HOUR_KNOTS[i + 1] - _HOUR_KNOTS[i]) * (
+        _CDF[i + 1] - _CDF[i]
+    )
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Working days of one zone: local-midnight starts (UTC ms) and cumulative weights."""
+
+    zone: int
+    starts: tuple[int, ...]
+    cum: tuple[float, ...]  # len(starts) + 1 entries
+    first_day: dt.date
+
+    def to_w(self, t: int) -> float:
+        j = bisect_right(self.starts, t) - 1
+        if j < 0:
+            return self.cum[0]
+        length = self.cum[j + 1] - self.cum[j]
+        return self.cum[j] + length * hour_cdf((t - self.starts[j]) / HOUR_MS)
+
+    def from_w(self, w: float) -> int:
+        j = bisect_right(self.cum, w) - 1
+        j = min(max(j, 0), len(self.starts) - 1)
+        length = self.cum[j + 1] - self.cum[j]
+        f = min(max((w - self.cum[j]) / length, 0.0), 1.0 - 1e-12)
+        return self.starts[j] + int(hour_inverse_cdf(f) * HOUR_MS)
+
+    def advance(self, t: int, gap: float) -> int:
+        """The working instant ``gap`` working days after ``t``; always > t for gap > 0."""
+        out = self.from_w(self.to_w(t) + gap)
+        return out if out > t else t + 1
+
+    def is_working_day(self, t: int) -> bool:
+        j = bisect_right(self.starts, t) - 1
+        return j >= 0 and t - self.starts[j] < DAY_MS
+
+
+@lru_cache(maxsize=64)
+def _holiday_dates(country: str, first_year: int, last_year: int) -> frozenset[dt.date]:
+    return frozenset(holidays_lib.country_holidays(country, years=range(first_year, last_year + 1)))
+
+
+def build_calendar(seed: int, zone: int, first_day: dt.date, last_day: dt.date) -> Calendar:
+    """The calendar of one zone over [first_day, last_day], drawn from its own stream."""
+    tz_name, country, _ = ZONES[zone]
+    tz = ZoneInfo(tz_name)
+    off_days = _holiday_dates(country, first_day.year, last_day.year)
+    n_days = (last_day - first_day).days + 1
+    rng = rng_for(seed, Stream.CALENDARS, zone, first_day.toordinal())
+    weekend_worked = rng.random(n_days) < _WEEKEND_WORK_P
+    jitter = rng.lognormal(0.0, 0.12, n_days)  # busy and quiet days around the weekday mean
+    starts: list[int] = []
+    cum = [0.0]
+    for i in range(n_days):
+        day = first_day + dt.timedelta(days=i)
+        wd = day.weekday()
+        if day in off_days:
+            continue
+        if wd < 5:
+            weight = _WEEKDAY_WEIGHT[wd] * float(jitter[i])
+        elif weekend_worked[i]:
+            weight = _WEEKEND_WEIGHT
+        else:
+            continue
+        midnight = dt.datetime(day.year, day.month, day.day, tzinfo=tz)
+        starts.append(int(midnight.timestamp() * 1000))
+        cum.append(cum[-1] + weight)
+    return Calendar(zone=zone, starts=tuple(starts), cum=tuple(cum), first_day=first_day)
+
+
+def date_ms(day: dt.date) -> int:
+    """UTC midnight of a date, in epoch milliseconds."""
+    return (day.toordinal() - _EPOCH_ORDINAL) * DAY_MS
+
+
+def ms_date(t: int) -> dt.date:
+    return dt.date.fromordinal(t // DAY_MS + _EPOCH_ORDINAL)
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+@lru_cache(maxsize=8192)
+def _day_text(day_index: int) -> str:
+    return dt.date.fromordinal(day_index + _EPOCH_ORDINAL).isoformat()
+
+
+def fmt_ms(t: int) -> str:
+    """ISO-8601 UTC with milliseconds and Z, e.g. 2026-05-03T14:22:05.123Z."""
+    day, rem = divmod(t, DAY_MS)
+    h, rem = divmod(rem, HOUR_MS)
+    m, rem = divmod(rem, 60_000)
+    s, ms = divmod(rem, 1000)
+    return f"{_day_text(day)}T{h:02d}:{m:02d}:{s:02d}.{ms:03d}Z"
+
+
+def fmt_date(t: int) -> str:
+    return _day_text(t // DAY_MS)
+
+
+def local_date(t: int, zone: int) -> dt.date:
+    return dt.datetime.fromtimestamp(t / 1000, ZoneInfo(ZONES[zone][0])).date()
