@@ -1,7 +1,7 @@
 """asana-seed: an offline, reproducible generator of realistic Asana-like organizations.
 
-    from src import Config, generate
-    summary = generate(Config(seed=7, users=50), "output/demo.sqlite")
+from src import Config, generate
+summary = generate(Config(seed=7, users=50), "output/demo.sqlite")
 """
 
 from .config import INDUSTRIES, SCALES, Config, resolve_config
@@ -10,7 +10,20 @@ from .fingerprint import fingerprint_file
 from .pipeline import NullProgress, Progress, Summary, generate, read_run, reproduce
 
 __all__ = [
-    "INDUSTRIES", "SCALES", "Config", "ConfigError", "InputFileError", "NullProgress",
-    "OutputExistsError", "OutputPathError", "Progress", "SeedError", "Summary",
-    "fingerprint_file", "generate", "read_run", "reproduce", "resolve_config",
+    "INDUSTRIES",
+    "SCALES",
+    "Config",
+    "ConfigError",
+    "InputFileError",
+    "NullProgress",
+    "OutputExistsError",
+    "OutputPathError",
+    "Progress",
+    "SeedError",
+    "Summary",
+    "fingerprint_file",
+    "generate",
+    "read_run",
+    "reproduce",
+    "resolve_config",
 ]

@@ -134,8 +134,7 @@ def validate_config(c: Config) -> list[str]:
             )
     if not isinstance(c.end_date, dt.date) or not MIN_DATE <= c.end_date <= MAX_DATE:
         problems.append(
-            f"end_date (END_DATE): must be a date from {MIN_DATE} to {MAX_DATE}, "
-            f"got {c.end_date!r}"
+            f"end_date (END_DATE): must be a date from {MIN_DATE} to {MAX_DATE}, got {c.end_date!r}"
         )
     if c.industry not in INDUSTRIES:
         problems.append(
@@ -151,7 +150,9 @@ def _path_problems(path: Path) -> list[str]:
     if not isinstance(path, Path) or not str(path):
         return [f"db_path (DB_PATH): must be a file path, got {path!r}"]
     if path.is_dir():
-        return [f"db_path (DB_PATH): {path} is a directory; give a file path such as {path}/x.sqlite"]
+        return [
+            f"db_path (DB_PATH): {path} is a directory; give a file path such as {path}/x.sqlite"
+        ]
     parent = path.parent
     while not parent.exists():
         if parent == parent.parent:

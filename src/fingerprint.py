@@ -21,9 +21,13 @@ def _primary_key(conn: sqlite3.Connection, table: str) -> list[str]:
 
 def fingerprint_connection(conn: sqlite3.Connection) -> str:
     h = hashlib.sha256()
-    tables = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name")]
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
+    ]
     for table in tables:
         if table in EXCLUDED:
             continue

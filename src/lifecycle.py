@@ -28,19 +28,19 @@ PRIORITIES = ("Low", "Medium", "High", "Urgent")
 PRIORITY_P = (0.38, 0.42, 0.15, 0.05)
 # Median working days from start to done, by priority; sigma of the lognormal.  With the lags
 # before the start this gives (A)'s median ~4 calendar days and p90 > 3x median.
-WORK_MEDIAN_WD = (3.4, 2.4, 1.5, 0.8)
-WORK_SIGMA = 1.05
+WORK_MEDIAN_WD = (2.0, 1.4, 0.9, 0.45)
+WORK_SIGMA = 1.5
 # Comment rate multipliers by priority: urgent work is discussed more (design).
 CHAT_BY_PRIORITY = (0.8, 1.0, 1.3, 1.7)
 # Due-date offset from creation, calendar days, median by priority (design).
-DUE_MEDIAN_DAYS = (14.0, 9.0, 5.0, 2.0)
+DUE_MEDIAN_DAYS = (21.0, 14.0, 8.0, 3.0)
 
 P_MILESTONE = 0.035
 P_APPROVAL = 0.045
-P_ASSIGN_AT_CREATION = 0.72
-P_ASSIGN_LATER = 0.16  # the rest (~12%) is never assigned: unassigned backlog, (A) + design
-P_DROPPED = 0.06
-P_STALLED = 0.05
+P_ASSIGN_AT_CREATION = 0.79
+P_ASSIGN_LATER = 0.195  # the rest (~1.5%) is never assigned: unassigned backlog, (A) + design
+P_DROPPED = 0.025
+P_STALLED = 0.03
 P_DUE = 0.78
 P_DUE_AT = 0.06  # a due time instead of a due day
 P_START_ON = 0.22
@@ -55,9 +55,15 @@ P_LIST_MOVE = 0.08
 P_MULTI_HOME = 0.03
 # Probability that a structured step also gets a comment (design, to land in (B)'s mean 3.3
 # comments per item, (A)'s p90 = 2 x median).
-P_COMMENT_ON = {"start": 0.35, "blocked": 0.85, "unblocked": 0.7, "done": 0.35,
-                "reassigned": 0.6, "dropped": 0.8}
-EXTRA_COMMENT_RATE = 0.9  # free comments per task, before the chattiness and priority factors
+P_COMMENT_ON = {
+    "start": 0.35,
+    "blocked": 0.85,
+    "unblocked": 0.7,
+    "done": 0.35,
+    "reassigned": 0.6,
+    "dropped": 0.8,
+}
+EXTRA_COMMENT_RATE = 1.2  # free comments per task, before the chattiness and priority factors
 EXTRA_COMMENT_PER_WD = 0.12  # more for longer-lived work
 
 
@@ -271,7 +277,7 @@ class _Sim:
         return self.d.pick(pool) if pool else self.ctx.owner
 
     def place(self, actor: Member, gap: float, base: int | None = None) -> int:
-        t = actor.cal.advance(self.t if base is None else base, max(gap, 1e-5))
+        t = actor.cal.advance(self.t if base is None else base, max(gap, 1e-5), self.d.u())
         if t >= self.ctx.anchor:
             raise Censored
         return t
@@ -324,8 +330,16 @@ class _Sim:
         new = self.ctx.section_for(state)
         if new is None or new is self.life.section:
             return
-        self.emit(Event(t, actor, "section_changed", project_id=self.ctx.id,
-                        old_section=self.life.section, new_section=new))
+        self.emit(
+            Event(
+                t,
+                actor,
+                "section_changed",
+                project_id=self.ctx.id,
+                old_section=self.life.section,
+                new_section=new,
+            )
+        )
         self.life.section = new
 
     def set_status(self, t: int, actor: Member, status: str) -> None:
@@ -335,24 +349,46 @@ class _Sim:
             return
         f = self.ctx.status_field
         old = f.option_id(self.life.status) if self.life.timeline else None
-        self.emit(Event(t, actor, "enum_custom_field_changed", field_id=f.id,
-                        old_option=old, new_option=f.option_id(status)))
+        self.emit(
+            Event(
+                t,
+                actor,
+                "enum_custom_field_changed",
+                field_id=f.id,
+                old_option=old,
+                new_option=f.option_id(status),
+            )
+        )
         self.life.status = status
         self.mark(t, status)
 
-    def comment(self, t: int, actor: Member, kind: str, addressee: Member | None = None,
-                date_arg: int | None = None, gap: float = 0.0) -> None:
+    def comment(
+        self,
+        t: int,
+        actor: Member,
+        kind: str,
+        addressee: Member | None = None,
+        date_arg: int | None = None,
+        gap: float = 0.0,
+    ) -> None:
         """A comment at t, or ``gap`` working days after it (still in the actor's hours)."""
         if gap > 0:
-            t = actor.cal.advance(t, gap)
+            t = actor.cal.advance(t, gap, self.d.u())
         if t >= self.ctx.anchor or not actor.active(t):
             return
-        self.emit(Event(t, actor, "comment_added", kind=kind, addressee=addressee,
-                        date_arg=date_arg))
+        self.emit(
+            Event(t, actor, "comment_added", kind=kind, addressee=addressee, date_arg=date_arg)
+        )
 
 
-def simulate_task(ctx: ProjectCtx, d: Draws, created_hint: int, *, first_section: Section | None,
-                  parent: TaskLife | None = None) -> TaskLife | None:
+def simulate_task(
+    ctx: ProjectCtx,
+    d: Draws,
+    created_hint: int,
+    *,
+    first_section: Section | None,
+    parent: TaskLife | None = None,
+) -> TaskLife | None:
     """Simulate one task (or, with ``parent``, one subtask).  None if created after the anchor."""
     in_project = parent is None
     r = d.u()
@@ -372,11 +408,12 @@ def simulate_task(ctx: ProjectCtx, d: Draws, created_hint: int, *, first_section
         creator = parent.assignee or parent.creator
         if not creator.active(created_hint):
             creator = _active_or_owner(ctx, d, created_hint)
-    created = creator.cal.advance(created_hint, d.u() * 0.8 + 1e-4)
+    created = creator.cal.advance(created_hint, d.u() * 0.3 + 1e-4, d.u())
     if created >= ctx.anchor:
         return None
-    life = TaskLife(subtype=subtype, priority=priority, created=created, creator=creator,
-                    priority_now=priority)
+    life = TaskLife(
+        subtype=subtype, priority=priority, created=created, creator=creator, priority_now=priority
+    )
     life.followers[creator.user_id] = creator
     sim = _Sim(ctx, d, life, in_project)
     sim.t = created
@@ -385,8 +422,9 @@ def simulate_task(ctx: ProjectCtx, d: Draws, created_hint: int, *, first_section
     if in_project:
         initial = ctx.section_for("backlog") or ctx.section_for("todo") if ctx.board else None
         life.section = initial or first_section
-        sim.emit(Event(created, creator, "added_to_project", project_id=ctx.id,
-                       new_section=life.section))
+        sim.emit(
+            Event(created, creator, "added_to_project", project_id=ctx.id, new_section=life.section)
+        )
         sim.set_status(created, creator, "Not started")
     else:
         sim.mark(created, "Not started")
@@ -399,25 +437,51 @@ def simulate_task(ctx: ProjectCtx, d: Draws, created_hint: int, *, first_section
         plan_assign = "now"
         first_assignee = sim.someone(created, exclude=creator)
     else:
-        plan_assign = ("now" if r < P_ASSIGN_AT_CREATION else
-                       "later" if r < P_ASSIGN_AT_CREATION + P_ASSIGN_LATER else "never")
+        plan_assign = (
+            "now"
+            if r < P_ASSIGN_AT_CREATION
+            else "later"
+            if r < P_ASSIGN_AT_CREATION + P_ASSIGN_LATER
+            else "never"
+        )
         if parent is not None and plan_assign == "never" and d.chance(0.5):
             plan_assign = "now"
         first_assignee = None
         if plan_assign == "now":
-            first_assignee = (parent.assignee if parent is not None and parent.assignee
-                              and parent.assignee.active(created) and d.chance(0.5)
-                              else sim.someone(created))
+            first_assignee = (
+                parent.assignee
+                if parent is not None
+                and parent.assignee
+                and parent.assignee.active(created)
+                and d.chance(0.5)
+                else sim.someone(created)
+            )
     if plan_assign == "now" and first_assignee is not None:
         sim.assign(created, creator, first_assignee)
-        if in_project and ctx.board and life.section is not None and life.section.state == "backlog":
+        if (
+            in_project
+            and ctx.board
+            and life.section is not None
+            and life.section.state == "backlog"
+        ):
             todo = ctx.section_for("todo")
             if todo is not None:
                 life.section = todo
                 life.events[0].new_section = todo  # created straight into To do
 
+    # fate
+    r = d.u()
+    fate = "done"
+    if plan_assign == "never":
+        fate = "dropped" if r < 0.15 else "stalled"
+    elif r < P_DROPPED:
+        fate = "dropped"
+    elif r < P_DROPPED + P_STALLED:
+        fate = "stalled"
+
     due_ms: int | None = None
-    if subtype == "milestone" or d.chance(P_DUE if parent is None else 0.35):
+    p_due = (P_DUE if parent is None else 0.35) * (0.4 if fate == "stalled" else 1.0)
+    if subtype == "milestone" or d.chance(p_due):
         days = d.lognormal(DUE_MEDIAN_DAYS[priority], 0.6)
         due_ms = _weekday_bias(d, (created // DAY_MS + max(1, round(days))) * DAY_MS)
         if parent is not None and parent.due_on is not None:
@@ -430,22 +494,16 @@ def simulate_task(ctx: ProjectCtx, d: Draws, created_hint: int, *, first_section
             life.due_at = _fmt_ms(_at_local_hour(creator.cal, due_ms, 17.0))
         else:
             life.due_on = _fmt_day(due_ms)
-        sim.emit(Event(created, creator, "due_date_changed", new_due_on=life.due_on,
-                       new_due_at=life.due_at))
+        sim.emit(
+            Event(
+                created, creator, "due_date_changed", new_due_on=life.due_on, new_due_at=life.due_at
+            )
+        )
         if subtype != "milestone" and life.due_on and d.chance(P_START_ON):
             span = (due_ms - created // DAY_MS * DAY_MS) // DAY_MS
             if span >= 2:
                 life.start_on = _fmt_day(due_ms - (1 + int(d.u() * min(span - 1, 10))) * DAY_MS)
 
-    # fate
-    r = d.u()
-    fate = "done"
-    if plan_assign == "never":
-        fate = "dropped" if r < 0.15 else "stalled"
-    elif r < P_DROPPED:
-        fate = "dropped"
-    elif r < P_DROPPED + P_STALLED:
-        fate = "stalled"
     life.work_wd = d.lognormal(WORK_MEDIAN_WD[priority], WORK_SIGMA)
     if parent is not None:
         life.work_wd *= 0.5
@@ -457,7 +515,7 @@ def simulate_task(ctx: ProjectCtx, d: Draws, created_hint: int, *, first_section
             sim.emit(Event(t, actor, "name_changed"))
             life.renamed = True
         if plan_assign == "later":
-            t, owner = sim.act("owner", d.lognormal(1.0, 1.0))
+            t, owner = sim.act("owner", d.lognormal(0.5, 1.0))
             sim.assign(t, owner, sim.someone(t))
             sim.move(t, owner, "todo")
         if in_project and not ctx.board and d.chance(P_LIST_MOVE) and len(ctx.sections) > 1:
@@ -465,8 +523,16 @@ def simulate_task(ctx: ProjectCtx, d: Draws, created_hint: int, *, first_section
             i = ctx.sections.index(life.section) if life.section in ctx.sections else 0
             new = ctx.sections[min(i + 1, len(ctx.sections) - 1)]
             if new is not life.section:
-                sim.emit(Event(t, actor, "section_changed", project_id=ctx.id,
-                               old_section=life.section, new_section=new))
+                sim.emit(
+                    Event(
+                        t,
+                        actor,
+                        "section_changed",
+                        project_id=ctx.id,
+                        old_section=life.section,
+                        new_section=new,
+                    )
+                )
                 life.section = new
         if fate == "stalled":
             raise Censored  # nothing more happens before the anchor; comments come below
@@ -500,7 +566,7 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
         _complete(sim, d, t, actor)
         return
 
-    t, actor = sim.act("assignee", d.lognormal(0.8, 1.0))
+    t, actor = sim.act("assignee", d.lognormal(0.35, 1.2))
     sim.set_status(t, actor, "In progress")
     sim.move(t, actor, "in_progress")
     if d.chance(P_COMMENT_ON["start"]):
@@ -515,10 +581,16 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
             plan.append((0.5 + d.u() * 0.4, "block"))
     if d.chance(P_REASSIGN):
         plan.append((d.u() * 0.7, "reassign"))
-    if due_ms is not None and d.chance(P_DUE_CHANGE):
+    # People move due dates they will miss (design): likelier when the work overruns.
+    overrun = due_ms is not None and t + work * 1.4 * DAY_MS > due_ms
+    if due_ms is not None and d.chance(0.45 if overrun else P_DUE_CHANGE):
         plan.append((d.u() * 0.9, "due"))
-    if sim.in_project and ctx.priority_field is not None and life.priority < 3 \
-            and d.chance(P_ESCALATE):
+    if (
+        sim.in_project
+        and ctx.priority_field is not None
+        and life.priority < 3
+        and d.chance(P_ESCALATE)
+    ):
         plan.append((d.u() * 0.6, "escalate"))
     plan.sort()
     done_frac = 0.0
@@ -545,21 +617,39 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
             t, actor = sim.act("assignee", gap)
             old_on, old_at = life.due_on, life.due_at
             shift = (2 + int(d.u() * 9)) * DAY_MS
+            if overrun:
+                shift += max(0, t + int(work * 1.4 * DAY_MS) - due_ms) // DAY_MS * DAY_MS
             if life.due_at is not None:
                 life.due_at = _fmt_ms(_parse_ms(life.due_at) + shift)
             else:
                 life.due_on = _fmt_day(_weekday_bias(d, _day_ms(life.due_on) + shift))
-            sim.emit(Event(t, actor, "due_date_changed", old_due_on=old_on, old_due_at=old_at,
-                           new_due_on=life.due_on, new_due_at=life.due_at))
+            sim.emit(
+                Event(
+                    t,
+                    actor,
+                    "due_date_changed",
+                    old_due_on=old_on,
+                    old_due_at=old_at,
+                    new_due_on=life.due_on,
+                    new_due_at=life.due_at,
+                )
+            )
         elif what == "escalate":
             t, owner = sim.act("owner", gap)
             f = ctx.priority_field
             old = life.priority_now
             life.priority_now = min(old + 1, 3)
             life.escalated = True
-            sim.emit(Event(t, owner, "enum_custom_field_changed", field_id=f.id,
-                           old_option=f.option_id(PRIORITIES[old]),
-                           new_option=f.option_id(PRIORITIES[life.priority_now])))
+            sim.emit(
+                Event(
+                    t,
+                    owner,
+                    "enum_custom_field_changed",
+                    field_id=f.id,
+                    old_option=f.option_id(PRIORITIES[old]),
+                    new_option=f.option_id(PRIORITIES[life.priority_now]),
+                )
+            )
     remaining = max(1.0 - done_frac, 0.05) * work
     if sim.in_project and ctx.board and ctx.section_for("review") and d.chance(P_REVIEW_COLUMN):
         t, actor = sim.act("assignee", remaining * 0.8)
@@ -587,11 +677,12 @@ def _drop(sim: _Sim, d: Draws, gap: float) -> None:
     life.dropped = True
     if d.chance(P_COMMENT_ON["dropped"]):
         sim.comment(t, owner, "dropped", gap=0.002)
-    if life.assignee is not None:
+    if life.assignee is not None and d.chance(0.3):
         sim.assign(t, owner, None)
     if life.due_on or life.due_at:
-        sim.emit(Event(t, owner, "due_date_changed", old_due_on=life.due_on,
-                       old_due_at=life.due_at))
+        sim.emit(
+            Event(t, owner, "due_date_changed", old_due_on=life.due_on, old_due_at=life.due_at)
+        )
         life.due_on = life.due_at = None
         life.start_on = None
     if sim.in_project:
@@ -621,10 +712,17 @@ def _multi_home(sim: _Sim, d: Draws) -> None:
         return
     other = d.pick(ctx.others)
     actor = life.creator if life.creator.active(life.created + DAY_MS) else ctx.owner
-    t = actor.cal.advance(max(life.created, other.created), d.lognormal(0.5, 0.8))
+    t = actor.cal.advance(max(life.created, other.created), d.lognormal(0.5, 0.8), d.u())
     if t < ctx.anchor and actor.active(t):
-        sim.life.events.append(Event(t, actor, "added_to_project", project_id=other.id,
-                                     new_section=Section(other.section_id, "", None)))
+        sim.life.events.append(
+            Event(
+                t,
+                actor,
+                "added_to_project",
+                project_id=other.id,
+                new_section=Section(other.section_id, "", None),
+            )
+        )
         life.multi_home.append((other, t))
 
 
@@ -636,8 +734,11 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
         return
     chat = math.exp(0.7 * d.z() - 0.245)  # task-level chattiness, mean 1: a heavy tail
     active_wd = (end - life.created) / DAY_MS * 5 / 7
-    lam = chat * CHAT_BY_PRIORITY[life.priority] * (
-        EXTRA_COMMENT_RATE + EXTRA_COMMENT_PER_WD * min(active_wd, 30))
+    lam = (
+        chat
+        * CHAT_BY_PRIORITY[life.priority]
+        * (EXTRA_COMMENT_RATE + EXTRA_COMMENT_PER_WD * min(active_wd, 30))
+    )
     if sim.in_project is False:
         lam *= 0.3
     timeline = life.timeline
@@ -651,15 +752,19 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
             kind, actor = ("nudge", other) if d.chance(0.5) else ("progress", assignee)
         elif state == "In progress":
             r = d.u()
-            kind, actor = (("progress", assignee) if r < 0.5 else ("question", other)
-                           if r < 0.9 else ("ooo", assignee))
+            kind, actor = (
+                ("progress", assignee)
+                if r < 0.5
+                else ("question", other)
+                if r < 0.9
+                else ("ooo", assignee)
+            )
         else:
             kind, actor = ("question", other) if d.chance(0.6) else ("nudge", other)
-        if actor is None or (kind in ("question", "nudge") and assignee is None
-                             and d.chance(0.5)):
+        if actor is None or (kind in ("question", "nudge") and assignee is None and d.chance(0.5)):
             actor = other
             kind = "question" if state != "Done" else "review"
-        t = actor.cal.advance(t0, d.u() * 0.3 + 1e-4)
+        t = actor.cal.advance(t0, d.u() * 0.3 + 1e-4, d.u())
         if t >= end or not actor.active(t) or _state_at(timeline, t) != (state, assignee):
             continue
         addressee = assignee if actor is not assignee else other
@@ -670,7 +775,7 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
             date_arg = due_ms
         sim.comment(t, actor, kind, addressee=addressee, date_arg=date_arg)
         if kind == "question" and assignee is not None and d.chance(0.8):
-            ta = assignee.cal.advance(t, d.lognormal(0.15, 0.8))
+            ta = assignee.cal.advance(t, d.lognormal(0.15, 0.8), d.u())
             if ta < end and assignee.active(ta) and _state_at(timeline, ta) == (state, assignee):
                 sim.comment(ta, assignee, "answer", addressee=actor)
     for m in ctx.members:

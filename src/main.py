@@ -79,8 +79,13 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("[bold]{task.description:<13}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err, transient=False, disable=not err.is_terminal,
+        TextColumn("[bold]{task.description:<13}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=not err.is_terminal,
     )
 
 
@@ -101,10 +106,15 @@ def _render(summary: Summary, title: str = "Generated") -> None:
     out.print(timing)
     c = summary.config
     facts = Table(show_header=False, box=None)
-    for k, v in (("output", str(summary.path)), ("seed", str(summary.seed)),
-                 ("anchor", summary.anchor), ("industry", c.industry),
-                 ("workforce", c.workforce), ("scale", c.scale),
-                 ("fingerprint", summary.fingerprint)):
+    for k, v in (
+        ("output", str(summary.path)),
+        ("seed", str(summary.seed)),
+        ("anchor", summary.anchor),
+        ("industry", c.industry),
+        ("workforce", c.workforce),
+        ("scale", c.scale),
+        ("fingerprint", summary.fingerprint),
+    ):
         facts.add_row(f"[bold]{k}", v)
     out.print(facts)
 
@@ -117,26 +127,39 @@ def main(
     users: int = typer.Option(None, "--users", help="Number of people (SEED_COUNT_USERS)."),
     projects: int = typer.Option(None, "--projects", help="Projects (SEED_COUNT_PROJECTS)."),
     tasks_per_project: int = typer.Option(
-        None, "--tasks-per-project", help="Mean top-level tasks per project "
-        "(SEED_COUNT_TASKS_PER_PROJECT)."),
+        None,
+        "--tasks-per-project",
+        help="Mean top-level tasks per project (SEED_COUNT_TASKS_PER_PROJECT).",
+    ),
     months: int = typer.Option(None, "--months", help="History length (HISTORY_MONTHS; 6)."),
     end_date: str = typer.Option(
-        None, "--end-date", help="Anchor date YYYY-MM-DD (END_DATE; default today, UTC)."),
+        None, "--end-date", help="Anchor date YYYY-MM-DD (END_DATE; default today, UTC)."
+    ),
     industry: str = typer.Option(None, "--industry", help="One of ten industries (INDUSTRY)."),
     workforce: str = typer.Option(None, "--workforce", help="us | global (WORKFORCE)."),
     out_path: Path = typer.Option(
-        None, "--out", "-o", help="Output file (DB_PATH; output/asana_simulation.sqlite)."),
+        None, "--out", "-o", help="Output file (DB_PATH; output/asana_simulation.sqlite)."
+    ),
     force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
-    env_file: Path = typer.Option(None, "--env-file", help="Read settings from this file "
-                                  "instead of ./.env."),
+    env_file: Path = typer.Option(
+        None, "--env-file", help="Read settings from this file instead of ./.env."
+    ),
 ) -> None:
     """With no command: generate the organization (same as `generate`)."""
     if ctx.invoked_subcommand is not None:
         return
-    explicit = {"seed": seed, "scale": scale, "users": users, "projects": projects,
-                "tasks_per_project": tasks_per_project, "history_months": months,
-                "end_date": end_date, "industry": industry, "workforce": workforce,
-                "db_path": out_path}
+    explicit = {
+        "seed": seed,
+        "scale": scale,
+        "users": users,
+        "projects": projects,
+        "tasks_per_project": tasks_per_project,
+        "history_months": months,
+        "end_date": end_date,
+        "industry": industry,
+        "workforce": workforce,
+        "db_path": out_path,
+    }
     today = dt.datetime.now(dt.timezone.utc).date()
     config = _run(resolve_config, explicit, _environment(env_file), today)
     with _progress() as bar:
@@ -168,12 +191,16 @@ def reproduce_cmd(
 ) -> None:
     """Regenerate FILE from its generation_runs record and compare fingerprints."""
     with _progress() as bar:
-        summary, expected = _run(reproduce, file, out_path, overwrite=force,
-                                 progress=_RichProgress(bar))
+        summary, expected = _run(
+            reproduce, file, out_path, overwrite=force, progress=_RichProgress(bar)
+        )
     _render(summary, "Reproduced")
     if summary.fingerprint != expected:
-        _fail(f"fingerprint differs: {file} has {expected}, the copy has "
-              f"{summary.fingerprint} (different program or library versions?)", 1)
+        _fail(
+            f"fingerprint differs: {file} has {expected}, the copy has "
+            f"{summary.fingerprint} (different program or library versions?)",
+            1,
+        )
     out.print(f"[green]identical content:[/] fingerprint {expected}")
 
 
@@ -183,4 +210,3 @@ def run() -> None:  # pragma: no cover - console script entry
 
 if __name__ == "__main__":
     sys.exit(app())
-

@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import multiprocessing
 import os
 import platform
 import sqlite3
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -41,9 +43,20 @@ PROGRAM = "asana-seed"
 FLUSH_ROWS = 100_000
 # Insert order inside one project's batch: parents before children (foreign keys are on).
 PROJECT_TABLES = (
-    "projects", "project_memberships", "sections", "custom_field_settings", "tasks",
-    "task_memberships", "task_dependencies", "task_followers", "stories", "custom_field_values",
-    "custom_field_value_options", "custom_field_value_people", "task_tags", "status_updates",
+    "projects",
+    "project_memberships",
+    "sections",
+    "custom_field_settings",
+    "tasks",
+    "task_memberships",
+    "task_dependencies",
+    "task_followers",
+    "stories",
+    "custom_field_values",
+    "custom_field_value_options",
+    "custom_field_value_people",
+    "task_tags",
+    "status_updates",
 )
 
 
@@ -98,22 +111,30 @@ def generate(
     *,
     overwrite: bool = False,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> Summary:
-    """Generate the organization described by ``config`` into ``path`` (default: its db_path)."""
+    """Generate the organization described by ``config`` into ``path`` (default: its db_path).
+
+    ``workers`` processes generate projects in parallel (default: 2 for large runs, else 1);
+    the content is identical for any worker count.
+    """
     target = Path(path) if path is not None else config.db_path
     progress = progress or NullProgress()
     if target.is_dir():
         raise OutputPathError(f"output path {target} is a directory; give a file path")
     if target.exists() and not overwrite:
         raise OutputExistsError(
-            f"{target} already exists; pass --force (overwrite=True) to replace it")
+            f"{target} already exists; pass --force (overwrite=True) to replace it"
+        )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise OutputPathError(f"cannot create the folder {target.parent}: {e.strerror}") from e
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        summary = _build(config, tmp, target, progress)
+        summary = _build(
+            config, tmp, target, progress, default_workers(config) if workers is None else workers
+        )
         os.replace(tmp, target)
         return summary
     except PermissionError as e:
@@ -124,7 +145,85 @@ def generate(
                 p.unlink()
 
 
-def _build(config: Config, tmp: Path, target: Path, progress: Progress) -> Summary:
+@dataclass(frozen=True)
+class _ProjectJob:
+    """Everything a worker needs to generate any project (inherited by fork, not pickled)."""
+
+    seed: int
+    org: Org
+    plans: list
+    tags: list
+    vocab: Any
+    tasks_per_project: int
+    anchor: int
+
+    def run(self, indices: range) -> list[dict[str, list[tuple]]]:
+        return [
+            dict(
+                generate_project(
+                    self.seed,
+                    self.org,
+                    self.plans[i],
+                    self.plans,
+                    self.tags,
+                    self.vocab,
+                    self.tasks_per_project,
+                    self.anchor,
+                ).tables
+            )
+            for i in indices
+        ]
+
+
+_JOB: _ProjectJob | None = None
+CHUNK = 16  # projects per worker call
+
+
+def _run_chunk(indices: range) -> list[dict[str, list[tuple]]]:
+    assert _JOB is not None
+    return _JOB.run(indices)
+
+
+def _run_projects(job: _ProjectJob, workers: int):
+    """Yield each chunk's rows in project order, computed here or by forked workers.
+
+    Each project draws only from its own keyed streams, so the rows are identical whatever
+    the worker count; at most 2 chunks per worker are in flight, which keeps memory flat.
+    """
+    chunks = [range(i, min(i + CHUNK, len(job.plans))) for i in range(0, len(job.plans), CHUNK)]
+    if workers <= 1 or len(chunks) < 2:
+        for c in chunks:
+            yield job.run(c)
+        return
+    global _JOB
+    _JOB = job
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            pending: deque = deque()
+            it = iter(chunks)
+            for c in it:
+                pending.append(pool.submit(_run_chunk, c))
+                if len(pending) >= 2 * workers:
+                    break
+            while pending:
+                result = pending.popleft().result()
+                nxt = next(it, None)
+                if nxt is not None:
+                    pending.append(pool.submit(_run_chunk, nxt))
+                yield result
+    finally:
+        _JOB = None
+
+
+def default_workers(config: Config) -> int:
+    """Parallel only where it pays: forking costs more than a small run takes."""
+    if config.projects * config.tasks_per_project < 20_000:
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers: int) -> Summary:
     started = dt.datetime.now(dt.timezone.utc)
     seconds: dict[str, float] = {}
     counts: dict[str, int] = defaultdict(int)
@@ -139,8 +238,9 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress) -> Summa
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA cache_size=-200000")
         apply_schema(conn, with_indexes=False)
-        columns = {t: len(conn.execute(f'PRAGMA table_info("{t}")').fetchall())
-                   for t in table_names()}
+        columns = {
+            t: len(conn.execute(f'PRAGMA table_info("{t}")').fetchall()) for t in table_names()
+        }
         writer = _Writer(conn, columns, counts)
         conn.execute("BEGIN")
 
@@ -149,8 +249,9 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress) -> Summa
         progress.stage("organization", 3)
         first = config.start_date - dt.timedelta(days=60)
         last = config.end_date + dt.timedelta(days=400)
-        calendars = {z: build_calendar(seed, z, first, last)
-                     for z, _ in WORKFORCE_ZONES[config.workforce]}
+        calendars = {
+            z: build_calendar(seed, z, first, last) for z, _ in WORKFORCE_ZONES[config.workforce]
+        }
         workspace = generate_workspace(rng_for(seed, Stream.WORKSPACE), config, vocab)
         teams = generate_teams(rng_for(seed, Stream.TEAMS), workspace, vocab, config.users)
         progress.advance()
@@ -160,8 +261,9 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress) -> Summa
         writer.add("workspaces", workspace_rows(workspace))
         writer.add("users", user_rows(users, workspace))
         writer.add("teams", team_rows(teams))
-        writer.add("team_memberships",
-                   team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users))
+        writer.add(
+            "team_memberships", team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
+        )
         writer.flush()
         progress.advance()
         seconds["organization"] = time.perf_counter() - t0
@@ -171,7 +273,8 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress) -> Summa
         progress.stage("catalog", 1)
         fields = generate_custom_fields(vocab)
         field_rows, option_rows = custom_field_rows(
-            rng_for(seed, Stream.CUSTOM_FIELDS), fields, workspace)
+            rng_for(seed, Stream.CUSTOM_FIELDS), fields, workspace
+        )
         writer.add("custom_fields", field_rows)
         writer.add("custom_field_enum_options", option_rows)
         tags = generate_tags(rng_for(seed, Stream.TAGS), vocab, workspace)
@@ -184,14 +287,14 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress) -> Summa
         t0 = time.perf_counter()
         plans = plan_projects(seed, config, org, vocab, fields)
         progress.stage("projects", len(plans))
-        for plan in plans:
-            rows = generate_project(seed, org, plan, plans, tags, vocab,
-                                    config.tasks_per_project, anchor)
-            for table in PROJECT_TABLES:
-                writer.add(table, rows.tables.get(table, ()))
+        job = _ProjectJob(seed, org, plans, tags, vocab, config.tasks_per_project, anchor)
+        for batch in _run_projects(job, workers):
+            for tables in batch:
+                for table in PROJECT_TABLES:
+                    writer.add(table, tables.get(table, ()))
+                progress.advance()
             if writer.pending >= FLUSH_ROWS:
                 writer.flush()
-            progress.advance()
         writer.flush()
         conn.execute("COMMIT")
         seconds["projects"] = time.perf_counter() - t0
@@ -219,26 +322,42 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress) -> Summa
         finished = dt.datetime.now(dt.timezone.utc)
         conn.execute(
             "INSERT INTO generation_runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (1, seed, fmt_ms(anchor), canonical_json(config.to_dict()),
-             versions()[PROGRAM], canonical_json(versions()),
-             canonical_json({k: round(v, 3) for k, v in seconds.items()}),
-             canonical_json(row_counts), fp, _iso(started), _iso(finished)),
+            (
+                1,
+                seed,
+                fmt_ms(anchor),
+                canonical_json(config.to_dict()),
+                versions()[PROGRAM],
+                canonical_json(versions()),
+                canonical_json({k: round(v, 3) for k, v in seconds.items()}),
+                canonical_json(row_counts),
+                fp,
+                _iso(started),
+                _iso(finished),
+            ),
         )
         conn.execute("PRAGMA journal_mode=DELETE")
     finally:
         conn.close()
-    return Summary(path=target, seed=seed, anchor=fmt_ms(anchor), fingerprint=fp,
-                   row_counts=row_counts, stage_seconds=seconds, config=config)
+    return Summary(
+        path=target,
+        seed=seed,
+        anchor=fmt_ms(anchor),
+        fingerprint=fp,
+        row_counts=row_counts,
+        stage_seconds=seconds,
+        config=config,
+    )
 
 
 class _Writer:
     """Buffers rows per table and inserts them with executemany in table order."""
 
-    def __init__(self, conn: sqlite3.Connection, columns: dict[str, int],
-                 counts: dict[str, int]):
+    def __init__(self, conn: sqlite3.Connection, columns: dict[str, int], counts: dict[str, int]):
         self.conn, self.counts = conn, counts
-        self.sql = {t: f'INSERT INTO "{t}" VALUES ({",".join("?" * n)})'
-                    for t, n in columns.items()}
+        self.sql = {
+            t: f'INSERT INTO "{t}" VALUES ({",".join("?" * n)})' for t, n in columns.items()
+        }
         self.buffers: dict[str, list[tuple]] = {}
         self.pending = 0
 
@@ -273,17 +392,24 @@ def read_run(path: str | Path) -> dict[str, Any]:
         try:
             row = conn.execute(
                 "SELECT seed, anchor, config_json, fingerprint, program_version "
-                "FROM generation_runs ORDER BY id DESC LIMIT 1").fetchone()
+                "FROM generation_runs ORDER BY id DESC LIMIT 1"
+            ).fetchone()
         finally:
             conn.close()
     except sqlite3.DatabaseError as e:
         raise InputFileError(
             f"{p}: not a database made by this generator ({e}); expected a SQLite file with a "
-            "generation_runs table") from e
+            "generation_runs table"
+        ) from e
     if row is None:
         raise InputFileError(f"{p}: its generation_runs table is empty; nothing to reproduce")
-    return {"seed": row[0], "anchor": row[1], "config": json.loads(row[2]),
-            "fingerprint": row[3], "program_version": row[4]}
+    return {
+        "seed": row[0],
+        "anchor": row[1],
+        "config": json.loads(row[2]),
+        "fingerprint": row[3],
+        "program_version": row[4],
+    }
 
 
 def reproduce(

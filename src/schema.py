@@ -40,7 +40,9 @@ def table_names() -> tuple[str, ...]:
     """Tables in schema order (parents before children)."""
     conn = sqlite3.connect(":memory:")
     apply_schema(conn, with_indexes=False)
-    names = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' ORDER BY rowid")]
+    names = [
+        r[0]
+        for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY rowid")
+    ]
     conn.close()
     return tuple(names)

@@ -31,9 +31,9 @@ class Vocabulary:
         return self.common["comments"][kind] + self.industry.get("comments", {}).get(kind, [])
 
     def status_texts(self, status: str) -> list[str]:
-        return self.common["status_updates"][status] + self.industry.get(
-            "status_updates", {}
-        ).get(status, [])
+        return self.common["status_updates"][status] + self.industry.get("status_updates", {}).get(
+            status, []
+        )
 
 
 @lru_cache(maxsize=16)

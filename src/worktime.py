@@ -57,8 +57,15 @@ ZONES: tuple[tuple[str, str, str], ...] = (
 WORKFORCE_ZONES: dict[str, tuple[tuple[int, float], ...]] = {
     "us": ((0, 0.47), (1, 0.25), (2, 0.07), (3, 0.21)),
     "global": (
-        (0, 0.22), (1, 0.06), (3, 0.12), (4, 0.15), (5, 0.12),
-        (6, 0.13), (7, 0.06), (8, 0.07), (9, 0.07),
+        (0, 0.22),
+        (1, 0.06),
+        (3, 0.12),
+        (4, 0.15),
+        (5, 0.12),
+        (6, 0.13),
+        (7, 0.06),
+        (8, 0.07),
+        (9, 0.07),
     ),
 }
 
@@ -106,10 +113,23 @@ class Calendar:
         f = min(max((w - self.cum[j]) / length, 0.0), 1.0 - 1e-12)
         return self.starts[j] + int(hour_inverse_cdf(f) * HOUR_MS)
 
-    def advance(self, t: int, gap: float) -> int:
-        """The working instant ``gap`` working days after ``t``; always > t for gap > 0."""
-        out = self.from_w(self.to_w(t) + gap)
+    def advance(self, t: int, gap: float, spread: float | None = None) -> int:
+        """The working instant ``gap`` working days after ``t``; always > t for gap > 0.
+
+        With ``spread`` (a uniform draw), a ``t`` outside this person's working hours means
+        they pick the thread up at a random moment of their next working day, not all at its
+        first minute (which would pile events up on Monday mornings).
+        """
+        w = self.to_w(t)
+        if spread is not None and not self.is_working_time(t):
+            j = min(bisect_right(self.cum, w + 1e-9) - 1, len(self.starts) - 1)
+            w += spread * (self.cum[j + 1] - self.cum[j])
+        out = self.from_w(w + gap)
         return out if out > t else t + 1
+
+    def is_working_time(self, t: int) -> bool:
+        j = bisect_right(self.starts, t) - 1
+        return j >= 0 and _HOUR_KNOTS[0] * HOUR_MS <= t - self.starts[j] < DAY_MS
 
     def is_working_day(self, t: int) -> bool:
         j = bisect_right(self.starts, t) - 1

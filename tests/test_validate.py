@@ -525,9 +525,7 @@ WARNING_MUTATIONS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("rule", "sql"), WARNING_MUTATIONS, ids=[r for r, _ in WARNING_MUTATIONS]
-)
+@pytest.mark.parametrize(("rule", "sql"), WARNING_MUTATIONS, ids=[r for r, _ in WARNING_MUTATIONS])
 def test_warning_mutation_fails_its_rule(
     valid_db: Path, tmp_path: Path, rule: str, sql: str
 ) -> None:

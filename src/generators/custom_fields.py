@@ -13,8 +13,22 @@ from ..text import Vocabulary
 from ..worktime import DAY_MS, fmt_ms
 
 # Asana's enum option palette
-OPTION_COLORS = ("green", "yellow", "orange", "red", "purple", "blue", "aqua", "magenta",
-                 "cool-gray", "yellow-green", "blue-green", "indigo", "hot-pink", "pink")
+OPTION_COLORS = (
+    "green",
+    "yellow",
+    "orange",
+    "red",
+    "purple",
+    "blue",
+    "aqua",
+    "magenta",
+    "cool-gray",
+    "yellow-green",
+    "blue-green",
+    "indigo",
+    "hot-pink",
+    "pink",
+)
 
 
 @dataclass(frozen=True)
@@ -42,10 +56,12 @@ def generate_custom_fields(vocab: Vocabulary) -> list[FieldDef]:
     out = []
     for i, (spec, core) in enumerate(specs):
         options = tuple(
-            (gid(Kind.ENUM_OPTION, j, scope=i), name) for j, name in enumerate(spec.get("options", []))
+            (gid(Kind.ENUM_OPTION, j, scope=i), name)
+            for j, name in enumerate(spec.get("options", []))
         )
-        out.append(FieldDef(i, gid(Kind.CUSTOM_FIELD, i), spec["name"], spec["type"], options,
-                            spec, core))
+        out.append(
+            FieldDef(i, gid(Kind.CUSTOM_FIELD, i), spec["name"], spec["type"], options, spec, core)
+        )
     return out
 
 
@@ -60,8 +76,19 @@ def custom_field_rows(
         currency = s.get("currency_code") if fmt == "currency" else None
         created = workspace.created + int(rng.integers(30, 600)) * DAY_MS
         description = s.get("description", f"{f.name} for tasks that need it.")
-        fields_rows.append((f.id, workspace.id, f.name, description, f.subtype, precision, fmt,
-                            currency, fmt_ms(created)))
+        fields_rows.append(
+            (
+                f.id,
+                workspace.id,
+                f.name,
+                description,
+                f.subtype,
+                precision,
+                fmt,
+                currency,
+                fmt_ms(created),
+            )
+        )
         for pos, (oid, name) in enumerate(f.options):
             option_rows.append((oid, f.id, name, OPTION_COLORS[pos % len(OPTION_COLORS)], 1, pos))
     return fields_rows, option_rows

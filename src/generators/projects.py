@@ -19,16 +19,37 @@ from ..text import Vocabulary, fill
 from ..worktime import DAY_MS, date_ms, fmt_date
 from .custom_fields import FieldDef
 
-PROJECT_COLORS = ("dark-pink", "dark-green", "dark-blue", "dark-red", "dark-teal", "dark-brown",
-                  "dark-orange", "dark-purple", "dark-warm-gray", "light-pink", "light-green",
-                  "light-blue", "light-red", "light-teal", "light-brown", "light-orange",
-                  "light-purple", "light-warm-gray")
+PROJECT_COLORS = (
+    "dark-pink",
+    "dark-green",
+    "dark-blue",
+    "dark-red",
+    "dark-teal",
+    "dark-brown",
+    "dark-orange",
+    "dark-purple",
+    "dark-warm-gray",
+    "light-pink",
+    "light-green",
+    "light-blue",
+    "light-red",
+    "light-teal",
+    "light-brown",
+    "light-orange",
+    "light-purple",
+    "light-warm-gray",
+)
 # default_view mix (design): boards and lists dominate in Asana teams' projects.
 VIEWS = (("board", 0.42), ("list", 0.46), ("timeline", 0.08), ("calendar", 0.04))
 PRIVACY = (("public_to_workspace", 0.6), ("private_to_team", 0.3), ("private", 0.1))
 # Probability that a project enables each core field, by field name (design).
-CORE_FIELD_P = {"Priority": 0.9, "Status": 1.0, "Estimate (hours)": 0.5, "Target date": 0.3,
-                "Reviewer": 0.3}
+CORE_FIELD_P = {
+    "Priority": 0.9,
+    "Status": 1.0,
+    "Estimate (hours)": 0.5,
+    "Target date": 0.3,
+    "Reviewer": 0.3,
+}
 INDUSTRY_FIELD_P = 0.4
 
 
@@ -84,16 +105,28 @@ def plan_projects(
         # Projects start through the window, more of them early (ongoing initiatives).
         span = max(anchor - 21 * DAY_MS - start, DAY_MS)
         created_day = start + int(rng.beta(0.8, 1.3) * span)
-        stayers = [u for u in team.members
-                   if org.users[u].leave is None and org.users[u].join < created_day
-                   and org.users[u].team == team.index]
-        owner_u = (team.managers[0] if team.managers and (rng.random() < 0.6 or not stayers)
-                   else stayers[int(rng.integers(len(stayers)))])
+        stayers = [
+            u
+            for u in team.members
+            if org.users[u].leave is None
+            and org.users[u].join < created_day
+            and org.users[u].team == team.index
+        ]
+        owner_u = (
+            team.managers[0]
+            if team.managers and (rng.random() < 0.6 or not stayers)
+            else stayers[int(rng.integers(len(stayers)))]
+        )
         owner = org.users[owner_u]
         created = org.calendars[owner.zone].advance(created_day, float(rng.random()))
 
-        pool = [u for u in team.members if u != owner_u and org.users[u].join < anchor
-                and (org.users[u].leave is None or org.users[u].leave > created + 7 * DAY_MS)]
+        pool = [
+            u
+            for u in team.members
+            if u != owner_u
+            and org.users[u].join < anchor
+            and (org.users[u].leave is None or org.users[u].leave > created + 7 * DAY_MS)
+        ]
         k = min(len(pool), 2 + int(rng.poisson(5)))
         chosen = sorted(rng.choice(pool, size=k, replace=False).tolist()) if k else []
         members = [(owner_u, False)] + [(u, False) for u in chosen]
@@ -106,8 +139,12 @@ def plan_projects(
         when = dt.date.fromordinal(created // DAY_MS + 719163)
         name = ""
         for _ in range(8):
-            name = fill(spec["project_patterns"][int(rng.integers(len(spec["project_patterns"])))],
-                        theme=theme, quarter=f"Q{(when.month - 1) // 3 + 1}", year=when.year)
+            name = fill(
+                spec["project_patterns"][int(rng.integers(len(spec["project_patterns"])))],
+                theme=theme,
+                quarter=f"Q{(when.month - 1) // 3 + 1}",
+                year=when.year,
+            )
             if name not in names:
                 break
             theme = spec["themes"][int(rng.integers(len(spec["themes"])))]
@@ -133,12 +170,22 @@ def plan_projects(
             if rng.random() < p_on:
                 enabled.append((f, f.name in ("Priority", "Status")))
         plan = ProjectPlan(
-            index=p, id=gid(Kind.PROJECT, p), team=team.index, owner=owner_u, members=members,
-            name=name, theme=theme, view=view, sections=sections,
+            index=p,
+            id=gid(Kind.PROJECT, p),
+            team=team.index,
+            owner=owner_u,
+            members=members,
+            name=name,
+            theme=theme,
+            view=view,
+            sections=sections,
             privacy=_weighted(rng, PRIVACY),
-            color=PROJECT_COLORS[int(rng.integers(len(PROJECT_COLORS)))], created=created,
-            start_on=fmt_date(start_on), due_on=fmt_date(due_ms) if due_ms else None,
-            due_ms=due_ms, fields=enabled,
+            color=PROJECT_COLORS[int(rng.integers(len(PROJECT_COLORS)))],
+            created=created,
+            start_on=fmt_date(start_on),
+            due_on=fmt_date(due_ms) if due_ms else None,
+            due_ms=due_ms,
+            fields=enabled,
             others=[q.index for q in plans if q.team == team.index and q.view != "board"],
         )
         plans.append(plan)

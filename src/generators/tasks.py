@@ -39,8 +39,7 @@ P_DEPENDENCY = 0.07
 P_DESCRIPTION = 0.85  # "most top-level tasks have a description"
 P_SUBTASK_DESCRIPTION = 0.2
 P_TAG = 0.3
-P_FIELD_VALUE = {"Priority": 0.9, "Estimate (hours)": 0.6, "Target date": 0.45,
-                 "Reviewer": 0.4}
+P_FIELD_VALUE = {"Priority": 0.9, "Estimate (hours)": 0.6, "Target date": 0.45, "Reviewer": 0.4}
 P_INDUSTRY_VALUE = 0.65
 
 
@@ -64,8 +63,15 @@ class _Task:
 
 def member_for(org: Org, user_index: int) -> Member:
     u = org.users[user_index]
-    return Member(u.index, u.id, u.first_name, u.name, org.calendars[u.zone], u.join,
-                  NEVER if u.leave is None else u.leave)
+    return Member(
+        u.index,
+        u.id,
+        u.first_name,
+        u.name,
+        org.calendars[u.zone],
+        u.join,
+        NEVER if u.leave is None else u.leave,
+    )
 
 
 def generate_project(
@@ -86,22 +92,35 @@ def generate_project(
     fields = {f.name: f for f, _ in plan.fields}
     status = _ref(fields["Status"])
     priority = _ref(fields["Priority"]) if "Priority" in fields else None
-    others = [OtherProject(plans[q].id, plans[q].sections[0][0], plans[q].created)
-              for q in plan.others]
-    ctx = ProjectCtx(plan.id, owner, list(members.values()), sections, plan.board, anchor,
-                     status, priority, others)
+    others = [
+        OtherProject(plans[q].id, plans[q].sections[0][0], plans[q].created) for q in plan.others
+    ]
+    ctx = ProjectCtx(
+        plan.id,
+        owner,
+        list(members.values()),
+        sections,
+        plan.board,
+        anchor,
+        status,
+        priority,
+        others,
+    )
 
     # --- structure -------------------------------------------------------------------------
     n = max(2, round(tasks_per_project * math.exp(0.3 * d.z() - 0.045)))
     end = min(anchor, plan.due_ms + 14 * DAY_MS if plan.due_ms else anchor)
     span = max(end - plan.created, DAY_MS)
+    # Creation moments, drawn in the owner's working time (so no weekend pile-up): a quarter
+    # at kick-off, the rest spread over the project's life.
+    cal = owner.cal
+    w0, w1 = cal.to_w(plan.created), cal.to_w(plan.created + span)
     hints = sorted(
-        plan.created + int((d.u() * 5 * DAY_MS) if d.chance(0.25) else d.u() * span)
-        for _ in range(n)
+        cal.from_w(w0 + (d.u() * 4 if d.chance(0.25) else d.u() * (w1 - w0))) for _ in range(n)
     )
     tasks: list[_Task] = []
     top: list[_Task] = []
-    for i, hint in enumerate(hints):
+    for hint in hints:
         phase = sections[min(int((hint - plan.created) / span * len(sections)), len(sections) - 1)]
         life = simulate_task(ctx, d, hint, first_section=None if plan.board else phase)
         if life is None:
@@ -171,20 +190,39 @@ def generate_project(
         is_sub = t.parent is not None
         notes = ""
         if pick.u() < (P_SUBTASK_DESCRIPTION if is_sub else P_DESCRIPTION):
-            notes = fill(pick.pick(vocab.industry["descriptions"]), task=name, project=plan.name,
-                         theme=plan.theme, object=name[:1].lower() + name[1:], team=team.name)
+            notes = fill(
+                pick.pick(vocab.industry["descriptions"]),
+                task=name,
+                project=plan.name,
+                theme=plan.theme,
+                object=name[:1].lower() + name[1:],
+                team=team.name,
+            )
         old_name = None
         if life.renamed:
             old_name = pick.pick(vocab.common["name_variants"]) + name
         completed = life.completed is not None
-        tb["tasks"].append((
-            tid, org.workspace.id, parent_id, name, notes, life.subtype,
-            (life.approval or "pending") if life.subtype == "approval" else None,
-            life.assignee.user_id if life.assignee else None, life.creator.user_id,
-            fmt_ms(life.created), fmt_ms(life.modified), life.start_on, life.due_on,
-            life.due_at, int(completed), fmt_ms(life.completed) if completed else None,
-            life.completer.user_id if completed else None,
-        ))
+        tb["tasks"].append(
+            (
+                tid,
+                org.workspace.id,
+                parent_id,
+                name,
+                notes,
+                life.subtype,
+                (life.approval or "pending") if life.subtype == "approval" else None,
+                life.assignee.user_id if life.assignee else None,
+                life.creator.user_id,
+                fmt_ms(life.created),
+                fmt_ms(life.modified),
+                life.start_on,
+                life.due_on,
+                life.due_at,
+                int(completed),
+                fmt_ms(life.completed) if completed else None,
+                life.completer.user_id if completed else None,
+            )
+        )
         last = max(last, life.modified)
         if not is_sub:
             sec = life.section
@@ -193,7 +231,8 @@ def generate_project(
             for other, _ in life.multi_home:
                 positions[other.section_id] += 1
                 tb["task_memberships"].append(
-                    (tid, other.id, other.section_id, 1_000_000 + positions[other.section_id], 0))
+                    (tid, other.id, other.section_id, 1_000_000 + positions[other.section_id], 0)
+                )
         for dep in t.deps:
             tb["task_dependencies"].append((tid, ids[dep]))
         for uid in sorted(life.followers):
@@ -201,9 +240,19 @@ def generate_project(
         for ti in sorted(t.tags):
             tb["task_tags"].append((tid, tags[ti][0]))
         for ev in life.events:
-            tb["stories"].append(_story_row(
-                gid(Kind.STORY, story_n, plan.index), tid, ev, name, old_name, pick, vocab, plan,
-                fields))
+            tb["stories"].append(
+                _story_row(
+                    gid(Kind.STORY, story_n, plan.index),
+                    tid,
+                    ev,
+                    name,
+                    old_name,
+                    pick,
+                    vocab,
+                    plan,
+                    fields,
+                )
+            )
             story_n += 1
         _value_rows(tb, tid, t, life, plan, members)
 
@@ -217,8 +266,9 @@ def _ref(f: FieldDef) -> FieldRef:
     return FieldRef(f.id, f.name, f.subtype, f.options, f.spec)
 
 
-def _values(d: Draws, t: _Task, plan: ProjectPlan, ctx: ProjectCtx,
-            members: dict[int, Member]) -> None:
+def _values(
+    d: Draws, t: _Task, plan: ProjectPlan, ctx: ProjectCtx, members: dict[int, Member]
+) -> None:
     """Typed values for the project's enabled fields, correlated with the task's life."""
     life = t.life
     for f, _ in plan.fields:
@@ -259,14 +309,21 @@ def _values(d: Draws, t: _Task, plan: ProjectPlan, ctx: ProjectCtx,
             base = life.created + int((3 + d.lognormal(10, 0.6)) * DAY_MS)
             t.values[f.index] = ("date", fmt_date(base))
         elif kind == "people":
-            pool = [m for m in members.values() if m is not life.assignee
-                    and m.active(life.created)]
+            pool = [
+                m for m in members.values() if m is not life.assignee and m.active(life.created)
+            ]
             if pool:
                 t.values[f.index] = ("people", (d.pick(pool).user_id,))
 
 
-def _value_rows(tb: dict[str, list[tuple]], tid: int, t: _Task, life: TaskLife,
-                plan: ProjectPlan, members: dict[int, Member]) -> None:
+def _value_rows(
+    tb: dict[str, list[tuple]],
+    tid: int,
+    t: _Task,
+    life: TaskLife,
+    plan: ProjectPlan,
+    members: dict[int, Member],
+) -> None:
     if t.parent is not None:
         return
     by_index = {f.index: f for f, _ in plan.fields}
@@ -288,13 +345,15 @@ def _value_rows(tb: dict[str, list[tuple]], tid: int, t: _Task, life: TaskLife,
         elif kind == "multi":
             labels = dict(f.options)
             tb["custom_field_values"].append(
-                (tid, f.id, None, None, None, None, ", ".join(labels[o] for o in v)))
+                (tid, f.id, None, None, None, None, ", ".join(labels[o] for o in v))
+            )
             for o in v:
                 tb["custom_field_value_options"].append((tid, f.id, o))
         elif kind == "people":
             names = {m.user_id: m.name for m in members.values()}
             tb["custom_field_values"].append(
-                (tid, f.id, None, None, None, None, ", ".join(names[u] for u in v)))
+                (tid, f.id, None, None, None, None, ", ".join(names[u] for u in v))
+            )
             for u in v:
                 tb["custom_field_value_people"].append((tid, f.id, u))
 
@@ -319,26 +378,45 @@ _SYSTEM_TEXT = {
 }
 
 
-def _story_row(sid: int, tid: int, ev: Any, name: str, old_name: str | None, pick: Picker,
-               vocab: Vocabulary, plan: ProjectPlan, fields: dict[str, FieldDef]) -> tuple:
+def _story_row(
+    sid: int,
+    tid: int,
+    ev: Any,
+    name: str,
+    old_name: str | None,
+    pick: Picker,
+    vocab: Vocabulary,
+    plan: ProjectPlan,
+    fields: dict[str, FieldDef],
+) -> tuple:
     st = ev.subtype
     old_n = new_n = None
     if st == "comment_added":
-        text = fill(pick.pick(vocab.comments(ev.kind)),
-                    name=(ev.addressee.first_name if ev.addressee else ""), task=name,
-                    project=plan.name, date=_human_date(ev.date_arg))
+        text = fill(
+            pick.pick(vocab.comments(ev.kind)),
+            name=(ev.addressee.first_name if ev.addressee else ""),
+            task=name,
+            project=plan.name,
+            date=_human_date(ev.date_arg),
+        )
         kind = "comment"
     else:
         kind = "system"
         if st == "assigned":
             text = f"assigned to {ev.assignee.name}"
         elif st == "section_changed":
-            text = (f'moved this task from "{ev.old_section.name}" to "{ev.new_section.name}"'
-                    if ev.old_section else f'moved this task to "{ev.new_section.name}"')
+            text = (
+                f'moved this task from "{ev.old_section.name}" to "{ev.new_section.name}"'
+                if ev.old_section
+                else f'moved this task to "{ev.new_section.name}"'
+            )
         elif st == "due_date_changed":
             new = ev.new_due_on or ev.new_due_at
-            text = f"changed the due date to {_human_date_text(new)}" if new else \
-                "removed the due date"
+            text = (
+                f"changed the due date to {_human_date_text(new)}"
+                if new
+                else "removed the due date"
+            )
         elif st == "name_changed":
             old_n, new_n = old_name, name
             text = f'changed the name to "{name}"'
@@ -347,17 +425,34 @@ def _story_row(sid: int, tid: int, ev: Any, name: str, old_name: str | None, pic
             labels = dict(f.options)
             text = f'changed {f.name} to "{labels[ev.new_option]}"'
         elif st == "added_to_project":
-            text = "added this task to a project" if ev.project_id != plan.id else \
-                f"added this task to {plan.name}"
+            text = (
+                "added this task to a project"
+                if ev.project_id != plan.id
+                else f"added this task to {plan.name}"
+            )
         else:
             text = _SYSTEM_TEXT[st]
     return (
-        sid, tid, ev.actor.user_id, fmt_ms(ev.t), kind, st, text,
-        ev.assignee.user_id if ev.assignee else None, ev.project_id,
+        sid,
+        tid,
+        ev.actor.user_id,
+        fmt_ms(ev.t),
+        kind,
+        st,
+        text,
+        ev.assignee.user_id if ev.assignee else None,
+        ev.project_id,
         ev.old_section.id if ev.old_section else None,
         ev.new_section.id if ev.new_section else None,
-        ev.old_due_on, ev.new_due_on, ev.old_due_at, ev.new_due_at, old_n, new_n,
-        ev.field_id, ev.old_option, ev.new_option,
+        ev.old_due_on,
+        ev.new_due_on,
+        ev.old_due_at,
+        ev.new_due_at,
+        old_n,
+        new_n,
+        ev.field_id,
+        ev.old_option,
+        ev.new_option,
     )
 
 
@@ -377,9 +472,19 @@ def _human_date_text(value: str) -> str:
     return day.strftime("%b ") + str(day.day)
 
 
-def _project_rows(tb: dict[str, list[tuple]], seed: int, org: Org, plan: ProjectPlan,
-                  tasks: list[_Task], owner: Member, anchor: int, last: int, d: Draws,
-                  vocab: Vocabulary, pick: Picker) -> None:
+def _project_rows(
+    tb: dict[str, list[tuple]],
+    seed: int,
+    org: Org,
+    plan: ProjectPlan,
+    tasks: list[_Task],
+    owner: Member,
+    anchor: int,
+    last: int,
+    d: Draws,
+    vocab: Vocabulary,
+    pick: Picker,
+) -> None:
     """The project row (with completion decided from its tasks), members, sections, settings."""
     top = [t.life for t in tasks if t.parent is None]
     completed_at = None
@@ -391,29 +496,59 @@ def _project_rows(tb: dict[str, list[tuple]], seed: int, org: Org, plan: Project
             t = owner.cal.advance(base, d.lognormal(0.8, 0.7))
             if t < anchor:
                 completed_at = t
-    archived = int(completed_at is not None and completed_at < anchor - 30 * DAY_MS
-                   and d.chance(0.5))
+    archived = int(
+        completed_at is not None and completed_at < anchor - 30 * DAY_MS and d.chance(0.5)
+    )
     modified = max(last, completed_at or 0)
     team = org.teams[plan.team]
-    notes = fill(pick.pick(vocab.org["project_notes"]), project=plan.name, theme=plan.theme,
-                 team=team.name)
-    tb["projects"].append((
-        plan.id, org.workspace.id, team.id, owner.user_id, plan.name, notes, plan.color,
-        plan.privacy, plan.view, archived, plan.start_on, plan.due_on, fmt_ms(plan.created),
-        fmt_ms(modified), int(completed_at is not None),
-        fmt_ms(completed_at) if completed_at else None,
-        owner.user_id if completed_at else None,
-    ))
+    notes = fill(
+        pick.pick(vocab.org["project_notes"]), project=plan.name, theme=plan.theme, team=team.name
+    )
+    tb["projects"].append(
+        (
+            plan.id,
+            org.workspace.id,
+            team.id,
+            owner.user_id,
+            plan.name,
+            notes,
+            plan.color,
+            plan.privacy,
+            plan.view,
+            archived,
+            plan.start_on,
+            plan.due_on,
+            fmt_ms(plan.created),
+            fmt_ms(modified),
+            int(completed_at is not None),
+            fmt_ms(completed_at) if completed_at else None,
+            owner.user_id if completed_at else None,
+        )
+    )
     milestones = [x for x in tasks if x.life.subtype == "milestone"]
     su_draws = Draws(rng_for(seed, Stream.STATUS_UPDATES, plan.index))
-    tb["status_updates"].extend(status_update_rows(
-        su_draws, pick, vocab, plan.index, plan.id, plan.name, owner, plan.created, completed_at,
-        anchor, top, pick.pick(team.spec["milestones"]) if not milestones else "the next milestone"))
+    tb["status_updates"].extend(
+        status_update_rows(
+            su_draws,
+            pick,
+            vocab,
+            plan.index,
+            plan.id,
+            plan.name,
+            owner,
+            plan.created,
+            completed_at,
+            anchor,
+            top,
+            pick.pick(team.spec["milestones"]) if not milestones else "the next milestone",
+        )
+    )
     for u, guest in plan.members:
         user = org.users[u]
         level = "admin" if u == plan.owner else "commenter" if guest else "editor"
         tb["project_memberships"].append(
-            (plan.id, user.id, level, int(guest), fmt_ms(max(plan.created, user.join))))
+            (plan.id, user.id, level, int(guest), fmt_ms(max(plan.created, user.join)))
+        )
     for pos, (sid, name, state) in enumerate(plan.sections):
         tb["sections"].append((sid, plan.id, name, pos, state, fmt_ms(plan.created)))
     for f, important in plan.fields:

@@ -26,8 +26,17 @@ def generate_teams(
     teams = []
     for i, spec in enumerate(specs):
         created = workspace.created + int(rng.integers(0, 400)) * DAY_MS
-        teams.append(Team(i, gid(Kind.TEAM, i), spec["name"], spec["description"], created,
-                          spec, is_leadership=(i == 0)))
+        teams.append(
+            Team(
+                i,
+                gid(Kind.TEAM, i),
+                spec["name"],
+                spec["description"],
+                created,
+                spec,
+                is_leadership=(i == 0),
+            )
+        )
     return teams
 
 
@@ -35,7 +44,9 @@ def team_rows(teams: list[Team]) -> list[tuple]:
     return [(t.id, WORKSPACE_ID, t.name, t.description, fmt_ms(t.created)) for t in teams]
 
 
-def team_membership_rows(rng: np.random.Generator, teams: list[Team], users: list[User]) -> list[tuple]:
+def team_membership_rows(
+    rng: np.random.Generator, teams: list[Team], users: list[User]
+) -> list[tuple]:
     """Primary memberships, managers in Leadership, and ~8% of people in a second team."""
     rows = []
     for team in teams:

@@ -92,11 +92,15 @@ def generate_users(
         cal = calendars[zone]
         if is_manager or join_u[i] >= P_JOINS_IN_WINDOW:
             days = int(30 + tenure_years[i] * 365)
-            day = max(config.start_date - dt.timedelta(days=days),
-                      dt.date.fromordinal(workspace.created // DAY_MS + 719163 + 1))
+            day = max(
+                config.start_date - dt.timedelta(days=days),
+                dt.date.fromordinal(workspace.created // DAY_MS + 719163 + 1),
+            )
             join = date_ms(day) + 14 * 3_600_000 + int(join_u[i] * 3_600_000)
         else:
-            day_ms = window_start + int(join_u[i] / P_JOINS_IN_WINDOW * (anchor - window_start - 21 * DAY_MS))
+            day_ms = window_start + int(
+                join_u[i] / P_JOINS_IN_WINDOW * (anchor - window_start - 21 * DAY_MS)
+            )
             join = cal.advance(day_ms // DAY_MS * DAY_MS, 0.02)
         leave = None
         if not is_manager and not team.is_leadership and leave_u[i] < P_LEAVES_IN_WINDOW:
@@ -107,8 +111,22 @@ def generate_users(
                 if leave >= hi:
                     leave = None
         manager = None if i == 0 else 0 if (is_manager or team.is_leadership) else team.index
-        users.append(User(i, gid(Kind.USER, i), f"{first} {last}", first, email, title, zone,
-                          team.index, is_manager, join, leave, manager))
+        users.append(
+            User(
+                i,
+                gid(Kind.USER, i),
+                f"{first} {last}",
+                first,
+                email,
+                title,
+                zone,
+                team.index,
+                is_manager,
+                join,
+                leave,
+                manager,
+            )
+        )
         team.members.append(i)
         if is_manager:
             team.managers.append(i)
@@ -117,9 +135,7 @@ def generate_users(
     for t in ordinary:
         teams[0].members.extend(m for m in t.managers if m not in teams[0].members)
     # manager field holds a user index for now: map team index -> the team's manager
-    return [
-        _with_manager(u, teams) for u in users
-    ]
+    return [_with_manager(u, teams) for u in users]
 
 
 def _with_manager(u: User, teams: list[Team]) -> User:
@@ -129,14 +145,36 @@ def _with_manager(u: User, teams: list[Team]) -> User:
         mgr = 0
     else:
         mgr = teams[u.team].managers[0] if teams[u.team].managers else 0
-    return User(u.index, u.id, u.name, u.first_name, u.email, u.job_title, u.zone, u.team,
-                u.is_manager, u.join, u.leave, mgr)
+    return User(
+        u.index,
+        u.id,
+        u.name,
+        u.first_name,
+        u.email,
+        u.job_title,
+        u.zone,
+        u.team,
+        u.is_manager,
+        u.join,
+        u.leave,
+        mgr,
+    )
 
 
 def user_rows(users: list[User], workspace: Workspace) -> list[tuple]:
     return [
-        (u.id, workspace.id, u.name, u.email, u.job_title, ZONES[u.zone][0], ZONES[u.zone][1],
-         None if u.manager is None else users[u.manager].id, int(u.leave is None),
-         fmt_ms(u.join), None if u.leave is None else fmt_ms(u.leave))
+        (
+            u.id,
+            workspace.id,
+            u.name,
+            u.email,
+            u.job_title,
+            ZONES[u.zone][0],
+            ZONES[u.zone][1],
+            None if u.manager is None else users[u.manager].id,
+            int(u.leave is None),
+            fmt_ms(u.join),
+            None if u.leave is None else fmt_ms(u.leave),
+        )
         for u in users
     ]

@@ -1,0 +1,130 @@
+"""Benchmark: time the default run and the scale presets; print rows/s, peak RSS, and the ratio
+to a bare executemany of the same rows into the same schema.
+
+    python scripts/benchmark.py                  # default, small, large
+    python scripts/benchmark.py --scales xl      # the 1M-task preset (minutes)
+    python scripts/benchmark.py --scales default large --workers 1
+
+Each preset runs in a fresh child process so its peak RSS is its own.  Targets (2-core machine):
+default <= 3 s wall; large (~100k tasks) within 2x the bare insert; xl <= 120 s and <= 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from src.config import resolve_config  # noqa: E402
+from src.pipeline import generate  # noqa: E402
+from src.schema import apply_schema, table_names  # noqa: E402
+
+TARGETS = {"default": "<= 3 s", "large": "<= 2x bare insert", "xl": "<= 120 s, <= 2 GB"}
+
+
+def bare_insert_seconds(source: Path) -> float:
+    """Copy every row of ``source`` into a fresh file with the same schema and pragmas, using
+    plain executemany (rows pre-loaded in memory, so only the inserts are timed)."""
+    src = sqlite3.connect(source)
+    data = {t: src.execute(f'SELECT * FROM "{t}"').fetchall() for t in table_names()}
+    src.close()
+    with tempfile.TemporaryDirectory() as d:
+        conn = sqlite3.connect(Path(d) / "bare.sqlite", isolation_level=None)
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute("PRAGMA foreign_keys=ON")
+        apply_schema(conn, with_indexes=False)
+        t0 = time.perf_counter()
+        conn.execute("BEGIN")
+        for t, rows in data.items():
+            if rows:
+                conn.executemany(f'INSERT INTO "{t}" VALUES ({",".join("?" * len(rows[0]))})', rows)
+        conn.execute("COMMIT")
+        conn.execute("BEGIN")
+        from src.schema import create_indexes
+
+        create_indexes(conn)
+        conn.execute("COMMIT")
+        seconds = time.perf_counter() - t0
+        conn.close()
+    return seconds
+
+
+def child(scale: str, workers: int | None, bare: bool) -> None:
+    config = resolve_config({"scale": scale, "end_date": "2026-06-30", "seed": 42}, {}, None)
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / f"{scale}.sqlite"
+        t0 = time.perf_counter()
+        summary = generate(config, path, workers=workers)
+        wall = time.perf_counter() - t0
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        rows = sum(summary.row_counts.values())
+        result = {
+            "scale": scale,
+            "wall_s": round(wall, 2),
+            "rows": rows,
+            "tasks": summary.row_counts["tasks"],
+            "stories": summary.row_counts["stories"],
+            "rows_per_s": round(rows / wall),
+            "peak_rss_mb": round(max(rss_mb, rss_children)),
+            "stages": {k: round(v, 2) for k, v in summary.stage_seconds.items()},
+            "size_mb": round(path.stat().st_size / 2**20, 1),
+        }
+        if bare:
+            b = bare_insert_seconds(path)
+            result["bare_insert_s"] = round(b, 2)
+            result["ratio_to_bare"] = round(wall / b, 2)
+    print(json.dumps(result))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--scales", nargs="+", default=["default", "small", "large"])
+    ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--no-bare", action="store_true", help="skip the bare-insert comparison")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.workers, not args.no_bare)
+        return
+    print(
+        f"benchmark {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, python "
+        f"{sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}"
+    )
+    header = (
+        f"{'scale':<8} {'wall s':>7} {'tasks':>9} {'stories':>10} {'rows/s':>9} "
+        f"{'peak MB':>8} {'bare s':>7} {'ratio':>6}  target"
+    )
+    print(header)
+    for scale in args.scales:
+        cmd = [sys.executable, __file__, "--child", scale]
+        if args.workers is not None:
+            cmd += ["--workers", str(args.workers)]
+        if args.no_bare:
+            cmd.append("--no-bare")
+        r = json.loads(
+            subprocess.run(cmd, check=True, capture_output=True, text=True)
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        print(
+            f"{r['scale']:<8} {r['wall_s']:>7} {r['tasks']:>9,} {r['stories']:>10,} "
+            f"{r['rows_per_s']:>9,} {r['peak_rss_mb']:>8} {r.get('bare_insert_s', '-'):>7} "
+            f"{r.get('ratio_to_bare', '-'):>6}  {TARGETS.get(scale, '')}"
+        )
+        print(f"         stages: {r['stages']}  file: {r['size_mb']} MB")
+
+
+if __name__ == "__main__":
+    main()

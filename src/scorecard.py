@@ -1,0 +1,282 @@
+"""Realism metrics of a file, each held against the reference band it should land in.
+
+Bands and sources come from /work/shared/reference/realism.md (sources A, B) or from the
+generator's own design.  Every number is computed in SQL (aggregates, and ROW_NUMBER for
+percentiles), so a million-task file is read in a few passes without loading its rows.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+from .validate import (
+    EventProfile,
+    human_event_profile,
+    load_anchor,
+    open_readonly,
+    prepare_local_time,
+)
+
+SOURCE_A = "A: one company's Jira export, 512 tickets (realism.md)"
+SOURCE_B = "B: Public Jira Dataset, MSR 2022 (realism.md)"
+SOURCE_AB = "A and B (realism.md)"
+SOURCE_DESIGN = "generator design"
+
+# Reference hour-of-day profile of source A (percent); 18-23h share 2.0 evenly.
+REFERENCE_HOURS: tuple[float, ...] = (
+    (0.0,) * 7 + (2.9, 9.8, 13.7, 14.6, 14.3, 6.4, 10.2, 10.5, 8.6, 5.5, 1.4) + (2.0 / 6,) * 6
+)
+# Reference weekday mix of source A, Monday..Friday (percent).
+REFERENCE_WEEKDAYS: tuple[float, ...] = (16.2, 22.3, 27.1, 20.1, 13.9)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One measured value and its band; in_band is None when there is no value or no band."""
+
+    name: str
+    value: float | None
+    band: str
+    low: float | None
+    high: float | None
+    source: str
+    in_band: bool | None
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "value": self.value,
+            "band": self.band,
+            "low": self.low,
+            "high": self.high,
+            "source": self.source,
+            "in_band": self.in_band,
+        }
+
+
+def metric(
+    name: str,
+    value: float | None,
+    band: str,
+    low: float | None,
+    high: float | None,
+    source: str,
+) -> Metric:
+    """Build a Metric, judging the value against [low, high] (either end may be open)."""
+    if value is None or (low is None and high is None):
+        in_band = None
+    else:
+        in_band = (low is None or value >= low) and (high is None or value <= high)
+    return Metric(name, value, band, low, high, source, in_band)
+
+
+def scorecard(path: str | Path) -> tuple[Metric, ...]:
+    """Every realism metric of the file at ``path``, in a stable order."""
+    with closing(open_readonly(path)) as conn:
+        prepare_local_time(conn)
+        profile = human_event_profile(conn)
+        anchor = load_anchor(conn)
+        return (
+            *_time_of_day_metrics(profile),
+            *_comment_metrics(conn),
+            *_completion_metrics(conn),
+            *_task_state_metrics(conn, anchor),
+            *_volume_metrics(conn),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def total_variation(observed: Sequence[float], reference: Sequence[float]) -> float | None:
+    """Half the L1 distance between two distributions, each normalised to sum 1 (0 = same)."""
+    n, r = sum(observed), sum(reference)
+    if not n or not r:
+        return None
+    return 0.5 * sum(abs(o / n - q / r) for o, q in zip(observed, reference, strict=True))
+
+
+def percentiles(
+    conn: sqlite3.Connection, values_sql: str, ps: Sequence[float]
+) -> tuple[float | None, ...]:
+    """Percentiles of the column ``x`` of ``values_sql``, interpolated linearly (numpy's default).
+
+    Only the two ranks around each percentile leave SQLite: one sort, no rows in Python.
+    """
+    values_sql = f"SELECT x FROM ({values_sql}) WHERE x IS NOT NULL"
+    (n,) = conn.execute(f"SELECT count(*) FROM ({values_sql})").fetchone()
+    if n == 0:
+        return tuple(None for _ in ps)
+    positions = [p * (n - 1) for p in ps]
+    ranks = sorted({math.floor(x) for x in positions} | {math.ceil(x) for x in positions})
+    rows = conn.execute(
+        f"""SELECT i, x FROM (SELECT x, ROW_NUMBER() OVER (ORDER BY x) - 1 AS i
+                             FROM ({values_sql}))
+            WHERE i IN ({", ".join(str(r) for r in ranks)})"""
+    )
+    at = dict(rows.fetchall())
+    out = []
+    for pos in positions:
+        lo, hi = at[math.floor(pos)], at[math.ceil(pos)]
+        out.append(lo + (hi - lo) * (pos - math.floor(pos)))
+    return tuple(out)
+
+
+def _scalar(conn: sqlite3.Connection, sql: str) -> float | None:
+    return conn.execute(sql).fetchone()[0]
+
+
+def _times(value: float | None, factor: float) -> float | None:
+    return None if value is None else value * factor
+
+
+# ---------------------------------------------------------------------------------------------
+# Metrics
+
+
+def _time_of_day_metrics(p: EventProfile) -> tuple[Metric, ...]:
+    """When people act, in their own time zone: weekends, office hours, hour and weekday shape."""
+    office = sum(p.hours[8:18])
+    weekdays = [p.weekdays[d] for d in (1, 2, 3, 4, 5)]  # SQLite: 0 = Sunday
+    return (
+        metric(
+            "weekend share of human events",
+            ratio(p.weekend, p.total),
+            "<= 3%",
+            None,
+            0.03,
+            SOURCE_A,
+        ),
+        metric(
+            "share of human events in 08-18h local",
+            ratio(office, p.total),
+            ">= 80%",
+            0.80,
+            None,
+            SOURCE_A,
+        ),
+        metric(
+            "hour-of-day profile distance (TVD)",
+            total_variation(p.hours, REFERENCE_HOURS),
+            "<= 0.15",
+            None,
+            0.15,
+            SOURCE_A,
+        ),
+        metric(
+            "weekday profile distance, Mon-Fri (TVD)",
+            total_variation(weekdays, REFERENCE_WEEKDAYS),
+            "<= 0.15",
+            None,
+            0.15,
+            SOURCE_A,
+        ),
+    )
+
+
+_COMMENTS_PER_TASK = """
+    SELECT (SELECT count(*) FROM stories s
+            WHERE s.task_id = t.id AND +s.resource_subtype = 'comment_added') AS x
+    FROM tasks t WHERE t.parent_id IS NULL"""
+
+
+def _comment_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
+    """Comments per top-level task: a moderate mean with a heavy tail."""
+    mean = _scalar(conn, f"SELECT avg(x) FROM ({_COMMENTS_PER_TASK})")
+    median, p90 = percentiles(conn, _COMMENTS_PER_TASK, (0.5, 0.9))
+    twice = _times(median, 2)
+    return (
+        metric("comments per top-level task, mean", mean, "2-5", 2.0, 5.0, SOURCE_AB),
+        metric("comments per top-level task, median", median, "-", None, None, SOURCE_A),
+        metric("comments per top-level task, p90", p90, ">= 2 x median", twice, None, SOURCE_A),
+    )
+
+
+_DAYS_TO_COMPLETION = """
+    SELECT julianday(completed_at) - julianday(created_at) AS x
+    FROM tasks WHERE parent_id IS NULL AND completed = 1 AND completed_at IS NOT NULL"""
+
+
+def _completion_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
+    """Days from creation to completion of completed top-level tasks: short median, long tail."""
+    median, p90 = percentiles(conn, _DAYS_TO_COMPLETION, (0.5, 0.9))
+    return (
+        metric("days to completion, median", median, "2-7", 2.0, 7.0, SOURCE_A),
+        metric("days to completion, p90", p90, ">= 3 x median", _times(median, 3), None, SOURCE_A),
+    )
+
+
+def _task_state_metrics(conn: sqlite3.Connection, anchor: str | None) -> tuple[Metric, ...]:
+    """The state of work at the anchor: backlog, due-date placement, overdue work, names."""
+    unassigned = _scalar(
+        conn,
+        "SELECT avg(assignee_id IS NULL) FROM tasks WHERE parent_id IS NULL AND completed = 0",
+    )
+    weekday_due = _scalar(
+        conn,
+        "SELECT avg(strftime('%w', due_on) NOT IN ('0', '6')) FROM tasks WHERE due_on IS NOT NULL",
+    )
+    overdue = None
+    if anchor is not None:
+        overdue = conn.execute(
+            """SELECT avg(COALESCE(due_on, date(due_at)) < date(?)) FROM tasks
+               WHERE completed = 0 AND (due_on IS NOT NULL OR due_at IS NOT NULL)""",
+            (anchor,),
+        ).fetchone()[0]
+    distinct_names = _scalar(
+        conn,
+        "SELECT CAST(count(DISTINCT name) AS REAL) / count(*) FROM tasks WHERE parent_id IS NULL",
+    )
+    return (
+        metric(
+            "unassigned share of open top-level tasks",
+            unassigned,
+            "10-20%",
+            0.10,
+            0.20,
+            f"{SOURCE_A}; {SOURCE_DESIGN}",
+        ),
+        metric("weekday share of due_on", weekday_due, "80-90%", 0.80, 0.90, SOURCE_DESIGN),
+        metric(
+            "overdue share of open tasks with a due date",
+            overdue,
+            "5-40%",
+            0.05,
+            0.40,
+            SOURCE_DESIGN,
+        ),
+        metric(
+            "distinct top-level task name ratio",
+            distinct_names,
+            ">= 0.90",
+            0.90,
+            None,
+            SOURCE_DESIGN,
+        ),
+    )
+
+
+def _volume_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
+    """How much structure and history each task carries."""
+    top, subtasks, tasks = conn.execute(
+        "SELECT sum(parent_id IS NULL), sum(parent_id IS NOT NULL), count(*) FROM tasks"
+    ).fetchone()
+    (dependencies,) = conn.execute("SELECT count(*) FROM task_dependencies").fetchone()
+    (system,) = conn.execute("SELECT count(*) FROM stories WHERE type = 'system'").fetchone()
+    links = ratio((subtasks or 0) + dependencies, top or 0)
+    return (
+        metric("subtasks + dependencies per top-level task", links, "0.2-0.8", 0.2, 0.8, SOURCE_B),
+        metric(
+            "system stories per task (all tasks)", ratio(system, tasks), "3-12", 3.0, 12.0, SOURCE_B
+        ),
+    )

@@ -1,0 +1,169 @@
+"""scorecard(): every metric of the hand-built file against values worked out by hand.
+
+The file is test_validate's valid organization (users in America/Chicago: CST, UTC-6, until
+2026-03-08, then CDT, UTC-5).  Its 25 human events (21 stories, 4 task creations) fall at local
+09h x11, 10h x9, 11h x1, 12h x1, 14h x3, and on Mon x5, Tue x7, Wed x7, Thu x6, Fri x0.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_validate import build_valid_db, mutate
+
+from src.scorecard import Metric, metric, percentiles, scorecard, total_variation
+from src.validate import NotADatabaseError
+
+
+@pytest.fixture(scope="module")
+def valid_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_valid_db(tmp_path_factory.mktemp("card") / "org.sqlite")
+
+
+@pytest.fixture(scope="module")
+def card(valid_db: Path) -> dict[str, Metric]:
+    return {m.name: m for m in scorecard(valid_db)}
+
+
+def value(card: dict[str, Metric], name: str) -> float | None:
+    return card[name].value
+
+
+# ---------------------------------------------------------------------------------------------
+# Time of day
+
+
+def test_weekend_and_office_hours(card: dict[str, Metric]) -> None:
+    assert value(card, "weekend share of human events") == 0.0
+    assert value(card, "share of human events in 08-18h local") == 1.0
+    assert card["weekend share of human events"].in_band is True
+
+
+def test_hour_profile_distance(card: dict[str, Metric]) -> None:
+    # observed 09h .44, 10h .36, 11h .04, 12h .04, 14h .12; reference sums to 99.9
+    ref = 99.9
+    diffs = (
+        abs(0.44 - 13.7 / ref)
+        + abs(0.36 - 14.6 / ref)
+        + abs(0.04 - 14.3 / ref)
+        + abs(0.04 - 6.4 / ref)
+        + abs(0.12 - 10.5 / ref)
+        + (2.9 + 9.8 + 10.2 + 8.6 + 5.5 + 1.4 + 2.0) / ref  # hours with no event
+    )
+    m = card["hour-of-day profile distance (TVD)"]
+    assert m.value == pytest.approx(diffs / 2)
+    assert m.value == pytest.approx(0.5316, abs=1e-4)
+    assert m.in_band is False
+
+
+def test_weekday_profile_distance(card: dict[str, Metric]) -> None:
+    # observed Mon..Fri .20/.28/.28/.24/0 is at or above the reference on every day but Friday,
+    # so the distance is the reference's whole Friday share
+    m = card["weekday profile distance, Mon-Fri (TVD)"]
+    assert m.value == pytest.approx(13.9 / 99.6)
+    assert m.in_band is True
+
+
+# ---------------------------------------------------------------------------------------------
+# Work items
+
+
+def test_comments_per_top_level_task(card: dict[str, Metric]) -> None:
+    # comments: task 101 two, 102 one, 103 one (the subtask's stories do not count)
+    assert value(card, "comments per top-level task, mean") == pytest.approx(4 / 3)
+    assert value(card, "comments per top-level task, median") == 1.0
+    p90 = card["comments per top-level task, p90"]
+    assert p90.value == pytest.approx(1.8)  # rank 0.9 * 2 = 1.8 between 1 and 2
+    assert p90.low == 2.0 and p90.in_band is False
+    assert card["comments per top-level task, median"].in_band is None
+
+
+def test_days_to_completion(card: dict[str, Metric]) -> None:
+    # only task 101 is completed: 2026-03-02 15:00 to 2026-03-05 16:00 = 3 days 1 hour
+    days = 73 / 24
+    assert value(card, "days to completion, median") == pytest.approx(days)
+    p90 = card["days to completion, p90"]
+    assert p90.value == pytest.approx(days)
+    assert p90.low == pytest.approx(3 * days) and p90.in_band is False
+    assert card["days to completion, median"].in_band is True
+
+
+def test_task_state_shares(card: dict[str, Metric]) -> None:
+    # open top-level: 102 assigned, 103 not; due_on: Fri 03-06, Mon 06-15, Mon 07-06;
+    # open with a due date: 102 (06-15, before the anchor's 06-30) and 104 (07-06)
+    assert value(card, "unassigned share of open top-level tasks") == 0.5
+    assert value(card, "weekday share of due_on") == 1.0
+    assert value(card, "overdue share of open tasks with a due date") == 0.5
+    assert value(card, "distinct top-level task name ratio") == 1.0
+    assert card["weekday share of due_on"].in_band is False
+    assert card["overdue share of open tasks with a due date"].in_band is False
+
+
+def test_volume_per_task(card: dict[str, Metric]) -> None:
+    # 1 subtask + 1 dependency over 3 top-level tasks; 17 system stories over 4 tasks
+    assert value(card, "subtasks + dependencies per top-level task") == pytest.approx(2 / 3)
+    assert value(card, "system stories per task (all tasks)") == 4.25
+
+
+def test_every_metric_names_band_and_source(card: dict[str, Metric]) -> None:
+    assert len(card) == 15
+    for m in card.values():
+        assert m.band and m.source
+        assert m.in_band is None or isinstance(m.in_band, bool)
+
+
+def test_overdue_needs_an_anchor(valid_db: Path, tmp_path: Path) -> None:
+    # setup
+    path = mutate(valid_db, tmp_path, "DELETE FROM generation_runs")
+    # run
+    m = {m.name: m for m in scorecard(path)}["overdue share of open tasks with a due date"]
+    # assert
+    assert m.value is None and m.in_band is None
+
+
+def test_scorecard_of_a_text_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.sqlite"
+    path.write_text("not a database " * 100)
+    with pytest.raises(NotADatabaseError):
+        scorecard(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 10, 101, 1000])
+def test_percentiles_match_numpy(n: int) -> None:
+    # setup
+    rng = np.random.default_rng(n)
+    xs = rng.exponential(4.0, size=n).round(3)
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE v (x REAL)")
+    conn.executemany("INSERT INTO v VALUES (?)", [(float(x),) for x in xs])
+    # run
+    got = percentiles(conn, "SELECT x FROM v", (0.5, 0.9, 0.0, 1.0))
+    # assert
+    assert got == pytest.approx(tuple(np.percentile(xs, [50, 90, 0, 100])))
+
+
+def test_percentiles_of_nothing_are_none() -> None:
+    conn = sqlite3.connect(":memory:")
+    assert percentiles(conn, "SELECT 1 AS x WHERE 0", (0.5,)) == (None,)
+
+
+def test_total_variation() -> None:
+    assert total_variation([1, 1], [1, 1]) == 0.0
+    assert total_variation([1, 0], [0, 3]) == 1.0
+    assert total_variation([3, 1], [1, 1]) == pytest.approx(0.25)
+    assert total_variation([0, 0], [1, 1]) is None
+
+
+def test_metric_band_judgement() -> None:
+    assert metric("m", 0.5, "0-1", 0.0, 1.0, "s").in_band is True
+    assert metric("m", 1.5, "<= 1", None, 1.0, "s").in_band is False
+    assert metric("m", 1.0, ">= 1", 1.0, None, "s").in_band is True
+    assert metric("m", None, "0-1", 0.0, 1.0, "s").in_band is None
+    assert metric("m", 3.0, "-", None, None, "s").in_band is None
