@@ -37,8 +37,8 @@ DUE_MEDIAN_DAYS = (21.0, 14.0, 8.0, 3.0)
 
 P_MILESTONE = 0.035
 P_APPROVAL = 0.045
-P_ASSIGN_AT_CREATION = 0.79
-P_ASSIGN_LATER = 0.195  # the rest (~1.5%) is never assigned: unassigned backlog, (A) + design
+P_ASSIGN_AT_CREATION = 0.8
+P_ASSIGN_LATER = 0.192  # the rest (~0.8%) is never assigned: unassigned backlog, (A) + design
 P_DROPPED = 0.025
 P_STALLED = 0.03
 P_DUE = 0.78
@@ -480,7 +480,7 @@ def simulate_task(
         fate = "stalled"
 
     due_ms: int | None = None
-    p_due = (P_DUE if parent is None else 0.35) * (0.4 if fate == "stalled" else 1.0)
+    p_due = (P_DUE if parent is None else 0.35) * (0.2 if fate == "stalled" else 1.0)
     if subtype == "milestone" or d.chance(p_due):
         days = d.lognormal(DUE_MEDIAN_DAYS[priority], 0.6)
         due_ms = _weekday_bias(d, (created // DAY_MS + max(1, round(days))) * DAY_MS)
@@ -515,7 +515,7 @@ def simulate_task(
             sim.emit(Event(t, actor, "name_changed"))
             life.renamed = True
         if plan_assign == "later":
-            t, owner = sim.act("owner", d.lognormal(0.5, 1.0))
+            t, owner = sim.act("owner", d.lognormal(0.3, 0.9))
             sim.assign(t, owner, sim.someone(t))
             sim.move(t, owner, "todo")
         if in_project and not ctx.board and d.chance(P_LIST_MOVE) and len(ctx.sections) > 1:
@@ -583,7 +583,7 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
         plan.append((d.u() * 0.7, "reassign"))
     # People move due dates they will miss (design): likelier when the work overruns.
     overrun = due_ms is not None and t + work * 1.4 * DAY_MS > due_ms
-    if due_ms is not None and d.chance(0.45 if overrun else P_DUE_CHANGE):
+    if due_ms is not None and d.chance(0.6 if overrun else P_DUE_CHANGE):
         plan.append((d.u() * 0.9, "due"))
     if (
         sim.in_project
@@ -677,7 +677,7 @@ def _drop(sim: _Sim, d: Draws, gap: float) -> None:
     life.dropped = True
     if d.chance(P_COMMENT_ON["dropped"]):
         sim.comment(t, owner, "dropped", gap=0.002)
-    if life.assignee is not None and d.chance(0.3):
+    if life.assignee is not None and d.chance(0.1):
         sim.assign(t, owner, None)
     if life.due_on or life.due_at:
         sim.emit(

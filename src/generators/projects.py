@@ -130,7 +130,7 @@ def plan_projects(
         k = min(len(pool), 2 + int(rng.poisson(5)))
         chosen = sorted(rng.choice(pool, size=k, replace=False).tolist()) if k else []
         members = [(owner_u, False)] + [(u, False) for u in chosen]
-        if len(members) >= 8 and rng.random() < 0.15:
+        if len(members) >= 9 and rng.random() < 0.15:  # one guest stays <= 10%
             outsiders = [u.index for u in org.users if u.team != team.index and u.leave is None]
             if outsiders:
                 members.append((outsiders[int(rng.integers(len(outsiders)))], True))
