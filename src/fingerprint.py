@@ -1,46 +1,55 @@
 """Content fingerprint: SHA-256 over every table's rows in primary-key order.
 
-The run record (`generation_runs`, which holds wall-clock timings) is excluded, so two runs with
-the same seed, anchor and config print the same fingerprint.  Rows are serialised with repr()
-of the row tuple, which is exact for SQLite's int, float, str and None values.
+Each table gets its own SHA-256 over ``repr(row) + "\\n"`` for its rows in primary-key order
+(repr is exact for SQLite's int, float, str and None values); the fingerprint is the SHA-256
+of the lines ``name:digest`` for the tables sorted by name.  The run record (`generation_runs`,
+which holds wall-clock timings) is excluded, so two runs with the same seed, anchor and config
+print the same fingerprint.  Because rows can be hashed in any chunking, the generator hashes
+them as it writes them and `fingerprint FILE` recomputes the same value from the file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Iterable, Mapping
 
 EXCLUDED = ("generation_runs",)
 
 
-def _primary_key(conn: sqlite3.Connection, table: str) -> list[str]:
+def serialize_rows(rows: Iterable[tuple]) -> bytes:
+    """The bytes a table's digest is fed for these rows (already in primary-key order)."""
+    return "".join([repr(r) + "\n" for r in rows]).encode()
+
+
+def combine(digests: Mapping[str, str]) -> str:
+    lines = "".join(f"{name}:{digests[name]}\n" for name in sorted(digests))
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def primary_key(conn: sqlite3.Connection, table: str) -> list[str]:
     cols = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
     pk = sorted((c[5], c[1]) for c in cols if c[5] > 0)
     return [name for _, name in pk] or ["rowid"]
 
 
-def fingerprint_connection(conn: sqlite3.Connection) -> str:
+def table_digest(conn: sqlite3.Connection, table: str) -> str:
     h = hashlib.sha256()
+    order = ", ".join(f'"{c}"' for c in primary_key(conn, table))
+    cur = conn.execute(f'SELECT * FROM "{table}" ORDER BY {order}')
+    while chunk := cur.fetchmany(20_000):
+        h.update(serialize_rows(chunk))
+    return h.hexdigest()
+
+
+def fingerprint_connection(conn: sqlite3.Connection) -> str:
     tables = [
         r[0]
         for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
-            "ORDER BY name"
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
         )
     ]
-    for table in tables:
-        if table in EXCLUDED:
-            continue
-        order = ", ".join(f'"{c}"' for c in _primary_key(conn, table))
-        h.update(f"\x00{table}\x00".encode())
-        cur = conn.execute(f'SELECT * FROM "{table}" ORDER BY {order}')
-        while True:
-            chunk = cur.fetchmany(20_000)
-            if not chunk:
-                break
-            h.update("\n".join(map(repr, chunk)).encode())
-            h.update(b"\n")
-    return h.hexdigest()
+    return combine({t: table_digest(conn, t) for t in tables if t not in EXCLUDED})
 
 
 def fingerprint_file(path: str) -> str:

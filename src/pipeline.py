@@ -1,6 +1,6 @@
 """`generate`: one config in, one SQLite file out, written atomically.
 
-Stages run in a fixed order (organization, catalog, projects, indexes, fingerprint); each reports
+Stages run in a fixed order (organization, catalog, projects, indexes); each reports
 progress through the small `Progress` protocol and is timed.  The file is built beside the
 target under a temporary name and renamed over it only when complete, so an interrupt or a
 crash never leaves a half-written target or a stray temporary file.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import multiprocessing
 import os
@@ -25,7 +26,7 @@ from typing import Any, Protocol
 
 from .config import Config
 from .errors import InputFileError, OutputExistsError, OutputPathError
-from .fingerprint import fingerprint_connection
+from .fingerprint import EXCLUDED, combine, serialize_rows
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
 from .generators.projects import plan_projects
 from .generators.tags import generate_tags
@@ -35,7 +36,7 @@ from .generators.users import generate_users, user_rows
 from .generators.workspace import generate_workspace, workspace_rows
 from .model import Org
 from .rng import Stream, rng_for
-from .schema import apply_schema, create_indexes, table_names
+from .schema import apply_schema, create_indexes, primary_key_columns, table_names
 from .text import load_vocabulary
 from .worktime import DAY_MS, WORKFORCE_ZONES, build_calendar, date_ms, fmt_ms
 
@@ -58,6 +59,17 @@ PROJECT_TABLES = (
     "task_tags",
     "status_updates",
 )
+
+
+def _pk_key(table: str):
+    idx = primary_key_columns()[table]
+    if len(idx) == 1:
+        i = idx[0]
+        return lambda r: r[i]
+    return lambda r: tuple(r[i] for i in idx)
+
+
+PK_KEYS = {t: _pk_key(t) for t in table_names()}
 
 
 class Progress(Protocol):
@@ -157,29 +169,34 @@ class _ProjectJob:
     tasks_per_project: int
     anchor: int
 
-    def run(self, indices: range) -> list[dict[str, list[tuple]]]:
-        return [
-            dict(
-                generate_project(
-                    self.seed,
-                    self.org,
-                    self.plans[i],
-                    self.plans,
-                    self.tags,
-                    self.vocab,
-                    self.tasks_per_project,
-                    self.anchor,
-                ).tables
+    def run(self, indices: range) -> list[dict[str, tuple[list[tuple], bytes]]]:
+        """Rows of each project, sorted by primary key and serialized for the fingerprint."""
+        out = []
+        for i in indices:
+            project = generate_project(
+                self.seed,
+                self.org,
+                self.plans[i],
+                self.plans,
+                self.tags,
+                self.vocab,
+                self.tasks_per_project,
+                self.anchor,
             )
-            for i in indices
-        ]
+            out.append({t: _keyed(t, rows) for t, rows in project.tables.items()})
+        return out
 
 
 _JOB: _ProjectJob | None = None
 CHUNK = 16  # projects per worker call
 
 
-def _run_chunk(indices: range) -> list[dict[str, list[tuple]]]:
+def _keyed(table: str, rows: list[tuple]) -> tuple[list[tuple], bytes]:
+    rows = sorted(rows, key=PK_KEYS[table])
+    return rows, serialize_rows(rows)
+
+
+def _run_chunk(indices: range) -> list[dict[str, tuple[list[tuple], bytes]]]:
     assert _JOB is not None
     return _JOB.run(indices)
 
@@ -291,7 +308,8 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         for batch in _run_projects(job, workers):
             for tables in batch:
                 for table in PROJECT_TABLES:
-                    writer.add(table, tables.get(table, ()))
+                    if table in tables:
+                        writer.add_serialized(table, *tables[table])
                 progress.advance()
             if writer.pending >= FLUSH_ROWS:
                 writer.flush()
@@ -312,11 +330,7 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         progress.advance()
         seconds["indexes"] = time.perf_counter() - t0
 
-        t0 = time.perf_counter()
-        progress.stage("fingerprint", 1)
-        fp = fingerprint_connection(conn)
-        progress.advance()
-        seconds["fingerprint"] = time.perf_counter() - t0
+        fp = writer.fingerprint()
 
         row_counts = {t: counts.get(t, 0) for t in table_names() if t != "generation_runs"}
         finished = dt.datetime.now(dt.timezone.utc)
@@ -351,20 +365,34 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
 
 
 class _Writer:
-    """Buffers rows per table and inserts them with executemany in table order."""
+    """Buffers rows per table, inserts them with executemany, and hashes them on the way.
+
+    Rows must arrive in primary-key order per table (each batch sorted, batches in id order:
+    ids grow with the project index), which is what lets the fingerprint be computed while
+    writing instead of by reading the whole file back.
+    """
 
     def __init__(self, conn: sqlite3.Connection, columns: dict[str, int], counts: dict[str, int]):
         self.conn, self.counts = conn, counts
         self.sql = {
             t: f'INSERT INTO "{t}" VALUES ({",".join("?" * n)})' for t, n in columns.items()
         }
+        self.hashers = {t: hashlib.sha256() for t in columns if t not in EXCLUDED}
         self.buffers: dict[str, list[tuple]] = {}
         self.pending = 0
 
     def add(self, table: str, rows: Any) -> None:
         if rows:
+            self.add_serialized(table, *_keyed(table, list(rows)))
+
+    def add_serialized(self, table: str, rows: list[tuple], payload: bytes) -> None:
+        if rows:
             self.buffers.setdefault(table, []).extend(rows)
+            self.hashers[table].update(payload)
             self.pending += len(rows)
+
+    def fingerprint(self) -> str:
+        return combine({t: h.hexdigest() for t, h in self.hashers.items()})
 
     def flush(self) -> None:
         for table, rows in self.buffers.items():

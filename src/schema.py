@@ -36,6 +36,7 @@ def create_indexes(conn: sqlite3.Connection) -> None:
         conn.execute(stmt)
 
 
+@lru_cache(maxsize=1)
 def table_names() -> tuple[str, ...]:
     """Tables in schema order (parents before children)."""
     conn = sqlite3.connect(":memory:")
@@ -46,3 +47,16 @@ def table_names() -> tuple[str, ...]:
     ]
     conn.close()
     return tuple(names)
+
+
+@lru_cache(maxsize=1)
+def primary_key_columns() -> dict[str, tuple[int, ...]]:
+    """Positions of each table's primary-key columns, in key order."""
+    conn = sqlite3.connect(":memory:")
+    apply_schema(conn, with_indexes=False)
+    out = {}
+    for t in table_names():
+        cols = conn.execute(f'PRAGMA table_info("{t}")').fetchall()
+        out[t] = tuple(c[0] for c in sorted((c for c in cols if c[5] > 0), key=lambda c: c[5]))
+    conn.close()
+    return out

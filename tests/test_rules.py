@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -47,15 +48,17 @@ def columns(db: Path) -> dict[str, list[tuple[str, str]]]:
     return {t: [(c[1], c[2]) for c in q(db, f'PRAGMA table_info("{t}")')] for t in tables}
 
 
-def human_events(db: Path) -> list[tuple[str, str, str, str]]:
-    """(what, created_at, timezone, country_code) of stories and task creations."""
-    return q(db, """
+@lru_cache(maxsize=4)
+def human_events(db: Path) -> list[tuple[str, str, dt.datetime, str]]:
+    """(what, created_at, local time, country_code) of stories and task creations."""
+    rows = q(db, """
         SELECT 'story ' || s.id, s.created_at, u.timezone, u.country_code
           FROM stories s JOIN users u ON u.id = s.created_by_id
         UNION ALL
         SELECT 'task ' || t.id, t.created_at, u.timezone, u.country_code
           FROM tasks t JOIN users u ON u.id = t.created_by_id
     """)
+    return [(what, ts, local_time(ts, zone), cc) for what, ts, zone, cc in rows]
 
 
 def local_time(ts: str, zone: str) -> dt.datetime:
@@ -222,7 +225,8 @@ def test_no_two_top_level_tasks_in_one_project_share_a_name(db: Path) -> None:
 
 def test_board_tasks_sit_in_done_exactly_when_completed(db: Path) -> None:
     # setup: board projects are those whose sections carry a workflow state
-    boards = q1(db, "SELECT COUNT(DISTINCT project_id) FROM sections WHERE workflow_state IS NOT NULL")
+    boards = q(db, "SELECT DISTINCT project_id FROM sections WHERE workflow_state IS NOT NULL")
+    board_views = q(db, "SELECT id FROM projects WHERE default_view = 'board'")
     # run
     rows = q(db, """
         SELECT tm.task_id, tm.project_id, t.completed, s.workflow_state FROM task_memberships tm
@@ -232,7 +236,7 @@ def test_board_tasks_sit_in_done_exactly_when_completed(db: Path) -> None:
     """)
     # assert
     assert rows == []
-    assert boards > 0 or q1(db, "SELECT COUNT(*) FROM projects WHERE default_view = 'board'") == 0
+    assert sorted(boards) == sorted(board_views)
 
 
 def test_custom_field_values_are_typed_by_the_field_subtype(db: Path) -> None:
@@ -318,8 +322,6 @@ def test_nobody_acts_before_joining_or_after_leaving(db: Path) -> None:
           JOIN users u ON u.id = a.user_id
          WHERE a.at < u.created_at OR (u.left_at IS NOT NULL AND a.at >= u.left_at)
     """)
-    # the rule is exercised: some people did leave during the window
-    assert q1(db, "SELECT COUNT(*) FROM users WHERE left_at IS NOT NULL") >= 0
 
 
 def test_modified_at_is_at_least_every_task_event(db: Path) -> None:
@@ -371,14 +373,13 @@ def test_timestamps_and_dates_are_well_formed(db: Path) -> None:
 def test_no_human_event_on_a_public_holiday_of_the_actor(db: Path) -> None:
     # setup: each actor's country holidays, in their local date
     events = human_events(db)
-    years = range(2020, 2028)
-    calendars = {cc: holidays.country_holidays(cc, years=years) for *_, cc in events}
+    years = range(min(e[2].year for e in events), max(e[2].year for e in events) + 1)
+    calendars = {cc: dict(holidays.country_holidays(cc, years=years)) for cc in {e[3] for e in events}}
     # run
     on_holidays = []
-    for what, ts, zone, cc in events:
-        day = local_time(ts, zone).date()
-        if day in calendars[cc]:
-            on_holidays.append((what, ts, zone, cc, calendars[cc].get(day)))
+    for what, ts, local, cc in events:
+        if local.date() in calendars[cc]:
+            on_holidays.append((what, ts, str(local), cc, calendars[cc][local.date()]))
     # assert
     assert on_holidays == [], f"{len(on_holidays)} events on holidays, e.g. {on_holidays[:5]}"
 
@@ -386,7 +387,7 @@ def test_no_human_event_on_a_public_holiday_of_the_actor(db: Path) -> None:
 def test_weekend_share_of_human_events_at_most_3_percent(db: Path) -> None:
     # setup / run
     events = human_events(db)
-    weekend = sum(1 for _, ts, zone, _ in events if local_time(ts, zone).weekday() >= 5)
+    weekend = sum(1 for _, _, local, _ in events if local.weekday() >= 5)
     # assert
     assert len(events) > 500
     assert weekend / len(events) <= 0.03
@@ -500,8 +501,8 @@ def test_holiday_rule_is_exercised(db: Path) -> None:
     # actors' countries on weekdays, so a generator ignoring them would be caught
     events = human_events(db)
     per_country: dict[str, set[dt.date]] = defaultdict(set)
-    for _, ts, zone, cc in events:
-        per_country[cc].add(local_time(ts, zone).date())
+    for _, _, local, cc in events:
+        per_country[cc].add(local.date())
     first = min(min(days) for days in per_country.values())
     last = max(max(days) for days in per_country.values())
     # run
