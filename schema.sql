@@ -252,6 +252,7 @@ CREATE TABLE custom_field_value_people (
     FOREIGN KEY (task_id, custom_field_id) REFERENCES custom_field_values(task_id, custom_field_id)
 );
 
+-- Workspace labels (Asana's tags), from the industry's vocabulary; color from Asana's palette.
 CREATE TABLE tags (
     id              INTEGER PRIMARY KEY,
     workspace_id    INTEGER NOT NULL REFERENCES workspaces(id),
@@ -261,6 +262,7 @@ CREATE TABLE tags (
     UNIQUE (workspace_id, name)
 );
 
+-- Which tags a task carries.
 CREATE TABLE task_tags (
     task_id         INTEGER NOT NULL REFERENCES tasks(id),
     tag_id          INTEGER NOT NULL REFERENCES tags(id),

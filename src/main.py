@@ -146,8 +146,6 @@ def main(
     ),
 ) -> None:
     """With no command: generate the organization (same as `generate`)."""
-    if ctx.invoked_subcommand is not None:
-        return
     explicit = {
         "seed": seed,
         "scale": scale,
@@ -159,7 +157,16 @@ def main(
         "industry": industry,
         "workforce": workforce,
         "db_path": out_path,
+        "force": force or None,
+        "env_file": env_file,
     }
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = explicit  # options given before `generate` apply to it
+        return
+    group = ctx.parent.obj if ctx.parent is not None and isinstance(ctx.parent.obj, dict) else {}
+    explicit = {**group, **{k: v for k, v in explicit.items() if v is not None}}
+    force = bool(explicit.pop("force", False))
+    env_file = explicit.pop("env_file", None)
     today = dt.datetime.now(dt.timezone.utc).date()
     config = _run(resolve_config, explicit, _environment(env_file), today)
     with _progress() as bar:

@@ -26,8 +26,7 @@ DATA_INDUSTRIES = Path(__file__).resolve().parents[1] / "src" / "data" / "indust
 
 def small_config(seed: int = 1, **overrides: Any) -> Config:
     """A config with the small preset's counts (Config alone does not apply presets)."""
-    values: dict[str, Any] = {"seed": seed, "scale": "small", "end_date": END_DATE,
-                              **SMALL_COUNTS}
+    values: dict[str, Any] = {"seed": seed, "scale": "small", "end_date": END_DATE, **SMALL_COUNTS}
     values.update(overrides)
     return Config(**values)
 

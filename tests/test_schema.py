@@ -25,8 +25,12 @@ def schema_db() -> sqlite3.Connection:
 
 
 def table_columns(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
-    tables = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
     # (name, declared type, not null, default, primary-key position) per column
     return {t: [tuple(c[1:]) for c in conn.execute(f'PRAGMA table_info("{t}")')] for t in tables}
 
@@ -36,8 +40,12 @@ def test_schema_applies_to_an_empty_database() -> None:
     conn = schema_db()
     # assert: every CREATE TABLE and CREATE INDEX of the file exists
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    indexes = {r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")}
+    indexes = {
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'"
+        )
+    }
     text = SCHEMA.read_text(encoding="utf-8")
     assert tables == set(SCHEMA_TABLES)
     assert indexes == set(re.findall(r"^CREATE INDEX (\w+)", text, re.MULTILINE))
@@ -48,9 +56,14 @@ def test_schema_applies_to_an_empty_database() -> None:
 @pytest.mark.parametrize(
     "table",
     [
-        pytest.param(t, marks=pytest.mark.xfail(
-            strict=True, reason=f"schema.sql: CREATE TABLE {t} has no comment line above it"))
-        if t in UNDOCUMENTED else t
+        pytest.param(
+            t,
+            marks=pytest.mark.xfail(
+                strict=True, reason=f"schema.sql: CREATE TABLE {t} has no comment line above it"
+            ),
+        )
+        if t in UNDOCUMENTED
+        else t
         for t in SCHEMA_TABLES
     ],
 )
@@ -99,8 +112,12 @@ def test_generated_file_has_exactly_the_schema_tables_and_columns(small_seed1) -
     conn = sqlite3.connect(f"file:{small_seed1.path}?mode=ro", uri=True)
     # run
     actual = table_columns(conn)
-    indexes = {r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")}
+    indexes = {
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'"
+        )
+    }
     conn.close()
     # assert
     assert sorted(actual) == sorted(expected)
@@ -109,7 +126,9 @@ def test_generated_file_has_exactly_the_schema_tables_and_columns(small_seed1) -
     assert indexes == set(re.findall(r"^CREATE INDEX (\w+)", SCHEMA.read_text(), re.MULTILINE))
 
 
-def test_generated_file_passes_foreign_key_and_integrity_checks(small_seed1, default_seed42) -> None:
+def test_generated_file_passes_foreign_key_and_integrity_checks(
+    small_seed1, default_seed42
+) -> None:
     for summary in (small_seed1, default_seed42):
         # run
         dangling = q(summary.path, "PRAGMA foreign_key_check")
@@ -121,7 +140,9 @@ def test_generated_file_passes_foreign_key_and_integrity_checks(small_seed1, def
 
 def test_every_content_table_has_rows(small_seed1) -> None:
     # run
-    empty = [t for t in SCHEMA_TABLES if q(small_seed1.path, f'SELECT COUNT(*) FROM "{t}"')[0][0] == 0]
+    empty = [
+        t for t in SCHEMA_TABLES if q(small_seed1.path, f'SELECT COUNT(*) FROM "{t}"')[0][0] == 0
+    ]
     # assert: the small file exercises every table, so the checks above are not vacuous
     assert empty == []
 
@@ -137,11 +158,15 @@ def test_foreign_keys_are_enforced_on_a_copy(small_seed1, tmp_path: Path) -> Non
     max_story = conn.execute("SELECT MAX(id) FROM stories").fetchone()[0]
     # run / assert: the bogus task id is refused
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
-        conn.execute(f"INSERT INTO stories VALUES ({','.join('?' * len(story))})",
-                     [max_story + 1, bogus_task, *story[2:]])
+        conn.execute(
+            f"INSERT INTO stories VALUES ({','.join('?' * len(story))})",
+            [max_story + 1, bogus_task, *story[2:]],
+        )
         conn.commit()
     # and the same row with a real task id is accepted (the refusal was the foreign key)
-    conn.execute(f"INSERT INTO stories VALUES ({','.join('?' * len(story))})",
-                 [max_story + 1, story[1], *story[2:]])
+    conn.execute(
+        f"INSERT INTO stories VALUES ({','.join('?' * len(story))})",
+        [max_story + 1, story[1], *story[2:]],
+    )
     conn.commit()
     conn.close()

@@ -98,6 +98,7 @@ def plan_projects(
     anchor = date_ms(config.end_date)
     names: set[str] = set()
     plans: list[ProjectPlan] = []
+    list_projects: dict[int, list[int]] = {}
     for p in range(config.projects):
         rng = rng_for(seed, Stream.PROJECTS, p)
         team = teams[int(rng.choice(len(teams), p=team_p))]
@@ -105,35 +106,44 @@ def plan_projects(
         # Projects start through the window, more of them early (ongoing initiatives).
         span = max(anchor - 21 * DAY_MS - start, DAY_MS)
         created_day = start + int(rng.beta(0.8, 1.3) * span)
-        stayers = [
-            u
-            for u in team.members
-            if org.users[u].leave is None
-            and org.users[u].join < created_day
-            and org.users[u].team == team.index
-        ]
-        owner_u = (
-            team.managers[0]
-            if team.managers and (rng.random() < 0.6 or not stayers)
-            else stayers[int(rng.integers(len(stayers)))]
-        )
+        # Owner: the manager, or a long-standing member of the team who stays.  Candidates are
+        # drawn at random and checked, so planning stays cheap for teams of thousands.
+        owner_u = team.managers[0] if team.managers else team.members[0]
+        if rng.random() >= 0.6 or not team.managers:
+            owner_u = _draw(
+                rng,
+                team.members,
+                lambda u, ti=team.index, day=created_day: _stays(org, u, ti, day),
+                owner_u,
+            )
         owner = org.users[owner_u]
         created = org.calendars[owner.zone].advance(created_day, float(rng.random()))
 
-        pool = [
-            u
-            for u in team.members
-            if u != owner_u
-            and org.users[u].join < anchor
-            and (org.users[u].leave is None or org.users[u].leave > created + 7 * DAY_MS)
-        ]
-        k = min(len(pool), 2 + int(rng.poisson(5)))
-        chosen = sorted(rng.choice(pool, size=k, replace=False).tolist()) if k else []
-        members = [(owner_u, False)] + [(u, False) for u in chosen]
+        k = min(len(team.members) - 1, 2 + int(rng.poisson(5)))
+        chosen: set[int] = set()
+        for _ in range(4 * k):
+            if len(chosen) >= k:
+                break
+            u = team.members[int(rng.integers(len(team.members)))]
+            leave = org.users[u].leave
+            if (
+                u != owner_u
+                and org.users[u].join < anchor
+                and (leave is None or leave > created + 7 * DAY_MS)
+            ):
+                chosen.add(u)
+        members = [(owner_u, False)] + [(u, False) for u in sorted(chosen)]
         if len(members) >= 9 and rng.random() < 0.15:  # one guest stays <= 10%
-            outsiders = [u.index for u in org.users if u.team != team.index and u.leave is None]
-            if outsiders:
-                members.append((outsiders[int(rng.integers(len(outsiders)))], True))
+            guest = _draw(
+                rng,
+                range(len(org.users)),
+                lambda u, ti=team.index, ch=chosen: (
+                    org.users[u].team != ti and org.users[u].leave is None and u not in ch
+                ),
+                None,
+            )
+            if guest is not None:
+                members.append((guest, True))
 
         theme = spec["themes"][int(rng.integers(len(spec["themes"])))]
         when = dt.date.fromordinal(created // DAY_MS + 719163)
@@ -186,7 +196,25 @@ def plan_projects(
             due_on=fmt_date(due_ms) if due_ms else None,
             due_ms=due_ms,
             fields=enabled,
-            others=[q.index for q in plans if q.team == team.index and q.view != "board"],
+            others=list(list_projects.get(team.index, ())),
         )
         plans.append(plan)
+        if view != "board":  # later projects may multi-home tasks into the last few of these
+            recent = list_projects.setdefault(team.index, [])
+            recent.append(p)
+            del recent[:-5]
     return plans
+
+
+def _stays(org: Org, u: int, team: int, day: int) -> bool:
+    user = org.users[u]
+    return user.leave is None and user.join < day and user.team == team
+
+
+def _draw(rng: np.random.Generator, pool, ok, fallback, tries: int = 40):
+    """A random element of ``pool`` that satisfies ``ok`` (rejection sampling), else fallback."""
+    for _ in range(tries):
+        u = pool[int(rng.integers(len(pool)))]
+        if ok(u):
+            return u
+    return fallback

@@ -174,6 +174,10 @@ def generate_project(
             if t.life.subtype == "approval":
                 name = f"Approve: {name[:1].lower()}{name[1:]}" if pick.u() < 0.5 else name
                 taken.add(name)
+        if t.life.multi_home:
+            # cross-posted work is labelled with its home project (project names are unique),
+            # so it cannot collide with a task name in the project it is added to
+            name = f"{name} ({plan.name})"
         names.append(name)
 
     # --- rows --------------------------------------------------------------------------

@@ -1,0 +1,171 @@
+"""Working-time calendars: advance() always moves forward and lands inside working hours, never on
+a public holiday of the zone's country; timestamps format exactly; the hour-of-day profile's
+CDF and inverse CDF undo each other."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import holidays
+import numpy as np
+import pytest
+
+from src.worktime import (
+    DAY_MS,
+    HOUR_MS,
+    ZONES,
+    Calendar,
+    build_calendar,
+    date_ms,
+    fmt_ms,
+    hour_cdf,
+    hour_inverse_cdf,
+)
+
+FIRST, LAST = dt.date(2025, 10, 1), dt.date(2027, 3, 31)
+ZONE_IDS = list(range(len(ZONES)))
+
+
+@pytest.fixture(scope="module", params=ZONE_IDS, ids=[z[0] for z in ZONES])
+def calendar(request: pytest.FixtureRequest) -> Calendar:
+    return build_calendar(7, request.param, FIRST, LAST)
+
+
+def local(t: int, zone: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(t / 1000, ZoneInfo(ZONES[zone][0]))
+
+
+def samples(seed: int, n: int) -> tuple[list[int], list[float], list[float]]:
+    """Random instants (any time of day or week) inside the calendar, gaps and spreads."""
+    rng = np.random.default_rng(seed)
+    lo, hi = date_ms(FIRST) + 10 * DAY_MS, date_ms(LAST) - 60 * DAY_MS
+    ts = rng.integers(lo, hi, n).tolist()
+    gaps = np.exp(rng.uniform(np.log(1e-5), np.log(8.0), n)).tolist()
+    spreads = rng.random(n).tolist()
+    return ts, gaps, spreads
+
+
+@pytest.mark.parametrize("with_spread", [False, True], ids=["plain", "spread"])
+def test_advance_is_later_and_in_working_time(calendar: Calendar, with_spread: bool) -> None:
+    # setup
+    ts, gaps, spreads = samples(calendar.zone, 3000)
+    country = ZONES[calendar.zone][1]
+    off = holidays.country_holidays(country, years=range(FIRST.year, LAST.year + 1))
+    bad = []
+    for t, gap, u in zip(ts, gaps, spreads, strict=True):
+        # run
+        out = calendar.advance(t, gap, u if with_spread else None)
+        # assert (collected): later, in working hours, not on a holiday
+        day = local(out, calendar.zone).date()
+        if not (out > t and calendar.is_working_time(out) and day not in off):
+            bad.append((fmt_ms(t), gap, fmt_ms(out), str(day), off.get(day)))
+    assert bad == [], f"{len(bad)} bad results, e.g. {bad[:3]}"
+
+
+def test_chained_advances_strictly_increase(calendar: Calendar) -> None:
+    # setup
+    _, gaps, spreads = samples(100 + calendar.zone, 2000)
+    t = date_ms(FIRST) + 12 * DAY_MS + 3 * HOUR_MS
+    seen = [t]
+    # run
+    for gap, u in zip(gaps, spreads, strict=True):
+        t = calendar.advance(t, min(gap, 0.2), u)
+        seen.append(t)
+    # assert
+    assert all(b > a for a, b in zip(seen, seen[1:], strict=False))
+    assert all(calendar.is_working_time(x) for x in seen[1:])
+
+
+def test_advance_is_monotone_in_start_and_gap(calendar: Calendar) -> None:
+    # setup
+    ts, gaps, _ = samples(200 + calendar.zone, 1500)
+    ts.sort()
+    gaps.sort()
+    t0 = ts[len(ts) // 2]
+    # run
+    by_start = [calendar.advance(t, 0.5) for t in ts]
+    by_gap = [calendar.advance(t0, g) for g in gaps]
+    # assert: a later start or a longer gap never lands earlier
+    assert all(b >= a for a, b in zip(by_start, by_start[1:], strict=False))
+    assert all(b >= a for a, b in zip(by_gap, by_gap[1:], strict=False))
+
+
+def test_one_working_day_is_about_one_calendar_weekday(calendar: Calendar) -> None:
+    # setup: a Wednesday noon, local
+    zone = ZoneInfo(ZONES[calendar.zone][0])
+    start = int(dt.datetime(2026, 3, 11, 12, tzinfo=zone).timestamp() * 1000)
+    # run
+    after_five = calendar.advance(start, 5.0)
+    # assert: five working days are between 4 and 14 calendar days (weekends, holidays)
+    assert 4 * DAY_MS <= after_five - start <= 14 * DAY_MS
+
+
+def test_calendars_skip_their_holidays() -> None:
+    for zone in ZONE_IDS:
+        # setup: the weekday holidays of the zone's country inside the calendar
+        cal = build_calendar(7, zone, FIRST, LAST)
+        off = holidays.country_holidays(ZONES[zone][1], years=range(FIRST.year, LAST.year + 1))
+        weekday_holidays = {d for d in off if FIRST <= d <= LAST and d.weekday() < 5}
+        # run
+        days = {local(s, zone).date() for s in cal.starts}
+        # assert: none of them is a working day, ordinary weekdays are
+        assert weekday_holidays, ZONES[zone]
+        assert days & weekday_holidays == set(), ZONES[zone]
+        ordinary = {FIRST + dt.timedelta(days=i) for i in range((LAST - FIRST).days + 1)}
+        ordinary = {d for d in ordinary if d.weekday() < 5} - weekday_holidays
+        assert ordinary <= days, ZONES[zone]
+
+
+def test_calendar_is_reproducible_per_seed() -> None:
+    # run
+    a, b, c = (build_calendar(s, 0, FIRST, LAST) for s in (3, 3, 4))
+    # assert
+    assert a == b
+    assert a.cum != c.cum
+
+
+@pytest.mark.parametrize(
+    ("t", "text"),
+    [
+        (0, "1970-01-01T00:00:00.000Z"),
+        (1, "1970-01-01T00:00:00.001Z"),
+        (
+            date_ms(dt.date(2026, 5, 3)) + 14 * HOUR_MS + 22 * 60_000 + 5_123,
+            "2026-05-03T14:22:05.123Z",
+        ),
+        (date_ms(dt.date(2024, 2, 29)) + DAY_MS - 1, "2024-02-29T23:59:59.999Z"),
+    ],
+)
+def test_fmt_ms_known_values(t: int, text: str) -> None:
+    assert fmt_ms(t) == text
+
+
+def test_fmt_ms_matches_datetime_formatting() -> None:
+    # setup
+    rng = np.random.default_rng(1)
+    for t in rng.integers(0, 4_102_444_800_000, 2000).tolist():
+        # run
+        d = dt.datetime.fromtimestamp(t / 1000, dt.timezone.utc)
+        expected = d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t % 1000:03d}Z"
+        # assert
+        assert fmt_ms(t) == expected
+
+
+def test_hour_cdf_and_inverse_undo_each_other() -> None:
+    # run / assert: quantile -> hour -> quantile
+    for f in np.linspace(0.0, 0.999999, 1001):
+        assert hour_cdf(hour_inverse_cdf(float(f))) == pytest.approx(float(f), abs=1e-9)
+    # hour -> quantile -> hour, inside the working day (07:00-24:00)
+    for h in np.linspace(7.0, 23.999, 1001):
+        assert hour_inverse_cdf(hour_cdf(float(h))) == pytest.approx(float(h), abs=1e-6)
+
+
+def test_hour_profile_is_a_distribution() -> None:
+    # assert: 0 before 07:00, 1 at midnight, non-decreasing in between, most of it 08-18
+    assert hour_cdf(0.0) == hour_cdf(6.5) == 0.0
+    assert hour_cdf(24.0) == 1.0
+    values = [hour_cdf(h) for h in np.linspace(0, 24, 500)]
+    assert all(b >= a for a, b in zip(values, values[1:], strict=False))
+    assert hour_cdf(18.0) - hour_cdf(8.0) >= 0.8
+    assert 7.0 <= hour_inverse_cdf(0.0) < hour_inverse_cdf(0.5) < hour_inverse_cdf(0.999) < 24.0
