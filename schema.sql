@@ -73,7 +73,7 @@ CREATE TABLE projects (
     start_on        TEXT,
     due_on          TEXT,
     created_at      TEXT NOT NULL,
-    modified_at     TEXT NOT NULL,          -- at least the time of its last task event
+    modified_at     TEXT NOT NULL,          -- >= the last event of the tasks created in it
     completed       INTEGER NOT NULL,
     completed_at    TEXT,
     completed_by_id INTEGER REFERENCES users(id)

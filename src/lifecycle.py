@@ -409,6 +409,9 @@ def simulate_task(
         if not creator.active(created_hint):
             creator = _active_or_owner(ctx, d, created_hint)
     created = creator.cal.advance(created_hint, d.u() * 0.3 + 1e-4, d.u())
+    if not creator.active(created):  # they left before getting to it: the owner does
+        creator = ctx.owner
+        created = creator.cal.advance(created_hint, d.u() * 0.3 + 1e-4, d.u())
     if created >= ctx.anchor:
         return None
     life = TaskLife(
@@ -696,14 +699,19 @@ def _reassign_departed(sim: _Sim, d: Draws) -> None:
     a = life.assignee
     if life.completed is not None or a is None or a.leave >= sim.ctx.anchor:
         return
-    try:
-        sim.handover(a.leave)
-    except Censored:
-        # leave fell right before the anchor: the owner takes it over at once
-        owner = sim.ctx.owner
-        t = max(sim.t, a.leave) + 60_000
-        if t < sim.ctx.anchor and owner.active(t):
-            sim.assign(t, owner, owner)
+    for _ in range(4):  # the new assignee may leave too
+        try:
+            sim.handover(a.leave)
+        except Censored:
+            # leave fell right before the anchor: the owner takes it over at once
+            owner = sim.ctx.owner
+            t = owner.cal.advance(max(sim.t, a.leave), 0.001)
+            if t < sim.ctx.anchor and owner.active(t):
+                sim.assign(t, owner, owner)
+            return
+        a = life.assignee
+        if a is None or a.leave >= sim.ctx.anchor:
+            return
 
 
 def _multi_home(sim: _Sim, d: Draws) -> None:

@@ -4,6 +4,7 @@ renders the result; library errors become one message and an exit code here."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sys
 from pathlib import Path
@@ -19,6 +20,9 @@ from .config import SCALES, resolve_config
 from .errors import SeedError
 from .fingerprint import fingerprint_file
 from .pipeline import Summary, generate, reproduce
+from .scorecard import scorecard
+from .stats import stats
+from .validate import validate
 
 app = typer.Typer(
     add_completion=False,
@@ -209,6 +213,97 @@ def reproduce_cmd(
             1,
         )
     out.print(f"[green]identical content:[/] fingerprint {expected}")
+
+
+def _open_or_fail(fn: Any, file: Path) -> Any:
+    try:
+        return fn(file)
+    except SeedError as e:
+        _fail(str(e), 2)
+
+
+@app.command("validate")
+def validate_cmd(
+    file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout instead."),
+    no_scorecard: bool = typer.Option(
+        False, "--no-scorecard", help="Only the integrity rules, not the realism scorecard."
+    ),
+) -> None:
+    """Check every integrity rule and score realism; exit 1 on any integrity failure."""
+    report = _open_or_fail(validate, file)
+    metrics = () if no_scorecard else _open_or_fail(scorecard, file)
+    if as_json:
+        print(
+            json.dumps(
+                {"validation": report.to_dict(), "scorecard": [m.to_dict() for m in metrics]},
+                indent=2,
+            )
+        )
+    else:
+        table = Table(title=f"Validation: {file}")
+        for col in ("rule", "severity", "result", "offending", "examples"):
+            table.add_column(col, justify="right" if col == "offending" else "left")
+        for r in report.rules:
+            result = (
+                "[green]pass"
+                if r.passed
+                else "[red]FAIL"
+                if r.severity == "error"
+                else "[yellow]warn"
+            )
+            table.add_row(
+                r.rule, r.severity, result, f"{r.offending:,}", ", ".join(map(str, r.examples))
+            )
+        out.print(table)
+        if metrics:
+            card = Table(title="Realism scorecard")
+            for col in ("metric", "value", "band", "in band", "source"):
+                card.add_column(col)
+            for m in metrics:
+                mark = {True: "[green]yes", False: "[yellow]no", None: "-"}[m.in_band]
+                card.add_row(m.name, _num(m.value), m.band, mark, m.source)
+            out.print(card)
+        errors = sum(not r.passed and r.severity == "error" for r in report.rules)
+        warnings = sum(not r.passed and r.severity != "error" for r in report.rules)
+        verdict = "[green]valid" if report.ok else "[red]INVALID"
+        out.print(f"{verdict}[/]: {len(report.rules)} rules, {errors} failed, {warnings} warnings")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("stats")
+def stats_cmd(
+    file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout instead."),
+) -> None:
+    """Rows per table and top-line figures."""
+    result = _open_or_fail(stats, file)
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return
+    table = Table(title=f"{file} (anchor {result.anchor})")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in result.row_counts.items():
+        table.add_row(name, f"{n:,}")
+    out.print(table)
+    figures = Table(title="Top-line figures")
+    figures.add_column("figure")
+    figures.add_column("value", justify="right")
+    for name, v in result.figures.items():
+        figures.add_row(name, _num(v))
+    out.print(figures)
+
+
+def _num(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
 
 
 def run() -> None:  # pragma: no cover - console script entry

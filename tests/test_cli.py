@@ -70,24 +70,20 @@ def test_generate_subcommand_is_the_same_as_the_default(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src/main.py main(): group options given before the "
-    "`generate` subcommand are silently ignored (the callback returns early)",
-)
-def test_options_before_the_generate_subcommand_are_not_dropped(tmp_path: Path) -> None:
-    # run
-    result = invoke(*SMALL, "--seed", "5", "generate", "--out", "g.sqlite")
-    # assert: either honoured or refused, never silently replaced by defaults
-    if result.exit_code == 0:
-        config = read_run(tmp_path / "g.sqlite")["config"]
-        assert (config["seed"], config["scale"], config["end_date"]) == (
-            5,
-            "small",
-            END_DATE.isoformat(),
-        )
-    else:
-        assert_clean_failure(result)
+def test_options_before_the_generate_subcommand_apply_to_it(tmp_path: Path) -> None:
+    # run: settings before the subcommand, and one repeated after it (the later one wins)
+    before = invoke(*SMALL, "--seed", "5", "generate", "--out", "g.sqlite")
+    both = invoke(*SMALL, "--seed", "5", "generate", "--seed", "6", "--out", "h.sqlite")
+    # assert: honoured, never silently replaced by the defaults
+    assert before.exit_code == 0, before.output
+    config = read_run(tmp_path / "g.sqlite")["config"]
+    assert (config["seed"], config["scale"], config["end_date"]) == (
+        5,
+        "small",
+        END_DATE.isoformat(),
+    )
+    assert both.exit_code == 0, both.output
+    assert read_run(tmp_path / "h.sqlite")["seed"] == 6
 
 
 def test_bad_config_exits_2_with_one_message_per_setting(tmp_path: Path) -> None:

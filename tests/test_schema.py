@@ -14,8 +14,6 @@ from conftest import q
 SCHEMA = Path(__file__).resolve().parents[1] / "schema.sql"
 TABLE_RE = re.compile(r"^CREATE TABLE (\w+)", re.MULTILINE)
 SCHEMA_TABLES = TABLE_RE.findall(SCHEMA.read_text(encoding="utf-8"))
-# Tables schema.sql currently leaves without a comment line (a documentation defect).
-UNDOCUMENTED = {"tags", "task_tags"}
 
 
 def schema_db() -> sqlite3.Connection:
@@ -53,20 +51,7 @@ def test_schema_applies_to_an_empty_database() -> None:
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-@pytest.mark.parametrize(
-    "table",
-    [
-        pytest.param(
-            t,
-            marks=pytest.mark.xfail(
-                strict=True, reason=f"schema.sql: CREATE TABLE {t} has no comment line above it"
-            ),
-        )
-        if t in UNDOCUMENTED
-        else t
-        for t in SCHEMA_TABLES
-    ],
-)
+@pytest.mark.parametrize("table", SCHEMA_TABLES)
 def test_every_table_has_a_comment_line_above_it(table: str) -> None:
     # setup
     lines = SCHEMA.read_text(encoding="utf-8").splitlines()
