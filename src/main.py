@@ -145,6 +145,14 @@ def main(
         None, "--out", "-o", help="Output file (DB_PATH; output/asana_simulation.sqlite)."
     ),
     force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
+    workers: int = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        max=64,
+        help="Processes generating projects (default: 2 for large runs, else 1); the content "
+        "is the same for any count.",
+    ),
     env_file: Path = typer.Option(
         None, "--env-file", help="Read settings from this file instead of ./.env."
     ),
@@ -163,6 +171,7 @@ def main(
         "db_path": out_path,
         "force": force or None,
         "env_file": env_file,
+        "workers": workers,
     }
     if ctx.invoked_subcommand is not None:
         ctx.obj = explicit  # options given before `generate` apply to it
@@ -171,10 +180,13 @@ def main(
     explicit = {**group, **{k: v for k, v in explicit.items() if v is not None}}
     force = bool(explicit.pop("force", False))
     env_file = explicit.pop("env_file", None)
+    workers = explicit.pop("workers", None)
     today = dt.datetime.now(dt.timezone.utc).date()
     config = _run(resolve_config, explicit, _environment(env_file), today)
     with _progress() as bar:
-        summary = _run(generate, config, overwrite=force, progress=_RichProgress(bar))
+        summary = _run(
+            generate, config, overwrite=force, progress=_RichProgress(bar), workers=workers
+        )
     _render(summary)
 
 

@@ -195,6 +195,14 @@ def fmt_ms(t: int) -> str:
     return f"{_day_text(day)}T{h:02d}:{m:02d}:{s:02d}.{ms:03d}Z"
 
 
+def fmt_many(ts: list[int]) -> list[str]:
+    """fmt_ms for many instants at once (numpy formats them in C)."""
+    if len(ts) < 4:
+        return [fmt_ms(t) for t in ts]
+    arr = np.array(ts, dtype="datetime64[ms]")
+    return np.datetime_as_string(arr, unit="ms", timezone="UTC").tolist()
+
+
 def fmt_date(t: int) -> str:
     return _day_text(t // DAY_MS)
 

@@ -5,6 +5,8 @@ and reads settings from --env-file / ./.env under the real environment."""
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import typer.main
 from conftest import END_DATE, q1
 from typer.testing import CliRunner
 
+import src.pipeline
 from src import fingerprint_file, read_run
 from src.config import ENV_KEYS
 from src.main import app
@@ -205,6 +208,52 @@ def test_reproduce_of_a_non_sqlite_file_exits_2(tmp_path: Path) -> None:
     assert not (tmp_path / "copy.sqlite").exists()
 
 
+def test_reproduce_of_a_foreign_sqlite_file_exits_2(tmp_path: Path) -> None:
+    # setup: a valid SQLite database that this generator did not make
+    conn = sqlite3.connect(tmp_path / "other.sqlite")
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.commit()
+    conn.close()
+    # run
+    result = invoke("reproduce", "other.sqlite", "--out", "copy.sqlite")
+    # assert
+    assert_clean_failure(result)
+    assert "generation_runs" in result.output
+    assert not (tmp_path / "copy.sqlite").exists()
+
+
+def test_reproduce_reports_a_fingerprint_mismatch_with_exit_1(small_seed1, tmp_path: Path) -> None:
+    # setup: a copy whose run record claims another fingerprint
+    tampered = tmp_path / "tampered.sqlite"
+    shutil.copyfile(small_seed1.path, tampered)
+    conn = sqlite3.connect(tampered)
+    conn.execute("UPDATE generation_runs SET fingerprint = ?", ("0" * 64,))
+    conn.commit()
+    conn.close()
+    # run
+    result = invoke("reproduce", "tampered.sqlite", "--out", "copy.sqlite")
+    # assert: the copy is written, and the difference is reported with exit code 1
+    assert_clean_failure(result, code=1)
+    assert "fingerprint differs" in result.output
+    assert fingerprint_file(str(tmp_path / "copy.sqlite")) == small_seed1.fingerprint
+
+
+def test_interrupt_exits_130_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # setup: the project stage is interrupted (Ctrl-C) part-way
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(src.pipeline, "generate_project", interrupted)
+    # run
+    result = invoke(*SMALL, "--out", "x.sqlite")
+    # assert
+    assert_clean_failure(result, code=130)
+    assert "interrupted" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_env_file_values_are_used(tmp_path: Path) -> None:
     # setup
     env = tmp_path / "settings.env"
@@ -254,12 +303,16 @@ def test_flags_beat_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert not (tmp_path / "env.sqlite").exists()
 
 
+GENERATOR_COMMANDS = ("generate", "fingerprint", "reproduce")
+
+
 def cli_names() -> tuple[list[str], list[str]]:
-    """The subcommand names and every long option of the group and its commands."""
+    """Every subcommand name, and every long option of the group (``main``) and of the
+    generator's own commands (generate, fingerprint, reproduce)."""
     group = typer.main.get_command(app)
     commands = sorted(group.commands)
     options = set()
-    for command in [group, *group.commands.values()]:
+    for command in [group, *(group.commands[c] for c in GENERATOR_COMMANDS)]:
         for param in command.params:
             options.update(o for o in param.opts + param.secondary_opts if o.startswith("--"))
     return commands, sorted(options)
@@ -269,7 +322,7 @@ def test_cli_exposes_the_documented_commands_and_options() -> None:
     # run
     commands, options = cli_names()
     # assert: the interface the docs test below relies on
-    assert commands == ["fingerprint", "generate", "reproduce"]
+    assert set(GENERATOR_COMMANDS) <= set(commands)
     assert {
         "--seed",
         "--scale",

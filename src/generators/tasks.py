@@ -29,7 +29,7 @@ from ..lifecycle import (
 from ..model import Org
 from ..rng import Stream, rng_for
 from ..text import Picker, Vocabulary, fill, unique_task_name
-from ..worktime import DAY_MS, fmt_date, fmt_ms
+from ..worktime import DAY_MS, fmt_date, fmt_many, fmt_ms
 from .custom_fields import FieldDef
 from .projects import ProjectPlan
 from .status_updates import status_update_rows
@@ -233,22 +233,24 @@ def generate_project(
             positions[sec.id] += 1
             tb["task_memberships"].append((tid, plan.id, sec.id, positions[sec.id], 1))
             for other, _ in life.multi_home:
-                positions[other.section_id] += 1
-                tb["task_memberships"].append(
-                    (tid, other.id, other.section_id, 1_000_000 + positions[other.section_id], 0)
-                )
+                # after the section's own tasks, ordered by home project and task: unique in
+                # any section whichever projects cross-post into it
+                position = 1_000_000_000 + plan.index * 100_000 + t.local
+                tb["task_memberships"].append((tid, other.id, other.section_id, position, 0))
         for dep in t.deps:
             tb["task_dependencies"].append((tid, ids[dep]))
         for uid in sorted(life.followers):
             tb["task_followers"].append((tid, uid))
         for ti in sorted(t.tags):
             tb["task_tags"].append((tid, tags[ti][0]))
-        for ev in life.events:
+        stamps = fmt_many([ev.t for ev in life.events])
+        for ev, stamp in zip(life.events, stamps, strict=True):
             tb["stories"].append(
                 _story_row(
                     gid(Kind.STORY, story_n, plan.index),
                     tid,
                     ev,
+                    stamp,
                     name,
                     old_name,
                     pick,
@@ -386,6 +388,7 @@ def _story_row(
     sid: int,
     tid: int,
     ev: Any,
+    stamp: str,
     name: str,
     old_name: str | None,
     pick: Picker,
@@ -440,7 +443,7 @@ def _story_row(
         sid,
         tid,
         ev.actor.user_id,
-        fmt_ms(ev.t),
+        stamp,
         kind,
         st,
         text,
