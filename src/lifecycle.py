@@ -14,10 +14,11 @@ Numbers below cite their source: (A) and (B) are the references in shared/refere
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
-from .worktime import DAY_MS, Calendar
+from .worktime import DAY_MS, Calendar, day_ms, fmt_date, fmt_ms, parse_ms
 
 NEVER = 2**62  # "has not left"
 
@@ -257,12 +258,6 @@ class TaskLife:
         return max(self.created, self.events[-1].t if self.events else self.created)
 
 
-def _fmt_day(t: int) -> str:
-    from .worktime import fmt_date
-
-    return fmt_date(t)
-
-
 class _Sim:
     """Mutable state of one simulation run; methods emit events and enforce the anchor."""
 
@@ -488,15 +483,15 @@ def simulate_task(
         days = d.lognormal(DUE_MEDIAN_DAYS[priority], 0.6)
         due_ms = _weekday_bias(d, (created // DAY_MS + max(1, round(days))) * DAY_MS)
         if parent is not None and parent.due_on is not None:
-            due_ms = min(due_ms, _day_ms(parent.due_on))
+            due_ms = min(due_ms, day_ms(parent.due_on))
             if due_ms <= created // DAY_MS * DAY_MS:
                 due_ms = None
     if due_ms is not None:
         if subtype != "milestone" and d.chance(P_DUE_AT):
             # a due time: 17:00 in the creator's calendar day (working hours by construction)
-            life.due_at = _fmt_ms(_at_local_hour(creator.cal, due_ms, 17.0))
+            life.due_at = fmt_ms(_at_local_hour(creator.cal, due_ms, 17.0))
         else:
-            life.due_on = _fmt_day(due_ms)
+            life.due_on = fmt_date(due_ms)
         sim.emit(
             Event(
                 created, creator, "due_date_changed", new_due_on=life.due_on, new_due_at=life.due_at
@@ -505,7 +500,7 @@ def simulate_task(
         if subtype != "milestone" and life.due_on and d.chance(P_START_ON):
             span = (due_ms - created // DAY_MS * DAY_MS) // DAY_MS
             if span >= 2:
-                life.start_on = _fmt_day(due_ms - (1 + int(d.u() * min(span - 1, 10))) * DAY_MS)
+                life.start_on = fmt_date(due_ms - (1 + int(d.u() * min(span - 1, 10))) * DAY_MS)
 
     life.work_wd = d.lognormal(WORK_MEDIAN_WD[priority], WORK_SIGMA)
     if parent is not None:
@@ -623,9 +618,9 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
             if overrun:
                 shift += max(0, t + int(work * 1.4 * DAY_MS) - due_ms) // DAY_MS * DAY_MS
             if life.due_at is not None:
-                life.due_at = _fmt_ms(_parse_ms(life.due_at) + shift)
+                life.due_at = fmt_ms(parse_ms(life.due_at) + shift)
             else:
-                life.due_on = _fmt_day(_weekday_bias(d, _day_ms(life.due_on) + shift))
+                life.due_on = fmt_date(_weekday_bias(d, day_ms(life.due_on) + shift))
             sim.emit(
                 Event(
                     t,
@@ -819,8 +814,6 @@ def _weekday_bias(d: Draws, day_ms: int) -> int:
 
 def _at_local_hour(cal: Calendar, day_ms: int, hour: float) -> int:
     """UTC ms of ``hour`` local time on a day, from the calendar's local midnights."""
-    from bisect import bisect_right
-
     j = bisect_right(cal.starts, day_ms + 12 * 3_600_000) - 1
     if j >= 0 and abs(cal.starts[j] - day_ms) < DAY_MS:
         return cal.starts[j] + int(hour * 3_600_000)
@@ -829,26 +822,7 @@ def _at_local_hour(cal: Calendar, day_ms: int, hour: float) -> int:
 
 def _due_ms_of(life: TaskLife) -> int | None:
     if life.due_on:
-        return _day_ms(life.due_on)
+        return day_ms(life.due_on)
     if life.due_at:
-        return _parse_ms(life.due_at)
+        return parse_ms(life.due_at)
     return None
-
-
-def _day_ms(day: str) -> int:
-    import datetime as dt
-
-    return (dt.date.fromisoformat(day).toordinal() - 719163) * DAY_MS
-
-
-def _parse_ms(ts: str) -> int:
-    import datetime as dt
-
-    d = dt.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
-    return int(d.timestamp() * 1000)
-
-
-def _fmt_ms(t: int) -> str:
-    from .worktime import fmt_ms
-
-    return fmt_ms(t)

@@ -20,6 +20,7 @@ from .config import SCALES, resolve_config
 from .errors import SeedError
 from .fingerprint import fingerprint_file
 from .pipeline import Summary, generate, reproduce
+from .report import build_report
 from .scorecard import scorecard
 from .stats import stats
 from .validate import validate
@@ -306,6 +307,22 @@ def stats_cmd(
     for name, v in result.figures.items():
         figures.add_row(name, _num(v))
     out.print(figures)
+
+
+@app.command("report")
+def report_cmd(
+    file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
+    out_path: Path = typer.Option(..., "--out", "-o", help="Where to write the HTML page."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
+) -> None:
+    """Write one self-contained HTML page: activity, flow and workload charts, the scorecard."""
+    summary = _run(build_report, file, out_path, overwrite=force)
+    out.print(
+        f"[green]wrote[/] {summary.path} ({summary.bytes / 2**20:.1f} MB, "
+        f"{len(summary.charts)} charts, {summary.metrics} scorecard metrics) "
+        f"in {summary.seconds:.1f} s",
+        highlight=False,
+    )
 
 
 def _num(v: Any) -> str:

@@ -38,7 +38,7 @@ from .model import Org
 from .rng import Stream, rng_for
 from .schema import apply_schema, create_indexes, primary_key_columns, table_names
 from .text import load_vocabulary
-from .worktime import DAY_MS, WORKFORCE_ZONES, build_calendar, date_ms, fmt_ms
+from .worktime import WORKFORCE_ZONES, build_calendar, date_ms, fmt_ms
 
 PROGRAM = "asana-seed"
 FLUSH_ROWS = 100_000
@@ -454,7 +454,3 @@ def reproduce(
     config = Config.from_dict(cfg)
     summary = generate(config, out, overwrite=overwrite, progress=progress)
     return summary, run["fingerprint"]
-
-
-def days_between(a: int, b: int) -> float:
-    return (b - a) / DAY_MS

@@ -47,7 +47,7 @@ from .validate import (
 
 TOP_PROJECTS = 15
 TOP_PEOPLE = 30
-COMMENT_CAP = 30  # comments per task at or above this share one "30+" bar
+COMMENT_CAP = 20  # comments per task at or above this share one "20+" bar
 MAX_WEEKS = 520  # a corrupt date must not make the weeks table (and the charts) huge
 TEMPLATE = "plotly_white"
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
@@ -464,10 +464,19 @@ def _unique_labels(items: list[tuple[int, str]]) -> dict[int, str]:
 def _layout(fig: go.Figure, title: str, height: int, **extra: object) -> go.Figure:
     """The shared look of every chart; ``extra`` overrides a default (legend, margin, ...)."""
     layout: dict[str, object] = {
-        "title": {"text": title, "x": 0.01, "xanchor": "left"},
+        # below the mode bar (top right), so a long title is never drawn under its buttons
+        "title": {
+            "text": title,
+            "x": 0.01,
+            "xanchor": "left",
+            "y": 1.0,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 34},
+        },
         "template": TEMPLATE,
         "height": height,
-        "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
+        "margin": {"l": 60, "r": 20, "t": 100, "b": 50},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.0},
     }
     layout.update(extra)
@@ -526,7 +535,6 @@ def open_work_figure(weeks: Sequence[str], series: Sequence[tuple[str, Sequence[
         xaxis={"title": {"text": "week (Monday, UTC)"}},
         yaxis={"title": {"text": "open top-level tasks at the week's end"}, "rangemode": "tozero"},
         legend={"orientation": "v", "x": 1.02, "y": 1.0, "font": {"size": 10}},
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
     )
 
 
@@ -665,7 +673,8 @@ def workload_figure(rows: Sequence[tuple[str, int, int]]) -> go.Figure:
         barmode="stack",
         xaxis={"title": {"text": "tasks and subtasks assigned"}},
         yaxis={"autorange": "reversed", "type": "category", "automargin": True},
-        margin={"l": 160, "r": 20, "t": 60, "b": 50},
+        margin={"l": 160, "r": 20, "t": 100, "b": 50},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "traceorder": "normal"},
     )
 
 

@@ -175,7 +175,19 @@ def date_ms(day: dt.date) -> int:
 
 
 def ms_date(t: int) -> dt.date:
+    """The UTC date of an instant."""
     return dt.date.fromordinal(t // DAY_MS + _EPOCH_ORDINAL)
+
+
+def day_ms(day: str) -> int:
+    """UTC midnight of a YYYY-MM-DD date, in epoch milliseconds."""
+    return date_ms(dt.date.fromisoformat(day))
+
+
+def parse_ms(ts: str) -> int:
+    """Epoch milliseconds of a timestamp written by fmt_ms."""
+    d = dt.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+    return int(d.timestamp() * 1000)
 
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()

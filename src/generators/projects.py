@@ -6,7 +6,6 @@ names and multi-homing), so adding project 21 never changes projects 1-20.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,7 +15,7 @@ from ..ids import Kind, gid
 from ..model import Org
 from ..rng import Stream, rng_for
 from ..text import Vocabulary, fill
-from ..worktime import DAY_MS, date_ms, fmt_date
+from ..worktime import DAY_MS, date_ms, fmt_date, ms_date
 from .custom_fields import FieldDef
 
 PROJECT_COLORS = (
@@ -146,7 +145,7 @@ def plan_projects(
                 members.append((guest, True))
 
         theme = spec["themes"][int(rng.integers(len(spec["themes"])))]
-        when = dt.date.fromordinal(created // DAY_MS + 719163)
+        when = ms_date(created)
         name = ""
         for _ in range(8):
             name = fill(

@@ -8,6 +8,7 @@ catalog and its own plan.  Structure is decided first; text fills the slots afte
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from ..lifecycle import (
 from ..model import Org
 from ..rng import Stream, rng_for
 from ..text import Picker, Vocabulary, fill, unique_task_name
-from ..worktime import DAY_MS, fmt_date, fmt_many, fmt_ms
+from ..worktime import DAY_MS, fmt_date, fmt_many, fmt_ms, ms_date
 from .custom_fields import FieldDef
 from .projects import ProjectPlan
 from .status_updates import status_update_rows
@@ -466,15 +467,11 @@ def _story_row(
 def _human_date(t: int | None) -> str:
     if t is None:
         return "the end of the week"
-    import datetime as dt
-
-    day = dt.date.fromordinal(t // DAY_MS + 719163)
+    day = ms_date(t)
     return day.strftime("%a, %b ") + str(day.day)
 
 
 def _human_date_text(value: str) -> str:
-    import datetime as dt
-
     day = dt.date.fromisoformat(value[:10])
     return day.strftime("%b ") + str(day.day)
 

@@ -13,7 +13,7 @@ from ..config import Config
 from ..ids import Kind, gid
 from ..model import Team, User, Workspace
 from ..rng import Stream, int_seed
-from ..worktime import DAY_MS, WORKFORCE_ZONES, ZONES, Calendar, date_ms, fmt_ms
+from ..worktime import DAY_MS, WORKFORCE_ZONES, ZONES, Calendar, date_ms, fmt_ms, ms_date
 
 # Share of people who join during the window and who leave it (design: a mid-sized company
 # with ~12%/yr attrition and steady hiring).
@@ -94,7 +94,7 @@ def generate_users(
             days = int(30 + tenure_years[i] * 365)
             day = max(
                 config.start_date - dt.timedelta(days=days),
-                dt.date.fromordinal(workspace.created // DAY_MS + 719163 + 1),
+                ms_date(workspace.created) + dt.timedelta(days=1),
             )
             join = date_ms(day) + 14 * 3_600_000 + int(join_u[i] * 3_600_000)
         else:
