@@ -4,9 +4,11 @@ to a bare executemany of the same rows into the same schema.
     python scripts/benchmark.py                  # default, small, large
     python scripts/benchmark.py --scales xl      # the 1M-task preset (minutes)
     python scripts/benchmark.py --scales default large --workers 1
+    python scripts/benchmark.py --scales xl --no-bare --check   # also time validate and report
 
 Each preset runs in a fresh child process so its peak RSS is its own.  Targets (2-core machine):
-default <= 3 s wall; large (~100k tasks) within 2x the bare insert; xl <= 120 s and <= 2 GB.
+default <= 3 s wall; large (~100k tasks) within 2x the bare insert; xl <= 120 s and <= 2 GB;
+with --check, `report` on xl <= 60 s.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 from src.config import resolve_config  # noqa: E402
 from src.pipeline import generate  # noqa: E402
+from src.report import build_report  # noqa: E402
 from src.schema import apply_schema, table_names  # noqa: E402
+from src.scorecard import scorecard  # noqa: E402
+from src.validate import validate  # noqa: E402
 
 TARGETS = {"default": "<= 3 s", "large": "<= 2x bare insert", "xl": "<= 120 s, <= 2 GB"}
 
@@ -60,7 +65,18 @@ def bare_insert_seconds(source: Path) -> float:
     return seconds
 
 
-def child(scale: str, workers: int | None, bare: bool) -> None:
+def check_seconds(path: Path, folder: Path) -> dict[str, float]:
+    """Seconds for `validate` (rules and scorecard, as the CLI runs them) and for `report`."""
+    t0 = time.perf_counter()
+    validate(path)
+    scorecard(path)
+    t1 = time.perf_counter()
+    build_report(path, folder / "report.html")
+    t2 = time.perf_counter()
+    return {"validate_s": round(t1 - t0, 2), "report_s": round(t2 - t1, 2)}
+
+
+def child(scale: str, workers: int | None, bare: bool, check: bool = False) -> None:
     config = resolve_config({"scale": scale, "end_date": "2026-06-30", "seed": 42}, {}, None)
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / f"{scale}.sqlite"
@@ -85,6 +101,8 @@ def child(scale: str, workers: int | None, bare: bool) -> None:
             b = bare_insert_seconds(path)
             result["bare_insert_s"] = round(b, 2)
             result["ratio_to_bare"] = round(wall / b, 2)
+        if check:
+            result.update(check_seconds(path, Path(d)))
     print(json.dumps(result))
 
 
@@ -93,10 +111,13 @@ def main() -> None:
     ap.add_argument("--scales", nargs="+", default=["default", "small", "large"])
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--no-bare", action="store_true", help="skip the bare-insert comparison")
+    ap.add_argument(
+        "--check", action="store_true", help="also time `validate` and `report` on each file"
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.workers, not args.no_bare)
+        child(args.child, args.workers, not args.no_bare, args.check)
         return
     print(
         f"benchmark {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, python "
@@ -113,6 +134,8 @@ def main() -> None:
             cmd += ["--workers", str(args.workers)]
         if args.no_bare:
             cmd.append("--no-bare")
+        if args.check:
+            cmd.append("--check")
         r = json.loads(
             subprocess.run(cmd, check=True, capture_output=True, text=True)
             .stdout.strip()
@@ -124,6 +147,8 @@ def main() -> None:
             f"{r.get('ratio_to_bare', '-'):>6}  {TARGETS.get(scale, '')}"
         )
         print(f"         stages: {r['stages']}  file: {r['size_mb']} MB")
+        if args.check:
+            print(f"         validate: {r['validate_s']} s  report: {r['report_s']} s")
 
 
 if __name__ == "__main__":

@@ -28,9 +28,31 @@ def status_update_rows(
     """Updates every two weeks until completion or the anchor; the type follows the share of
     overdue open work at that moment, and a completed project ends with a 'complete' update."""
     rows: list[tuple] = []
+
+    def add(t: int, status: str, done: int, open_: int, overdue: int) -> None:
+        title = pick.pick(vocab.common["status_titles"][status])
+        text = fill(
+            pick.pick(vocab.status_texts(status)),
+            project=project_name,
+            done=done,
+            open=open_,
+            overdue=overdue,
+            milestone=milestone,
+        )
+        rows.append(
+            (
+                gid(Kind.STATUS_UPDATE, len(rows), project_index),
+                project_id,
+                owner.user_id,
+                status,
+                title,
+                text,
+                fmt_ms(t),
+            )
+        )
+
     end = completed_at if completed_at is not None else anchor
     t = owner.cal.advance(created, 5 + d.u() * 3)
-    n = 0
     while t < end:
         if not d.chance(P_SKIP) and owner.active(t):
             done = sum(1 for x in lives if x.completed is not None and x.completed <= t)
@@ -46,79 +68,10 @@ def status_update_rows(
                 status = "at_risk"
             else:
                 status = "off_track"
-            rows.append(
-                _row(
-                    pick,
-                    vocab,
-                    project_index,
-                    n,
-                    project_id,
-                    project_name,
-                    owner,
-                    t,
-                    status,
-                    done,
-                    len(open_),
-                    overdue,
-                    milestone,
-                )
-            )
-            n += 1
+            add(t, status, done, len(open_), overdue)
         t = owner.cal.advance(t, CADENCE_DAYS * 5 / 7 * (0.8 + 0.4 * d.u()))
     if completed_at is not None:
         t = owner.cal.advance(completed_at, 0.05)
         if t < anchor:
-            done = sum(1 for x in lives if x.completed is not None)
-            rows.append(
-                _row(
-                    pick,
-                    vocab,
-                    project_index,
-                    n,
-                    project_id,
-                    project_name,
-                    owner,
-                    t,
-                    "complete",
-                    done,
-                    0,
-                    0,
-                    milestone,
-                )
-            )
+            add(t, "complete", sum(1 for x in lives if x.completed is not None), 0, 0)
     return rows
-
-
-def _row(
-    pick: Picker,
-    vocab: Vocabulary,
-    p: int,
-    n: int,
-    project_id: int,
-    name: str,
-    owner: Member,
-    t: int,
-    status: str,
-    done: int,
-    open_: int,
-    overdue: int,
-    milestone: str,
-) -> tuple:
-    title = pick.pick(vocab.common["status_titles"][status])
-    text = fill(
-        pick.pick(vocab.status_texts(status)),
-        project=name,
-        done=done,
-        open=open_,
-        overdue=overdue,
-        milestone=milestone,
-    )
-    return (
-        gid(Kind.STATUS_UPDATE, n, p),
-        project_id,
-        owner.user_id,
-        status,
-        title,
-        text,
-        fmt_ms(t),
-    )
