@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -333,6 +334,14 @@ def _num(v: Any) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     return str(v)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    """SIGTERM (a `kill`, a CI timeout) cleans up like Ctrl-C: no partial output is left."""
+    raise KeyboardInterrupt
+
+
+signal.signal(signal.SIGTERM, _terminate)
 
 
 def run() -> None:  # pragma: no cover - console script entry
