@@ -38,8 +38,8 @@ DUE_MEDIAN_DAYS = (21.0, 14.0, 8.0, 3.0)
 
 P_MILESTONE = 0.035
 P_APPROVAL = 0.045
-P_ASSIGN_AT_CREATION = 0.8
-P_ASSIGN_LATER = 0.192  # the rest (~0.8%) is never assigned: unassigned backlog, (A) + design
+P_ASSIGN_AT_CREATION = 0.795
+P_ASSIGN_LATER = 0.19  # the rest (~1.5%) is never assigned: unassigned backlog, (A) + design
 P_DROPPED = 0.025
 P_STALLED = 0.03
 P_DUE = 0.78
