@@ -33,12 +33,13 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from .errors import OutputExistsError, OutputPathError
-from .scorecard import _COMMENTS_PER_TASK, _DAYS_TO_COMPLETION, Metric, scorecard
+from .scorecard import _COMMENTS_PER_TASK, _DAYS_TO_COMPLETION, Metric, scorecard_of
 from .validate import (
     _HOUR,
     _HUMAN_EVENTS,
     _WEEKDAY,
     SCHEMA_TABLES,
+    EventProfile,
     NotADatabaseError,
     load_anchor,
     open_readonly,
@@ -152,13 +153,11 @@ def build_report(
     _check_target(source, target, overwrite)
     with closing(open_readonly(source)) as conn:
         try:
-            data = _collect(conn)
+            data = report_data(conn)
+            # the heatmap's bins are the scorecard's profile: one pass over every story, not two
+            metrics = scorecard_of(conn, data.profile())
         except sqlite3.DatabaseError as exc:
             raise NotADatabaseError(f"{source}: cannot be read for a report: {exc}") from exc
-    try:
-        metrics = scorecard(source)
-    except sqlite3.DatabaseError as exc:
-        raise NotADatabaseError(f"{source}: cannot be scored: {exc}") from exc
     page = render_html(source, data, metrics)
     size = _write_atomically(target, page)
     return ReportSummary(
@@ -219,6 +218,7 @@ class ReportData:
     workspace: str | None
     row_counts: dict[str, int]
     heatmap: tuple[tuple[int, ...], ...]  # [Mon..Sun][hour 0..23]
+    events: int  # every human event, also those whose local time could not be placed
     weeks: tuple[str, ...]  # Monday of each week, oldest first
     created: tuple[int, ...]
     completed: tuple[int, ...]
@@ -228,16 +228,29 @@ class ReportData:
     workload: tuple[tuple[str, int, int], ...]  # (person, open, completed)
     fields: tuple[tuple[str, str, tuple[tuple[str, str, int], ...]], ...]  # (field, subtype, opts)
 
+    def profile(self) -> EventProfile:
+        """The heatmap as validate's EventProfile, for the scorecard's time-of-day metrics.
 
-def _collect(conn: sqlite3.Connection) -> ReportData:
+        Holidays are not binned here (the scorecard does not read them), so they show as 0.
+        """
+        hours = tuple(sum(day[h] for day in self.heatmap) for h in range(24))
+        sunday_first = (self.heatmap[6], *self.heatmap[:6])  # SQLite's %w order
+        weekdays = tuple(sum(day) for day in sunday_first)
+        return EventProfile(total=self.events, hours=hours, weekdays=weekdays, holidays=0)
+
+
+def report_data(conn: sqlite3.Connection) -> ReportData:
+    """Every aggregate the page shows, from an open file (validate's TEMP tables are built)."""
     run = _run_record(conn)
     weekly = _weekly_counts(conn)
     weeks = _make_weeks_table(conn, weekly, run.get("anchor"))
+    heatmap, events = _heatmap(conn)
     return ReportData(
         run=run,
         workspace=_scalar(conn, "SELECT name FROM workspaces ORDER BY id LIMIT 1"),
         row_counts=_row_counts(conn),
-        heatmap=_heatmap(conn),
+        heatmap=heatmap,
+        events=events,
         weeks=weeks,
         created=tuple(weekly.get(w, (0, 0))[0] for w in weeks),
         completed=tuple(weekly.get(w, (0, 0))[1] for w in weeks),
@@ -286,18 +299,27 @@ def _row_counts(conn: sqlite3.Connection) -> dict[str, int]:
     }
 
 
-def _heatmap(conn: sqlite3.Connection) -> tuple[tuple[int, ...], ...]:
-    """Human events per local weekday and hour, in one GROUP BY over validate's event query."""
+def _heatmap(conn: sqlite3.Connection) -> tuple[tuple[tuple[int, ...], ...], int]:
+    """Human events per local weekday and hour, and their total, in one pass.
+
+    Validate's TEMP offset tables and event query, so the heatmap (and the scorecard fed from
+    it) bins exactly the events the local-time rules check.  One GROUP BY on a single integer
+    key: cheaper than validate's 31 conditional sums over ten million stories.
+    """
     prepare_local_time(conn)
     grid = [[0] * 24 for _ in range(7)]
+    total = 0
+    # k = weekday * 24 + hour; NULL for a time that cannot be placed (unparsable, pre-1970)
     rows = conn.execute(
-        f"SELECT {_WEEKDAY} AS d, {_HOUR} AS h, count(*) FROM ({_HUMAN_EVENTS}) e "
-        "WHERE local_s IS NOT NULL GROUP BY d, h"
+        f"SELECT CASE WHEN local_s >= 0 THEN {_WEEKDAY} * 24 + {_HOUR} END AS k, count(*) "
+        f"FROM ({_HUMAN_EVENTS}) e GROUP BY k"
     )
-    for day, hour, n in rows:
-        if 0 <= day <= 6 and 0 <= hour <= 23:
-            grid[(day + 6) % 7][hour] = n  # SQLite's 0 = Sunday -> Monday first
-    return tuple(tuple(r) for r in grid)
+    for k, n in rows:
+        total += n
+        if k is not None:
+            day, hour = divmod(k, 24)
+            grid[(day + 6) % 7][hour] += n  # SQLite's 0 = Sunday -> Monday first
+    return tuple(tuple(r) for r in grid), total
 
 
 _WEEK_OF = "date(substr({col}, 1, 10), '-6 days', 'weekday 1')"  # the Monday on or before
@@ -485,6 +507,7 @@ def _layout(fig: go.Figure, title: str, height: int, **extra: object) -> go.Figu
 
 
 def heatmap_figure(grid: Sequence[Sequence[int]]) -> go.Figure:
+    """Weekday rows (Monday first) by local-hour columns: working hours show as a block."""
     total = sum(map(sum, grid)) or 1
     share = [[100.0 * n / total for n in row] for row in grid]
     fig = go.Figure(
@@ -507,7 +530,10 @@ def heatmap_figure(grid: Sequence[Sequence[int]]) -> go.Figure:
     )
 
 
-def weekly_figure(weeks: Sequence[str], created: Sequence[int], completed: Sequence[int]):
+def weekly_figure(
+    weeks: Sequence[str], created: Sequence[int], completed: Sequence[int]
+) -> go.Figure:
+    """Inflow against outflow: a backlog grows where the created line stays above."""
     fig = go.Figure(
         [
             go.Scatter(x=list(weeks), y=list(created), name="created", mode="lines+markers"),
@@ -524,7 +550,10 @@ def weekly_figure(weeks: Sequence[str], created: Sequence[int], completed: Seque
     )
 
 
-def open_work_figure(weeks: Sequence[str], series: Sequence[tuple[str, Sequence[int]]]):
+def open_work_figure(
+    weeks: Sequence[str], series: Sequence[tuple[str, Sequence[int]]]
+) -> go.Figure:
+    """One line per project: ramps, plateaus and wind-downs of the largest projects."""
     fig = go.Figure(
         [go.Scatter(x=list(weeks), y=list(v), name=name, mode="lines") for name, v in series]
     )
@@ -558,6 +587,7 @@ def _observed(metrics: Sequence[Metric], name: str) -> float | None:
 
 
 def comments_figure(counts: Sequence[int], metrics: Sequence[Metric]) -> go.Figure:
+    """Shares, not counts, so the bars compare with the reference lines at any scale."""
     total = sum(counts) or 1
     share = [100.0 * n / total for n in counts]
     labels = [str(k) for k in range(COMMENT_CAP)] + [f"{COMMENT_CAP}+"]
@@ -613,6 +643,8 @@ def lag_position(days: float) -> float:
 
 
 def lag_figure(counts: Sequence[int], metrics: Sequence[Metric]) -> go.Figure:
+    """Roughly doubling bins on an index axis: the long tail stays visible, and reference
+    lines land inside their bin on a log scale (see lag_position)."""
     total = sum(counts) or 1
     share = [100.0 * n / total for n in counts]
     top = max(share, default=0) * 1.1 or 1
@@ -653,6 +685,7 @@ def lag_figure(counts: Sequence[int], metrics: Sequence[Metric]) -> go.Figure:
 
 
 def workload_figure(rows: Sequence[tuple[str, int, int]]) -> go.Figure:
+    """Stacked open and completed work per person, busiest (by open work) on top."""
     names = [r[0] for r in rows]
     fig = go.Figure(
         [
@@ -678,7 +711,10 @@ def workload_figure(rows: Sequence[tuple[str, int, int]]) -> go.Figure:
     )
 
 
-def fields_figure(fields: Sequence[tuple[str, str, Sequence[tuple[str, str, int]]]]):
+def fields_figure(
+    fields: Sequence[tuple[str, str, Sequence[tuple[str, str, int]]]],
+) -> go.Figure:
+    """One small panel per enum field, bars in the option's own Asana colour."""
     if not fields:
         fig = go.Figure()
         fig.add_annotation(text="no enum custom fields in this file", showarrow=False)
@@ -825,7 +861,7 @@ def _chart(fig: go.Figure, div_id: str, note: str, wide: bool = False) -> str:
 
 def render_html(source: Path, data: ReportData, metrics: Sequence[Metric]) -> str:
     """The whole page as one string: plotly.js inline, then the header, charts and tables."""
-    events = sum(map(sum, data.heatmap))
+    events = data.events
     in_band = sum(m.in_band is True for m in metrics)
     judged = sum(m.in_band is not None for m in metrics)
     charts = [

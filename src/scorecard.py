@@ -79,15 +79,24 @@ def scorecard(path: str | Path) -> tuple[Metric, ...]:
     """Every realism metric of the file at ``path``, in a stable order."""
     with closing(open_readonly(path)) as conn:
         prepare_local_time(conn)
-        profile = human_event_profile(conn)
-        anchor = load_anchor(conn)
-        return (
-            *_time_of_day_metrics(profile),
-            *_comment_metrics(conn),
-            *_completion_metrics(conn),
-            *_task_state_metrics(conn, anchor),
-            *_volume_metrics(conn),
-        )
+        return scorecard_of(conn, human_event_profile(conn))
+
+
+def scorecard_of(conn: sqlite3.Connection, profile: EventProfile) -> tuple[Metric, ...]:
+    """The metrics of an open file, given its human events binned by local hour and weekday.
+
+    Split from `scorecard` so a caller that bins the events anyway (`report`'s heatmap) can
+    pass its own profile and spare a pass over every story; only hours, weekdays and total
+    are read from it.
+    """
+    anchor = load_anchor(conn)
+    return (
+        *_time_of_day_metrics(profile),
+        *_comment_metrics(conn),
+        *_completion_metrics(conn),
+        *_task_state_metrics(conn, anchor),
+        *_volume_metrics(conn),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -93,6 +93,7 @@ def plan_projects(
     teams = [t for t in org.teams if not t.is_leadership]
     team_sizes = np.array([sum(1 for u in org.users if u.team == t.index) for t in teams], float)
     team_p = team_sizes / team_sizes.sum()
+    manager_owns = 0.6 * min(1.0, 6.0 / max(config.projects / len(teams), 1.0))
     start = date_ms(config.start_date)
     anchor = date_ms(config.end_date)
     names: set[str] = set()
@@ -107,8 +108,10 @@ def plan_projects(
         created_day = start + int(rng.beta(0.8, 1.3) * span)
         # Owner: the manager, or a long-standing member of the team who stays.  Candidates are
         # drawn at random and checked, so planning stays cheap for teams of thousands.
+        # A manager owns a handful of projects, not hundreds: with many projects per team,
+        # most are owned by members (design; keeps workload per person plausible at scale).
         owner_u = team.managers[0] if team.managers else team.members[0]
-        if rng.random() >= 0.6 or not team.managers:
+        if rng.random() >= manager_owns or not team.managers:
             owner_u = _draw(
                 rng,
                 team.members,
