@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from src.config import resolve_config  # noqa: E402
-from src.pipeline import generate  # noqa: E402
+from src.pipeline import INSERT_ORDER, generate  # noqa: E402
 from src.report import build_report  # noqa: E402
-from src.schema import apply_schema, table_names  # noqa: E402
+from src.schema import apply_schema  # noqa: E402
 from src.scorecard import scorecard  # noqa: E402
 from src.validate import validate  # noqa: E402
 
@@ -41,7 +41,7 @@ def bare_insert_seconds(source: Path) -> float:
     """Copy every row of ``source`` into a fresh file with the same schema and pragmas, using
     plain executemany (rows pre-loaded in memory, so only the inserts are timed)."""
     src = sqlite3.connect(source)
-    data = {t: src.execute(f'SELECT * FROM "{t}"').fetchall() for t in table_names()}
+    data = {t: src.execute(f'SELECT * FROM "{t}"').fetchall() for t in INSERT_ORDER}
     src.close()
     with tempfile.TemporaryDirectory() as d:
         conn = sqlite3.connect(Path(d) / "bare.sqlite", isolation_level=None)

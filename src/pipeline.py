@@ -59,6 +59,17 @@ PROJECT_TABLES = (
     "task_tags",
     "status_updates",
 )
+# Every content table in an order that satisfies the foreign keys, as the pipeline writes them.
+INSERT_ORDER = (
+    "workspaces",
+    "users",
+    "teams",
+    "team_memberships",
+    "custom_fields",
+    "custom_field_enum_options",
+    "tags",
+    *PROJECT_TABLES,
+)
 
 
 def _pk_key(table: str):
