@@ -7,8 +7,8 @@
 --   * Timestamps are TEXT, ISO-8601 UTC with milliseconds and a Z: 2026-05-03T14:22:05.123Z.
 --   * Dates are TEXT YYYY-MM-DD.  Booleans are INTEGER 0/1.
 --   * Field names and enums follow Asana's official API (asana_oas.yaml).
--- Statements are split on ';' by the loader: tables first, then the CREATE INDEX statements,
--- which it runs after the bulk insert.
+-- The loader splits statements with sqlite3.complete_statement: tables first, then the
+-- CREATE INDEX statements, which it runs after the bulk insert.
 
 -- The organization itself (Asana: a workspace that is an organization).
 CREATE TABLE workspaces (

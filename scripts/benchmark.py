@@ -120,7 +120,7 @@ def main() -> None:
         child(args.child, args.workers, not args.no_bare, args.check)
         return
     print(
-        f"benchmark {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, python "
+        f"benchmark {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, python "
         f"{sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}"
     )
     header = (

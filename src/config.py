@@ -42,7 +42,7 @@ DEFAULT_DB_PATH = Path("output") / "asana_simulation.sqlite"
 MIN_DATE = dt.date(1990, 1, 1)
 MAX_DATE = dt.date(2100, 12, 31)
 
-# setting name -> environment key, for messages and for from_env
+# setting name -> environment key, for messages and for resolve_config
 ENV_KEYS = {
     "db_path": "DB_PATH",
     "seed": "SEED",
@@ -142,11 +142,12 @@ def validate_config(c: Config) -> list[str]:
         )
     if c.workforce not in WORKFORCES:
         problems.append(f"workforce (WORKFORCE): must be us or global, got {c.workforce!r}")
-    problems.extend(_path_problems(c.db_path))
     return problems
 
 
-def _path_problems(path: Path) -> list[str]:
+def path_problems(path: Path) -> list[str]:
+    """Why an output path cannot be written, if it cannot (checked where a file is written,
+    not when a Config is built, so a Config stays a pure description)."""
     if not isinstance(path, Path) or not str(path):
         return [f"db_path (DB_PATH): must be a file path, got {path!r}"]
     if path.is_dir():
@@ -200,13 +201,16 @@ def resolve_config(
         raw["end_date"] = _parse_date(raw["end_date"], problems)
     if "db_path" in raw:
         raw["db_path"] = Path(raw["db_path"])
-    raw.setdefault("end_date", today or dt.datetime.now(dt.timezone.utc).date())
+    raw.setdefault("end_date", today or dt.datetime.now(dt.UTC).date())
     raw = {k: v for k, v in raw.items() if v is not _INVALID}
 
     try:
         config = Config(**raw)
+        problems.extend(path_problems(config.db_path))
     except ConfigError as e:
         problems.extend(e.problems)
+        if isinstance(raw.get("db_path"), Path):
+            problems.extend(path_problems(raw["db_path"]))
     if problems:
         raise ConfigError(problems)
     return config

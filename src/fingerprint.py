@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 EXCLUDED = ("generation_runs",)
 
@@ -52,8 +53,9 @@ def fingerprint_connection(conn: sqlite3.Connection) -> str:
     return combine({t: table_digest(conn, t) for t in tables if t not in EXCLUDED})
 
 
-def fingerprint_file(path: str) -> str:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+def fingerprint_file(path: str | Path) -> str:
+    # as_uri() escapes '?' and '#' in the path; mode=ro never creates or changes a file
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
     try:
         return fingerprint_connection(conn)
     finally:

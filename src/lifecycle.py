@@ -194,6 +194,10 @@ class ProjectCtx:
     status_field: FieldRef
     priority_field: FieldRef | None
     others: list[OtherProject] = field(default_factory=list)
+    guests: frozenset[int] = frozenset()  # user ids with commenter access only
+
+    def __post_init__(self) -> None:
+        self.editors = [m for m in self.members if m.user_id not in self.guests]
 
     def section_for(self, state: str) -> Section | None:
         for s in self.sections:
@@ -247,6 +251,7 @@ class TaskLife:
     escalated: bool = False
     renamed: bool = False
     dropped: bool = False
+    dropped_at: int | None = None
     work_wd: float = 1.0
     multi_home: list[tuple[OtherProject, int]] = field(default_factory=list)
     followers: dict[int, Member] = field(default_factory=dict)
@@ -266,9 +271,11 @@ class _Sim:
         self.t = life.created
 
     # -- actors ---------------------------------------------------------------------------
-    def someone(self, t: int, exclude: Member | None = None) -> Member:
-        """A random member active at t (the owner if nobody else is)."""
-        pool = [m for m in self.ctx.members if m.active(t) and m is not exclude]
+    def someone(self, t: int, exclude: Member | None = None, editors: bool = True) -> Member:
+        """A random member active at t (the owner if nobody else is).  Guests (commenters)
+        only take part in discussions: with ``editors`` they are never picked."""
+        members = self.ctx.editors if editors else self.ctx.members
+        pool = [m for m in members if m.active(t) and m is not exclude]
         return self.d.pick(pool) if pool else self.ctx.owner
 
     def place(self, actor: Member, gap: float, base: int | None = None) -> int:
@@ -341,6 +348,7 @@ class _Sim:
         if not self.in_project:
             self.life.status = status
             self.mark(t, status)
+            self.t = max(self.t, t)  # no story for subtasks, but the clock still moves on
             return
         f = self.ctx.status_field
         old = f.option_id(self.life.status) if self.life.timeline else None
@@ -673,6 +681,7 @@ def _drop(sim: _Sim, d: Draws, gap: float) -> None:
     life = sim.life
     t, owner = sim.act("owner", gap)
     life.dropped = True
+    life.dropped_at = t
     if d.chance(P_COMMENT_ON["dropped"]):
         sim.comment(t, owner, "dropped", gap=0.002)
     if life.assignee is not None and d.chance(0.1):
@@ -733,6 +742,8 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
     """Free comments, each of a kind that fits the state at its moment."""
     life, ctx = sim.life, sim.ctx
     end = min(ctx.anchor, (life.completed or ctx.anchor) + 3 * DAY_MS)
+    if life.dropped_at is not None:  # nobody discusses dropped work
+        end = min(end, life.dropped_at)
     if end <= life.created + 60_000:
         return
     chat = math.exp(0.7 * d.z() - 0.245)  # task-level chattiness, mean 1: a heavy tail
@@ -748,11 +759,12 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
     for _ in range(d.poisson(lam)):
         t0 = life.created + int(d.u() * (end - life.created))
         state, assignee = _state_at(timeline, t0)
-        other = sim.someone(t0, exclude=assignee)
+        other = sim.someone(t0, exclude=assignee, editors=False)
+        overdue = due_ms is not None and t0 > due_ms
         if state == "Done":
             kind, actor = "review", other
         elif state == "Blocked":
-            kind, actor = ("nudge", other) if d.chance(0.5) else ("progress", assignee)
+            kind, actor = ("nudge", other) if overdue and d.chance(0.5) else ("progress", assignee)
         elif state == "In progress":
             r = d.u()
             kind, actor = (
@@ -763,7 +775,7 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
                 else ("ooo", assignee)
             )
         else:
-            kind, actor = ("question", other) if d.chance(0.6) else ("nudge", other)
+            kind, actor = ("nudge", other) if overdue and d.chance(0.4) else ("question", other)
         if actor is None or (kind in ("question", "nudge") and assignee is None and d.chance(0.5)):
             actor = other
             kind = "question" if state != "Done" else "review"
@@ -771,9 +783,18 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
         if t >= end or not actor.active(t) or _state_at(timeline, t) != (state, assignee):
             continue
         addressee = assignee if actor is not assignee else other
+        if addressee is None or addressee is actor:
+            addressee = ctx.owner if actor is not ctx.owner else life.creator
         date_arg = None
         if kind == "ooo":
-            date_arg = actor.cal.advance(t, 2 + d.u() * 4)
+            # away until just before their next action on this task (or a few days)
+            nxt = min((e.t for e in life.events if e.actor is actor and e.t > t), default=None)
+            back = actor.cal.advance(t, 2 + d.u() * 4)
+            if nxt is not None:
+                if nxt - t < 3 * DAY_MS:
+                    continue  # they act again within days: not an out-of-office moment
+                back = min(back, nxt - DAY_MS)
+            date_arg = back
         elif kind in ("start", "nudge") and due_ms is not None:
             date_arg = due_ms
         sim.comment(t, actor, kind, addressee=addressee, date_arg=date_arg)
@@ -796,7 +817,7 @@ def _state_at(timeline: list[tuple[int, str, Member | None]], t: int) -> tuple[s
 
 
 def _active_or_owner(ctx: ProjectCtx, d: Draws, t: int) -> Member:
-    pool = [m for m in ctx.members if m.active(t) and m.active(t + 3 * DAY_MS)]
+    pool = [m for m in ctx.editors if m.active(t) and m.active(t + 3 * DAY_MS)]
     return d.pick(pool) if pool else ctx.owner
 
 

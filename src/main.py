@@ -160,6 +160,7 @@ def main(
     ),
 ) -> None:
     """With no command: generate the organization (same as `generate`)."""
+    signal.signal(signal.SIGTERM, _terminate)
     explicit = {
         "seed": seed,
         "scale": scale,
@@ -176,6 +177,12 @@ def main(
         "workers": workers,
     }
     if ctx.invoked_subcommand is not None:
+        given = sorted(k for k, v in explicit.items() if v is not None)
+        if given and ctx.invoked_subcommand != "generate":
+            _fail(
+                f"options {', '.join(given)} apply to generating, not to "
+                f"`{ctx.invoked_subcommand}`; put them after `generate` or drop them"
+            )
         ctx.obj = explicit  # options given before `generate` apply to it
         return
     group = ctx.parent.obj if ctx.parent is not None and isinstance(ctx.parent.obj, dict) else {}
@@ -183,7 +190,7 @@ def main(
     force = bool(explicit.pop("force", False))
     env_file = explicit.pop("env_file", None)
     workers = explicit.pop("workers", None)
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = dt.datetime.now(dt.UTC).date()
     config = _run(resolve_config, explicit, _environment(env_file), today)
     with _progress() as bar:
         summary = _run(
@@ -339,9 +346,6 @@ def _num(v: Any) -> str:
 def _terminate(signum: int, frame: Any) -> None:
     """SIGTERM (a `kill`, a CI timeout) cleans up like Ctrl-C: no partial output is left."""
     raise KeyboardInterrupt
-
-
-signal.signal(signal.SIGTERM, _terminate)
 
 
 def run() -> None:  # pragma: no cover - console script entry

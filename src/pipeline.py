@@ -9,6 +9,7 @@ crash never leaves a half-written target or a stray temporary file.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -24,8 +25,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
-from .config import Config
-from .errors import InputFileError, OutputExistsError, OutputPathError
+from .config import Config, path_problems
+from .errors import ConfigError, InputFileError, OutputExistsError, OutputPathError
 from .fingerprint import EXCLUDED, combine, serialize_rows
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
 from .generators.projects import plan_projects
@@ -143,8 +144,10 @@ def generate(
     """
     target = Path(path) if path is not None else config.db_path
     progress = progress or NullProgress()
-    if target.is_dir():
-        raise OutputPathError(f"output path {target} is a directory; give a file path")
+    problems = path_problems(target)
+    if problems:
+        raise OutputPathError(problems[0])
+    config = dataclasses.replace(config, db_path=target)  # the record names the real file
     if target.exists() and not overwrite:
         raise OutputExistsError(
             f"{target} already exists; pass --force (overwrite=True) to replace it"
@@ -252,7 +255,7 @@ def default_workers(config: Config) -> int:
 
 
 def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers: int) -> Summary:
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     seconds: dict[str, float] = {}
     counts: dict[str, int] = defaultdict(int)
     seed = config.seed
@@ -344,7 +347,7 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         fp = writer.fingerprint()
 
         row_counts = {t: counts.get(t, 0) for t in table_names() if t != "generation_runs"}
-        finished = dt.datetime.now(dt.timezone.utc)
+        finished = dt.datetime.now(dt.UTC)
         conn.execute(
             "INSERT INTO generation_runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
@@ -427,7 +430,7 @@ def read_run(path: str | Path) -> dict[str, Any]:
     if not p.is_file():
         raise InputFileError(f"{p}: no such file")
     try:
-        conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
         try:
             row = conn.execute(
                 "SELECT seed, anchor, config_json, fingerprint, program_version "
@@ -442,10 +445,15 @@ def read_run(path: str | Path) -> dict[str, Any]:
         ) from e
     if row is None:
         raise InputFileError(f"{p}: its generation_runs table is empty; nothing to reproduce")
+    try:
+        config = json.loads(row[2])
+        Config.from_dict(config)  # parses and validates every recorded value
+    except (ValueError, TypeError, AttributeError, ConfigError) as e:
+        raise InputFileError(f"{p}: its generation_runs config is not usable ({e})") from e
     return {
         "seed": row[0],
         "anchor": row[1],
-        "config": json.loads(row[2]),
+        "config": config,
         "fingerprint": row[3],
         "program_version": row[4],
     }
@@ -459,6 +467,8 @@ def reproduce(
     progress: Progress | None = None,
 ) -> tuple[Summary, str]:
     """Regenerate ``source`` from its run record into ``out``; returns (summary, expected)."""
+    if Path(out).resolve() == Path(source).resolve():
+        raise OutputPathError(f"--out {out} is the source file itself; give another path")
     run = read_run(source)
     cfg = dict(run["config"])
     cfg["db_path"] = str(out)

@@ -389,9 +389,10 @@ def _format_checks(conn: sqlite3.Connection) -> list[Check]:
 
 
 def _after_anchor_check(conn: sqlite3.Connection) -> Check:
-    """Nothing is dated after the end of the history (run wall clocks and due times may be)."""
+    """Nothing is dated at or after the end of the history (run wall clocks and due times may
+    be): the anchor is the first instant that is no longer history."""
     conditions = [
-        (table, col, f"{col} > (SELECT anchor FROM temp._anchor)")
+        (table, col, f"{col} >= (SELECT anchor FROM temp._anchor)")
         for table in _present_tables(conn)
         if table != "generation_runs"
         for col in _columns(conn, table)
@@ -400,7 +401,7 @@ def _after_anchor_check(conn: sqlite3.Connection) -> Check:
     return _per_table_check(
         conn,
         "time.after_anchor",
-        "no event is dated after generation_runs.anchor (the end of the history)",
+        "no event is dated at or after generation_runs.anchor (the end of the history)",
         conditions,
     )
 

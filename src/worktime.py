@@ -186,7 +186,7 @@ def day_ms(day: str) -> int:
 
 def parse_ms(ts: str) -> int:
     """Epoch milliseconds of a timestamp written by fmt_ms."""
-    d = dt.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+    d = dt.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
     return int(d.timestamp() * 1000)
 
 

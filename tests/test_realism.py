@@ -21,7 +21,7 @@ def db(default_seed42) -> Path:
 
 
 def ts(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
 
 
 def days(a: str, b: str) -> float:
@@ -162,8 +162,8 @@ def test_urgent_work_finishes_faster_and_is_discussed_more_than_low(db: Path) ->
 def test_older_projects_have_a_higher_completed_share(db: Path, default_seed42) -> None:
     # setup: the middle of the history window
     config = default_seed42.config
-    start = dt.datetime.combine(config.start_date, dt.time(), dt.timezone.utc)
-    end = dt.datetime.combine(config.end_date, dt.time(), dt.timezone.utc)
+    start = dt.datetime.combine(config.start_date, dt.time(), dt.UTC)
+    end = dt.datetime.combine(config.end_date, dt.time(), dt.UTC)
     assert start.date() == add_months(config.end_date, -config.history_months)
     middle = (start + (end - start) / 2).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     # run: completed share of each half's projects' own top-level tasks

@@ -106,7 +106,7 @@ def human_events(db: Path) -> list[tuple[str, str, dt.datetime, str]]:
 
 
 def local_time(ts: str, zone: str) -> dt.datetime:
-    utc = dt.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+    utc = dt.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
     return utc.astimezone(ZoneInfo(zone))
 
 

@@ -146,7 +146,7 @@ def test_fmt_ms_matches_datetime_formatting() -> None:
     rng = np.random.default_rng(1)
     for t in rng.integers(0, 4_102_444_800_000, 2000).tolist():
         # run
-        d = dt.datetime.fromtimestamp(t / 1000, dt.timezone.utc)
+        d = dt.datetime.fromtimestamp(t / 1000, dt.UTC)
         expected = d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t % 1000:03d}Z"
         # assert
         assert fmt_ms(t) == expected

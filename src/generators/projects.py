@@ -93,7 +93,7 @@ def plan_projects(
     teams = [t for t in org.teams if not t.is_leadership]
     team_sizes = np.array([sum(1 for u in org.users if u.team == t.index) for t in teams], float)
     team_p = team_sizes / team_sizes.sum()
-    manager_owns = 0.6 * min(1.0, 6.0 / max(config.projects / len(teams), 1.0))
+    manager_owned: dict[int, int] = {}  # projects each team's manager owns so far
     start = date_ms(config.start_date)
     anchor = date_ms(config.end_date)
     names: set[str] = set()
@@ -108,16 +108,19 @@ def plan_projects(
         created_day = start + int(rng.beta(0.8, 1.3) * span)
         # Owner: the manager, or a long-standing member of the team who stays.  Candidates are
         # drawn at random and checked, so planning stays cheap for teams of thousands.
-        # A manager owns a handful of projects, not hundreds: with many projects per team,
-        # most are owned by members (design; keeps workload per person plausible at scale).
+        # A manager owns a handful of projects, not hundreds: after six, members own them
+        # (design; keeps workload per person plausible at scale).  Counting only earlier
+        # plans keeps project k independent of how many projects follow it.
         owner_u = team.managers[0] if team.managers else team.members[0]
-        if rng.random() >= manager_owns or not team.managers:
+        if manager_owned.get(team.index, 0) >= 6 or rng.random() >= 0.6 or not team.managers:
             owner_u = _draw(
                 rng,
                 team.members,
                 lambda u, ti=team.index, day=created_day: _stays(org, u, ti, day),
                 owner_u,
             )
+        if team.managers and owner_u == team.managers[0]:
+            manager_owned[team.index] = manager_owned.get(team.index, 0) + 1
         owner = org.users[owner_u]
         created = org.calendars[owner.zone].advance(created_day, float(rng.random()))
 

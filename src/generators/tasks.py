@@ -106,6 +106,7 @@ def generate_project(
         status,
         priority,
         others,
+        guests=frozenset(org.users[u].id for u, guest in plan.members if guest),
     )
 
     # --- structure -------------------------------------------------------------------------
