@@ -56,12 +56,20 @@ def test_industry_and_workforce_change_the_content(small_seed1, small_global) ->
     assert all(z.startswith("America/") for z in us_zones)
 
 
-@pytest.fixture(scope="module")
-def five_and_six(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    # setup: the same seed with 5 and with 6 projects
+@pytest.fixture(
+    scope="module",
+    # 5 -> 6 projects; and 60 -> 61 small projects, where each team has many projects and
+    # per-team choices (who owns a project) must depend only on the earlier projects
+    params=[{"projects": 5}, {"projects": 60, "tasks_per_project": 3}],
+    ids=["5-to-6", "60-to-61"],
+)
+def five_and_six(tmp_path_factory: pytest.TempPathFactory, request) -> tuple[Path, Path]:
+    # setup: the same seed with n and with n + 1 projects
     folder = tmp_path_factory.mktemp("stability")
-    five = generate(small_config(11, projects=5), folder / "five.sqlite").path
-    six = generate(small_config(11, projects=6), folder / "six.sqlite").path
+    n = request.param["projects"]
+    more = {**request.param, "projects": n + 1}
+    five = generate(small_config(11, **request.param), folder / "five.sqlite").path
+    six = generate(small_config(11, **more), folder / "six.sqlite").path
     return five, six
 
 
@@ -120,7 +128,7 @@ def test_adding_a_project_keeps_the_earlier_projects(five_and_six, table: str) -
     # run
     before, after = q(five, sql, (ids,)), q(six, sql, (ids,))
     # assert
-    assert len(q(six, "SELECT id FROM projects")) == 6
+    assert len(q(six, "SELECT id FROM projects")) == len(q(five, "SELECT id FROM projects")) + 1
     assert after == before
     if table in ("projects", "sections", "tasks", "stories", "custom_field_values"):
         assert before, f"no {table} rows in projects 1-5: the comparison would be vacuous"
