@@ -23,13 +23,17 @@ def status_update_rows(
     completed_at: int | None,
     anchor: int,
     lives: list[TaskLife],
-    milestone: str,
+    milestones: list[tuple[str, str]],
 ) -> list[tuple]:
     """Updates every two weeks until completion or the anchor; the type follows the share of
     overdue open work at that moment, and a completed project ends with a 'complete' update."""
     rows: list[tuple] = []
 
     def add(t: int, status: str, done: int, open_: int, overdue: int) -> None:
+        # the project's next milestone task at that moment; "the next phase" if it has none
+        today = fmt_ms(t)[:10]
+        upcoming = [name for due, name in milestones if due >= today]
+        milestone = (upcoming or [m[1] for m in milestones[-1:]] or ["the next phase"])[0]
         title = pick.pick(vocab.common["status_titles"][status])
         text = fill(
             pick.pick(vocab.status_texts(status)),

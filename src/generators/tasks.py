@@ -266,7 +266,7 @@ def generate_project(
 
     # the project row, now that its tasks' lives are known
     rows.last_event = last
-    _project_rows(tb, seed, org, plan, tasks, owner, anchor, last, d, vocab, pick)
+    _project_rows(tb, seed, org, plan, tasks, names, owner, anchor, last, d, vocab, pick)
     return rows
 
 
@@ -483,6 +483,7 @@ def _project_rows(
     org: Org,
     plan: ProjectPlan,
     tasks: list[_Task],
+    names: list[str],
     owner: Member,
     anchor: int,
     last: int,
@@ -530,7 +531,9 @@ def _project_rows(
             owner.user_id if completed_at else None,
         )
     )
-    milestones = [x for x in tasks if x.life.subtype == "milestone"]
+    milestones = sorted(
+        (x.life.due_on or "", names[x.local]) for x in tasks if x.life.subtype == "milestone"
+    )
     su_draws = Draws(rng_for(seed, Stream.STATUS_UPDATES, plan.index))
     tb["status_updates"].extend(
         status_update_rows(
@@ -545,7 +548,7 @@ def _project_rows(
             completed_at,
             anchor,
             top,
-            pick.pick(team.spec["milestones"]) if not milestones else "the next milestone",
+            milestones,
         )
     )
     for u, guest in plan.members:
