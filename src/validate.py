@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from .errors import InputFileError
+from .worktime import zone_info
 
 ERROR = "error"
 WARNING = "warning"
@@ -907,7 +908,7 @@ def _valid_zones(conn: sqlite3.Connection) -> dict[str, ZoneInfo]:
     zones = {}
     for (name,) in conn.execute("SELECT DISTINCT timezone FROM users"):
         try:
-            zones[name] = ZoneInfo(name)
+            zones[name] = zone_info(name)
         except (KeyError, ValueError, TypeError, OSError):  # not found is a KeyError
             continue
     return zones

@@ -15,6 +15,7 @@ import datetime as dt
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
@@ -136,6 +137,17 @@ class Calendar:
         return j >= 0 and t - self.starts[j] < DAY_MS
 
 
+@lru_cache(maxsize=256)
+def zone_info(name: str) -> ZoneInfo:
+    """A time zone from the pinned tzdata package, not the system's zoneinfo (which Python
+    prefers, and which differs between machines): the same rules everywhere."""
+    try:
+        with resources.files("tzdata.zoneinfo").joinpath(*name.split("/")).open("rb") as f:
+            return ZoneInfo.from_file(f, key=name)
+    except (FileNotFoundError, ModuleNotFoundError, IsADirectoryError, ValueError):
+        return ZoneInfo(name)  # a zone tzdata lacks: fall back to whatever Python finds
+
+
 @lru_cache(maxsize=64)
 def _holiday_dates(country: str, first_year: int, last_year: int) -> frozenset[dt.date]:
     return frozenset(holidays_lib.country_holidays(country, years=range(first_year, last_year + 1)))
@@ -144,7 +156,7 @@ def _holiday_dates(country: str, first_year: int, last_year: int) -> frozenset[d
 def build_calendar(seed: int, zone: int, first_day: dt.date, last_day: dt.date) -> Calendar:
     """The calendar of one zone over [first_day, last_day], drawn from its own stream."""
     tz_name, country, _ = ZONES[zone]
-    tz = ZoneInfo(tz_name)
+    tz = zone_info(tz_name)
     off_days = _holiday_dates(country, first_day.year, last_day.year)
     n_days = (last_day - first_day).days + 1
     rng = rng_for(seed, Stream.CALENDARS, zone, first_day.toordinal())
@@ -220,4 +232,4 @@ def fmt_date(t: int) -> str:
 
 
 def local_date(t: int, zone: int) -> dt.date:
-    return dt.datetime.fromtimestamp(t / 1000, ZoneInfo(ZONES[zone][0])).date()
+    return dt.datetime.fromtimestamp(t / 1000, zone_info(ZONES[zone][0])).date()
