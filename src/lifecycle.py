@@ -513,6 +513,10 @@ def simulate_task(
     life.work_wd = d.lognormal(WORK_MEDIAN_WD[priority], WORK_SIGMA)
     if parent is not None:
         life.work_wd *= 0.5
+        if parent.completed is not None:
+            # the piece must fit before the parent is done (most do; some run over)
+            room = (parent.completed - created) / DAY_MS * 5 / 7
+            life.work_wd = min(life.work_wd, max(0.05, room * 0.3))
 
     try:
         if in_project and d.chance(P_NAME_CHANGE):

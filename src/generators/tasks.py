@@ -131,8 +131,13 @@ def generate_project(
         tasks.append(t)
         top.append(t)
         if len(top) > 2 and d.chance(P_DEPENDENCY):
-            j = len(top) - 2 - int(d.u() * min(len(top) - 1, 8))
-            t.deps.append(top[max(j, 0)].local)
+            # blocked by a recent earlier task that was finished before this one was (or
+            # any recent one while this is still open): the dependency order holds in time
+            j = top[max(len(top) - 2 - int(d.u() * min(len(top) - 1, 8)), 0)]
+            if life.completed is None or (
+                j.life.completed is not None and j.life.completed <= life.completed
+            ):
+                t.deps.append(j.local)
         if d.chance(P_TAG) and tags:
             t.tags.append(int(d.u() * len(tags)))
             if d.chance(0.25):
@@ -144,9 +149,10 @@ def generate_project(
             k = 1 + min(int(-math.log(1 - d.u() * 0.999) / 0.6), 5)
             stop = life.completed or anchor
             for _ in range(k):
-                sub_hint = life.created + int(d.u() * 0.5 * max(stop - life.created, DAY_MS))
+                sub_hint = life.created + int(d.u() * 0.3 * max(stop - life.created, DAY_MS))
                 sub = simulate_task(ctx, d, sub_hint, first_section=None, parent=life)
-                if sub is not None:
+                # a subtask is broken out of live work, not added after its parent is done
+                if sub is not None and (life.completed is None or sub.created < life.completed):
                     tasks.append(_Task(len(tasks), sub, t.local))
 
     # --- text --------------------------------------------------------------------------
