@@ -18,6 +18,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
+from .model import FieldDef
 from .worktime import DAY_MS, Calendar, day_ms, fmt_date, fmt_ms, parse_ms
 
 NEVER = 2**62  # "has not left"
@@ -156,23 +157,6 @@ class Section:
 
 
 @dataclass(frozen=True)
-class FieldRef:
-    """A custom field enabled on the project, with its options' ids by name."""
-
-    id: int
-    name: str
-    subtype: str
-    options: tuple[tuple[int, str], ...] = ()
-    spec: Any = None
-
-    def option_id(self, name: str) -> int:
-        for oid, oname in self.options:
-            if oname == name:
-                return oid
-        raise KeyError(name)
-
-
-@dataclass(frozen=True)
 class OtherProject:
     """An earlier list project of the same team that a task may be multi-homed into."""
 
@@ -191,8 +175,8 @@ class ProjectCtx:
     sections: list[Section]
     board: bool
     anchor: int
-    status_field: FieldRef
-    priority_field: FieldRef | None
+    status_field: FieldDef
+    priority_field: FieldDef | None
     others: list[OtherProject] = field(default_factory=list)
     guests: frozenset[int] = frozenset()  # user ids with commenter access only
 

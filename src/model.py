@@ -54,3 +54,22 @@ class Org:
     teams: list[Team]
     users: list[User]
     calendars: dict[int, Calendar]
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """A custom field of the workspace: core (Priority, Status, ...) or the industry's."""
+
+    index: int
+    id: int
+    name: str
+    subtype: str
+    options: tuple[tuple[int, str], ...]
+    spec: dict[str, Any]
+    core: bool
+
+    def option_id(self, name: str) -> int:
+        for oid, oname in self.options:
+            if oname == name:
+                return oid
+        raise KeyError(f"{self.name} has no option {name!r}")

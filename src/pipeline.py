@@ -20,7 +20,7 @@ import sqlite3
 import time
 from collections import defaultdict, deque
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
@@ -111,7 +111,6 @@ class Summary:
     row_counts: dict[str, int]
     stage_seconds: dict[str, float]
     config: Config
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def versions() -> dict[str, str]:
@@ -291,7 +290,7 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         progress.advance()
         writer.add("workspaces", workspace_rows(workspace))
         writer.add("users", user_rows(users, workspace))
-        writer.add("teams", team_rows(teams))
+        writer.add("teams", team_rows(teams, workspace))
         writer.add(
             "team_memberships", team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
         )

@@ -132,10 +132,6 @@ class Calendar:
         j = bisect_right(self.starts, t) - 1
         return j >= 0 and _HOUR_KNOTS[0] * HOUR_MS <= t - self.starts[j] < DAY_MS
 
-    def is_working_day(self, t: int) -> bool:
-        j = bisect_right(self.starts, t) - 1
-        return j >= 0 and t - self.starts[j] < DAY_MS
-
 
 @lru_cache(maxsize=256)
 def zone_info(name: str) -> ZoneInfo:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 
 from ..ids import Kind, gid
-from ..model import Workspace
+from ..model import FieldDef, Workspace
 from ..text import Vocabulary
 from ..worktime import DAY_MS, fmt_ms
 
@@ -29,23 +26,6 @@ OPTION_COLORS = (
     "hot-pink",
     "pink",
 )
-
-
-@dataclass(frozen=True)
-class FieldDef:
-    index: int
-    id: int
-    name: str
-    subtype: str
-    options: tuple[tuple[int, str], ...]
-    spec: dict[str, Any]
-    core: bool
-
-    def option_id(self, name: str) -> int:
-        for oid, oname in self.options:
-            if oname == name:
-                return oid
-        raise KeyError(f"{self.name} has no option {name!r}")
 
 
 def generate_custom_fields(vocab: Vocabulary) -> list[FieldDef]:

@@ -12,11 +12,10 @@ import numpy as np
 
 from ..config import Config
 from ..ids import Kind, gid
-from ..model import Org
+from ..model import FieldDef, Org
 from ..rng import Stream, rng_for
 from ..text import Vocabulary, fill
 from ..worktime import DAY_MS, date_ms, fmt_date, ms_date
-from .custom_fields import FieldDef
 
 PROJECT_COLORS = (
     "dark-pink",

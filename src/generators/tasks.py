@@ -19,7 +19,6 @@ from ..lifecycle import (
     NEVER,
     PRIORITIES,
     Draws,
-    FieldRef,
     Member,
     OtherProject,
     ProjectCtx,
@@ -27,11 +26,10 @@ from ..lifecycle import (
     TaskLife,
     simulate_task,
 )
-from ..model import Org
+from ..model import FieldDef, Org
 from ..rng import Stream, rng_for
 from ..text import Picker, Vocabulary, fill, unique_task_name
 from ..worktime import DAY_MS, fmt_date, fmt_many, fmt_ms, ms_date
-from .custom_fields import FieldDef
 from .projects import ProjectPlan
 from .status_updates import status_update_rows
 
@@ -91,8 +89,8 @@ def generate_project(
     owner = members[plan.owner]
     sections = [Section(i, n, s) for i, n, s in plan.sections]
     fields = {f.name: f for f, _ in plan.fields}
-    status = _ref(fields["Status"])
-    priority = _ref(fields["Priority"]) if "Priority" in fields else None
+    status = fields["Status"]
+    priority = fields.get("Priority")
     others = [
         OtherProject(plans[q].id, plans[q].sections[0][0], plans[q].created) for q in plan.others
     ]
@@ -276,10 +274,6 @@ def generate_project(
     return rows
 
 
-def _ref(f: FieldDef) -> FieldRef:
-    return FieldRef(f.id, f.name, f.subtype, f.options, f.spec)
-
-
 def _values(
     d: Draws, t: _Task, plan: ProjectPlan, ctx: ProjectCtx, members: dict[int, Member]
 ) -> None:
@@ -384,11 +378,8 @@ def _num_label(f: FieldDef, v: float) -> str:
 
 
 _SYSTEM_TEXT = {
-    "assigned": "assigned to {who}",
     "unassigned": "unassigned",
     "marked_complete": "marked this task complete",
-    "marked_incomplete": "marked this task incomplete",
-    "added_to_project": "added this task to {project}",
 }
 
 

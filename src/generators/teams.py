@@ -40,8 +40,8 @@ def generate_teams(
     return teams
 
 
-def team_rows(teams: list[Team]) -> list[tuple]:
-    return [(t.id, WORKSPACE_ID, t.name, t.description, fmt_ms(t.created)) for t in teams]
+def team_rows(teams: list[Team], workspace: Workspace) -> list[tuple]:
+    return [(t.id, workspace.id, t.name, t.description, fmt_ms(t.created)) for t in teams]
 
 
 def team_membership_rows(
@@ -65,6 +65,3 @@ def team_membership_rows(
         other.members.append(u.index)
         rows.append((other.id, u.id, 0, 0, fmt_ms(max(other.created, u.join))))
     return rows
-
-
-WORKSPACE_ID = gid(Kind.WORKSPACE, 0)
