@@ -494,8 +494,9 @@ def _project_rows(
     if plan.due_ms and plan.due_ms + 7 * DAY_MS < anchor and top:
         closed = [x for x in top if x.completed is not None or x.dropped]
         if len(closed) >= 0.9 * len(top):
-            done_times = [x.completed for x in top if x.completed is not None] or [plan.created]
-            base = max(plan.due_ms, max(done_times))
+            # closed once the work has gone quiet: after the last event of any of its tasks
+            # (subtasks included), so nothing happens in a project after it is completed
+            base = max(plan.due_ms, last)
             t = owner.cal.advance(base, d.lognormal(0.8, 0.7))
             if t < anchor:
                 completed_at = t
