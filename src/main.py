@@ -21,7 +21,7 @@ from .config import SCALES, resolve_config
 from .errors import SeedError
 from .fingerprint import fingerprint_file
 from .pipeline import Summary, generate, reproduce
-from .report import build_report
+from .report import build_report, format_value
 from .scorecard import scorecard
 from .stats import stats
 from .validate import validate
@@ -283,7 +283,7 @@ def validate_cmd(
                 card.add_column(col)
             for m in metrics:
                 mark = {True: "[green]yes", False: "[yellow]no", None: "-"}[m.in_band]
-                card.add_row(m.name, _num(m.value), m.band, mark, m.source)
+                card.add_row(m.name, format_value(m.value), m.band, mark, m.source)
             out.print(card)
         errors = sum(not r.passed and r.severity == "error" for r in report.rules)
         warnings = sum(not r.passed and r.severity != "error" for r in report.rules)
@@ -313,7 +313,7 @@ def stats_cmd(
     figures.add_column("figure")
     figures.add_column("value", justify="right")
     for name, v in result.figures.items():
-        figures.add_row(name, _num(v))
+        figures.add_row(name, format_value(v))
     out.print(figures)
 
 
@@ -331,16 +331,6 @@ def report_cmd(
         f"in {summary.seconds:.1f} s",
         highlight=False,
     )
-
-
-def _num(v: Any) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        return f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"
-    if isinstance(v, int):
-        return f"{v:,}"
-    return str(v)
 
 
 def _terminate(signum: int, frame: Any) -> None:

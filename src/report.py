@@ -776,7 +776,8 @@ table.counts td { border-bottom: 1px solid #2f3d4d; padding: 1px 6px; }
 """
 
 
-def _fmt(v: object) -> str:
+def format_value(v: object) -> str:
+    """A number or text as tables show it (also used by the CLI's tables)."""
     if v is None:
         return "-"
     if isinstance(v, bool):
@@ -807,12 +808,12 @@ def _header(source: Path, data: ReportData) -> str:
         )
     items = "".join(
         f'<dt>{html.escape(k)}</dt><dd class="fact-{html.escape(k.split()[0])}">'
-        f"{html.escape(_fmt(v))}</dd>"
+        f"{html.escape(format_value(v))}</dd>"
         for k, v in facts
         if v is not None
     )
     return (
-        f"<header><h1>Organization report: {html.escape(_fmt(data.workspace))}</h1>"
+        f"<header><h1>Organization report: {html.escape(format_value(data.workspace))}</h1>"
         f'<div class="head"><dl>{items}</dl>{_counts_table(data.row_counts)}</div></header>'
     )
 
@@ -837,7 +838,8 @@ def _scorecard_table(metrics: Sequence[Metric]) -> str:
     for m in metrics:
         mark = {True: ("yes", "yes"), False: ("no", "no"), None: ("-", "")}[m.in_band]
         rows.append(
-            f'<tr><td>{html.escape(m.name)}</td><td class="num">{html.escape(_fmt(m.value))}'
+            f"<tr><td>{html.escape(m.name)}</td>"
+            f'<td class="num">{html.escape(format_value(m.value))}'
             f'</td><td>{html.escape(m.band)}</td><td class="{mark[1]}">{mark[0]}</td>'
             f"<td>{html.escape(m.source)}</td></tr>"
         )
@@ -905,7 +907,7 @@ def render_html(source: Path, data: ReportData, metrics: Sequence[Metric]) -> st
             "Values per option of every enum and multi-enum custom field.",
         ),
     ]
-    title = f"Organization report: {_fmt(data.workspace)} ({source.name})"
+    title = f"Organization report: {format_value(data.workspace)} ({source.name})"
     return "".join(
         [
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
