@@ -250,9 +250,25 @@ class TaskLife:
 class _Sim:
     """Mutable state of one simulation run; methods emit events and enforce the anchor."""
 
-    def __init__(self, ctx: ProjectCtx, d: Draws, life: TaskLife, in_project: bool):
+    def __init__(
+        self,
+        ctx: ProjectCtx,
+        d: Draws,
+        life: TaskLife,
+        in_project: bool,
+        deadline: int | None = None,
+    ):
         self.ctx, self.d, self.life, self.in_project = ctx, d, life, in_project
         self.t = life.created
+        self.deadline = deadline  # a subtask of finished work is done before its parent
+
+    def _fit(self, actor: Member, gap: float) -> float:
+        """With a deadline, a step takes at most half the working time left before it, so
+        every step (however many) still lands before the deadline."""
+        if self.deadline is None or self.deadline <= self.t:
+            return gap
+        left = actor.cal.to_w(self.deadline) - actor.cal.to_w(self.t)
+        return min(gap, max(left * 0.5, 1e-5))
 
     # -- actors ---------------------------------------------------------------------------
     def someone(self, t: int, exclude: Member | None = None, editors: bool = True) -> Member:
@@ -272,13 +288,13 @@ class _Sim:
         """Time and actor of the next step by ``role`` ('assignee' or 'owner')."""
         if role == "assignee" and self.life.assignee is not None:
             actor = self.life.assignee
-            t = self.place(actor, gap)
+            t = self.place(actor, self._fit(actor, gap))
             if not actor.active(t):
                 self.handover(actor.leave)
                 return self.act(role, gap * 0.5)
             return t, actor
         actor = self.ctx.owner
-        return self.place(actor, gap), actor
+        return self.place(actor, self._fit(actor, gap)), actor
 
     def handover(self, leave: int) -> None:
         """The assignee left: the owner reassigns their open work soon after."""
@@ -405,7 +421,7 @@ def simulate_task(
         subtype=subtype, priority=priority, created=created, creator=creator, priority_now=priority
     )
     life.followers[creator.user_id] = creator
-    sim = _Sim(ctx, d, life, in_project)
+    sim = _Sim(ctx, d, life, in_project, deadline=parent.completed if parent is not None else None)
     sim.t = created
 
     # creation: project membership, initial status, assignee, due date
