@@ -37,6 +37,8 @@ CHAT_BY_PRIORITY = (0.8, 1.0, 1.3, 1.7)
 # Due-date offset from creation, calendar days, median by priority (design).
 DUE_MEDIAN_DAYS = (21.0, 14.0, 8.0, 3.0)
 
+# Shares of tasks taking each path (design: tuned together so that default runs of every
+# industry land in realism.md's bands; `validate` prints where a file lands).
 P_MILESTONE = 0.035
 P_APPROVAL = 0.045
 P_ASSIGN_AT_CREATION = 0.795
