@@ -8,7 +8,6 @@ crash never leaves a half-written target or a stray temporary file.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -25,8 +24,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
-from .config import Config, path_problems
-from .errors import ConfigError, InputFileError, OutputExistsError, OutputPathError
+from .config import Config
+from .errors import ConfigError, InputFileError
 from .fingerprint import EXCLUDED, combine, serialize_rows
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
 from .generators.projects import plan_projects
@@ -36,6 +35,7 @@ from .generators.teams import generate_teams, team_membership_rows, team_rows
 from .generators.users import generate_users, user_rows
 from .generators.workspace import generate_workspace, workspace_rows
 from .model import Org
+from .output import atomic_target, check_target
 from .rng import Stream, rng_for
 from .schema import apply_schema, create_indexes, primary_key_columns, table_names
 from .text import load_vocabulary
@@ -143,31 +143,11 @@ def generate(
     """
     target = Path(path) if path is not None else config.db_path
     progress = progress or NullProgress()
-    problems = path_problems(target)
-    if problems:
-        raise OutputPathError(problems[0])
+    check_target(target, overwrite)
     config = dataclasses.replace(config, db_path=target)  # the record names the real file
-    if target.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{target} already exists; pass --force (overwrite=True) to replace it"
-        )
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputPathError(f"cannot create the folder {target.parent}: {e.strerror}") from e
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        summary = _build(
-            config, tmp, target, progress, default_workers(config) if workers is None else workers
-        )
-        os.replace(tmp, target)
-        return summary
-    except PermissionError as e:
-        raise OutputPathError(f"cannot write {target}: {e.strerror}") from e
-    finally:
-        for p in (tmp, tmp.with_name(tmp.name + "-journal")):
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
+    workers = default_workers(config) if workers is None else workers
+    with atomic_target(target) as tmp:
+        return _build(config, tmp, target, progress, workers)
 
 
 @dataclass(frozen=True)
@@ -466,8 +446,7 @@ def reproduce(
     progress: Progress | None = None,
 ) -> tuple[Summary, str]:
     """Regenerate ``source`` from its run record into ``out``; returns (summary, expected)."""
-    if Path(out).resolve() == Path(source).resolve():
-        raise OutputPathError(f"--out {out} is the source file itself; give another path")
+    check_target(Path(out), overwrite, source=Path(source))
     run = read_run(source)
     cfg = dict(run["config"])
     cfg["db_path"] = str(out)

@@ -18,9 +18,7 @@ import datetime as dt
 import html
 import json
 import math
-import os
 import sqlite3
-import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import closing
@@ -32,7 +30,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
-from .errors import OutputExistsError, OutputPathError
+from .output import atomic_target, check_target
 from .scorecard import _COMMENTS_PER_TASK, _DAYS_TO_COMPLETION, Metric, scorecard_of
 from .validate import (
     _HOUR,
@@ -150,7 +148,7 @@ def build_report(
     """
     t0 = time.perf_counter()
     source, target = Path(path), Path(out_path)
-    _check_target(source, target, overwrite)
+    check_target(target, overwrite, source=source)
     with closing(open_readonly(source)) as conn:
         try:
             data = report_data(conn)
@@ -172,37 +170,9 @@ def build_report(
     )
 
 
-def _check_target(source: Path, target: Path, overwrite: bool) -> None:
-    """Fail before any expensive work: the target must be a new (or replaceable) file."""
-    if target.is_dir():
-        raise OutputPathError(f"output path {target} is a directory; give a file path")
-    if target.exists():
-        if source.exists() and target.resolve() == source.resolve():
-            raise OutputPathError(f"{target} is the input file; write the report elsewhere")
-        if not overwrite:
-            raise OutputExistsError(
-                f"{target} already exists; pass --force (overwrite=True) to replace it"
-            )
-
-
 def _write_atomically(target: Path, page: str) -> int:
-    """Temp file in the target's folder (same file system), then os.replace."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as e:
-        raise OutputPathError(f"cannot write {target}: {e.strerror}") from e
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(page)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a report is meant to be shared
-        os.replace(tmp, target)
-    except OSError as e:
-        raise OutputPathError(f"cannot write {target}: {e.strerror}") from e
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    with atomic_target(target) as tmp:
+        tmp.write_text(page, encoding="utf-8")
     return target.stat().st_size
 
 
