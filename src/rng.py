@@ -23,7 +23,7 @@ class Stream(IntEnum):
     CUSTOM_FIELDS = 6
     TAGS = 7
     PROJECTS = 8
-    PROJECT_TEXT = 9
+    PROJECT_TEXT = 9  # reserved: project names come from PROJECTS (kept: numbers are append-only)
     TASKS = 10
     TASK_TEXT = 11
     STATUS_UPDATES = 12

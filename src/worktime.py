@@ -225,7 +225,3 @@ def fmt_many(ts: list[int]) -> list[str]:
 
 def fmt_date(t: int) -> str:
     return _day_text(t // DAY_MS)
-
-
-def local_date(t: int, zone: int) -> dt.date:
-    return dt.datetime.fromtimestamp(t / 1000, zone_info(ZONES[zone][0])).date()
