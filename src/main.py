@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,6 @@ from .errors import SeedError
 from .fingerprint import fingerprint_file
 from .pipeline import Summary, generate, reproduce
 from .report import build_report, format_value
-from .scorecard import scorecard
 from .stats import stats
 from .validate import validate
 
@@ -252,8 +252,8 @@ def validate_cmd(
     ),
 ) -> None:
     """Check every integrity rule and score realism; exit 1 on any integrity failure."""
-    report = _open_or_fail(validate, file)
-    metrics = () if no_scorecard else _open_or_fail(scorecard, file)
+    report = _open_or_fail(partial(validate, with_scorecard=not no_scorecard), file)
+    metrics = report.metrics
     if as_json:
         print(
             json.dumps(

@@ -33,12 +33,10 @@ from plotly.subplots import make_subplots
 from .output import atomic_target, check_target
 from .scorecard import _COMMENTS_PER_TASK, _DAYS_TO_COMPLETION, Metric, scorecard_of
 from .validate import (
-    _HOUR,
-    _HUMAN_EVENTS,
-    _WEEKDAY,
     SCHEMA_TABLES,
     EventProfile,
     NotADatabaseError,
+    human_event_profile,
     load_anchor,
     open_readonly,
     prepare_local_time,
@@ -272,24 +270,13 @@ def _row_counts(conn: sqlite3.Connection) -> dict[str, int]:
 def _heatmap(conn: sqlite3.Connection) -> tuple[tuple[tuple[int, ...], ...], int]:
     """Human events per local weekday and hour, and their total, in one pass.
 
-    Validate's TEMP offset tables and event query, so the heatmap (and the scorecard fed from
-    it) bins exactly the events the local-time rules check.  One GROUP BY on a single integer
-    key: cheaper than validate's 31 conditional sums over ten million stories.
+    Validate's own profile of the human events, so the heatmap (and the scorecard fed from
+    it) bins exactly the events the local-time rules check.
     """
     prepare_local_time(conn)
-    grid = [[0] * 24 for _ in range(7)]
-    total = 0
-    # k = weekday * 24 + hour; NULL for a time that cannot be placed (unparsable, pre-1970)
-    rows = conn.execute(
-        f"SELECT CASE WHEN local_s >= 0 THEN {_WEEKDAY} * 24 + {_HOUR} END AS k, count(*) "
-        f"FROM ({_HUMAN_EVENTS}) e GROUP BY k"
-    )
-    for k, n in rows:
-        total += n
-        if k is not None:
-            day, hour = divmod(k, 24)
-            grid[(day + 6) % 7][hour] += n  # SQLite's 0 = Sunday -> Monday first
-    return tuple(tuple(r) for r in grid), total
+    profile = human_event_profile(conn)
+    monday_first = (*profile.grid[1:], profile.grid[0])  # SQLite's 0 = Sunday -> Monday first
+    return tuple(monday_first), profile.total
 
 
 _WEEK_OF = "date(substr({col}, 1, 10), '-6 days', 'weekday 1')"  # the Monday on or before

@@ -85,18 +85,11 @@ def scorecard(path: str | Path) -> tuple[Metric, ...]:
 def scorecard_of(conn: sqlite3.Connection, profile: EventProfile) -> tuple[Metric, ...]:
     """The metrics of an open file, given its human events binned by local hour and weekday.
 
-    Split from `scorecard` so a caller that bins the events anyway (`report`'s heatmap) can
-    pass its own profile and spare a pass over every story; only hours, weekdays and total
-    are read from it.
+    Split from `scorecard` so a caller that bins the events anyway (`validate`, `report`'s
+    heatmap) can pass its own profile and spare a pass over every story; only hours,
+    weekdays and total are read from it.
     """
-    anchor = load_anchor(conn)
-    return (
-        *_time_of_day_metrics(profile),
-        *_comment_metrics(conn),
-        *_completion_metrics(conn),
-        *_task_state_metrics(conn, anchor),
-        *_volume_metrics(conn),
-    )
+    return (*time_of_day_metrics(profile), *(m for part in SCORECARD_PARTS for m in part(conn)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,6 +134,31 @@ def percentiles(
     return tuple(out)
 
 
+def histogram_percentiles(
+    hist: Sequence[tuple[float, int]], ps: Sequence[float]
+) -> tuple[float | None, ...]:
+    """`percentiles` of the values a (value, count) histogram holds, interpolated the same way."""
+    hist = sorted(hist)
+    n = sum(k for _, k in hist)
+    if n == 0:
+        return tuple(None for _ in ps)
+
+    def at(rank: int) -> float:
+        seen = 0
+        for value, k in hist:
+            seen += k
+            if rank < seen:
+                return value
+        return hist[-1][0]
+
+    out = []
+    for p in ps:
+        pos = p * (n - 1)
+        lo, hi = at(math.floor(pos)), at(math.ceil(pos))
+        out.append(lo + (hi - lo) * (pos - math.floor(pos)))
+    return tuple(out)
+
+
 def _scalar(conn: sqlite3.Connection, sql: str) -> float | None:
     return conn.execute(sql).fetchone()[0]
 
@@ -153,7 +171,7 @@ def _times(value: float | None, factor: float) -> float | None:
 # Metrics
 
 
-def _time_of_day_metrics(p: EventProfile) -> tuple[Metric, ...]:
+def time_of_day_metrics(p: EventProfile) -> tuple[Metric, ...]:
     """When people act, in their own time zone: weekends, office hours, hour and weekday shape."""
     office = sum(p.hours[8:18])
     weekdays = [p.weekdays[d] for d in (1, 2, 3, 4, 5)]  # SQLite: 0 = Sunday
@@ -200,9 +218,15 @@ _COMMENTS_PER_TASK = """
 
 
 def _comment_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
-    """Comments per top-level task: a moderate mean with a heavy tail."""
-    mean = _scalar(conn, f"SELECT avg(x) FROM ({_COMMENTS_PER_TASK})")
-    median, p90 = percentiles(conn, _COMMENTS_PER_TASK, (0.5, 0.9))
+    """Comments per top-level task: a moderate mean with a heavy tail.
+
+    One pass: the counts come back as a histogram (a few dozen rows), and the mean and
+    percentiles are read off it.
+    """
+    hist = conn.execute(f"SELECT x, count(*) FROM ({_COMMENTS_PER_TASK}) GROUP BY x").fetchall()
+    n = sum(k for _, k in hist)
+    mean = sum(x * k for x, k in hist) / n if n else None
+    median, p90 = histogram_percentiles(hist, (0.5, 0.9))
     twice = _times(median, 2)
     return (
         metric("comments per top-level task, mean", mean, "2-5", 2.0, 5.0, SOURCE_AB),
@@ -225,8 +249,9 @@ def _completion_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
     )
 
 
-def _task_state_metrics(conn: sqlite3.Connection, anchor: str | None) -> tuple[Metric, ...]:
+def _task_state_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
     """The state of work at the anchor: backlog, due-date placement, overdue work, names."""
+    anchor = load_anchor(conn)
     unassigned = _scalar(
         conn,
         "SELECT avg(assignee_id IS NULL) FROM tasks WHERE parent_id IS NULL AND completed = 0",
@@ -289,3 +314,8 @@ def _volume_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
             "system stories per task (all tasks)", ratio(system, tasks), "3-12", 3.0, 12.0, SOURCE_B
         ),
     )
+
+
+# The metrics that read the file itself, each a function of an open connection, in the
+# scorecard's order (after the time-of-day metrics): `validate` runs them as jobs of its own.
+SCORECARD_PARTS = (_comment_metrics, _completion_metrics, _task_state_metrics, _volume_metrics)

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -160,6 +163,7 @@ class ValidationReport:
 
     path: str
     rules: tuple[RuleResult, ...]
+    metrics: tuple[Any, ...] = ()  # the scorecard's Metrics, when asked for
 
     @property
     def ok(self) -> bool:
@@ -201,6 +205,8 @@ class EventProfile:
     hours: tuple[int, ...]
     weekdays: tuple[int, ...]
     holidays: int
+    grid: tuple[tuple[int, ...], ...] = ()  # [weekday][hour], weekday as in ``weekdays``
+    outside_employment: tuple[tuple[str, int], ...] = ()  # (kind, events by non-employees)
 
     @property
     def weekend(self) -> int:
@@ -262,64 +268,94 @@ def load_anchor(conn: sqlite3.Connection) -> str | None:
 # Running rules
 
 
-def validate(path: str | Path) -> ValidationReport:
+def validate(path: str | Path, *, with_scorecard: bool = False) -> ValidationReport:
     """Run every rule against the file at ``path`` and collect all results (none stops early).
 
-    Two halves run at once on two read-only connections (sqlite3 releases the GIL while a
-    query runs): SQLite's own checks with the local-time pass, and the rule queries.  Results
-    come back in one fixed order whatever finishes first.
+    The work is a list of jobs (SQLite's own checks, one pass over the human events, each rule
+    query, and with ``with_scorecard`` the realism metrics) that two threads take in turn,
+    heaviest first, each on its own read-only connection: sqlite3 releases the GIL while a
+    query runs, so both cores work.  Results come back in one fixed order whatever finishes
+    first.
     """
-    open_readonly(path).close()  # a bad file fails here, once, with one clear message
+    with closing(open_readonly(path)) as conn:  # a bad file fails here, once, clearly
+        head = _format_checks(conn)
+        if load_anchor(conn) is not None:
+            head.append(_after_anchor_check(conn))
+    pass_rules = set(_EVENT_PASS_RULES.values())
+    checks = head + [c for c in CHECKS if c.rule not in pass_rules]
+    jobs: list[Callable[[sqlite3.Connection], Any]] = [
+        _event_job,
+        _integrity_result,
+        _foreign_key_result,
+        *(partial(run_check, check=c) for c in sorted(checks, key=_cost, reverse=True)),
+    ]
+    parts: tuple[Callable[[sqlite3.Connection], Any], ...] = ()
+    if with_scorecard:
+        from .scorecard import SCORECARD_PARTS  # the scorecard builds on this module
 
-    def run(part):  # each thread opens its own connection (sqlite3 objects stay in a thread)
-        with closing(open_readonly(path)) as conn:
-            return part(conn)
-
+        parts = SCORECARD_PARTS
     try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            builtin = pool.submit(run, _builtin_and_local_rules)
-            queries = pool.submit(run, lambda conn: tuple(_query_rules(conn)))
-            pragmas, local = builtin.result()
-            results = (*pragmas, *queries.result(), *local)
+        done = _run_jobs(path, [*jobs, *parts])
     except sqlite3.DatabaseError as exc:
         raise NotADatabaseError(f"{path}: cannot be checked: {exc}") from exc
-    return ValidationReport(path=str(path), rules=results)
+    profile, event_results = done[0]
+    found = {r.rule: r for r in (*event_results, *done[1 : len(jobs)])}
+    order = (
+        "fk.foreign_key_check",
+        "fk.integrity_check",
+        *(c.rule for c in head),
+        *(c.rule for c in CHECKS),
+        *_LOCAL_RULES,
+    )
+    metrics: tuple = ()
+    if with_scorecard:
+        from .scorecard import time_of_day_metrics
+
+        metrics = (*time_of_day_metrics(profile), *(m for ms in done[len(jobs) :] for m in ms))
+    rules = tuple(found[r] for r in order if r in found)
+    return ValidationReport(path=str(path), rules=rules, metrics=metrics)
 
 
-def _builtin_and_local_rules(
-    conn: sqlite3.Connection,
-) -> tuple[tuple[RuleResult, ...], tuple[RuleResult, ...]]:
-    """PRAGMA checks and the local-time rules (each a full pass; they run beside the rest)."""
-    return tuple(_pragma_results(conn)), tuple(_local_time_results(conn))
+def _run_jobs(path: str | Path, jobs: list[Callable[[sqlite3.Connection], Any]]) -> list[Any]:
+    """Run ``jobs`` on two threads, each with its own connection; results in job order."""
+    lock = threading.Lock()
+    pending = iter(enumerate(jobs))
+    results: list[Any] = [None] * len(jobs)
+
+    def worker() -> None:
+        with closing(open_readonly(path)) as conn:
+            _prepare_connection(conn)
+            while True:
+                with lock:
+                    item = next(pending, None)
+                if item is None:
+                    return
+                i, job = item
+                results[i] = job(conn)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for future in [pool.submit(worker) for _ in range(2)]:
+            future.result()
+    return results
 
 
-def _query_rules(conn: sqlite3.Connection) -> Iterator[RuleResult]:
+def _prepare_connection(conn: sqlite3.Connection) -> None:
+    """TEMP state the rules read: the anchor (TEMP tables work on a read-only file)."""
     anchor = load_anchor(conn)
     if anchor is not None:
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS _anchor (anchor TEXT)")
         conn.execute("DELETE FROM temp._anchor")
         conn.execute("INSERT INTO temp._anchor VALUES (?)", (anchor,))
-    for check in _format_checks(conn):
-        yield run_check(conn, check)
-    if anchor is not None:
-        yield run_check(conn, _after_anchor_check(conn))
-    for check in CHECKS:
-        yield run_check(conn, check)
 
 
-def run_check(conn: sqlite3.Connection, check: Check) -> RuleResult:
-    """Count the offending rows, and fetch examples only when there are some."""
-    (count,) = conn.execute(f"SELECT count(*) FROM ({check.sql})").fetchone()
-    examples: tuple[int | str, ...] = ()
-    if count:
-        rows = conn.execute(f"SELECT * FROM ({check.sql}) LIMIT {EXAMPLE_LIMIT}")
-        examples = tuple(row[0] for row in rows)
-    return RuleResult(check.rule, check.description, check.severity, count, examples)
+def _cost(check: Check) -> int:
+    """A rough rank of a rule's cost, so the heavy ones start first: passes over stories."""
+    return 2 * check.sql.count("stories") + check.sql.count("tasks")
 
 
-def _pragma_results(conn: sqlite3.Connection) -> Iterator[RuleResult]:
-    """SQLite's own checks: declared foreign keys and the b-tree structure."""
-    yield run_check(
+def _foreign_key_result(conn: sqlite3.Connection) -> RuleResult:
+    """SQLite's own check of every declared foreign key."""
+    return run_check(
         conn,
         Check(
             "fk.foreign_key_check",
@@ -328,15 +364,34 @@ def _pragma_results(conn: sqlite3.Connection) -> Iterator[RuleResult]:
             "FROM pragma_foreign_key_check",
         ),
     )
+
+
+def _integrity_result(conn: sqlite3.Connection) -> RuleResult:
+    """SQLite's own check of the b-trees, indexes and UNIQUE constraints."""
     messages = [row[0] for row in conn.execute("PRAGMA main.integrity_check(100)")]
     bad = [] if messages == ["ok"] else messages
-    yield RuleResult(
+    return RuleResult(
         "fk.integrity_check",
         "the file's b-trees and indexes are sound (PRAGMA integrity_check = ok)",
         ERROR,
         len(bad),
         tuple(bad[:EXAMPLE_LIMIT]),
     )
+
+
+def run_check(conn: sqlite3.Connection, check: Check) -> RuleResult:
+    """Count the offending rows, and fetch examples only when there are some."""
+    (count,) = conn.execute(f"SELECT count(*) FROM ({check.sql})").fetchone()
+    return _counted(conn, check, count)
+
+
+def _counted(conn: sqlite3.Connection, check: Check, count: int) -> RuleResult:
+    """The result of ``check`` once its offending rows are counted: examples only if any."""
+    examples: tuple[int | str, ...] = ()
+    if count:
+        rows = conn.execute(f"SELECT * FROM ({check.sql}) LIMIT {EXAMPLE_LIMIT}")
+        examples = tuple(row[0] for row in rows)
+    return RuleResult(check.rule, check.description, check.severity, count, examples)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -709,7 +764,7 @@ _LAST_MARK = _last_story(
 )
 _LAST_COMPLETE = _last_story("s.task_id = t.id AND +s.resource_subtype = 'marked_complete'")
 _LAST_DUE = _last_story("s.task_id = t.id AND +s.resource_subtype = 'due_date_changed'")
-_LAST_NAME = _last_story("s.task_id = t.id AND +s.resource_subtype = 'name_changed'")
+_LAST_NAME = _last_story("s.task_id = n.task_id AND +s.resource_subtype = 'name_changed'")
 _LAST_SECTION = _last_story(
     "s.task_id = tm.task_id AND +s.project_id = tm.project_id "
     "AND +s.resource_subtype IN ('added_to_project', 'section_changed') "
@@ -764,8 +819,10 @@ _REPLAY_CHECKS = (
     Check(
         "replay.name",
         "the last name_changed story, if any, gives the task's name",
-        f"""SELECT t.id FROM tasks t JOIN stories n ON n.id = {_LAST_NAME}
-            WHERE n.new_name IS NOT t.name""",
+        # driven from the (few) rename stories: one scan instead of a walk per task
+        f"""SELECT n.task_id FROM stories n JOIN tasks t ON t.id = n.task_id
+            WHERE n.resource_subtype = 'name_changed' AND n.new_name IS NOT t.name
+              AND n.id = {_LAST_NAME}""",
     ),
     Check(
         "replay.enum_value",
@@ -886,15 +943,16 @@ def prepare_local_time(conn: sqlite3.Connection) -> None:
     """Build TEMP tables _tz_offset(timezone, day, offset_s), _holiday(country_code, day) and
     _valid_tz(timezone) for the file's zones, countries and date range.
 
-    ``day`` in _tz_offset is the UTC date text of an event; its offset is the zone's offset at
-    that day's local noon, which is exact except for the few night hours around a DST switch.
-    ``day`` in _holiday is days since 1970-01-01 of the local date, to join on integers.
+    ``day`` in _tz_offset is an event's UTC date as days since 1970-01-01; its offset is the
+    zone's offset at that day's local noon, which is exact except for the few night hours
+    around a DST switch.  ``day`` in _holiday is the local date, counted the same way: both
+    join on integers.
     """
     conn.execute("DROP TABLE IF EXISTS temp._tz_offset")
     conn.execute("DROP TABLE IF EXISTS temp._holiday")
     conn.execute("DROP TABLE IF EXISTS temp._valid_tz")
     conn.execute(
-        "CREATE TEMP TABLE _tz_offset (timezone TEXT, day TEXT, offset_s INTEGER, "
+        "CREATE TEMP TABLE _tz_offset (timezone TEXT, day INTEGER, offset_s INTEGER, "
         "PRIMARY KEY (timezone, day)) WITHOUT ROWID"
     )
     conn.execute(
@@ -911,7 +969,7 @@ def prepare_local_time(conn: sqlite3.Connection) -> None:
     conn.executemany(
         "INSERT INTO temp._tz_offset VALUES (?, ?, ?)",
         [
-            (name, day.isoformat(), _noon_offset(zone, day))
+            (name, (day - _EPOCH).days, _noon_offset(zone, day))
             for name, zone in zones.items()
             for day in days
         ],
@@ -947,16 +1005,29 @@ def _public_holidays(country: str, years: range) -> list[dt.date]:
         return []
 
 
+_DAY_PATTERN = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
+
+
 def _event_day_range(conn: sqlite3.Connection) -> tuple[dt.date | None, dt.date | None]:
-    """First and last UTC day of human events, widened by a day for the local shift."""
-    pattern = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
+    """First and last UTC day of human events, widened by a day for the local shift.
+
+    No story is older than its task, and none is at or after the anchor (other rules say so
+    where that breaks), so tasks and the anchor bound the range without a pass over every
+    story; a file without an anchor also reads its stories.
+    """
+    anchor = load_anchor(conn)
+    stories = (
+        ""
+        if anchor is not None
+        else f"""UNION ALL SELECT min(substr(created_at, 1, 10)), max(substr(created_at, 1, 10))
+                 FROM stories WHERE created_at GLOB {_DAY_PATTERN}"""
+    )
     row = conn.execute(
         f"""SELECT min(lo), max(hi) FROM (
               SELECT min(substr(created_at, 1, 10)) AS lo, max(substr(created_at, 1, 10)) AS hi
-              FROM stories WHERE created_at GLOB {pattern}
-              UNION ALL
-              SELECT min(substr(created_at, 1, 10)), max(substr(created_at, 1, 10))
-              FROM tasks WHERE created_at GLOB {pattern})"""
+              FROM tasks WHERE created_at GLOB {_DAY_PATTERN}
+              UNION ALL SELECT NULL, substr(?, 1, 10) {stories})""",
+        (anchor,),
     ).fetchone()
     try:
         first = dt.date.fromisoformat(row[0]) - dt.timedelta(days=1)
@@ -968,21 +1039,33 @@ def _event_day_range(conn: sqlite3.Connection) -> tuple[dt.date | None, dt.date 
     return first, last
 
 
-# One row per human event: kind, id, the actor's country, local seconds since the epoch.
-# OFFSET 0 keeps the planner from copying the (parsing) expressions into every aggregate.
-_HUMAN_EVENTS = """
-    SELECT 'stories' AS kind, s.id AS id, u.country_code AS country_code,
-           CAST(strftime('%s', s.created_at) AS INTEGER) + COALESCE(o.offset_s, 0) AS local_s
-    FROM stories s JOIN users u ON u.id = s.created_by_id
-    LEFT JOIN temp._tz_offset o ON o.timezone = u.timezone
-                               AND o.day = substr(s.created_at, 1, 10)
-    UNION ALL
-    SELECT 'tasks', t.id, u.country_code,
-           CAST(strftime('%s', t.created_at) AS INTEGER) + COALESCE(o.offset_s, 0)
-    FROM tasks t JOIN users u ON u.id = t.created_by_id
-    LEFT JOIN temp._tz_offset o ON o.timezone = u.timezone
-                               AND o.day = substr(t.created_at, 1, 10)
-    LIMIT -1 OFFSET 0"""
+def _epoch_seconds(column: str) -> str:
+    """SQL for the Unix time of a timestamp column (NULL if it does not parse).
+
+    unixepoch() (SQLite 3.38+) is about twice as fast as formatting with strftime('%s').
+    """
+    if sqlite3.sqlite_version_info >= (3, 38):
+        return f"unixepoch({column})"
+    return f"CAST(strftime('%s', {column}) AS INTEGER)"
+
+
+def _events_of(kind: str, table: str) -> str:
+    return f"""
+    SELECT '{kind}' AS kind, x.id AS id, u.country_code AS country_code,
+           x.utc + COALESCE(o.offset_s, 0) AS local_s,
+           (x.created_at < u.created_at OR x.created_at >= u.left_at) AS outside
+    FROM (SELECT id, created_by_id, created_at, {_epoch_seconds("created_at")} AS utc
+          FROM {table} LIMIT -1 OFFSET 0) x
+    JOIN users u ON u.id = x.created_by_id
+    LEFT JOIN temp._tz_offset o ON o.timezone = u.timezone AND o.day = x.utc / 86400"""
+
+
+# One row per human event: kind, id, the actor's country, local seconds since the epoch, and
+# whether the actor was outside the company then.  OFFSET 0 keeps the planner from copying
+# the (parsing) expressions into every place that reads them.
+_HUMAN_EVENTS = (
+    _events_of("stories", "stories") + " UNION ALL " + _events_of("tasks", "tasks")
+) + " LIMIT -1 OFFSET 0"
 
 _WEEKDAY = "((local_s / 86400 + 4) % 7)"  # 1970-01-01 was a Thursday; 0 = Sunday as in %w
 _HOUR = "((local_s % 86400) / 3600)"
@@ -990,48 +1073,94 @@ _ON_HOLIDAY = (
     "EXISTS (SELECT 1 FROM temp._holiday x "
     "WHERE x.country_code = e.country_code AND x.day = e.local_s / 86400)"
 )
+# Rules the pass over human events answers (it joins every event to its actor anyway).
+_EVENT_PASS_RULES = {
+    "stories": "time.story_author_employed",
+    "tasks": "time.task_after_creator_joined",
+}
+_LOCAL_RULES = ("user.timezone", "consistency.holiday_event", "consistency.weekend_share")
 
 
 def human_event_profile(conn: sqlite3.Connection) -> EventProfile:
-    """Bin every human event by local hour and weekday in one pass (needs prepare_local_time)."""
-    hours = ", ".join(f"coalesce(sum({_HOUR} = {h}), 0)" for h in range(24))
-    days = ", ".join(f"coalesce(sum({_WEEKDAY} = {d}), 0)" for d in range(7))
-    row = conn.execute(
-        f"SELECT count(*), {hours}, {days}, coalesce(sum({_ON_HOLIDAY}), 0) "
-        f"FROM ({_HUMAN_EVENTS}) e"
-    ).fetchone()
+    """Bin every human event by local hour, weekday and holiday in one pass (needs
+    prepare_local_time).
+
+    One GROUP BY on a single integer that packs the local hour number and the actor's
+    country (an integer key sorts about twice as fast as text columns): a few thousand
+    groups, from which the hour, weekday and holiday counts follow in Python.
+    """
+    holiday_days = set(conn.execute("SELECT country_code, day FROM temp._holiday"))
+    countries = [c for (c,) in conn.execute("SELECT DISTINCT country_code FROM users")]
+    width = len(countries) + 1  # one more for a country not in the list (NULL)
+    country_index = " ".join(f"WHEN ? THEN {i}" for i in range(len(countries)))
+    key = f"(local_s / 3600) * {width} + CASE country_code {country_index} ELSE {width - 1} END"
+    grid = [[0] * 24 for _ in range(7)]
+    total = holiday_count = 0
+    outside = dict.fromkeys(_EVENT_PASS_RULES, 0)
+    rows = conn.execute(
+        f"SELECT {key} AS k, count(*), sum(outside AND kind = 'stories'), "
+        f"sum(outside AND kind = 'tasks') FROM ({_HUMAN_EVENTS}) e GROUP BY k",
+        countries,
+    )
+    for k, n, stories_outside, tasks_outside in rows:
+        total += n
+        outside["stories"] += stories_outside or 0
+        outside["tasks"] += tasks_outside or 0
+        if k is None or k < 0:
+            continue  # a time that cannot be placed (unparsable, before 1970): not binned
+        local_hour, country_i = divmod(k, width)
+        day, hour = divmod(local_hour, 24)
+        grid[(day + 4) % 7][hour] += n
+        if country_i < len(countries) and (countries[country_i], day) in holiday_days:
+            holiday_count += n
     return EventProfile(
-        total=row[0], hours=tuple(row[1:25]), weekdays=tuple(row[25:32]), holidays=row[32]
+        total=total,
+        hours=tuple(sum(row[h] for row in grid) for h in range(24)),
+        weekdays=tuple(sum(row) for row in grid),
+        holidays=holiday_count,
+        grid=tuple(tuple(row) for row in grid),
+        outside_employment=tuple(outside.items()),
     )
 
 
-def _local_time_results(conn: sqlite3.Connection) -> Iterator[RuleResult]:
+def _event_job(conn: sqlite3.Connection) -> tuple[EventProfile, tuple[RuleResult, ...]]:
+    """The local-time rules and the employment rules, from one pass over human events."""
     prepare_local_time(conn)
-    yield run_check(
-        conn,
-        Check(
-            "user.timezone",
-            "every user's timezone is a known IANA zone",
-            "SELECT id FROM users WHERE timezone NOT IN (SELECT timezone FROM temp._valid_tz)",
-        ),
-    )
+    results = [
+        run_check(
+            conn,
+            Check(
+                "user.timezone",
+                "every user's timezone is a known IANA zone",
+                "SELECT id FROM users WHERE timezone NOT IN (SELECT timezone FROM temp._valid_tz)",
+            ),
+        )
+    ]
     profile = human_event_profile(conn)
-    yield _event_result(
-        conn,
-        "consistency.holiday_event",
-        "no human event falls on a public holiday of the actor's country (local date)",
-        profile.holidays,
-        _ON_HOLIDAY,
+    checks = {c.rule: c for c in CHECKS}
+    for kind, count in profile.outside_employment:
+        results.append(_counted(conn, checks[_EVENT_PASS_RULES[kind]], count))
+    results.append(
+        _event_result(
+            conn,
+            "consistency.holiday_event",
+            "no human event falls on a public holiday of the actor's country (local date)",
+            profile.holidays,
+            _ON_HOLIDAY,
+        )
     )
     share = profile.weekend / profile.total if profile.total else 0.0
-    yield _event_result(
-        conn,
-        "consistency.weekend_share",
-        f"at most {WEEKEND_SHARE_LIMIT:.0%} of human events fall on a local weekend "
-        f"(observed {share:.1%})",
-        profile.weekend if share > WEEKEND_SHARE_LIMIT else 0,
-        f"{_WEEKDAY} IN (0, 6)",
+    results.append(
+        _event_result(
+            conn,
+            "consistency.weekend_share",
+            f"at most {WEEKEND_SHARE_LIMIT:.0%} of human events fall on a local weekend "
+            f"(observed {share:.1%})",
+            profile.weekend if share > WEEKEND_SHARE_LIMIT else 0,
+            f"local_s >= 0 AND {_WEEKDAY} IN (0, 6)",
+        )
     )
+    return profile, tuple(results)
 
 
 def _event_result(
