@@ -1,7 +1,8 @@
 """Content fingerprint: SHA-256 over every table's rows in primary-key order.
 
-Each table gets its own SHA-256 over ``repr(row) + "\\n"`` for its rows in primary-key order
-(repr is exact for SQLite's int, float, str and None values); the fingerprint is the SHA-256
+Each table gets its own SHA-256 over its rows in primary-key order, each row written as a
+compact JSON array followed by a comma (exact for SQLite's int, float, str and None values,
+and encoded by the json module's C encoder); the fingerprint is the SHA-256
 of the lines ``name:digest`` for the tables sorted by name.  The run record (`generation_runs`,
 which holds wall-clock timings) is excluded, so two runs with the same seed, anchor and config
 print the same fingerprint.  Because rows can be hashed in any chunking, the generator hashes
@@ -11,16 +12,32 @@ them as it writes them and `fingerprint FILE` recomputes the same value from the
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 EXCLUDED = ("generation_runs",)
 
 
-def serialize_rows(rows: Iterable[tuple]) -> bytes:
-    """The bytes a table's digest is fed for these rows (already in primary-key order)."""
-    return "".join([repr(r) + "\n" for r in rows]).encode()
+def _blob(value: object) -> str:
+    """A BLOB (only a hand-edited file has one) as hex, so any file can be fingerprinted."""
+    if isinstance(value, bytes):
+        return "x'" + value.hex() + "'"
+    raise TypeError(f"cannot fingerprint a value of type {type(value).__name__}")
+
+
+_ROWS = json.JSONEncoder(check_circular=False, separators=(",", ":"), default=_blob)
+
+
+def serialize_rows(rows: Sequence[tuple]) -> bytes:
+    """The bytes a table's digest is fed for these rows (already in primary-key order).
+
+    ``[r1],[r2],`` for any chunking: the list's brackets are dropped and a comma closes it.
+    """
+    if not rows:
+        return b""
+    return (_ROWS.encode(rows)[1:-1] + ",").encode()
 
 
 def combine(digests: Mapping[str, str]) -> str:
