@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,34 +79,24 @@ class Censored(Exception):
 class Draws:
     """Uniforms and normals served from buffered blocks of one numpy generator.
 
-    Cheap per call, and the sequence depends only on the generator's key and the order of
-    calls, which is fixed by the (deterministic) simulation.
+    Cheap per call (``u`` and ``z`` are the ``__next__`` of generators over the blocks, no
+    Python frame per draw), and the sequence depends only on the generator's key and the
+    order of calls, which is fixed by the (deterministic) simulation.
     """
 
-    __slots__ = ("_rng", "_u", "_ui", "_z", "_zi")
+    __slots__ = ("u", "z")
 
     def __init__(self, rng: Any):
-        self._rng = rng
-        self._u: list[float] = []
-        self._ui = 0
-        self._z: list[float] = []
-        self._zi = 0
+        def uniforms() -> Iterator[float]:
+            while True:
+                yield from rng.random(4096).tolist()
 
-    def u(self) -> float:
-        if self._ui >= len(self._u):
-            self._u = self._rng.random(4096).tolist()
-            self._ui = 0
-        v = self._u[self._ui]
-        self._ui += 1
-        return v
+        def normals() -> Iterator[float]:
+            while True:
+                yield from rng.standard_normal(2048).tolist()
 
-    def z(self) -> float:
-        if self._zi >= len(self._z):
-            self._z = self._rng.standard_normal(2048).tolist()
-            self._zi = 0
-        v = self._z[self._zi]
-        self._zi += 1
-        return v
+        self.u: Callable[[], float] = uniforms().__next__
+        self.z: Callable[[], float] = normals().__next__
 
     def chance(self, p: float) -> bool:
         return self.u() < p
@@ -192,7 +183,7 @@ class ProjectCtx:
         return None
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     """One story: a system change or a comment (kind set, text filled later)."""
 
@@ -277,7 +268,7 @@ class _Sim:
         """A random member active at t (the owner if nobody else is).  Guests (commenters)
         only take part in discussions: with ``editors`` they are never picked."""
         members = self.ctx.editors if editors else self.ctx.members
-        pool = [m for m in members if m.active(t) and m is not exclude]
+        pool = [m for m in members if m.join <= t < m.leave and m is not exclude]
         return self.d.pick(pool) if pool else self.ctx.owner
 
     def place(self, actor: Member, gap: float, base: int | None = None) -> int:

@@ -7,6 +7,7 @@ this module only fills text slots.  An LLM tier fills the same slots through `pr
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -50,22 +51,17 @@ def load_vocabulary(industry: str) -> Vocabulary:
 
 
 class Picker:
-    """Draws from template lists with a block-buffered numpy generator (cheap per call)."""
+    """Draws from template lists with a block-buffered numpy generator (cheap per call: ``u``
+    is the ``__next__`` of a generator over the blocks)."""
 
-    __slots__ = ("_rng", "_buf", "_i")
+    __slots__ = ("u",)
 
     def __init__(self, rng: Any):
-        self._rng = rng
-        self._buf: list[float] = []
-        self._i = 0
+        def uniforms() -> Iterator[float]:
+            while True:
+                yield from rng.random(2048).tolist()
 
-    def u(self) -> float:
-        if self._i >= len(self._buf):
-            self._buf = self._rng.random(2048).tolist()
-            self._i = 0
-        v = self._buf[self._i]
-        self._i += 1
-        return v
+        self.u: Callable[[], float] = uniforms().__next__
 
     def pick(self, items: list[Any] | tuple[Any, ...]) -> Any:
         return items[int(self.u() * len(items))]

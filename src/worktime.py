@@ -121,10 +121,18 @@ class Calendar:
         they pick the thread up at a random moment of their next working day, not all at its
         first minute (which would pile events up on Monday mornings).
         """
-        w = self.to_w(t)
-        if spread is not None and not self.is_working_time(t):
-            j = min(bisect_right(self.cum, w + 1e-9) - 1, len(self.starts) - 1)
-            w += spread * (self.cum[j + 1] - self.cum[j])
+        # to_w and is_working_time inlined: one search of the day serves both (hot path)
+        starts, cum = self.starts, self.cum
+        j = bisect_right(starts, t) - 1
+        if j < 0:
+            w, working = cum[0], False
+        else:
+            x = t - starts[j]
+            w = cum[j] + (cum[j + 1] - cum[j]) * hour_cdf(x / HOUR_MS)
+            working = _HOUR_KNOTS[0] * HOUR_MS <= x < DAY_MS
+        if spread is not None and not working:
+            k = min(bisect_right(cum, w + 1e-9) - 1, len(starts) - 1)
+            w += spread * (cum[k + 1] - cum[k])
         out = self.from_w(w + gap)
         return out if out > t else t + 1
 

@@ -12,6 +12,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..ids import Kind, gid
@@ -191,6 +192,19 @@ def generate_project(
     tb = rows.tables
     story_n = 0
     ids = [gid(Kind.TASK, t.local, plan.index) for t in tasks]
+    # Every timestamp of the project's tasks and stories, formatted in one numpy call: per
+    # task its creation, last change and completion (0 if open), then its events.
+    instants: list[int] = []
+    for t in tasks:
+        life = t.life
+        instants += (life.created, life.modified, life.completed or 0)
+        instants += [ev.t for ev in life.events]
+    stamps = iter(fmt_many(instants))
+    option_labels = {oid: (f.name, label) for f in fields.values() for oid, label in f.options}
+    n_stories = len(instants) - 3 * len(tasks)
+    story_base = gid(Kind.STORY, 0, plan.index)
+    if n_stories:
+        gid(Kind.STORY, n_stories - 1, plan.index)  # the last id is in range: all are
     positions: dict[int, int] = defaultdict(int)
     last = plan.created
     for t, name in zip(tasks, names, strict=True):
@@ -212,6 +226,7 @@ def generate_project(
         if life.renamed:
             old_name = pick.pick(vocab.common["name_variants"]) + name
         completed = life.completed is not None
+        created_at, modified_at, completed_at = next(stamps), next(stamps), next(stamps)
         tb["tasks"].append(
             (
                 tid,
@@ -223,13 +238,13 @@ def generate_project(
                 (life.approval or "pending") if life.subtype == "approval" else None,
                 life.assignee.user_id if life.assignee else None,
                 life.creator.user_id,
-                fmt_ms(life.created),
-                fmt_ms(life.modified),
+                created_at,
+                modified_at,
                 life.start_on,
                 life.due_on,
                 life.due_at,
                 int(completed),
-                fmt_ms(life.completed) if completed else None,
+                completed_at if completed else None,
                 life.completer.user_id if completed else None,
             )
         )
@@ -249,20 +264,19 @@ def generate_project(
             tb["task_followers"].append((tid, uid))
         for ti in sorted(t.tags):
             tb["task_tags"].append((tid, tags[ti][0]))
-        stamps = fmt_many([ev.t for ev in life.events])
-        for ev, stamp in zip(life.events, stamps, strict=True):
+        for ev in life.events:
             tb["stories"].append(
                 _story_row(
-                    gid(Kind.STORY, story_n, plan.index),
+                    story_base + story_n,
                     tid,
                     ev,
-                    stamp,
+                    next(stamps),
                     name,
                     old_name,
                     pick,
                     vocab,
                     plan,
-                    fields,
+                    option_labels,
                 )
             )
             story_n += 1
@@ -296,8 +310,7 @@ def _values(
             t.values[f.index] = ("number", max(0.5, round(hours * 2) / 2))
         elif kind == "enum":
             opts = f.options
-            w = [1.0 / (i + 1) for i in range(len(opts))]  # earlier options more common
-            t.values[f.index] = ("enum", opts[d.weighted(tuple(x / sum(w) for x in w))][0])
+            t.values[f.index] = ("enum", opts[d.weighted(_enum_weights(len(opts)))][0])
         elif kind == "multi_enum":
             opts = f.options
             k = 1 + int(d.u() * min(3, len(opts)))
@@ -322,6 +335,13 @@ def _values(
             ]
             if pool:
                 t.values[f.index] = ("people", (d.pick(pool).user_id,))
+
+
+@lru_cache(maxsize=64)
+def _enum_weights(n: int) -> tuple[float, ...]:
+    """Weights of n enum options: earlier options more common (1, 1/2, 1/3, ...)."""
+    w = [1.0 / (i + 1) for i in range(n)]
+    return tuple(x / sum(w) for x in w)
 
 
 def _value_rows(
@@ -393,7 +413,7 @@ def _story_row(
     pick: Picker,
     vocab: Vocabulary,
     plan: ProjectPlan,
-    fields: dict[str, FieldDef],
+    option_labels: dict[int, tuple[str, str]],
 ) -> tuple:
     st = ev.subtype
     old_n = new_n = None
@@ -427,9 +447,8 @@ def _story_row(
             old_n, new_n = old_name, name
             text = f'changed the name to "{name}"'
         elif st == "enum_custom_field_changed":
-            f = next(f for f in fields.values() if f.id == ev.field_id)
-            labels = dict(f.options)
-            text = f'changed {f.name} to "{labels[ev.new_option]}"'
+            field_name, label = option_labels[ev.new_option]
+            text = f'changed {field_name} to "{label}"'
         elif st == "added_to_project":
             text = (
                 "added this task to a project"
@@ -465,7 +484,12 @@ def _story_row(
 def _human_date(t: int | None) -> str:
     if t is None:
         return "the end of the week"
-    day = ms_date(t)
+    return _human_day(t // DAY_MS)
+
+
+@lru_cache(maxsize=4096)
+def _human_day(day_index: int) -> str:
+    day = ms_date(day_index * DAY_MS)
     return day.strftime("%a, %b ") + str(day.day)
 
 
