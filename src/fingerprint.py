@@ -1,8 +1,8 @@
 """Content fingerprint: SHA-256 over every table's rows in primary-key order.
 
-Each table gets its own SHA-256 over its rows in primary-key order, each row written as a
-compact JSON array followed by a comma (exact for SQLite's int, float, str and None values,
-and encoded by the json module's C encoder); the fingerprint is the SHA-256
+Each table gets its own SHA-256 over its rows in primary-key order, each row written as its
+protocol-2 pickle without the memo (exact for SQLite's int, float, str and None values, and
+encoded in C); the fingerprint is the SHA-256
 of the lines ``name:digest`` for the tables sorted by name.  The run record (`generation_runs`,
 which holds wall-clock timings) is excluded, so two runs with the same seed, anchor and config
 print the same fingerprint.  Because rows can be hashed in any chunking, the generator hashes
@@ -12,7 +12,8 @@ them as it writes them and `fingerprint FILE` recomputes the same value from the
 from __future__ import annotations
 
 import hashlib
-import json
+import io
+import pickle
 import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,24 +21,37 @@ from pathlib import Path
 EXCLUDED = ("generation_runs",)
 
 
-def _blob(value: object) -> str:
-    """A BLOB (only a hand-edited file has one) as hex, so any file can be fingerprinted."""
-    if isinstance(value, bytes):
-        return "x'" + value.hex() + "'"
-    raise TypeError(f"cannot fingerprint a value of type {type(value).__name__}")
-
-
-_ROWS = json.JSONEncoder(check_circular=False, separators=(",", ":"), default=_blob)
+# A protocol-2 pickle of a tuple of four or more items is PROTO 2, MARK, the items, TUPLE,
+# STOP: padding the rows with four Nones and cutting that frame off leaves exactly the rows'
+# own encodings, one after another, whatever the chunking.
+_HEAD = b"\x80\x02("
+_PAD = (None, None, None, None)
+_TAIL = b"NNNNt."
 
 
 def serialize_rows(rows: Sequence[tuple]) -> bytes:
     """The bytes a table's digest is fed for these rows (already in primary-key order).
 
-    ``[r1],[r2],`` for any chunking: the list's brackets are dropped and a comma closes it.
+    Each row is its pickle (protocol 2, without the memo, so equal values give equal bytes
+    however the objects are shared): exact for SQLite's int, float, str and None, made in C,
+    and the same rows decode from it again (`deserialize_rows`), so the generator's workers
+    send this one encoding both to the hash and to the writer.
     """
     if not rows:
         return b""
-    return (_ROWS.encode(rows)[1:-1] + ",").encode()
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=2)
+    pickler.fast = True  # no memo: rows of plain values hold no cycles
+    pickler.dump((*rows, *_PAD))
+    data = out.getvalue()
+    return data[len(_HEAD) : -len(_TAIL)]
+
+
+def deserialize_rows(payload: bytes) -> list[tuple]:
+    """The rows `serialize_rows` encoded, in order."""
+    if not payload:
+        return []
+    return list(pickle.loads(_HEAD + payload + _TAIL)[: -len(_PAD)])
 
 
 def combine(digests: Mapping[str, str]) -> str:

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from .config import Config
 from .errors import ConfigError, InputFileError
-from .fingerprint import EXCLUDED, combine, serialize_rows
+from .fingerprint import EXCLUDED, combine, deserialize_rows, serialize_rows
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
 from .generators.projects import plan_projects
 from .generators.tags import generate_tags
@@ -162,8 +162,9 @@ class _ProjectJob:
     tasks_per_project: int
     anchor: int
 
-    def run(self, indices: range) -> list[dict[str, tuple[list[tuple], bytes]]]:
-        """Rows of each project, sorted by primary key and serialized for the fingerprint."""
+    def run(self, indices: range) -> list[dict[str, bytes]]:
+        """Rows of each project, sorted by primary key and serialized (`serialize_rows`): the
+        one encoding that feeds both the fingerprint and, decoded, the writer."""
         out = []
         for i in indices:
             project = generate_project(
@@ -176,7 +177,7 @@ class _ProjectJob:
                 self.tasks_per_project,
                 self.anchor,
             )
-            out.append({t: _keyed(t, rows) for t, rows in project.tables.items()})
+            out.append({t: _serialized(t, rows) for t, rows in project.tables.items()})
         return out
 
 
@@ -184,12 +185,11 @@ _JOB: _ProjectJob | None = None
 CHUNK = 16  # projects per worker call
 
 
-def _keyed(table: str, rows: list[tuple]) -> tuple[list[tuple], bytes]:
-    rows = sorted(rows, key=PK_KEYS[table])
-    return rows, serialize_rows(rows)
+def _serialized(table: str, rows: list[tuple]) -> bytes:
+    return serialize_rows(sorted(rows, key=PK_KEYS[table]))
 
 
-def _run_chunk(indices: range) -> list[dict[str, tuple[list[tuple], bytes]]]:
+def _run_chunk(indices: range) -> list[dict[str, bytes]]:
     assert _JOB is not None
     return _JOB.run(indices)
 
@@ -302,7 +302,7 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
             for tables in batch:
                 for table in PROJECT_TABLES:
                     if table in tables:
-                        writer.add_serialized(table, *tables[table])
+                        writer.add_serialized(table, tables[table])
                 progress.advance()
             if writer.pending >= FLUSH_ROWS:
                 writer.flush()
@@ -377,13 +377,18 @@ class _Writer:
 
     def add(self, table: str, rows: Any) -> None:
         if rows:
-            self.add_serialized(table, *_keyed(table, list(rows)))
+            rows = sorted(rows, key=PK_KEYS[table])
+            self._buffer(table, rows, serialize_rows(rows))
 
-    def add_serialized(self, table: str, rows: list[tuple], payload: bytes) -> None:
-        if rows:
-            self.buffers.setdefault(table, []).extend(rows)
-            self.hashers[table].update(payload)
-            self.pending += len(rows)
+    def add_serialized(self, table: str, payload: bytes) -> None:
+        """Rows a worker serialized: hashed as they are, decoded (in C) for the insert."""
+        if payload:
+            self._buffer(table, deserialize_rows(payload), payload)
+
+    def _buffer(self, table: str, rows: list[tuple], payload: bytes) -> None:
+        self.buffers.setdefault(table, []).extend(rows)
+        self.hashers[table].update(payload)
+        self.pending += len(rows)
 
     def fingerprint(self) -> str:
         return combine({t: h.hexdigest() for t, h in self.hashers.items()})
