@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .worktime import Calendar
@@ -69,7 +70,14 @@ class FieldDef:
     core: bool
 
     def option_id(self, name: str) -> int:
+        try:
+            return self._option_ids[name]
+        except KeyError:
+            raise KeyError(f"{self.name} has no option {name!r}") from None
+
+    @cached_property
+    def _option_ids(self) -> dict[str, int]:
+        ids: dict[str, int] = {}
         for oid, oname in self.options:
-            if oname == name:
-                return oid
-        raise KeyError(f"{self.name} has no option {name!r}")
+            ids.setdefault(oname, oid)  # the first option of a name, as a scan would find
+        return ids

@@ -21,6 +21,7 @@ from collections import defaultdict, deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -74,11 +75,7 @@ INSERT_ORDER = (
 
 
 def _pk_key(table: str):
-    idx = primary_key_columns()[table]
-    if len(idx) == 1:
-        i = idx[0]
-        return lambda r: r[i]
-    return lambda r: tuple(r[i] for i in idx)
+    return itemgetter(*primary_key_columns()[table])  # one column: the value; more: a tuple
 
 
 PK_KEYS = {t: _pk_key(t) for t in table_names()}

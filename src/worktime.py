@@ -108,10 +108,17 @@ class Calendar:
         return self.cum[j] + length * hour_cdf((t - self.starts[j]) / HOUR_MS)
 
     def from_w(self, w: float) -> int:
-        j = bisect_right(self.cum, w) - 1
-        j = min(max(j, 0), len(self.starts) - 1)
-        length = self.cum[j + 1] - self.cum[j]
-        f = min(max((w - self.cum[j]) / length, 0.0), 1.0 - 1e-12)
+        cum = self.cum
+        j = bisect_right(cum, w) - 1
+        if j < 0:  # clamp to the calendar (comparisons: cheaper than min/max on a hot path)
+            j = 0
+        elif j > len(cum) - 2:
+            j = len(cum) - 2
+        f = (w - cum[j]) / (cum[j + 1] - cum[j])
+        if f < 0.0:
+            f = 0.0
+        elif f > 1.0 - 1e-12:
+            f = 1.0 - 1e-12
         return self.starts[j] + int(hour_inverse_cdf(f) * HOUR_MS)
 
     def advance(self, t: int, gap: float, spread: float | None = None) -> int:
