@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import platform
 import sqlite3
+import tempfile
 import time
 from collections import defaultdict, deque
 from concurrent.futures import ProcessPoolExecutor
@@ -27,7 +28,7 @@ from typing import Any, Protocol
 
 from .config import Config
 from .errors import ConfigError, InputFileError
-from .fingerprint import EXCLUDED, combine, deserialize_rows, serialize_rows
+from .fingerprint import EXCLUDED, combine, serialize_rows
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
 from .generators.projects import plan_projects
 from .generators.tags import generate_tags
@@ -38,12 +39,17 @@ from .generators.workspace import generate_workspace, workspace_rows
 from .model import Org
 from .output import atomic_target, check_target
 from .rng import Stream, rng_for
-from .schema import apply_schema, create_indexes, primary_key_columns, table_names
+from .schema import (
+    apply_schema,
+    create_indexes,
+    insert_statements,
+    primary_key_columns,
+    table_names,
+)
 from .text import load_vocabulary
 from .worktime import WORKFORCE_ZONES, build_calendar, date_ms, fmt_ms
 
 PROGRAM = "asana-seed"
-FLUSH_ROWS = 100_000
 # Insert order inside one project's batch: parents before children (foreign keys are on).
 PROJECT_TABLES = (
     "projects",
@@ -158,11 +164,17 @@ class _ProjectJob:
     vocab: Any
     tasks_per_project: int
     anchor: int
+    parts: Path  # where chunk files are written (a temporary folder beside the output)
 
-    def run(self, indices: range) -> list[dict[str, bytes]]:
-        """Rows of each project, sorted by primary key and serialized (`serialize_rows`): the
-        one encoding that feeds both the fingerprint and, decoded, the writer."""
-        out = []
+    def run(self, indices: range) -> tuple[Path, dict[str, bytes]]:
+        """Generate a chunk of projects into a small SQLite file of its own, and return it
+        with each table's rows serialized for the fingerprint (`serialize_rows`).
+
+        Rows go in sorted by primary key (ids grow with the project index, so the chunk is
+        in key order).  The part has no indexes and foreign keys off: the writer checks every
+        key when it copies the rows into the output, in C, with foreign keys on.
+        """
+        tables: dict[str, list[tuple]] = defaultdict(list)
         for i in indices:
             project = generate_project(
                 self.seed,
@@ -174,25 +186,39 @@ class _ProjectJob:
                 self.tasks_per_project,
                 self.anchor,
             )
-            out.append({t: _serialized(t, rows) for t, rows in project.tables.items()})
-        return out
+            for t, rows in project.tables.items():
+                tables[t] += sorted(rows, key=PK_KEYS[t])
+        path = self.parts / f"part-{indices.start:07d}.sqlite"
+        sql = insert_statements()
+        payloads = {}
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=OFF")
+            conn.execute("PRAGMA synchronous=OFF")
+            apply_schema(conn, with_indexes=False)
+            conn.execute("BEGIN")
+            for t in PROJECT_TABLES:
+                if tables.get(t):
+                    payloads[t] = serialize_rows(tables[t])
+                    conn.executemany(sql[t], tables[t])
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        return path, payloads
 
 
 _JOB: _ProjectJob | None = None
 CHUNK = 16  # projects per worker call
 
 
-def _serialized(table: str, rows: list[tuple]) -> bytes:
-    return serialize_rows(sorted(rows, key=PK_KEYS[table]))
-
-
-def _run_chunk(indices: range) -> list[dict[str, bytes]]:
+def _run_chunk(indices: range) -> tuple[Path, dict[str, bytes]]:
     assert _JOB is not None
     return _JOB.run(indices)
 
 
 def _run_projects(job: _ProjectJob, workers: int):
-    """Yield each chunk's rows in project order, computed here or by forked workers.
+    """Yield each chunk (its projects, part file and payloads) in project order, computed
+    here or by forked workers.
 
     Each project draws only from its own keyed streams, so the rows are identical whatever
     the worker count; at most 2 chunks per worker are in flight, which keeps memory flat.
@@ -200,7 +226,7 @@ def _run_projects(job: _ProjectJob, workers: int):
     chunks = [range(i, min(i + CHUNK, len(job.plans))) for i in range(0, len(job.plans), CHUNK)]
     if workers <= 1 or len(chunks) < 2:
         for c in chunks:
-            yield job.run(c)
+            yield c, job.run(c)
         return
     global _JOB
     _JOB = job
@@ -210,15 +236,16 @@ def _run_projects(job: _ProjectJob, workers: int):
             pending: deque = deque()
             it = iter(chunks)
             for c in it:
-                pending.append(pool.submit(_run_chunk, c))
+                pending.append((c, pool.submit(_run_chunk, c)))
                 if len(pending) >= 2 * workers:
                     break
             while pending:
-                result = pending.popleft().result()
+                c, future = pending.popleft()
+                result = future.result()
                 nxt = next(it, None)
                 if nxt is not None:
-                    pending.append(pool.submit(_run_chunk, nxt))
-                yield result
+                    pending.append((nxt, pool.submit(_run_chunk, nxt)))
+                yield c, result
     finally:
         _JOB = None
 
@@ -245,10 +272,7 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA cache_size=-200000")
         apply_schema(conn, with_indexes=False)
-        columns = {
-            t: len(conn.execute(f'PRAGMA table_info("{t}")').fetchall()) for t in table_names()
-        }
-        writer = _Writer(conn, columns, counts)
+        writer = _Writer(conn, counts)
         conn.execute("BEGIN")
 
         # --- organization ------------------------------------------------------------
@@ -271,7 +295,6 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         writer.add(
             "team_memberships", team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
         )
-        writer.flush()
         progress.advance()
         seconds["organization"] = time.perf_counter() - t0
 
@@ -286,7 +309,6 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         writer.add("custom_field_enum_options", option_rows)
         tags = generate_tags(rng_for(seed, Stream.TAGS), vocab, workspace)
         writer.add("tags", tags)
-        writer.flush()
         progress.advance()
         seconds["catalog"] = time.perf_counter() - t0
 
@@ -294,17 +316,15 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         t0 = time.perf_counter()
         plans = plan_projects(seed, config, org, vocab, fields)
         progress.stage("projects", len(plans))
-        job = _ProjectJob(seed, org, plans, tags, vocab, config.tasks_per_project, anchor)
-        for batch in _run_projects(job, workers):
-            for tables in batch:
-                for table in PROJECT_TABLES:
-                    if table in tables:
-                        writer.add_serialized(table, tables[table])
-                progress.advance()
-            if writer.pending >= FLUSH_ROWS:
-                writer.flush()
-        writer.flush()
         conn.execute("COMMIT")
+        with tempfile.TemporaryDirectory(prefix=f".{tmp.name}.", dir=tmp.parent) as parts:
+            job = _ProjectJob(
+                seed, org, plans, tags, vocab, config.tasks_per_project, anchor, Path(parts)
+            )
+            for chunk, (part, payloads) in _run_projects(job, workers):
+                writer.copy_part(part, payloads)
+                part.unlink()
+                progress.advance(len(chunk))
         seconds["projects"] = time.perf_counter() - t0
 
         # --- indexes and checks ------------------------------------------------------
@@ -356,46 +376,45 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
 
 
 class _Writer:
-    """Buffers rows per table, inserts them with executemany, and hashes them on the way.
+    """Writes rows table by table and hashes them on the way.
 
     Rows must arrive in primary-key order per table (each batch sorted, batches in id order:
     ids grow with the project index), which is what lets the fingerprint be computed while
-    writing instead of by reading the whole file back.
+    writing instead of by reading the whole file back.  The organization's rows come as
+    Python rows; each chunk of projects comes as a part file, copied in by SQLite itself.
     """
 
-    def __init__(self, conn: sqlite3.Connection, columns: dict[str, int], counts: dict[str, int]):
+    def __init__(self, conn: sqlite3.Connection, counts: dict[str, int]):
         self.conn, self.counts = conn, counts
-        self.sql = {
-            t: f'INSERT INTO "{t}" VALUES ({",".join("?" * n)})' for t, n in columns.items()
-        }
-        self.hashers = {t: hashlib.sha256() for t in columns if t not in EXCLUDED}
-        self.buffers: dict[str, list[tuple]] = {}
-        self.pending = 0
+        self.hashers = {t: hashlib.sha256() for t in table_names() if t not in EXCLUDED}
 
     def add(self, table: str, rows: Any) -> None:
         if rows:
             rows = sorted(rows, key=PK_KEYS[table])
-            self._buffer(table, rows, serialize_rows(rows))
+            self.hashers[table].update(serialize_rows(rows))
+            self.conn.executemany(insert_statements()[table], rows)
+            self.counts[table] += len(rows)
 
-    def add_serialized(self, table: str, payload: bytes) -> None:
-        """Rows a worker serialized: hashed as they are, decoded (in C) for the insert."""
-        if payload:
-            self._buffer(table, deserialize_rows(payload), payload)
-
-    def _buffer(self, table: str, rows: list[tuple], payload: bytes) -> None:
-        self.buffers.setdefault(table, []).extend(rows)
-        self.hashers[table].update(payload)
-        self.pending += len(rows)
+    def copy_part(self, part: Path, payloads: dict[str, bytes]) -> None:
+        """Copy a chunk file's rows in (foreign keys on), parents first, and hash them."""
+        self.conn.execute("ATTACH DATABASE ? AS part", (str(part),))
+        try:
+            self.conn.execute("BEGIN")
+            for table in PROJECT_TABLES:
+                if table in payloads:
+                    cur = self.conn.execute(
+                        f'INSERT INTO main."{table}" SELECT * FROM part."{table}" ORDER BY rowid'
+                    )
+                    self.counts[table] += cur.rowcount
+                    self.hashers[table].update(payloads[table])
+            self.conn.execute("COMMIT")
+        finally:
+            if self.conn.in_transaction:  # an error or interrupt mid-copy: the file is dropped
+                self.conn.execute("ROLLBACK")
+            self.conn.execute("DETACH DATABASE part")
 
     def fingerprint(self) -> str:
         return combine({t: h.hexdigest() for t, h in self.hashers.items()})
-
-    def flush(self) -> None:
-        for table, rows in self.buffers.items():
-            self.conn.executemany(self.sql[table], rows)
-            self.counts[table] += len(rows)
-        self.buffers = {}
-        self.pending = 0
 
 
 def canonical_json(obj: Any) -> str:

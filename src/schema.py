@@ -60,3 +60,16 @@ def primary_key_columns() -> dict[str, tuple[int, ...]]:
         out[t] = tuple(c[0] for c in sorted((c for c in cols if c[5] > 0), key=lambda c: c[5]))
     conn.close()
     return out
+
+
+@lru_cache(maxsize=1)
+def insert_statements() -> dict[str, str]:
+    """``INSERT INTO "t" VALUES (?, ...)`` with one parameter per column, for every table."""
+    conn = sqlite3.connect(":memory:")
+    apply_schema(conn, with_indexes=False)
+    out = {}
+    for t in table_names():
+        n = len(conn.execute(f'PRAGMA table_info("{t}")').fetchall())
+        out[t] = f'INSERT INTO "{t}" VALUES ({",".join("?" * n)})'
+    conn.close()
+    return out
