@@ -45,6 +45,7 @@ from .schema import (
     insert_statements,
     primary_key_columns,
     table_names,
+    transport_statements,
 )
 from .text import load_vocabulary
 from .worktime import WORKFORCE_ZONES, build_calendar, date_ms, fmt_ms
@@ -171,8 +172,9 @@ class _ProjectJob:
         with each table's rows serialized for the fingerprint (`serialize_rows`).
 
         Rows go in sorted by primary key (ids grow with the project index, so the chunk is
-        in key order).  The part has no indexes and foreign keys off: the writer checks every
-        key when it copies the rows into the output, in C, with foreign keys on.
+        in key order).  The part's tables have no keys, constraints or indexes: the writer
+        checks everything when it copies the rows into the output, in C, with foreign keys
+        on.
         """
         tables: dict[str, list[tuple]] = defaultdict(list)
         for i in indices:
@@ -195,7 +197,8 @@ class _ProjectJob:
         try:
             conn.execute("PRAGMA journal_mode=OFF")
             conn.execute("PRAGMA synchronous=OFF")
-            apply_schema(conn, with_indexes=False)
+            for stmt in transport_statements():
+                conn.execute(stmt)
             conn.execute("BEGIN")
             for t in PROJECT_TABLES:
                 if tables.get(t):

@@ -63,13 +63,26 @@ def primary_key_columns() -> dict[str, tuple[int, ...]]:
 
 
 @lru_cache(maxsize=1)
-def insert_statements() -> dict[str, str]:
-    """``INSERT INTO "t" VALUES (?, ...)`` with one parameter per column, for every table."""
+def _columns() -> dict[str, tuple[str, ...]]:
     conn = sqlite3.connect(":memory:")
     apply_schema(conn, with_indexes=False)
-    out = {}
-    for t in table_names():
-        n = len(conn.execute(f'PRAGMA table_info("{t}")').fetchall())
-        out[t] = f'INSERT INTO "{t}" VALUES ({",".join("?" * n)})'
+    out = {t: tuple(c[1] for c in conn.execute(f'PRAGMA table_info("{t}")')) for t in table_names()}
     conn.close()
     return out
+
+
+def insert_statements() -> dict[str, str]:
+    """``INSERT INTO "t" VALUES (?, ...)`` with one parameter per column, for every table."""
+    return {
+        t: f'INSERT INTO "{t}" VALUES ({",".join("?" * len(cols))})'
+        for t, cols in _columns().items()
+    }
+
+
+def transport_statements() -> list[str]:
+    """CREATE TABLE statements with schema.sql's tables and columns but no types, keys or
+    constraints: a file that only carries rows to another file, which checks them there."""
+    return [
+        f'CREATE TABLE "{t}" ({", ".join(f"[{c}]" for c in cols)})'
+        for t, cols in _columns().items()
+    ]
