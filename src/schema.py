@@ -79,10 +79,22 @@ def insert_statements() -> dict[str, str]:
     }
 
 
+def column_names(table: str) -> tuple[str, ...]:
+    return _columns()[table]
+
+
 def transport_statements() -> list[str]:
     """CREATE TABLE statements with schema.sql's tables and columns but no types, keys or
-    constraints: a file that only carries rows to another file, which checks them there."""
-    return [
-        f'CREATE TABLE "{t}" ({", ".join(f"[{c}]" for c in cols)})'
-        for t, cols in _columns().items()
-    ]
+    constraints: a file that only carries rows to another file, which checks them there.
+
+    A table keyed by ``id`` keeps it as its rowid, so its rows read back in id order
+    whatever order they went in; other tables read back in insertion order.
+    """
+    out = []
+    for t, cols in _columns().items():
+        keyed = primary_key_columns()[t] == (0,) and cols[0] == "id"
+        defs = [f"[{c}]" for c in cols]
+        if keyed:
+            defs[0] = "[id] INTEGER PRIMARY KEY"
+        out.append(f'CREATE TABLE "{t}" ({", ".join(defs)})')
+    return out
