@@ -359,10 +359,13 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         # --- indexes and checks ------------------------------------------------------
         t0 = time.perf_counter()
         progress.stage("indexes", 1)
-        # The workers are done, so the index sorts may use the second core.  No
+        # The workers are done, so the index sorts may use the second core.  SQLite sizes
+        # a sort's in-memory runs by the page cache: small runs (16 MB) sort within the CPU
+        # caches and merge on both threads, about twice as fast at xl as 200 MB runs.  No
         # foreign_key_check here: foreign keys were on for every insert, which refuses a
         # dangling one at once (a whole pass over the file would find nothing more).
         conn.execute("PRAGMA threads=2")
+        conn.execute("PRAGMA cache_size=-16000")
         conn.execute("BEGIN")
         create_indexes(conn)
         conn.execute("COMMIT")
