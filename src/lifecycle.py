@@ -303,9 +303,11 @@ class _Sim:
 
     # -- state changes -------------------------------------------------------------------
     def emit(self, ev: Event) -> None:
-        self.life.events.append(ev)
-        self.life.followers.setdefault(ev.actor.user_id, ev.actor)
-        self.t = max(self.t, ev.t)
+        life = self.life
+        life.events.append(ev)
+        life.followers.setdefault(ev.actor.user_id, ev.actor)
+        if ev.t > self.t:
+            self.t = ev.t
 
     def mark(self, t: int, state: str) -> None:
         self.life.timeline.append((t, state, self.life.assignee))

@@ -207,6 +207,7 @@ def generate_project(
         gid(Kind.STORY, n_stories - 1, plan.index)  # the last id is in range: all are
     positions: dict[int, int] = defaultdict(int)
     last = plan.created
+    add_story = tb["stories"].append
     for t, name in zip(tasks, names, strict=True):
         life = t.life
         tid = ids[t.local]
@@ -265,7 +266,7 @@ def generate_project(
         for ti in sorted(t.tags):
             tb["task_tags"].append((tid, tags[ti][0]))
         for ev in life.events:
-            tb["stories"].append(
+            add_story(
                 _story_row(
                     story_base + story_n,
                     tid,
