@@ -801,9 +801,10 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
             ta = assignee.cal.advance(t, d.lognormal(0.15, 0.8), d.u())
             if ta < end and assignee.active(ta) and _state_at(timeline, ta) == (state, assignee):
                 sim.comment(ta, assignee, "answer", addressee=actor)
-    for m in ctx.members:
-        if m.user_id not in life.followers and m.active(life.created) and d.chance(0.04):
-            life.followers[m.user_id] = m
+    followers, created, u = life.followers, life.created, d.u
+    for m in ctx.members:  # (chance inlined: a hot loop, the same draws)
+        if m.user_id not in followers and m.join <= created < m.leave and u() < 0.04:
+            followers[m.user_id] = m
 
 
 def _state_at(timeline: list[tuple[int, str, Member | None]], t: int) -> tuple[str, Any]:
