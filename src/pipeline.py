@@ -370,6 +370,9 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         conn.execute("BEGIN")
         create_indexes(conn)
         conn.execute("COMMIT")
+        # Planner statistics from a sample of each index (SQLite's advice for large files):
+        # 0.1 s instead of 3 s at xl, and validate's plans are the same.
+        conn.execute("PRAGMA analysis_limit=100000")
         conn.execute("ANALYZE")
         progress.advance()
         seconds["indexes"] = time.perf_counter() - t0
