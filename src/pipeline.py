@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -241,6 +242,15 @@ _JOB: _ProjectJob | None = None
 CHUNK = 16  # projects per worker call
 
 
+def _init_worker() -> None:
+    """A worker allocates millions of short-lived objects that hold no cycles, so the cyclic
+    collector's frequent passes are nearly all waste (about 13% of its time): inherited
+    objects are frozen out of them and the passes made rare.  Only the worker's own process
+    is touched."""
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+
+
 def _run_chunk(indices: range) -> tuple[Path, dict[str, bytes]]:
     assert _JOB is not None
     return _JOB.run(indices)
@@ -262,7 +272,9 @@ def _run_projects(job: _ProjectJob, workers: int):
     _JOB = job
     try:
         ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_init_worker
+        ) as pool:
             pending: deque = deque()
             it = iter(chunks)
             for c in it:
