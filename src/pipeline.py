@@ -4,6 +4,10 @@ Stages run in a fixed order (organization, catalog, projects, indexes); each rep
 progress through the small `Progress` protocol and is timed.  The file is built beside the
 target under a temporary name and renamed over it only when complete, so an interrupt or a
 crash never leaves a half-written target or a stray temporary file.
+
+Projects are generated in chunks (by forked workers for large runs), each written to a part
+file in a temporary folder beside the target; the one writer copies the parts in, in project
+order, with foreign keys on.  The output is the same whatever the number of workers.
 """
 
 from __future__ import annotations
