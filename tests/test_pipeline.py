@@ -69,6 +69,30 @@ def test_crash_mid_generation_leaves_no_target_and_no_temp_file(
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+def test_crash_in_a_worker_leaves_no_target_no_temp_file_and_no_part_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # setup: two worker processes; a project of the second chunk fails inside its worker
+    real = src.pipeline.generate_project
+
+    def flaky(seed, org, plan, *args, **kwargs):
+        if plan.index >= src.pipeline.CHUNK:
+            raise Boom("worker on fire")
+        return real(seed, org, plan, *args, **kwargs)
+
+    monkeypatch.setattr(src.pipeline, "generate_project", flaky)  # forked workers inherit it
+    config = Config(
+        seed=3, users=30, projects=src.pipeline.CHUNK + 4, tasks_per_project=4, end_date=END_DATE
+    )
+    target = tmp_path / "out.sqlite"
+    # run
+    with pytest.raises(Boom, match="worker on fire"):
+        generate(config, target, workers=2)
+    # assert: the build file, the folder of part files and every part are gone
+    assert not target.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     "exc", [Boom("disk on fire"), KeyboardInterrupt()], ids=["exception", "keyboard-interrupt"]
 )
