@@ -12,6 +12,7 @@ order, with foreign keys on.  The output is the same whatever the number of work
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import gc
@@ -367,10 +368,13 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
             job = _ProjectJob(
                 seed, org, plans, tags, vocab, config.tasks_per_project, anchor, Path(parts)
             )
-            for chunk, (part, payloads) in _run_projects(job, workers):
-                writer.copy_part(part, payloads)
-                part.unlink()
-                progress.advance(len(chunk))
+            # closing(): the workers are shut down before the part folder is removed
+            chunks = contextlib.closing(_run_projects(job, workers))
+            with chunks as results:
+                for chunk, (part, payloads) in results:
+                    writer.copy_part(part, payloads)
+                    part.unlink()
+                    progress.advance(len(chunk))
         seconds["projects"] = time.perf_counter() - t0
 
         # --- indexes and checks ------------------------------------------------------
@@ -450,8 +454,8 @@ class _Writer:
     def copy_part(self, part: Path, payloads: dict[str, bytes]) -> None:
         """Copy a chunk file's rows in (foreign keys on), parents first, and hash them."""
         self.conn.execute("ATTACH DATABASE ? AS part", (str(part),))
-        self.conn.execute("PRAGMA part.mmap_size=1073741824")  # read it mapped, not by pread
         try:
+            self.conn.execute("PRAGMA part.mmap_size=1073741824")  # read mapped, not by pread
             self.conn.execute("BEGIN")
             for table in PROJECT_TABLES:
                 if table in payloads:

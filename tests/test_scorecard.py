@@ -167,3 +167,22 @@ def test_metric_band_judgement() -> None:
     assert metric("m", 1.0, ">= 1", 1.0, None, "s").in_band is True
     assert metric("m", None, "0-1", 0.0, 1.0, "s").in_band is None
     assert metric("m", 3.0, "-", None, None, "s").in_band is None
+
+
+def test_validate_with_scorecard_gives_the_same_metrics(small_seed1) -> None:
+    # validate runs the scorecard's parts as jobs of its own, beside the rules
+    from src.validate import validate
+
+    report = validate(small_seed1.path, with_scorecard=True)
+    assert report.metrics == scorecard(small_seed1.path)
+    assert validate(small_seed1.path).metrics == ()
+
+
+def test_histogram_percentiles_match_numpy() -> None:
+    from src.scorecard import histogram_percentiles
+
+    values = [0, 0, 1, 1, 1, 2, 3, 5, 8, 13, 21]
+    hist = [(v, values.count(v)) for v in sorted(set(values))]
+    got = histogram_percentiles(hist, (0.0, 0.5, 0.9, 1.0))
+    assert got == pytest.approx(tuple(np.percentile(values, [0, 50, 90, 100])))
+    assert histogram_percentiles([], (0.5,)) == (None,)

@@ -560,6 +560,27 @@ def test_local_date_decides_the_holiday(valid_db: Path, tmp_path: Path) -> None:
     assert r.examples == ("stories:217",)
 
 
+def test_event_outside_the_tasks_dates_still_gets_local_time(
+    valid_db: Path, tmp_path: Path
+) -> None:
+    # setup: a story moved to Christmas Day 2025, before any task of the file exists
+    sql = "UPDATE stories SET created_at = '2025-12-25T16:00:00.000Z' WHERE id = 217"
+    # run
+    report = validate(mutate(valid_db, tmp_path, sql))
+    # assert: its day is placed in its author's zone and country, whatever the other dates
+    assert result(report, "consistency.holiday_event").examples == ("stories:217",)
+    assert result(report, "time.story_after_task").examples == (217,)
+
+
+def test_unreadable_run_record_is_not_a_database_error(valid_db: Path, tmp_path: Path) -> None:
+    # setup: generation_runs without the anchor column
+    sql = "ALTER TABLE generation_runs RENAME COLUMN anchor TO anchor_x"
+    path = mutate(valid_db, tmp_path, sql)
+    # run / assert: one clear error, not a traceback
+    with pytest.raises(NotADatabaseError, match="cannot be checked"):
+        validate(path)
+
+
 # ---------------------------------------------------------------------------------------------
 # The generator's own output (only once src/pipeline.py exists)
 
