@@ -151,7 +151,7 @@ def build_report(
         try:
             data = report_data(conn)
             # the heatmap's bins are the scorecard's profile: one pass over every story, not two
-            metrics = scorecard_of(conn, data.profile())
+            metrics = scorecard_of(conn, data.activity)
         except sqlite3.DatabaseError as exc:
             raise NotADatabaseError(f"{source}: cannot be read for a report: {exc}") from exc
     page = render_html(source, data, metrics)
@@ -185,8 +185,7 @@ class ReportData:
     run: dict
     workspace: str | None
     row_counts: dict[str, int]
-    heatmap: tuple[tuple[int, ...], ...]  # [Mon..Sun][hour 0..23]
-    events: int  # every human event, also those whose local time could not be placed
+    activity: EventProfile  # validate's profile of every human event (the heatmap's source)
     weeks: tuple[str, ...]  # Monday of each week, oldest first
     created: tuple[int, ...]
     completed: tuple[int, ...]
@@ -196,29 +195,29 @@ class ReportData:
     workload: tuple[tuple[str, int, int], ...]  # (person, open, completed)
     fields: tuple[tuple[str, str, tuple[tuple[str, str, int], ...]], ...]  # (field, subtype, opts)
 
-    def profile(self) -> EventProfile:
-        """The heatmap as validate's EventProfile, for the scorecard's time-of-day metrics.
+    @property
+    def heatmap(self) -> tuple[tuple[int, ...], ...]:
+        """[Mon..Sun][hour 0..23] (the profile's grid starts on Sunday, as SQLite's %w)."""
+        return (*self.activity.grid[1:], self.activity.grid[0])
 
-        Holidays are not binned here (the scorecard does not read them), so they show as 0.
-        """
-        hours = tuple(sum(day[h] for day in self.heatmap) for h in range(24))
-        sunday_first = (self.heatmap[6], *self.heatmap[:6])  # SQLite's %w order
-        weekdays = tuple(sum(day) for day in sunday_first)
-        return EventProfile(total=self.events, hours=hours, weekdays=weekdays, holidays=0)
+    @property
+    def events(self) -> int:
+        """Every human event, also those whose local time could not be placed."""
+        return self.activity.total
 
 
 def report_data(conn: sqlite3.Connection) -> ReportData:
-    """Every aggregate the page shows, from an open file (validate's TEMP tables are built)."""
+    """Every aggregate the page shows, from an open file (builds validate's local-time TEMP
+    tables on it)."""
     run = _run_record(conn)
     weekly = _weekly_counts(conn)
     weeks = _make_weeks_table(conn, weekly, run.get("anchor"))
-    heatmap, events = _heatmap(conn)
+    prepare_local_time(conn)
     return ReportData(
         run=run,
         workspace=_scalar(conn, "SELECT name FROM workspaces ORDER BY id LIMIT 1"),
         row_counts=_row_counts(conn),
-        heatmap=heatmap,
-        events=events,
+        activity=human_event_profile(conn),
         weeks=weeks,
         created=tuple(weekly.get(w, (0, 0))[0] for w in weeks),
         completed=tuple(weekly.get(w, (0, 0))[1] for w in weeks),
@@ -265,18 +264,6 @@ def _row_counts(conn: sqlite3.Connection) -> dict[str, int]:
         for t in SCHEMA_TABLES
         if t in present
     }
-
-
-def _heatmap(conn: sqlite3.Connection) -> tuple[tuple[tuple[int, ...], ...], int]:
-    """Human events per local weekday and hour, and their total, in one pass.
-
-    Validate's own profile of the human events, so the heatmap (and the scorecard fed from
-    it) bins exactly the events the local-time rules check.
-    """
-    prepare_local_time(conn)
-    profile = human_event_profile(conn)
-    monday_first = (*profile.grid[1:], profile.grid[0])  # SQLite's 0 = Sunday -> Monday first
-    return tuple(monday_first), profile.total
 
 
 _WEEK_OF = "date(substr({col}, 1, 10), '-6 days', 'weekday 1')"  # the Monday on or before

@@ -37,53 +37,53 @@ def create_indexes(conn: sqlite3.Connection) -> None:
 
 
 @lru_cache(maxsize=1)
+def _tables() -> dict[str, tuple[tuple[str, ...], tuple[int, ...]]]:
+    """Each table (in schema order: parents before children) with its column names and the
+    positions of its primary-key columns in key order, read once from schema.sql."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        apply_schema(conn, with_indexes=False)
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' ORDER BY rowid"
+            )
+        ]
+        out = {}
+        for t in names:
+            info = conn.execute(f'PRAGMA table_info("{t}")').fetchall()
+            key = tuple(c[0] for c in sorted((c for c in info if c[5] > 0), key=lambda c: c[5]))
+            out[t] = (tuple(c[1] for c in info), key)
+        return out
+    finally:
+        conn.close()
+
+
 def table_names() -> tuple[str, ...]:
     """Tables in schema order (parents before children)."""
-    conn = sqlite3.connect(":memory:")
-    apply_schema(conn, with_indexes=False)
-    names = [
-        r[0]
-        for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY rowid")
-    ]
-    conn.close()
-    return tuple(names)
+    return tuple(_tables())
 
 
-@lru_cache(maxsize=1)
 def primary_key_columns() -> dict[str, tuple[int, ...]]:
     """Positions of each table's primary-key columns, in key order."""
-    conn = sqlite3.connect(":memory:")
-    apply_schema(conn, with_indexes=False)
-    out = {}
-    for t in table_names():
-        cols = conn.execute(f'PRAGMA table_info("{t}")').fetchall()
-        out[t] = tuple(c[0] for c in sorted((c for c in cols if c[5] > 0), key=lambda c: c[5]))
-    conn.close()
-    return out
+    return {t: key for t, (_, key) in _tables().items()}
+
+
+def column_names(table: str) -> tuple[str, ...]:
+    return _tables()[table][0]
 
 
 @lru_cache(maxsize=1)
-def _columns() -> dict[str, tuple[str, ...]]:
-    conn = sqlite3.connect(":memory:")
-    apply_schema(conn, with_indexes=False)
-    out = {t: tuple(c[1] for c in conn.execute(f'PRAGMA table_info("{t}")')) for t in table_names()}
-    conn.close()
-    return out
-
-
 def insert_statements() -> dict[str, str]:
     """``INSERT INTO "t" VALUES (?, ...)`` with one parameter per column, for every table."""
     return {
         t: f'INSERT INTO "{t}" VALUES ({",".join("?" * len(cols))})'
-        for t, cols in _columns().items()
+        for t, (cols, _) in _tables().items()
     }
 
 
-def column_names(table: str) -> tuple[str, ...]:
-    return _columns()[table]
-
-
-def transport_statements() -> list[str]:
+@lru_cache(maxsize=1)
+def transport_statements() -> tuple[str, ...]:
     """CREATE TABLE statements with schema.sql's tables and columns but no types, keys or
     constraints: a file that only carries rows to another file, which checks them there.
 
@@ -91,10 +91,9 @@ def transport_statements() -> list[str]:
     whatever order they went in; other tables read back in insertion order.
     """
     out = []
-    for t, cols in _columns().items():
-        keyed = primary_key_columns()[t] == (0,) and cols[0] == "id"
+    for t, (cols, key) in _tables().items():
         defs = [f"[{c}]" for c in cols]
-        if keyed:
+        if key == (0,) and cols[0] == "id":
             defs[0] = "[id] INTEGER PRIMARY KEY"
         out.append(f'CREATE TABLE "{t}" ({", ".join(defs)})')
-    return out
+    return tuple(out)

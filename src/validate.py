@@ -195,22 +195,29 @@ class Check:
 
 @dataclass(frozen=True)
 class EventProfile:
-    """Human events (stories and task creations) binned by the actor's local hour and weekday.
+    """Human events (stories and task creations) binned by the actor's local weekday and hour.
 
-    ``weekdays`` uses SQLite's numbering (0 = Sunday); ``holidays`` counts events on a public
-    holiday of the actor's country.
+    ``grid[weekday][hour]`` uses SQLite's weekday numbering (0 = Sunday); ``total`` also counts
+    events whose local time could not be placed; ``holidays`` counts events on a public holiday
+    of the actor's country.
     """
 
     total: int
-    hours: tuple[int, ...]
-    weekdays: tuple[int, ...]
+    grid: tuple[tuple[int, ...], ...]
     holidays: int
-    grid: tuple[tuple[int, ...], ...] = ()  # [weekday][hour], weekday as in ``weekdays``
     outside_employment: tuple[tuple[str, int], ...] = ()  # (kind, events by non-employees)
 
     @property
+    def hours(self) -> tuple[int, ...]:
+        return tuple(sum(day[h] for day in self.grid) for h in range(24))
+
+    @property
+    def weekdays(self) -> tuple[int, ...]:
+        return tuple(sum(day) for day in self.grid)
+
+    @property
     def weekend(self) -> int:
-        return self.weekdays[0] + self.weekdays[6]
+        return sum(self.grid[0]) + sum(self.grid[6])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1127,10 +1134,8 @@ def human_event_profile(conn: sqlite3.Connection) -> EventProfile:
             holiday_count += n
     return EventProfile(
         total=total,
-        hours=tuple(sum(row[h] for row in grid) for h in range(24)),
-        weekdays=tuple(sum(row) for row in grid),
-        holidays=holiday_count,
         grid=tuple(tuple(row) for row in grid),
+        holidays=holiday_count,
         outside_employment=tuple(outside.items()),
     )
 

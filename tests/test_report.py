@@ -226,7 +226,7 @@ def test_heatmap_profile_gives_the_scorecard(small_seed1: Summary, data: ReportD
     # `validate` computes with its own pass
     with closing(open_readonly(small_seed1.path)) as conn:
         prepare_local_time(conn)
-        assert scorecard_of(conn, data.profile()) == scorecard(small_seed1.path)
+        assert scorecard_of(conn, data.activity) == scorecard(small_seed1.path)
 
 
 def test_lag_positions_are_monotone_inside_their_bins() -> None:
