@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .model import FieldDef
+from .rng import buffered
 from .worktime import DAY_MS, Calendar, day_ms, fmt_date, fmt_ms, parse_ms
 
 NEVER = 2**62  # "has not left"
@@ -87,16 +87,8 @@ class Draws:
     __slots__ = ("u", "z")
 
     def __init__(self, rng: Any):
-        def uniforms() -> Iterator[float]:
-            while True:
-                yield from rng.random(4096).tolist()
-
-        def normals() -> Iterator[float]:
-            while True:
-                yield from rng.standard_normal(2048).tolist()
-
-        self.u: Callable[[], float] = uniforms().__next__
-        self.z: Callable[[], float] = normals().__next__
+        self.u = buffered(rng.random, 4096)
+        self.z = buffered(rng.standard_normal, 2048)
 
     def chance(self, p: float) -> bool:
         return self.u() < p

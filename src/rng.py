@@ -7,6 +7,7 @@ tasks of project 7 draw from ``(TASKS, 7)`` whether there are 20 projects or 21.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from enum import IntEnum
 
 import numpy as np
@@ -41,3 +42,17 @@ def rng_for(seed: int, stream: Stream, *path: int) -> np.random.Generator:
 def int_seed(seed: int, stream: Stream, *path: int) -> int:
     """A plain integer seed from the same key, for libraries with their own RNG (Faker)."""
     return int(seed_sequence(seed, stream, *path).generate_state(1, np.uint64)[0])
+
+
+def buffered(draw: Callable[[int], np.ndarray], block: int) -> Callable[[], float]:
+    """One value per call, served from blocks of ``draw(block)`` (e.g. ``rng.random``).
+
+    The result is a generator's ``__next__``: no Python frame runs per value, which matters on
+    hot paths that draw millions.  The values are those of the blocks, in order.
+    """
+
+    def values() -> Iterator[float]:
+        while True:
+            yield from draw(block).tolist()
+
+    return values().__next__

@@ -7,11 +7,12 @@ this module only fills text slots.  An LLM tier fills the same slots through `pr
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from .rng import buffered
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -57,11 +58,7 @@ class Picker:
     __slots__ = ("u",)
 
     def __init__(self, rng: Any):
-        def uniforms() -> Iterator[float]:
-            while True:
-                yield from rng.random(2048).tolist()
-
-        self.u: Callable[[], float] = uniforms().__next__
+        self.u = buffered(rng.random, 2048)
 
     def pick(self, items: list[Any] | tuple[Any, ...]) -> Any:
         return items[int(self.u() * len(items))]
