@@ -260,6 +260,7 @@ class _Sim:
         """A random member active at t (the owner if nobody else is).  Guests (commenters)
         only take part in discussions: with ``editors`` they are never picked."""
         members = self.ctx.editors if editors else self.ctx.members
+        # Member.active inlined (a hot loop): change both together
         pool = [m for m in members if m.join <= t < m.leave and m is not exclude]
         return self.d.pick(pool) if pool else self.ctx.owner
 
@@ -794,7 +795,7 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
             if ta < end and assignee.active(ta) and _state_at(timeline, ta) == (state, assignee):
                 sim.comment(ta, assignee, "answer", addressee=actor)
     followers, created, u = life.followers, life.created, d.u
-    for m in ctx.members:  # (chance inlined: a hot loop, the same draws)
+    for m in ctx.members:  # Member.active and chance inlined (a hot loop, the same draws)
         if m.user_id not in followers and m.join <= created < m.leave and u() < 0.04:
             followers[m.user_id] = m
 
