@@ -5,7 +5,15 @@ summary = generate(Config(seed=7, users=50), "output/demo.sqlite")
 """
 
 from .config import INDUSTRIES, SCALES, Config, resolve_config
-from .errors import ConfigError, InputFileError, OutputExistsError, OutputPathError, SeedError
+from .errors import (
+    ConfigError,
+    DiskFullError,
+    InputFileError,
+    OutputExistsError,
+    OutputPathError,
+    RunError,
+    SeedError,
+)
 from .fingerprint import fingerprint_file
 from .pipeline import NullProgress, Progress, Summary, generate, read_run, reproduce
 
@@ -14,11 +22,13 @@ __all__ = [
     "SCALES",
     "Config",
     "ConfigError",
+    "DiskFullError",
     "InputFileError",
     "NullProgress",
     "OutputExistsError",
     "OutputPathError",
     "Progress",
+    "RunError",
     "SeedError",
     "Summary",
     "fingerprint_file",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,25 +146,68 @@ def validate_config(c: Config) -> list[str]:
     return problems
 
 
-def path_problems(path: Path) -> list[str]:
+def path_problems(path: str | Path) -> list[str]:
     """Why an output path cannot be written, if it cannot (checked where a file is written,
-    not when a Config is built, so a Config stays a pure description)."""
-    if not isinstance(path, Path) or not str(path):
+    not when a Config is built, so a Config stays a pure description).
+
+    ``path`` may be the string a user typed: a trailing slash names a folder (``Path`` would
+    drop it and write a file of that name).  No check raises: a name too long, a folder that
+    cannot be searched or a file in the middle of the path each become one line.
+    """
+    text = os.fspath(path) if isinstance(path, str | os.PathLike) else None
+    if not isinstance(text, str) or not text:
         return [f"db_path (DB_PATH): must be a file path, got {path!r}"]
-    if path.is_dir():
+    if text.endswith(("/", os.sep)):
         return [
-            f"db_path (DB_PATH): {path} is a directory; give a file path such as {path}/x.sqlite"
+            f"db_path (DB_PATH): {text} ends with a slash, so it names a folder; give a file "
+            "path, without the trailing slash"
         ]
+    path = Path(text)
+    too_long = _name_too_long(path)
+    if too_long:
+        return [f"db_path (DB_PATH): {too_long}"]
+    try:
+        if stat.S_ISDIR(os.stat(path).st_mode):
+            return [
+                f"db_path (DB_PATH): {path} is a directory; give a file path such as "
+                f"{path}/x.sqlite"
+            ]
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # a new file; its folders are checked below
+    except OSError as e:
+        return [f"db_path (DB_PATH): cannot use {path}: {e.strerror}"]
     parent = path.parent
-    while not parent.exists():
-        if parent == parent.parent:
+    while True:
+        try:
+            mode = os.stat(parent).st_mode
             break
-        parent = parent.parent
-    if not parent.is_dir():
+        except (FileNotFoundError, NotADirectoryError):
+            if parent == parent.parent:
+                return [f"db_path (DB_PATH): cannot create {path}: no folder of it exists"]
+            parent = parent.parent
+        except OSError as e:
+            return [f"db_path (DB_PATH): cannot reach {parent} to create {path}: {e.strerror}"]
+    if not stat.S_ISDIR(mode):
         return [f"db_path (DB_PATH): cannot create {path}: {parent} is not a directory"]
     if not os.access(parent, os.W_OK | os.X_OK):
         return [f"db_path (DB_PATH): cannot write in {parent} (permission denied)"]
     return []
+
+
+NAME_MAX = 255  # bytes in one file or folder name on Linux, macOS and Windows file systems
+
+
+def _name_too_long(path: Path) -> str | None:
+    """Which part of ``path`` is longer than a file system allows, said plainly, or None."""
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > NAME_MAX:
+            shown = part if len(part) <= 40 else part[:20] + "…" + part[-12:]
+            return (
+                f"the name {shown!r} is {size} bytes; a file or folder name is limited to "
+                f"{NAME_MAX} bytes"
+            )
+    return None
 
 
 def resolve_config(
@@ -199,6 +243,7 @@ def resolve_config(
         raw["workforce"] = raw["workforce"].strip().lower()
     if "end_date" in raw and isinstance(raw["end_date"], str):
         raw["end_date"] = _parse_date(raw["end_date"], problems)
+    given_path = raw.get("db_path")  # as typed: Path() would drop a trailing slash
     if "db_path" in raw:
         raw["db_path"] = Path(raw["db_path"])
     raw.setdefault("end_date", today or dt.datetime.now(dt.UTC).date())
@@ -206,11 +251,11 @@ def resolve_config(
 
     try:
         config = Config(**raw)
-        problems.extend(path_problems(config.db_path))
+        problems.extend(path_problems(config.db_path if given_path is None else given_path))
     except ConfigError as e:
         problems.extend(e.problems)
         if isinstance(raw.get("db_path"), Path):
-            problems.extend(path_problems(raw["db_path"]))
+            problems.extend(path_problems(given_path))
     if problems:
         raise ConfigError(problems)
     return config

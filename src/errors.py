@@ -35,3 +35,13 @@ class InputFileError(SeedError):
     """A file given as input is missing, not SQLite, or not one of ours."""
 
     exit_code = 2
+
+
+class RunError(SeedError):
+    """The run itself failed (a worker process died); nothing was written."""
+
+    exit_code = 1
+
+
+class DiskFullError(RunError):
+    """The disk filled while writing the output; nothing was written."""

@@ -73,7 +73,7 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
     except SeedError as e:
         problems = getattr(e, "problems", None)
-        if problems:
+        if problems and len(problems) > 1:
             err.print(f"[bold red]error:[/] {len(problems)} invalid setting(s):")
             for p in problems:
                 err.print(f"  - {p}", highlight=False)
@@ -143,7 +143,7 @@ def main(
     ),
     industry: str = typer.Option(None, "--industry", help="One of ten industries (INDUSTRY)."),
     workforce: str = typer.Option(None, "--workforce", help="us | global (WORKFORCE)."),
-    out_path: Path = typer.Option(
+    out_path: str = typer.Option(  # a string: Path() would drop a trailing slash
         None, "--out", "-o", help="Output file (DB_PATH; output/asana_simulation.sqlite)."
     ),
     force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
@@ -218,7 +218,7 @@ def fingerprint_cmd(
 @app.command("reproduce")
 def reproduce_cmd(
     file: Path = typer.Argument(..., help="A file made by this generator."),
-    out_path: Path = typer.Option(..., "--out", "-o", help="Where to write the copy."),
+    out_path: str = typer.Option(..., "--out", "-o", help="Where to write the copy."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
 ) -> None:
     """Regenerate FILE from its generation_runs record and compare fingerprints."""
@@ -320,7 +320,7 @@ def stats_cmd(
 @app.command("report")
 def report_cmd(
     file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
-    out_path: Path = typer.Option(..., "--out", "-o", help="Where to write the HTML page."),
+    out_path: str = typer.Option(..., "--out", "-o", help="Where to write the HTML page."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
 ) -> None:
     """Write one self-contained HTML page: activity, flow and workload charts, the scorecard."""

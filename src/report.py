@@ -146,7 +146,7 @@ def build_report(
     """
     t0 = time.perf_counter()
     source, target = Path(path), Path(out_path)
-    check_target(target, overwrite, source=source)
+    check_target(out_path, overwrite, source=source)  # as typed: keeps a trailing slash
     with closing(open_readonly(source)) as conn:
         try:
             data = report_data(conn)
@@ -155,7 +155,7 @@ def build_report(
         except sqlite3.DatabaseError as exc:
             raise NotADatabaseError(f"{source}: cannot be read for a report: {exc}") from exc
     page = render_html(source, data, metrics)
-    size = _write_atomically(target, page)
+    size = _write_atomically(target, page, overwrite)
     return ReportSummary(
         path=target,
         source=source,
@@ -168,10 +168,11 @@ def build_report(
     )
 
 
-def _write_atomically(target: Path, page: str) -> int:
-    with atomic_target(target) as tmp:
-        tmp.write_text(page, encoding="utf-8")
-    return target.stat().st_size
+def _write_atomically(target: Path, page: str, overwrite: bool) -> int:
+    data = page.encode("utf-8")
+    with atomic_target(target, overwrite=overwrite, expected_bytes=len(data)) as tmp:
+        tmp.write_bytes(data)
+    return len(data)
 
 
 # ---------------------------------------------------------------------------------------------
