@@ -70,7 +70,8 @@ def run_dir_prefix(target: Path) -> str:
 def atomic_target(
     target: Path, *, overwrite: bool = False, expected_bytes: int | None = None
 ) -> Iterator[Path]:
-    """Yield a path to build the output at; on success it is put in place at ``target``.
+    """Yield a path to build the output at (a file, or a folder the caller makes there); on
+    success it is put in place at ``target`` (`publish`).
 
     Without ``overwrite`` the last step refuses (OutputExistsError) if anything appeared at
     ``target`` since it was checked: exactly one of two racing runs wins, the other loses
@@ -90,7 +91,7 @@ def atomic_target(
     tmp = run / "output"
     try:
         yield tmp
-        os.chmod(tmp, 0o644)  # outputs are meant to be shared
+        os.chmod(tmp, 0o755 if tmp.is_dir() else 0o644)  # outputs are meant to be shared
         try:
             publish(tmp, target, overwrite)
         except FileExistsError as e:
@@ -117,9 +118,20 @@ def publish(tmp: Path, target: Path, overwrite: bool) -> None:
     FileExistsError if something appeared at ``target``.  A file is hard-linked into place
     (``link`` fails on an existing name); where the file system has no hard links the name
     is first claimed with O_EXCL.  A folder claims the name with ``mkdir`` and is renamed
-    onto that empty claim (``rename`` replaces only an empty folder).
+    onto that empty claim (``rename`` replaces only an empty folder); replacing a folder
+    that has files takes two renames, the old one moved aside into the build folder first.
     """
-    if overwrite:
+    if overwrite and tmp.is_dir() and target.is_dir():
+        # rename cannot replace a folder that has files: move the old one into the build
+        # folder (removed with it, or by the sweep after a kill), then the new one in
+        old = tmp.with_name(tmp.name + ".replaced")
+        os.rename(target, old)
+        try:
+            os.rename(tmp, target)
+        except BaseException:
+            os.rename(old, target)
+            raise
+    elif overwrite:
         os.replace(tmp, target)
     elif tmp.is_dir():
         os.mkdir(target)

@@ -13,6 +13,7 @@ issue 7, fixed separately).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -31,7 +32,7 @@ import src.report
 from src import OutputExistsError, OutputPathError, fingerprint_file, generate
 from src.config import ENV_KEYS
 from src.main import app
-from src.output import run_dir_prefix
+from src.output import atomic_target, publish, run_dir_prefix
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--users", "40", "--projects", "8", "--tasks-per-project", "25"]
@@ -87,6 +88,15 @@ def assert_one_line_failure(code: int, stderr: str, expected: int) -> str:
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1, stderr
     return lines[0]
+
+
+def raising(exc: BaseException):
+    """A stand-in for a function that fails with ``exc``."""
+
+    def fail(*args, **kwargs):
+        raise exc
+
+    return fail
 
 
 def digest(path: Path) -> str:
@@ -232,9 +242,7 @@ def _orphan_after_parent_exits(monkeypatch: pytest.MonkeyPatch, prctl: bool) -> 
     """Fork a parent that forks a worker set up by `_die_with_parent`, then let the parent
     exit; returns the worker's pid.  Without ``prctl`` the watchdog thread must do the job."""
     if not prctl:
-        monkeypatch.setattr(
-            src.pipeline.ctypes, "CDLL", lambda *a, **k: (_ for _ in ()).throw(OSError)
-        )
+        monkeypatch.setattr(src.pipeline.ctypes, "CDLL", raising(OSError("no prctl here")))
     report_r, report_w = os.pipe()
     parent = os.fork()
     if parent == 0:  # the worker's parent: fork it, wait until it is set up, exit at once
@@ -391,6 +399,61 @@ def test_a_report_whose_target_appears_during_the_run_is_refused(
     assert digest(small_seed1.path) == before
 
 
+@pytest.mark.parametrize("links", [True, False], ids=["hard-link", "no-hard-links"])
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_publish_puts_a_new_output_in_place_but_never_over_one_that_appeared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, links: bool
+) -> None:
+    # setup: a finished output (a file, or a folder as an export writes), and a file system
+    # with or without hard links
+    if not links:
+        monkeypatch.setattr(os, "link", raising(OSError(errno.EPERM, "")))
+
+    def finished(name: str) -> Path:
+        path = tmp_path / name
+        if kind == "folder":
+            path.mkdir()
+            (path / "data.csv").write_text(name)
+        else:
+            path.write_text(name)
+        return path
+
+    target = tmp_path / "target"
+    # run: the first output takes the free name; the second finds it taken
+    publish(finished("first"), target, overwrite=False)
+    second = finished("second")
+    with pytest.raises(FileExistsError):
+        publish(second, target, overwrite=False)
+    # assert: the first is in place and intact; the second is still the caller's to remove
+    content = target / "data.csv" if kind == "folder" else target
+    assert content.read_text() == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["second", "target"]
+
+
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_atomic_target_with_overwrite_replaces_a_file_or_a_folder(
+    tmp_path: Path, kind: str
+) -> None:
+    # setup: an existing output of the same kind
+    target = tmp_path / "out"
+    if kind == "folder":
+        target.mkdir()
+        (target / "old.csv").write_text("old")
+    else:
+        target.write_text("old")
+    # run
+    with atomic_target(target, overwrite=True) as tmp:
+        if kind == "folder":
+            tmp.mkdir()
+            (tmp / "new.csv").write_text("new")
+        else:
+            tmp.write_text("new")
+    # assert: only the new output is left, readable by others
+    assert listing(tmp_path) == (["out", "out/new.csv"] if kind == "folder" else ["out"])
+    assert (target / "new.csv" if kind == "folder" else target).read_text() == "new"
+    assert target.stat().st_mode & 0o777 == (0o755 if kind == "folder" else 0o644)
+
+
 def test_force_still_replaces_an_existing_file(tmp_path: Path) -> None:
     # setup
     target = tmp_path / "out.sqlite"
@@ -503,6 +566,30 @@ def test_a_path_through_an_unsearchable_folder_is_refused(tmp_path: Path) -> Non
         assert "permission" in line
     finally:
         locked.chmod(0o700)
+
+
+def test_an_unsearchable_folder_is_one_line_even_as_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # setup: the kernel answers EACCES for anything under the folder, as it does to a user
+    # without search permission (root is never refused, so the answer is injected)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        if str(path).startswith(str(locked) + os.sep):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    # run
+    with pytest.raises(OutputPathError, match="Permission denied") as info:
+        generate(small_config(1), locked / "x.sqlite")
+    monkeypatch.undo()
+    # assert
+    assert "\n" not in str(info.value)
+    assert listing(tmp_path) == ["locked"]
 
 
 def test_library_refuses_a_folder_path_given_as_a_string(tmp_path: Path) -> None:
