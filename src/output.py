@@ -17,6 +17,7 @@ import re
 import shutil
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,7 +30,7 @@ except ImportError:  # pragma: no cover - not POSIX: no locks, so leftovers are 
     fcntl = None  # type: ignore[assignment]
 
 _RUN_SUFFIX = ".tmp"
-_NEW_SUFFIX = ".new"  # a build folder before it is locked: never swept
+_NEW_SUFFIX = ".new"  # a build folder before it is locked and renamed to .tmp
 _PREFIX_NAME_BYTES = 200  # room for the dots, mkdtemp's 8 characters and the suffix in 255
 _NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.EOPNOTSUPP}
 _SQLITE_FULL = 13
@@ -154,12 +155,15 @@ def remove_stale(target: Path) -> list[Path]:
     """Remove the build folders of dead runs for ``target``; returns what was removed.
 
     A folder counts as dead only when its lock can be taken now; one that is locked, or
-    whose lock cannot be tried, is left alone.
+    whose lock cannot be tried, is left alone.  A folder not yet renamed to its ``.tmp``
+    name is unlocked for a moment in a live run: it counts only once it is a minute old.
     """
     if fcntl is None:
         return []
     pattern = re.compile(
-        re.escape(run_dir_prefix(target)) + r"[a-z0-9_]{8}" + re.escape(_RUN_SUFFIX)
+        re.escape(run_dir_prefix(target))
+        + r"[a-z0-9_]{8}"
+        + f"({re.escape(_RUN_SUFFIX)}|{re.escape(_NEW_SUFFIX)})"
     )
     removed = []
     try:
@@ -167,8 +171,15 @@ def remove_stale(target: Path) -> list[Path]:
     except OSError:
         return []
     for entry in entries:
+        try:
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            if entry.name.endswith(_NEW_SUFFIX) and time.time() - entry.stat().st_mtime < 60:
+                continue
+        except OSError:
+            continue
         # flock is per open file: a folder this very process builds in is refused as well
-        fd = _try_lock(Path(entry.path)) if entry.is_dir(follow_symlinks=False) else None
+        fd = _try_lock(Path(entry.path))
         if fd is None:
             continue
         try:

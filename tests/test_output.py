@@ -317,16 +317,22 @@ def test_next_run_removes_a_dead_runs_leftovers_but_never_a_live_runs(tmp_path: 
     holder = _hold_lock(live)
     unrelated = tmp_path / ".out.sqlite.notes"  # not a build folder: never touched
     unrelated.write_text("mine")
+    # folders killed before they were locked and renamed: an old one is dead; a fresh one may
+    # be a live run's, a microsecond before its lock
+    old_new, fresh_new = tmp_path / f"{prefix}oldnew01.new", tmp_path / f"{prefix}freshn01.new"
+    old_new.mkdir()
+    fresh_new.mkdir()
+    os.utime(old_new, (time.time() - 120, time.time() - 120))
     try:
         # run
         result = cli(tmp_path, *SMALL, "--out", str(target))
         # assert
         assert result.returncode == 0, result.stderr
-        assert not dead.exists()
+        assert not dead.exists() and not old_new.exists()
         assert (live / "build.sqlite").read_bytes() == b"x" * 100_000
         assert unrelated.read_text() == "mine"
         names = sorted(p.name for p in tmp_path.iterdir())
-        assert names == sorted([".out.sqlite.notes", live.name, "out.sqlite"])
+        assert names == sorted([".out.sqlite.notes", live.name, fresh_new.name, "out.sqlite"])
     finally:
         holder.kill()
         holder.wait()
@@ -489,7 +495,7 @@ def small_disk(tmp_path: Path):
         subprocess.run(["umount", str(disk)], check=True)
 
 
-@pytest.mark.parametrize("command", ["generate", "reproduce", "report"])
+@pytest.mark.parametrize("command", ["generate", "generate-workers", "reproduce", "report"])
 def test_a_full_disk_ends_the_run_in_one_line_and_leaves_nothing(
     small_disk: Path, small_seed1, command: str
 ) -> None:
@@ -497,7 +503,9 @@ def test_a_full_disk_ends_the_run_in_one_line_and_leaves_nothing(
     before = digest(small_seed1.path)
     source = str(small_seed1.path)
     target = small_disk / ("page.html" if command == "report" else "out.sqlite")
-    args = command_args(command, source, str(target))
+    args = command_args(command.removesuffix("-workers"), source, str(target))
+    if command == "generate-workers":  # the disk fills in a worker writing its part file
+        args += ["--projects", "40", "--workers", "2"]
     # run
     result = cli(small_disk.parent, *args)
     # assert: exit 1, one line naming the path and sizes, nothing on the disk, input intact
