@@ -275,6 +275,7 @@ def _init_worker(parent: int) -> None:
     """
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # held while forking
     _die_with_parent(parent)
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
@@ -330,11 +331,12 @@ def _run_projects(job: _ProjectJob, workers: int):
     try:
         pending: deque = deque()
         it = iter(chunks)
-        for c in it:
-            pending.append((c, pool.submit(_run_chunk, c)))
-            if len(pending) >= 2 * workers:
-                break
-        processes = list(pool._processes.values())  # forked by the first submit (fork context)
+        with _signals_held():  # the first submit forks every worker (fork context)
+            for c in it:
+                pending.append((c, pool.submit(_run_chunk, c)))
+                if len(pending) >= 2 * workers:
+                    break
+            processes = list(pool._processes.values())
         while pending:
             c, future = pending.popleft()
             try:
@@ -354,6 +356,27 @@ def _run_projects(job: _ProjectJob, workers: int):
         pool.shutdown()
     finally:
         _JOB = None
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Hold Ctrl-C and SIGTERM while workers are forked, and deliver them after.
+
+    A signal that lands in fork's own hooks is swallowed ("Exception ignored"): the run
+    would go on, or a worker would die before its handlers are set.  Workers inherit the
+    held mask and release it in `_init_worker` once their handlers are right.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
 
 
 def _how_it_died(processes: list) -> str:
