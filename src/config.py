@@ -242,6 +242,23 @@ def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | Non
     return found[0] if found else None
 
 
+# keys a .env may hold that no setting reads (see .env.example)
+OTHER_ENV_KEYS = ("GROQ_API_KEY",)
+
+
+def env_key_meant(key: str) -> str | None:
+    """The environment key that an unknown one probably meant (SEED_COUNT_USER, seed and
+    USERS all mean a key of ours), or None: for one of ours, and for a key unlike every one of
+    ours, since a .env often holds other tools' keys too (DATABASE_URL, NODE_ENV)."""
+    known = [*ENV_KEYS.values(), *OTHER_ENV_KEYS]
+    if key in known:
+        return None
+    # a setting's name (users) stands for its key too; case is compared, not ignored
+    aliases = {k: k for k in known} | {name.upper(): k for name, k in ENV_KEYS.items()}
+    near = closest(key.upper(), aliases, cutoff=0.8)
+    return aliases[near] if near else None
+
+
 def path_problems(
     path: Path, setting: str = "db_path (DB_PATH)", example: str = "x.sqlite"
 ) -> list[str]:

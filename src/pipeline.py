@@ -525,7 +525,9 @@ def reproduce(
     progress: Progress | None = None,
 ) -> tuple[Summary, str]:
     """Regenerate ``source`` from its run record into ``out``; returns (summary, expected)."""
-    check_target(Path(out), overwrite, source=Path(source))
+    check_target(
+        Path(out), overwrite, source=Path(source), setting="out (--out)", example="copy.sqlite"
+    )
     run = read_run(source)
     cfg = dict(run["config"])
     cfg["db_path"] = str(out)

@@ -146,7 +146,9 @@ def build_report(
     """
     t0 = time.perf_counter()
     source, target = Path(path), Path(out_path)
-    check_target(target, overwrite, source=source)
+    check_target(
+        target, overwrite, source=source, setting="out_path (--out)", example="report.html"
+    )
     with closing(open_readonly(source)) as conn:
         try:
             data = report_data(conn)
