@@ -49,7 +49,7 @@ MAX_WEEKS = 520  # a corrupt date must not make the weeks table (and the charts)
 TEMPLATE = "plotly_white"
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
-# Reference figures of /work/shared/reference/realism.md, with the source each comes from.
+# Reference figures of docs/realism.md, with the source each comes from.
 REF_A = "A: one company's Jira export"
 REF_B = "B: Public Jira Dataset, MSR 2022"
 COMMENT_REFERENCES = (
@@ -834,13 +834,13 @@ def render_html(source: Path, data: ReportData, metrics: Sequence[Metric]) -> st
         _chart(
             comments_figure(data.comments, metrics),
             "chart-comments",
-            "Reference lines from realism.md: (B) mean over 2.7M public Jira issues; (A) one "
+            "Reference lines from docs/realism.md: (B) mean over 2.7M public Jira issues; (A) one "
             "company's 512 tickets.",
         ),
         _chart(
             lag_figure(data.lags, metrics),
             "chart-completion-lag",
-            "Reference: time to resolution of (A) one company's Jira export, realism.md.",
+            "Reference: time to resolution of (A) one company's Jira export, docs/realism.md.",
         ),
         _chart(
             workload_figure(data.workload),
@@ -867,7 +867,7 @@ def render_html(source: Path, data: ReportData, metrics: Sequence[Metric]) -> st
             '<section class="wide"><h2>Realism scorecard</h2>',
             _scorecard_table(metrics),
             f'<p class="note">{in_band} of {judged} judged metrics in band; bands and sources '
-            "from realism.md and the generator's design.</p></section>",
+            "from docs/realism.md and the generator's design.</p></section>",
             *charts,
             "</main></body></html>\n",
         ]

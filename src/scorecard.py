@@ -1,6 +1,6 @@
 """Realism metrics of a file, each held against the reference band it should land in.
 
-Bands and sources come from /work/shared/reference/realism.md (sources A, B) or from the
+Bands and sources come from docs/realism.md (sources A, B) or from the
 generator's own design.  Every number is computed in SQL (aggregates, and ROW_NUMBER for
 percentiles), so a million-task file is read in a few passes without loading its rows.
 """
@@ -22,9 +22,9 @@ from .validate import (
     prepare_local_time,
 )
 
-SOURCE_A = "A: one company's Jira export, 512 tickets (realism.md)"
-SOURCE_B = "B: Public Jira Dataset, MSR 2022 (realism.md)"
-SOURCE_AB = "A and B (realism.md)"
+SOURCE_A = "A: one company's Jira export, 512 tickets (docs/realism.md)"
+SOURCE_B = "B: Public Jira Dataset, MSR 2022 (docs/realism.md)"
+SOURCE_AB = "A and B (docs/realism.md)"
 SOURCE_DESIGN = "generator design"
 
 # Reference hour-of-day profile of source A (percent); 18-23h share 2.0 evenly.

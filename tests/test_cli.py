@@ -610,3 +610,20 @@ def test_messages_to_a_pipe_are_not_wrapped(tmp_path: Path) -> None:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
     assert str(target) in lines[0] and "Traceback" not in done.stderr
+
+
+def test_every_reference_the_code_and_readme_cite_is_in_the_repository() -> None:
+    # setup: the texts a user's clone has (no /work/shared next to it)
+    texts = {p: p.read_text(encoding="utf-8") for p in [README, *ROOT.glob("src/**/*.py")]}
+    # run
+    outside = [str(p) for p, t in texts.items() if re.search(r"shared/reference|/work/", t)]
+    cited = {m for t in texts.values() for m in re.findall(r"docs/[\w./-]+\.md", t)}
+    # assert: nothing points outside the repository, and every cited page exists
+    assert outside == []
+    assert "docs/realism.md" in cited
+    assert [c for c in sorted(cited) if not (ROOT / c).is_file()] == []
+    # the page carries the figures and the sources the scorecard's `source` strings name
+    page = (ROOT / "docs" / "realism.md").read_text(encoding="utf-8")
+    for figure in ("0.4%", "83.8%", "mean 3.34", "median 4.0 days", "11.8", "0.36"):
+        assert figure in page
+    assert "Montgomery, Lüders, Maalej" in page and "512 closed tickets" in page
