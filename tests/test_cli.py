@@ -627,3 +627,14 @@ def test_every_reference_the_code_and_readme_cite_is_in_the_repository() -> None
     for figure in ("0.4%", "83.8%", "mean 3.34", "median 4.0 days", "11.8", "0.36"):
         assert figure in page
     assert "Montgomery, Lüders, Maalej" in page and "512 closed tickets" in page
+
+
+def test_the_env_example_is_read_without_a_problem_or_a_warning(tmp_path: Path) -> None:
+    # setup: a user's first step
+    shutil.copyfile(ROOT / ".env.example", tmp_path / ".env")
+    # run
+    result = invoke("--scale", "small", "--end-date", END_DATE.isoformat(), "--out", "x.sqlite")
+    # assert
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert read_run(tmp_path / "x.sqlite")["config"]["industry"] == "Technology"
