@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from .config import ENV_KEYS, SCALES, Config, env_key_meant, resolve_config
 from .errors import ConfigError, SeedError
@@ -30,7 +31,29 @@ from .report import build_report, format_value
 from .stats import stats
 from .validate import validate
 
+
+class _OneLineUsageErrors(TyperGroup):
+    """typer's usage errors (an unknown option, a missing argument) as one unwrapped line on
+    stderr, like every other error, instead of a usage text and a boxed panel."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.TyperException as e:
+            err.print(
+                f"[bold red]error:[/] {escape(e.format_message().rstrip('.'))}; see --help",
+                highlight=False,
+            )
+            sys.exit(e.exit_code)
+        except typer.Abort:
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
+    cls=_OneLineUsageErrors,
     add_completion=False,
     pretty_exceptions_show_locals=False,  # keeps secrets out of tracebacks
     help="Generate a realistic, reproducible Asana-like organization into one SQLite file.",

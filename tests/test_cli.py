@@ -638,3 +638,20 @@ def test_the_env_example_is_read_without_a_problem_or_a_warning(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     assert read_run(tmp_path / "x.sqlite")["config"]["industry"] == "Technology"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--sed", "5"], "No such option: --sed"),
+        (["fingerprint"], "Missing argument 'file'"),
+        (["validate", "x.sqlite", "--bogus"], "No such option: --bogus"),
+        (["bogus"], "No such command 'bogus'"),
+    ],
+    ids=["unknown-option", "missing-argument", "subcommand-option", "unknown-command"],
+)
+def test_usage_errors_are_one_line(args: list[str], expected: str) -> None:
+    # run
+    line = assert_one_line_error(invoke(*args))
+    # assert: typer's words, without its usage text and boxed panel
+    assert expected in line and line.endswith("; see --help")
