@@ -296,18 +296,22 @@ def resolve_config(
     invalid value and every unknown key, from any source, is reported together in one
     ConfigError, each naming the flag or environment key it came from.
     """
+    for argument, mapping in (("explicit", explicit), ("env", env)):
+        if mapping is not None and not isinstance(mapping, Mapping):
+            raise ConfigError([f"{argument}: must be a mapping of settings, got {_show(mapping)}"])
     explicit = {k: v for k, v in (explicit or {}).items() if v is not None}
     env = env or {}
     problems = [_unknown_setting(k) for k in sorted(set(explicit) - set(ENV_KEYS), key=str)]
     sources: dict[str, str] = {}
     raw: dict[str, Any] = {}
     for name, key in ENV_KEYS.items():
+        text = "" if env.get(key) is None else str(env[key]).strip()
         if name in explicit:
             sources[name] = FLAGS[name]
             raw[name] = explicit[name]
-        elif env.get(key, "").strip() != "":
+        elif text:
             sources[name] = key
-            raw[name] = env[key].strip()
+            raw[name] = text
     for name, value in list(raw.items()):
         if isinstance(value, str):
             raw[name] = _parse_text(name, value, _label(name, sources), problems)

@@ -422,3 +422,20 @@ def test_dates_in_messages_are_iso_text() -> None:
         Config(end_date=dt.date(3000, 1, 1))
     # assert
     assert "got 3000-01-01" in str(info.value) and "datetime.date" not in str(info.value)
+
+
+def test_non_text_environment_values_are_read_as_their_text() -> None:
+    # run: a library caller's mapping may hold numbers
+    c = resolve(env={"SEED": 9, "SEED_COUNT_USERS": 60, "INDUSTRY": None})
+    # assert
+    assert (c.seed, c.users, c.industry) == (9, 60, "Technology")
+
+
+@pytest.mark.parametrize(("explicit", "env"), [(["seed", 3], None), (None, "SEED=3")])
+def test_explicit_and_env_must_be_mappings(explicit, env) -> None:
+    # run
+    with pytest.raises(ConfigError) as info:
+        resolve_config(explicit, env, TODAY)
+    # assert
+    (problem,) = info.value.problems
+    assert "must be a mapping" in problem
