@@ -99,7 +99,7 @@ def _environment(env_file: Path | None) -> tuple[dict[str, str], list[str]]:
             return dict(os.environ), [f"{name} is a folder, not a file of settings"]
         return dict(os.environ), [f"{name} does not exist"]
     except OSError as e:
-        return dict(os.environ), [f"{path}: cannot read it: {e.strerror}"]
+        return dict(os.environ), [f"{name}: cannot read it: {e.strerror}"]
     values, problems = _parse_env_file(path, data)
     merged = {k: v for k, v in values.items() if v is not None}
     merged.update(os.environ)
