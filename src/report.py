@@ -30,17 +30,10 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
+from .checks.localtime import EventProfile, human_event_profile, prepare_local_time
+from .checks.scorecard import _COMMENTS_PER_TASK, _DAYS_TO_COMPLETION, Metric, scorecard_of
+from .inputs import SCHEMA_TABLES, NotADatabaseError, load_anchor, open_readonly
 from .output import atomic_target, check_target
-from .scorecard import _COMMENTS_PER_TASK, _DAYS_TO_COMPLETION, Metric, scorecard_of
-from .validate import (
-    SCHEMA_TABLES,
-    EventProfile,
-    NotADatabaseError,
-    human_event_profile,
-    load_anchor,
-    open_readonly,
-    prepare_local_time,
-)
 
 TOP_PROJECTS = 15
 TOP_PEOPLE = 30

@@ -6,7 +6,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from .validate import SCHEMA_TABLES, load_anchor, open_readonly
+from .inputs import SCHEMA_TABLES, load_anchor, open_readonly
 
 # (name, SQL returning one number); each a single scan or index look-up
 _FIGURES = (

@@ -14,13 +14,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from .validate import (
-    EventProfile,
-    human_event_profile,
-    load_anchor,
-    open_readonly,
-    prepare_local_time,
-)
+from ..inputs import load_anchor, open_readonly
+from .localtime import EventProfile, human_event_profile, prepare_local_time
 
 SOURCE_A = "A: one company's Jira export, 512 tickets (realism.md)"
 SOURCE_B = "B: Public Jira Dataset, MSR 2022 (realism.md)"
