@@ -18,7 +18,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ..inputs import NotADatabaseError, open_readonly
+from ..errors import FileIntegrityError, InputFileError
+from ..inputs import is_corruption, open_readonly, read_error, reading
 from .core import Check, ValidationReport, cost, run_check, run_jobs
 from .localtime import EVENT_PASS_RULES, LOCAL_RULES, event_job
 from .scorecard import SCORECARD_PARTS, time_of_day_metrics
@@ -46,11 +47,8 @@ def validate(path: str | Path, *, with_scorecard: bool = False) -> ValidationRep
     query runs, so both cores work.  Results come back in one fixed order whatever finishes
     first.
     """
-    with closing(open_readonly(path)) as conn:  # a bad file fails here, once, clearly
-        try:
-            every = all_checks(conn)
-        except sqlite3.DatabaseError as exc:
-            raise NotADatabaseError(f"{path}: cannot be checked: {exc}") from exc
+    with closing(open_readonly(path)) as conn, reading(path):  # a bad file fails here, once
+        every = all_checks(conn)
     pass_rules = set(EVENT_PASS_RULES.values())
     checks = [c for c in every if c.rule not in pass_rules]
     parts: tuple[Callable[[sqlite3.Connection], Any], ...] = (
@@ -71,8 +69,8 @@ def validate(path: str | Path, *, with_scorecard: bool = False) -> ValidationRep
     ]
     try:
         done = run_jobs(path, jobs)
-    except sqlite3.DatabaseError as exc:
-        raise NotADatabaseError(f"{path}: cannot be checked: {exc}") from exc
+    except sqlite3.Error as exc:
+        raise _unchecked(path, exc, every) from exc
     profile, event_results = done[0]
     rule_results = done[1 : 3 + len(heavy)] + done[3 + len(heavy) + len(parts) :]
     found = {r.rule: r for r in (*event_results, *rule_results)}
@@ -83,3 +81,17 @@ def validate(path: str | Path, *, with_scorecard: bool = False) -> ValidationRep
         metrics = (*time_of_day_metrics(profile), *(m for ms in part_results for m in ms))
     rules = tuple(found[r] for r in order if r in found)
     return ValidationReport(path=str(path), rules=rules, metrics=metrics)
+
+
+def _unchecked(path: str | Path, exc: sqlite3.Error, checks: list[Check]) -> InputFileError:
+    """The one-line error for a file the rules could not finish on: corrupt pages, or columns
+    the local-time pass or the scorecard need, are integrity findings (exit 1); a lock or
+    anything else is a file that cannot be read (exit 2)."""
+    if is_corruption(exc):
+        return FileIntegrityError(f"{path}: corrupt: {exc}; the rules cannot run on it")
+    columns = next(c for c in checks if c.rule == "structure.columns")
+    if "no such column" in str(exc) and columns.sql != "SELECT NULL WHERE 0":
+        return FileIntegrityError(
+            f"{path}: does not follow schema.sql ({exc}); the rules cannot run on it"
+        )
+    return read_error(path, exc)

@@ -142,8 +142,17 @@ def cost(check: Check) -> int:
 
 
 def run_check(conn: sqlite3.Connection, check: Check) -> RuleResult:
-    """Count the offending rows, and fetch examples only when there are some."""
-    (count,) = conn.execute(f"SELECT count(*) FROM ({check.sql})").fetchone()
+    """Count the offending rows, and fetch examples only when there are some.
+
+    A rule that needs a column the file lacks fails with that as its example (the
+    structure.columns rule names the column), instead of stopping every other rule.
+    """
+    try:
+        (count,) = conn.execute(f"SELECT count(*) FROM ({check.sql})").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such column" not in str(exc):
+            raise
+        return RuleResult(check.rule, check.description, check.severity, 1, (f"not run: {exc}",))
     return counted(conn, check, count)
 
 

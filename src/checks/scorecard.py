@@ -14,7 +14,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..inputs import load_anchor, open_readonly
+from ..inputs import load_anchor, open_readonly, reading
 from .localtime import EventProfile, human_event_profile, prepare_local_time
 
 SOURCE_A = "A: one company's Jira export, 512 tickets (realism.md)"
@@ -72,7 +72,7 @@ def metric(
 
 def scorecard(path: str | Path) -> tuple[Metric, ...]:
     """Every realism metric of the file at ``path``, in a stable order."""
-    with closing(open_readonly(path)) as conn:
+    with closing(open_readonly(path)) as conn, reading(path):
         prepare_local_time(conn)
         return scorecard_of(conn, human_event_profile(conn))
 

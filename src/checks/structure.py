@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..inputs import columns_of, present_tables
+from ..inputs import column_differences, columns_of, present_tables, value_problem
 from .core import ERROR, EXAMPLE_LIMIT, WARNING, Check, RuleResult, per_table_check, run_check
-
-TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%fZ"
 
 # where the column is nullable.
 _ENUMS = (
@@ -90,11 +88,9 @@ def format_checks(conn: sqlite3.Connection) -> list[Check]:
     timestamps, dates = [], []
     for table in tables:
         for col in columns_of(conn, table):
-            if col.endswith("_at") or col == "anchor":
-                bad = f"strftime('{TIMESTAMP_FORMAT}', {col}, '+0 seconds') IS NOT {col}"
-                timestamps.append((table, col, bad))
-            elif col.endswith("_on") or col == "date_value":
-                dates.append((table, col, f"date({col}, '+0 days') IS NOT {col}"))
+            bad = value_problem(col)
+            if bad is not None:
+                (dates if "date(" in bad else timestamps).append((table, col, bad))
     enums = [
         (table, col, f"{col} NOT IN ({', '.join(repr(v) for v in allowed)})")
         for table, col, allowed in _ENUMS
@@ -213,6 +209,19 @@ _CONSISTENCY_CHECKS = (
 )
 
 
+def columns_check(conn: sqlite3.Connection) -> Check:
+    """Every table's columns are schema.sql's, with its declared types: a missing column
+    would make rules vacuous, an extra or retyped one is a file that no longer follows the
+    contract.  Computed here from PRAGMA table_info; the query only lists the findings."""
+    found = [p for problems in column_differences(conn).values() for p in problems]
+    listed = " UNION ALL ".join("SELECT '{}'".format(p.replace("'", "''")) for p in found)
+    return Check(
+        "structure.columns",
+        "every table has exactly schema.sql's columns, declared with its types",
+        listed or "SELECT NULL WHERE 0",
+    )
+
+
 def checks(conn: sqlite3.Connection) -> list[Check]:
-    """The formats (built from the file's own columns), then the fixed rules."""
-    return [*format_checks(conn), *_STRUCTURE_CHECKS, *_CONSISTENCY_CHECKS]
+    """The columns and formats (built from the file's own columns), then the fixed rules."""
+    return [columns_check(conn), *format_checks(conn), *_STRUCTURE_CHECKS, *_CONSISTENCY_CHECKS]
