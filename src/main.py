@@ -26,8 +26,9 @@ from typer.core import TyperGroup
 from .config import ENV_KEYS, SCALES, Config, env_key_meant, resolve_config
 from .errors import ConfigError, SeedError
 from .fingerprint import fingerprint_file
-from .pipeline import Summary, generate, reproduce
+from .pipeline import Summary, generate
 from .report import build_report, format_value
+from .reproduction import reproduce
 from .stats import stats
 from .validate import validate
 
@@ -328,12 +329,7 @@ def fingerprint_cmd(
     file: Path = typer.Argument(..., help="A generated SQLite file."),
 ) -> None:
     """Print the SHA-256 content fingerprint of a file (all tables but generation_runs)."""
-    if not file.is_file():
-        _fail(f"{file}: no such file")
-    try:
-        print(fingerprint_file(str(file)))
-    except Exception as e:  # sqlite3.DatabaseError and friends: not a database
-        _fail(f"{file}: not a SQLite database ({e})")
+    print(_open_or_fail(fingerprint_file, file))
 
 
 @app.command("reproduce")
@@ -342,26 +338,21 @@ def reproduce_cmd(
     out_path: Path = typer.Option(..., "--out", "-o", help="Where to write the copy."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
 ) -> None:
-    """Regenerate FILE from its generation_runs record and compare fingerprints."""
+    """Regenerate FILE from its generation_runs record and compare it with FILE, table by
+    table."""
     with _progress() as bar:
-        summary, expected = _run(
-            reproduce, file, out_path, overwrite=force, progress=_RichProgress(bar)
-        )
-    _render(summary, "Reproduced")
-    if summary.fingerprint != expected:
-        _fail(
-            f"fingerprint differs: {file} has {expected}, the copy has "
-            f"{summary.fingerprint} (different program or library versions?)",
-            1,
-        )
-    out.print(f"[green]identical content:[/] fingerprint {expected}")
+        outcome = _run(reproduce, file, out_path, overwrite=force, progress=_RichProgress(bar))
+    _render(outcome.summary, "Reproduced")
+    if not outcome.identical:
+        _fail(f"{file}: {outcome.verdict}", 1)
+    out.print(f"[green]{outcome.verdict}[/]")
 
 
 def _open_or_fail(fn: Any, file: Path) -> Any:
     try:
         return fn(file)
     except SeedError as e:
-        _fail(str(e), 2)
+        _fail(str(e), e.exit_code)
 
 
 @app.command("validate")

@@ -30,17 +30,17 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
-from .output import atomic_target, check_target
-from .scorecard import _COMMENTS_PER_TASK, _DAYS_TO_COMPLETION, Metric, scorecard_of
-from .validate import (
+from .checks.localtime import EventProfile, human_event_profile, prepare_local_time
+from .checks.scorecard import _COMMENTS_PER_TASK, _DAYS_TO_COMPLETION, Metric, scorecard_of
+from .inputs import (
     SCHEMA_TABLES,
-    EventProfile,
     NotADatabaseError,
-    human_event_profile,
+    first_bad_value,
     load_anchor,
     open_readonly,
-    prepare_local_time,
+    reading,
 )
+from .output import atomic_target, check_target
 
 TOP_PROJECTS = 15
 TOP_PEOPLE = 30
@@ -146,17 +146,22 @@ def build_report(
     """
     t0 = time.perf_counter()
     source, target = Path(path), Path(out_path)
-    check_target(
-        target, overwrite, source=source, setting="out_path (--out)", example="report.html"
-    )
-    with closing(open_readonly(source)) as conn:
+    with closing(open_readonly(source)) as conn, reading(source):
+        check_target(  # after the input: its problem first
+            target, overwrite, source=source, setting="out_path (--out)", example="report.html"
+        )
         try:
             data = report_data(conn)
-            # the heatmap's bins are the scorecard's profile: one pass over every story, not two
+            # the heatmap's bins are the scorecard's profile: one pass over every story
             metrics = scorecard_of(conn, data.activity)
-        except sqlite3.DatabaseError as exc:
-            raise NotADatabaseError(f"{source}: cannot be read for a report: {exc}") from exc
-    page = render_html(source, data, metrics)
+            page = render_html(source, data, metrics)
+        except (ValueError, TypeError, AttributeError) as exc:
+            # a value of the wrong type (an integer where a timestamp belongs, say)
+            found = first_bad_value(conn) or f"a value of the wrong type or form ({exc})"
+            raise NotADatabaseError(
+                f"{source}: cannot be read for a report: {found}; `validate {source}` "
+                "lists every bad value"
+            ) from exc
     size = _write_atomically(target, page)
     return ReportSummary(
         path=target,

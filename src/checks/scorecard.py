@@ -14,13 +14,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from .validate import (
-    EventProfile,
-    human_event_profile,
-    load_anchor,
-    open_readonly,
-    prepare_local_time,
-)
+from ..inputs import load_anchor, open_readonly, reading
+from .localtime import EventProfile, human_event_profile, prepare_local_time
 
 SOURCE_A = "A: one company's Jira export, 512 tickets (docs/realism.md)"
 SOURCE_B = "B: Public Jira Dataset, MSR 2022 (docs/realism.md)"
@@ -77,7 +72,7 @@ def metric(
 
 def scorecard(path: str | Path) -> tuple[Metric, ...]:
     """Every realism metric of the file at ``path``, in a stable order."""
-    with closing(open_readonly(path)) as conn:
+    with closing(open_readonly(path)) as conn, reading(path):
         prepare_local_time(conn)
         return scorecard_of(conn, human_event_profile(conn))
 
