@@ -840,3 +840,19 @@ def _due_ms_of(life: TaskLife) -> int | None:
     if life.due_at:
         return parse_ms(life.due_at)
     return None
+
+
+def close_at_wrap_up(
+    ctx: ProjectCtx, d: Draws, life: TaskLife, t: int, actor: Member, in_project: bool
+) -> None:
+    """Close work still open when its project is completed: ``actor`` (the owner) marks it
+    complete at ``t``, after its last event, as a team does at a wrap-up (an open approval
+    is approved).  The same stories as any completion, so the replay rules hold."""
+    sim = _Sim(ctx, d, life, in_project)
+    sim.t = t
+    if life.subtype == "approval":
+        life.approval = "approved"
+    sim.emit(Event(t, actor, "marked_complete"))
+    life.completed, life.completer = t, actor
+    sim.set_status(t, actor, "Done")
+    sim.move(t, actor, "done")
