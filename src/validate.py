@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from .checks import status_claims
 from .errors import InputFileError
 from .worktime import zone_info
 
@@ -365,6 +366,7 @@ def _run_jobs(path: str | Path, jobs: list[Callable[[sqlite3.Connection], Any]])
 
 def _prepare_connection(conn: sqlite3.Connection) -> None:
     """TEMP state the rules read: the anchor (TEMP tables work on a read-only file)."""
+    status_claims.register_functions(conn)
     anchor = load_anchor(conn)
     if anchor is not None:
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS _anchor (anchor TEXT)")
@@ -956,6 +958,7 @@ CHECKS: tuple[Check, ...] = (
     + _REPLAY_CHECKS
     + _CUSTOM_FIELD_CHECKS
     + _CONSISTENCY_CHECKS
+    + tuple(Check(*rule) for rule in status_claims.RULES)
 )
 
 

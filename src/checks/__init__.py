@@ -1,0 +1,1 @@
+"""Families of validate rules, one module each."""
