@@ -4,6 +4,7 @@ and reads settings from --env-file / ./.env under the real environment."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -350,3 +351,24 @@ def test_readme_documents_every_command_and_option() -> None:
     missing += [o for o in options if not re.search(rf"{re.escape(o)}(?![\w-])", text)]
     # assert
     assert missing == []
+
+
+def test_validate_summary_counts_scorecard_misses_as_warnings(tmp_path: Path) -> None:
+    # setup: the hand-built valid file passes every rule, but it is too tiny to land in
+    # most realism bands
+    from test_validate import build_valid_db
+
+    from src.scorecard import scorecard
+
+    path = build_valid_db(tmp_path / "valid.sqlite")
+    misses = sum(m.in_band is False for m in scorecard(path))
+    assert misses > 0
+    # run
+    table = invoke("validate", str(path))
+    as_json = invoke("validate", str(path), "--json")
+    # assert: the summary line and the JSON summary count the misses as warnings
+    assert table.exit_code == 0, table.output
+    assert f"0 failed, {misses} warnings (0 rules, {misses} scorecard metrics" in table.output
+    summary = json.loads(as_json.output)["summary"]
+    assert summary["warnings"] == summary["metrics_out_of_band"] == misses
+    assert summary["rule_warnings"] == 0 and summary["ok"] is True
