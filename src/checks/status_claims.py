@@ -167,17 +167,27 @@ def _story_at(subtypes: str, column: str) -> str:
 
 _DUE_AT = _story_at("'due_date_changed'", "COALESCE(s.new_due_on, substr(s.new_due_at, 1, 10))")
 _OWNED_AT = _story_at("'assigned', 'unassigned'", "s.resource_subtype = 'assigned'")
-_UPDATES = (
-    "SELECT x.id, x.project_id, x.created_at AS t, substr(x.created_at, 1, 10) AS day "
-    "FROM status_updates x JOIN projects p ON p.id = x.project_id"
-)
+
+
+def _updates(where: str) -> str:
+    """SQL: id, project_id, t, day of the status updates x (of project p) matching ``where``.
+    OFFSET 0 keeps the planner from re-testing ``where`` (a Python call) on every joined row."""
+    return (
+        "SELECT x.id, x.project_id, x.created_at AS t, substr(x.created_at, 1, 10) AS day "
+        f"FROM status_updates x JOIN projects p ON p.id = x.project_id WHERE {where} "
+        "LIMIT -1 OFFSET 0"
+    )
+
+
+_COUNTING = _updates("claims_counts(x.text, p.name)")
+_OWNING = _updates("owned_claim(x.text) IS NOT NULL")
 
 # (rule, description, sql, severity): the same fields as validate's Check, in order.
 RULES: tuple[tuple[str, str, str, str], ...] = (
     (
         "status.on_track_past_due",
         "a status update is not 'on_track' while its project is past its due date with open work",
-        f"""SELECT w.uid FROM ({_work_at(_UPDATES + " WHERE x.status_type = 'on_track'")}) w
+        f"""SELECT w.uid FROM ({_work_at(_updates("x.status_type = 'on_track'"))}) w
             JOIN status_updates x ON x.id = w.uid JOIN projects p ON p.id = x.project_id
             WHERE w.is_open AND p.due_on < w.day
             GROUP BY w.uid""",
@@ -205,12 +215,12 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "status.claimed_counts",
         "the numbers a status update states about open, overdue and done work match its "
         "project's tasks at that moment",
-        f"""SELECT u.id FROM ({_UPDATES} WHERE claims_counts(x.text, p.name)) u
+        f"""SELECT u.id FROM ({_COUNTING}) u
             JOIN status_updates x ON x.id = u.id JOIN projects p ON p.id = x.project_id
             LEFT JOIN (
                 SELECT w.uid, sum(w.is_open) AS open_n, sum(NOT w.is_open) AS done_n,
                        sum(CASE WHEN w.is_open THEN {_DUE_AT} < w.day ELSE 0 END) AS overdue_n
-                FROM ({_work_at(_UPDATES + " WHERE claims_counts(x.text, p.name)")}) w
+                FROM ({_work_at(_COUNTING)}) w
                 GROUP BY w.uid) c ON c.uid = u.id
             WHERE count_mismatch(x.text, p.name, COALESCE(c.open_n, 0), COALESCE(c.overdue_n, 0),
                                  COALESCE(c.done_n, 0))""",
@@ -220,14 +230,14 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "status.all_open_owned",
         "a status update that says all open items have owners and dates is right: each "
         "open task had an assignee and a due date then (and the number, if given, holds)",
-        f"""SELECT u.id FROM ({_UPDATES} WHERE owned_claim(x.text) IS NOT NULL) u
+        f"""SELECT u.id FROM ({_OWNING}) u
             JOIN status_updates x ON x.id = u.id
             LEFT JOIN (
                 SELECT w.uid, sum(w.is_open) AS open_n,
                        sum(CASE WHEN w.is_open
                                 THEN {_DUE_AT} IS NULL OR {_OWNED_AT} IS NOT 1 ELSE 0 END)
                            AS unowned_n
-                FROM ({_work_at(_UPDATES + " WHERE owned_claim(x.text) IS NOT NULL")}) w
+                FROM ({_work_at(_OWNING)}) w
                 GROUP BY w.uid) c ON c.uid = u.id
             WHERE COALESCE(c.open_n, 0) = 0 OR c.unowned_n > 0
                OR owned_claim(x.text) NOT IN (-1, c.open_n)""",
@@ -237,10 +247,12 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "status.milestone_tense",
         "a status update names a milestone of its project in the tense of its state then "
         "(finished only once completed, upcoming or late only while open)",
-        """SELECT DISTINCT x.id FROM status_updates x
+        """SELECT DISTINCT x.id FROM (
+               SELECT tm.project_id, t.name, t.completed_at FROM tasks t
+               JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
+               WHERE t.resource_subtype = 'milestone' LIMIT -1 OFFSET 0) m
+           JOIN status_updates x ON x.project_id = m.project_id
            JOIN projects p ON p.id = x.project_id
-           JOIN task_memberships tm ON tm.project_id = x.project_id AND tm.is_primary = 1
-           JOIN tasks m ON m.id = tm.task_id AND m.resource_subtype = 'milestone'
            WHERE instr(x.text, m.name) > 0
              AND CASE milestone_tense(x.text, m.name, p.name)
                  WHEN 'done' THEN m.completed_at IS NULL OR m.completed_at > x.created_at
