@@ -205,7 +205,7 @@ def measure(
     past = None
     lag = None
     if due_ms is not None:
-        if t >= due_ms + DAY_MS:
+        if fmt_ms(due_ms)[:10] < today:  # the due day is over (UTC days, as validate reads)
             past = (t - due_ms) / DAY_MS
         elapsed = min(max((t - created) / max(due_ms - created, DAY_MS), 0.0), 1.0)
         lag = elapsed - done / max(done + open_, 1)
