@@ -8,6 +8,7 @@ from .config import INDUSTRIES, SCALES, Config, resolve_config
 from .errors import (
     ConfigError,
     DiskFullError,
+    FileIntegrityError,
     InputFileError,
     OutputExistsError,
     OutputPathError,
@@ -15,7 +16,8 @@ from .errors import (
     SeedError,
 )
 from .fingerprint import fingerprint_file
-from .pipeline import NullProgress, Progress, Summary, generate, read_run, reproduce
+from .pipeline import NullProgress, Progress, Summary, generate
+from .reproduction import Reproduction, read_run, reproduce
 
 __all__ = [
     "INDUSTRIES",
@@ -23,11 +25,13 @@ __all__ = [
     "Config",
     "ConfigError",
     "DiskFullError",
+    "FileIntegrityError",
     "InputFileError",
     "NullProgress",
     "OutputExistsError",
     "OutputPathError",
     "Progress",
+    "Reproduction",
     "RunError",
     "SeedError",
     "Summary",

@@ -37,6 +37,13 @@ class InputFileError(SeedError):
     exit_code = 2
 
 
+class FileIntegrityError(InputFileError):
+    """`validate` found a file too damaged to check (corrupt pages, columns its rules need
+    are gone): an integrity finding, so exit code 1 as for a failed rule."""
+
+    exit_code = 1
+
+
 class RunError(SeedError):
     """The run itself failed (a worker process died); nothing was written."""
 

@@ -36,13 +36,20 @@ _NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.EO
 _SQLITE_FULL = 13
 
 
-def check_target(target: str | Path, overwrite: bool, source: Path | None = None) -> None:
+def check_target(
+    target: str | Path,
+    overwrite: bool,
+    source: Path | None = None,
+    setting: str = "db_path (DB_PATH)",
+    example: str = "x.sqlite",
+) -> None:
     """Fail before any expensive work unless ``target`` can be a new (or replaceable) file.
 
     ``target`` may be the string a user typed: a trailing slash (which ``Path`` drops) names
-    a folder and is refused.
+    a folder and is refused.  ``setting`` and ``example`` are path_problems' words for the
+    option the target came from.
     """
-    problems = path_problems(target)
+    problems = path_problems(target, setting, example)
     if problems:
         raise OutputPathError(problems[0])
     target = Path(target)

@@ -30,17 +30,17 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
-from .output import atomic_target, check_target
-from .scorecard import _COMMENTS_PER_TASK, _DAYS_TO_COMPLETION, Metric, scorecard_of
-from .validate import (
+from .checks.localtime import EventProfile, human_event_profile, prepare_local_time
+from .checks.scorecard import _COMMENTS_PER_TASK, _DAYS_TO_COMPLETION, Metric, scorecard_of
+from .inputs import (
     SCHEMA_TABLES,
-    EventProfile,
     NotADatabaseError,
-    human_event_profile,
+    first_bad_value,
     load_anchor,
     open_readonly,
-    prepare_local_time,
+    reading,
 )
+from .output import atomic_target, check_target
 
 TOP_PROJECTS = 15
 TOP_PEOPLE = 30
@@ -49,7 +49,7 @@ MAX_WEEKS = 520  # a corrupt date must not make the weeks table (and the charts)
 TEMPLATE = "plotly_white"
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
-# Reference figures of /work/shared/reference/realism.md, with the source each comes from.
+# Reference figures of docs/realism.md, with the source each comes from.
 REF_A = "A: one company's Jira export"
 REF_B = "B: Public Jira Dataset, MSR 2022"
 COMMENT_REFERENCES = (
@@ -139,22 +139,30 @@ def build_report(
 ) -> ReportSummary:
     """Read the organization file at ``path`` and write the HTML report to ``out_path``.
 
-    The page is written under a temporary name beside the target and renamed when complete, so
-    a crash never leaves a half-written report.  Raises NotADatabaseError for a bad input file,
-    OutputExistsError for an existing target without ``overwrite``, OutputPathError when the
-    target cannot be written.
+    The page is built in a hidden folder beside the target and put in place when complete
+    (`output.atomic_target`), so a crash never leaves a half-written report.  Raises
+    NotADatabaseError for a bad input file, OutputExistsError for an existing target without
+    ``overwrite`` (also one that appeared while the page was built), OutputPathError when the
+    target cannot be written, DiskFullError when the disk fills.
     """
     t0 = time.perf_counter()
     source, target = Path(path), Path(out_path)
-    check_target(out_path, overwrite, source=source)  # as typed: keeps a trailing slash
-    with closing(open_readonly(source)) as conn:
+    with closing(open_readonly(source)) as conn, reading(source):
+        check_target(  # after the input: its problem first; as typed: keeps a trailing slash
+            out_path, overwrite, source=source, setting="out_path (--out)", example="report.html"
+        )
         try:
             data = report_data(conn)
-            # the heatmap's bins are the scorecard's profile: one pass over every story, not two
+            # the heatmap's bins are the scorecard's profile: one pass over every story
             metrics = scorecard_of(conn, data.activity)
-        except sqlite3.DatabaseError as exc:
-            raise NotADatabaseError(f"{source}: cannot be read for a report: {exc}") from exc
-    page = render_html(source, data, metrics)
+            page = render_html(source, data, metrics)
+        except (ValueError, TypeError, AttributeError) as exc:
+            # a value of the wrong type (an integer where a timestamp belongs, say)
+            found = first_bad_value(conn) or f"a value of the wrong type or form ({exc})"
+            raise NotADatabaseError(
+                f"{source}: cannot be read for a report: {found}; `validate {source}` "
+                "lists every bad value"
+            ) from exc
     size = _write_atomically(target, page, overwrite)
     return ReportSummary(
         path=target,
@@ -833,13 +841,13 @@ def render_html(source: Path, data: ReportData, metrics: Sequence[Metric]) -> st
         _chart(
             comments_figure(data.comments, metrics),
             "chart-comments",
-            "Reference lines from realism.md: (B) mean over 2.7M public Jira issues; (A) one "
+            "Reference lines from docs/realism.md: (B) mean over 2.7M public Jira issues; (A) one "
             "company's 512 tickets.",
         ),
         _chart(
             lag_figure(data.lags, metrics),
             "chart-completion-lag",
-            "Reference: time to resolution of (A) one company's Jira export, realism.md.",
+            "Reference: time to resolution of (A) one company's Jira export, docs/realism.md.",
         ),
         _chart(
             workload_figure(data.workload),
@@ -866,7 +874,7 @@ def render_html(source: Path, data: ReportData, metrics: Sequence[Metric]) -> st
             '<section class="wide"><h2>Realism scorecard</h2>',
             _scorecard_table(metrics),
             f'<p class="note">{in_band} of {judged} judged metrics in band; bands and sources '
-            "from realism.md and the generator's design.</p></section>",
+            "from docs/realism.md and the generator's design.</p></section>",
             *charts,
             "</main></body></html>\n",
         ]
