@@ -1,0 +1,78 @@
+"""The on-disk cache of accepted LLM text: text written once is reproducible from then on.
+
+A SQLite file of (key, text, title).  The key is the SHA-256 of the canonical JSON of what
+decides the text: provider, model, the prompt file's hash, the item's variables and the request
+parameters.  Never a key or a header.  An unreadable cache is bypassed, never fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+
+def cache_key(parts: dict[str, Any]) -> str:
+    return hashlib.sha256(
+        json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+class Cache:
+    """Reads and writes from the calling thread only (the stage's main thread)."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.conn: sqlite3.Connection | None = None
+        self.problem: str | None = None
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, isolation_level=None)
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS llm_text "
+                "(key TEXT PRIMARY KEY, text TEXT NOT NULL, title TEXT) WITHOUT ROWID"
+            )
+            self.conn = conn
+        except (sqlite3.Error, OSError) as e:
+            self.problem = f"LLM cache {path} is not usable ({e}); running without it"
+
+    def get_many(self, keys: list[str]) -> dict[str, tuple[str, str | None]]:
+        if self.conn is None or not keys:
+            return {}
+        out: dict[str, tuple[str, str | None]] = {}
+        try:
+            for i in range(0, len(keys), 500):
+                chunk = keys[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self.conn.execute(
+                    f"SELECT key, text, title FROM llm_text WHERE key IN ({marks})", chunk
+                )
+                out.update({k: (t, title) for k, t, title in rows})
+        except sqlite3.Error as e:
+            self.problem = f"LLM cache {self.path} could not be read ({e}); running without it"
+            self.close()
+        return out
+
+    def put_many(self, entries: list[tuple[str, str, str | None]]) -> None:
+        if self.conn is None or not entries:
+            return
+        try:
+            self.conn.execute("BEGIN")
+            self.conn.executemany("INSERT OR REPLACE INTO llm_text VALUES (?,?,?)", entries)
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            self.problem = f"LLM cache {self.path} could not be written ({e}); text not kept"
+            self.close()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                self.conn.close()
+            finally:
+                self.conn = None
