@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 from .config import Config
 from .errors import ConfigError, InputFileError
-from .fingerprint import EXCLUDED, combine, serialize_rows
+from .fingerprint import EXCLUDED, combine, serialize_rows, table_digest
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
 from .generators.projects import plan_projects
 from .generators.tags import generate_tags
@@ -42,6 +42,7 @@ from .generators.tasks import generate_project
 from .generators.teams import generate_teams, team_membership_rows, team_rows
 from .generators.users import generate_users, user_rows
 from .generators.workspace import generate_workspace, workspace_rows
+from .llm import LLMReport, LLMSettings, rewrite_database
 from .model import Org
 from .output import atomic_target, check_target
 from .rng import Stream, rng_for
@@ -122,6 +123,7 @@ class Summary:
     row_counts: dict[str, int]
     stage_seconds: dict[str, float]
     config: Config
+    llm: LLMReport | None = None  # what the LLM text tier did, when it was on
 
 
 def versions() -> dict[str, str]:
@@ -146,11 +148,14 @@ def generate(
     overwrite: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
+    llm: LLMSettings | None = None,
+    llm_api_key: str | None = None,
 ) -> Summary:
     """Generate the organization described by ``config`` into ``path`` (default: its db_path).
 
     ``workers`` processes generate projects in parallel (default: 2 for large runs, else 1);
-    the content is identical for any worker count.
+    the content is identical for any worker count.  ``llm`` turns the LLM text tier on (text
+    columns only; ``llm_api_key`` is used for the calls and kept nowhere).
     """
     target = Path(path) if path is not None else config.db_path
     progress = progress or NullProgress()
@@ -158,7 +163,7 @@ def generate(
     config = dataclasses.replace(config, db_path=target)  # the record names the real file
     workers = default_workers(config) if workers is None else workers
     with atomic_target(target) as tmp:
-        return _build(config, tmp, target, progress, workers)
+        return _build(config, tmp, target, progress, workers, llm, llm_api_key)
 
 
 @dataclass(frozen=True)
@@ -304,7 +309,15 @@ def default_workers(config: Config) -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers: int) -> Summary:
+def _build(
+    config: Config,
+    tmp: Path,
+    target: Path,
+    progress: Progress,
+    workers: int,
+    llm: LLMSettings | None = None,
+    llm_api_key: str | None = None,
+) -> Summary:
     started = dt.datetime.now(dt.UTC)
     seconds: dict[str, float] = {}
     counts: dict[str, int] = defaultdict(int)
@@ -397,12 +410,21 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         progress.advance()
         seconds["indexes"] = time.perf_counter() - t0
 
+        # --- LLM text tier: text columns only; the changed tables are hashed again ----------
+        report = None
+        if llm is not None and llm.on:
+            t0 = time.perf_counter()
+            report = rewrite_database(conn, llm, llm_api_key, progress)
+            for table in sorted(report.changed_tables):
+                writer.digests[table] = table_digest(conn, table)
+            seconds["llm"] = time.perf_counter() - t0
+
         fp = writer.fingerprint()
 
         row_counts = {t: counts.get(t, 0) for t in table_names() if t != "generation_runs"}
         finished = dt.datetime.now(dt.UTC)
         conn.execute(
-            "INSERT INTO generation_runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO generation_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 1,
                 seed,
@@ -415,6 +437,9 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
                 fp,
                 _iso(started),
                 _iso(finished),
+                None
+                if report is None
+                else canonical_json({"settings": llm.to_dict(), "report": report.to_dict()}),
             ),
         )
         conn.execute("PRAGMA journal_mode=DELETE")
@@ -428,6 +453,7 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         row_counts=row_counts,
         stage_seconds=seconds,
         config=config,
+        llm=report,
     )
 
 
@@ -443,6 +469,7 @@ class _Writer:
     def __init__(self, conn: sqlite3.Connection, counts: dict[str, int]):
         self.conn, self.counts = conn, counts
         self.hashers = {t: hashlib.sha256() for t in table_names() if t not in EXCLUDED}
+        self.digests: dict[str, str] = {}  # tables hashed again after a later change (LLM)
 
     def add(self, table: str, rows: Any) -> None:
         if rows:
@@ -471,7 +498,7 @@ class _Writer:
             self.conn.execute("DETACH DATABASE part")
 
     def fingerprint(self) -> str:
-        return combine({t: h.hexdigest() for t, h in self.hashers.items()})
+        return combine({t: self.digests.get(t) or h.hexdigest() for t, h in self.hashers.items()})
 
 
 def canonical_json(obj: Any) -> str:
@@ -494,6 +521,12 @@ def read_run(path: str | Path) -> dict[str, Any]:
                 "SELECT seed, anchor, config_json, fingerprint, program_version "
                 "FROM generation_runs ORDER BY id DESC LIMIT 1"
             ).fetchone()
+            llm_row = None
+            columns = {c[1] for c in conn.execute("PRAGMA table_info(generation_runs)")}
+            if "llm_json" in columns:  # files made before the LLM tier have no such column
+                llm_row = conn.execute(
+                    "SELECT llm_json FROM generation_runs ORDER BY id DESC LIMIT 1"
+                ).fetchone()
         finally:
             conn.close()
     except sqlite3.DatabaseError as e:
@@ -508,7 +541,15 @@ def read_run(path: str | Path) -> dict[str, Any]:
         Config.from_dict(config)  # parses and validates every recorded value
     except (ValueError, TypeError, AttributeError, ConfigError) as e:
         raise InputFileError(f"{p}: its generation_runs config is not usable ({e})") from e
+    llm = None
+    if llm_row is not None and llm_row[0]:
+        try:
+            llm = json.loads(llm_row[0])
+            LLMSettings(**{k: v for k, v in llm["settings"].items() if k != "fields"})
+        except (ValueError, TypeError, KeyError) as e:
+            raise InputFileError(f"{p}: its generation_runs llm record is not usable ({e})") from e
     return {
+        "llm": llm,
         "seed": row[0],
         "anchor": row[1],
         "config": config,
@@ -523,12 +564,25 @@ def reproduce(
     *,
     overwrite: bool = False,
     progress: Progress | None = None,
+    llm_cache: str | Path | None = LLMSettings.cache_path,
 ) -> tuple[Summary, str]:
-    """Regenerate ``source`` from its run record into ``out``; returns (summary, expected)."""
+    """Regenerate ``source`` from its run record into ``out``; returns (summary, expected).
+
+    The text of an LLM run comes from the cache at ``llm_cache`` (no call is ever made); the
+    summary's ``llm`` report counts the items the cache did not hold (``not_cached``).
+    """
     check_target(Path(out), overwrite, source=Path(source))
     run = read_run(source)
     cfg = dict(run["config"])
     cfg["db_path"] = str(out)
     config = Config.from_dict(cfg)
-    summary = generate(config, out, overwrite=overwrite, progress=progress)
+    llm = None
+    if run["llm"] is not None:
+        recorded = run["llm"]["settings"]
+        llm = LLMSettings(
+            **{**recorded, "fields": tuple(recorded["fields"])},
+            cache_path=None if llm_cache is None else Path(llm_cache),
+            cache_only=True,
+        )
+    summary = generate(config, out, overwrite=overwrite, progress=progress, llm=llm)
     return summary, run["fingerprint"]
