@@ -19,8 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .config import SCALES, resolve_config
-from .errors import SeedError
+from .errors import ConfigError, SeedError
 from .fingerprint import fingerprint_file
+from .llm import FIELDS, LLMReport, resolve_llm_settings
+from .llm.settings import DEFAULT_CACHE
 from .pipeline import Summary, generate, reproduce
 from .report import build_report, format_value
 from .stats import stats
@@ -49,6 +51,10 @@ class _RichProgress:
 
     def advance(self, n: int = 1) -> None:
         self.progress.advance(self.task, n)
+
+    def note(self, text: str) -> None:
+        """A line above the bars (the LLM estimate before the first call)."""
+        err.print(text, highlight=False)
 
 
 def _environment(env_file: Path | None) -> dict[str, str]:
@@ -123,6 +129,62 @@ def _render(summary: Summary, title: str = "Generated") -> None:
     ):
         facts.add_row(f"[bold]{k}", v)
     out.print(facts)
+    if summary.llm is not None:
+        _render_llm(summary.llm)
+
+
+def _render_llm(r: LLMReport) -> None:
+    """The LLM tier's figures: calls, tokens, cache hits, fallbacks by reason, cost."""
+    table = Table(title=f"LLM text tier ({r.provider}, {r.model})", show_header=False)
+    cost = "unknown (no price for this model)" if r.cost is None else f"${r.cost:.4f}"
+    fallbacks = ", ".join(f"{k} {v:,}" for k, v in sorted(r.fallbacks.items())) or "none"
+    for k, v in (
+        ("fields", ", ".join(r.fields)),
+        ("items", f"{r.items:,} ({r.accepted:,} with LLM text, {r.cache_hits:,} from the cache)"),
+        (
+            "calls",
+            f"{r.calls:,} ({r.batches:,} batches, {r.retries:,} retries, {r.errors:,} failed)",
+        ),
+        ("tokens", f"{r.tokens_in:,} in, {r.tokens_out:,} out"),
+        ("template fallbacks", fallbacks),
+        ("estimated cost", cost),
+        ("seconds", f"{r.seconds:.2f}"),
+    ):
+        table.add_row(f"[bold]{k}", v)
+    out.print(table)
+    for message in r.messages:
+        err.print(f"[yellow]warning:[/] {message}", highlight=False)
+
+
+def _llm_options(explicit: dict[str, Any], env: dict[str, str]) -> tuple[Any, str | None]:
+    """LLM settings and the key from flags and the environment (the key only here)."""
+    flags = {k[4:]: explicit.pop(k) for k in list(explicit) if k.startswith("llm_")}
+    settings = resolve_llm_settings(flags, env)
+    key = None
+    if settings.provider == "groq":
+        key = env.get("GROQ_API_KEY", "").strip() or None
+        if key is None:
+            raise ConfigError(["llm (--llm groq): needs GROQ_API_KEY in the environment or .env"])
+    elif settings.provider == "openai":
+        key = env.get("LLM_API_KEY", "").strip() or None
+    return settings, key
+
+
+def _resolve(explicit: dict[str, Any], env: dict[str, str], today: dt.date) -> tuple:
+    """The config and the LLM settings, with every bad value of both in one ConfigError."""
+    problems: list[str] = []
+    config = llm = None
+    try:
+        llm = _llm_options(explicit, env)
+    except ConfigError as e:
+        problems += e.problems
+    try:
+        config = resolve_config(explicit, env, today)
+    except ConfigError as e:
+        problems += e.problems
+    if problems:
+        raise ConfigError(problems)
+    return config, llm
 
 
 @app.callback(invoke_without_command=True)
@@ -158,6 +220,35 @@ def main(
     env_file: Path = typer.Option(
         None, "--env-file", help="Read settings from this file instead of ./.env."
     ),
+    llm: str = typer.Option(
+        None,
+        "--llm",
+        help="LLM text tier: off | groq | openai (env LLM; default groq when GROQ_API_KEY is "
+        "set, else off).",
+    ),
+    llm_fields: str = typer.Option(
+        None, "--llm-fields", help=f"Comma list of {', '.join(FIELDS)} (LLM_FIELDS; all)."
+    ),
+    llm_base_url: str = typer.Option(
+        None, "--llm-base-url", help="OpenAI-compatible server URL ending in /v1 (LLM_BASE_URL)."
+    ),
+    llm_model: str = typer.Option(None, "--llm-model", help="Model name (LLM_MODEL/GROQ_MODEL)."),
+    llm_cache: Path = typer.Option(
+        None, "--llm-cache", help=f"LLM text cache file (LLM_CACHE; {DEFAULT_CACHE})."
+    ),
+    no_llm_cache: bool = typer.Option(False, "--no-llm-cache", help="Bypass the LLM cache."),
+    llm_budget_calls: int = typer.Option(
+        None, "--llm-budget-calls", help="At most this many LLM requests (batches)."
+    ),
+    llm_budget_tokens: int = typer.Option(
+        None, "--llm-budget-tokens", help="At most about this many LLM tokens in and out."
+    ),
+    llm_concurrency: int = typer.Option(
+        None, "--llm-concurrency", help="Concurrent LLM requests, 1 … 32 (LLM_CONCURRENCY; 4)."
+    ),
+    llm_timeout: float = typer.Option(
+        None, "--llm-timeout", help="Seconds per LLM request (LLM_TIMEOUT; 30)."
+    ),
 ) -> None:
     """With no command: generate the organization (same as `generate`)."""
     signal.signal(signal.SIGTERM, _terminate)
@@ -175,6 +266,16 @@ def main(
         "force": force or None,
         "env_file": env_file,
         "workers": workers,
+        "llm_provider": llm,
+        "llm_fields": llm_fields,
+        "llm_base_url": llm_base_url,
+        "llm_model": llm_model,
+        "llm_cache_path": llm_cache,
+        "llm_no_cache": no_llm_cache or None,
+        "llm_budget_calls": llm_budget_calls,
+        "llm_budget_tokens": llm_budget_tokens,
+        "llm_concurrency": llm_concurrency,
+        "llm_timeout": llm_timeout,
     }
     if ctx.invoked_subcommand is not None:
         given = sorted(k for k, v in explicit.items() if v is not None)
@@ -191,10 +292,16 @@ def main(
     env_file = explicit.pop("env_file", None)
     workers = explicit.pop("workers", None)
     today = dt.datetime.now(dt.UTC).date()
-    config = _run(resolve_config, explicit, _environment(env_file), today)
+    config, (llm_settings, key) = _run(_resolve, explicit, _environment(env_file), today)
     with _progress() as bar:
         summary = _run(
-            generate, config, overwrite=force, progress=_RichProgress(bar), workers=workers
+            generate,
+            config,
+            overwrite=force,
+            progress=_RichProgress(bar),
+            workers=workers,
+            llm=llm_settings,
+            llm_api_key=key,
         )
     _render(summary)
 
@@ -220,17 +327,31 @@ def reproduce_cmd(
     file: Path = typer.Argument(..., help="A file made by this generator."),
     out_path: Path = typer.Option(..., "--out", "-o", help="Where to write the copy."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
+    llm_cache: Path = typer.Option(
+        DEFAULT_CACHE, "--llm-cache", help="Where an LLM run's text is cached (never called)."
+    ),
 ) -> None:
     """Regenerate FILE from its generation_runs record and compare fingerprints."""
     with _progress() as bar:
         summary, expected = _run(
-            reproduce, file, out_path, overwrite=force, progress=_RichProgress(bar)
+            reproduce,
+            file,
+            out_path,
+            overwrite=force,
+            progress=_RichProgress(bar),
+            llm_cache=llm_cache,
         )
     _render(summary, "Reproduced")
+    missing = summary.llm.missing_from_cache if summary.llm else 0
     if summary.fingerprint != expected:
+        why = (
+            f"the LLM cache lacks {missing:,} entries"
+            if missing
+            else "different program or library versions?"
+        )
         _fail(
             f"fingerprint differs: {file} has {expected}, the copy has "
-            f"{summary.fingerprint} (different program or library versions?)",
+            f"{summary.fingerprint} ({why})",
             1,
         )
     out.print(f"[green]identical content:[/] fingerprint {expected}")

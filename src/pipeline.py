@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 from .config import Config
 from .errors import ConfigError, InputFileError
-from .fingerprint import EXCLUDED, combine, serialize_rows, table_digest
+from .fingerprint import EXCLUDED, combine, serialize_rows
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
 from .generators.projects import plan_projects
 from .generators.tags import generate_tags
@@ -410,13 +410,13 @@ def _build(
         progress.advance()
         seconds["indexes"] = time.perf_counter() - t0
 
-        # --- LLM text tier: text columns only; the changed tables are hashed again ----------
+        # --- LLM text tier: text columns only; the changed tables get new digests ----------
         report = None
         if llm is not None and llm.on:
             t0 = time.perf_counter()
-            report = rewrite_database(conn, llm, llm_api_key, progress)
-            for table in sorted(report.changed_tables):
-                writer.digests[table] = table_digest(conn, table)
+            basis = writer.fingerprint()  # the template content: keys the whole run's outcome
+            report = rewrite_database(conn, llm, llm_api_key, progress, basis=basis)
+            writer.digests.update(report.digests)
             seconds["llm"] = time.perf_counter() - t0
 
         fp = writer.fingerprint()
@@ -585,4 +585,13 @@ def reproduce(
             cache_only=True,
         )
     summary = generate(config, out, overwrite=overwrite, progress=progress, llm=llm)
+    if summary.llm is not None:
+        written = int(run["llm"].get("report", {}).get("accepted", 0))
+        missing = max(0, written - summary.llm.cache_hits)
+        if missing:
+            summary.llm.missing_from_cache = missing
+            summary.llm.messages.append(
+                f"the LLM cache {llm_cache} lacks {missing:,} of the {written:,} LLM-written "
+                f"items of {source}; they hold template text (reproduce never calls the LLM)"
+            )
     return summary, run["fingerprint"]

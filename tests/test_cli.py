@@ -29,6 +29,8 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No setting leaks in from the real environment or the repository's .env."""
     for key in ENV_KEYS.values():
         monkeypatch.delenv(key, raising=False)
+    for key in ("LLM", "GROQ_API_KEY", "LLM_API_KEY", "LLM_BASE_URL", "LLM_MODEL"):
+        monkeypatch.delenv(key, raising=False)  # the LLM tier stays off in these tests
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from conftest import small_config
 
-from src import generate
+from src import fingerprint_file, generate
 from src.llm import LLMSettings, resolve_llm_settings
 from src.llm.checks import dates_in
 from src.pipeline import reproduce
@@ -188,7 +188,7 @@ def assert_same_structure(on: Path, off: Path) -> None:
 
 def assert_no_secret(*paths: Path, text: str = "") -> None:
     for p in paths:
-        if p.exists():
+        if p.is_file():
             assert SENTINEL.encode() not in p.read_bytes(), p
     assert SENTINEL not in text
 
@@ -276,6 +276,8 @@ def test_openai_compatible_server_and_cache_rerun(
     assert copy.fingerprint == expected and len(server.requests) == n
     empty, _ = reproduce(path, tmp_path / "copy2.sqlite", llm_cache=tmp_path / "none.sqlite")
     assert empty.llm.fallbacks["not_cached"] == first.llm.items
+    assert empty.llm.missing_from_cache == first.llm.accepted
+    assert "lacks" in empty.llm.messages[0]
     assert empty.fingerprint == generate_off_fp(off_file) and len(server.requests) == n
 
 
@@ -424,6 +426,14 @@ def test_bad_reply_texts_fall_back_and_clean_ones_are_stored_verbatim(
         )
         assert got == [(text,)]
     assert rows(path, "SELECT COUNT(*) FROM tasks")[0][0] > 0  # the SQL in a reply is only text
+    # a rerun restores the whole outcome, check failures included: zero calls, same content
+    n = len(server.requests)
+    again, second = run(
+        tmp_path, settings(server, tmp_path, fields=("descriptions", "comments")), "again.sqlite"
+    )
+    assert len(server.requests) == n and second.llm.calls == 0
+    assert second.llm.fallbacks == r.fallbacks and second.llm.cache_hits == r.accepted
+    assert second.fingerprint == summary.fingerprint == fingerprint_file(again)
     bad = rows(
         path,
         "SELECT COUNT(*) FROM stories WHERE text GLOB '*[<>`]*' OR "
@@ -460,6 +470,10 @@ def test_server_errors_are_retried_a_bounded_number_of_times(
     assert rows(path, "SELECT fingerprint FROM generation_runs") == rows(
         off_file, "SELECT fingerprint FROM generation_runs"
     )
+    # a run with transient failures is not kept whole: the rerun asks again
+    server.script = good_reply
+    _, again = run(tmp_path, llm, "again.sqlite")
+    assert again.llm.calls == again.llm.batches > 0 and again.llm.accepted == again.llm.items
 
 
 def test_a_reply_slower_than_the_timeout_falls_back(server: Server, tmp_path: Path) -> None:
@@ -558,3 +572,127 @@ def test_bad_settings_are_config_errors(explicit: dict, env: dict, needle: str) 
 def test_settings_replace_keeps_types() -> None:
     s = dataclasses.replace(LLMSettings(), provider="groq", model="m")
     assert s.on and s.price is None
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from src.config import ENV_KEYS
+
+    for key in [
+        *ENV_KEYS.values(),
+        "LLM",
+        "LLM_MODEL",
+        "LLM_BASE_URL",
+        "LLM_API_KEY",
+        "GROQ_API_KEY",
+        "GROQ_MODEL",
+        "GROQ_BASE_URL",
+        "LLM_FIELDS",
+        "LLM_CACHE",
+    ]:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+SMALL = ["--scale", "small", "--end-date", "2026-06-30"]
+
+
+def invoke(*args: str, env: dict[str, str] | None = None):
+    from typer.testing import CliRunner
+
+    from src.main import app
+
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def test_cli_groq_run_prints_estimate_and_summary_and_never_the_key(
+    server: Server, cli_env: Path
+) -> None:
+    env = {"GROQ_API_KEY": SENTINEL, "GROQ_BASE_URL": server.url}
+    result = invoke(*SMALL, "--llm-fields", "briefs,status_updates", "-o", "a.sqlite", env=env)
+    assert result.exit_code == 0, result.output
+    assert "estimate" in result.output and "LLM text tier (groq, llama-3.1-8b-instant)" in (
+        result.output
+    )
+    assert "template fallbacks" in result.output and "none" in result.output
+    n = len(server.requests)
+    assert n > 0 and (cli_env / "output" / "llm_cache.sqlite").is_file()
+    again = invoke(*SMALL, "--llm-fields", "briefs,status_updates", "-o", "b.sqlite", env=env)
+    assert again.exit_code == 0 and len(server.requests) == n
+    fp = [invoke("fingerprint", f).output for f in ("a.sqlite", "b.sqlite")]
+    assert fp[0] == fp[1]
+    copy = invoke("reproduce", "a.sqlite", "-o", "c.sqlite")
+    assert copy.exit_code == 0 and "identical content" in copy.output
+    cold = invoke("reproduce", "a.sqlite", "-o", "d.sqlite", "--llm-cache", "empty.sqlite")
+    assert cold.exit_code == 1 and "lacks" in cold.output and "Traceback" not in cold.output
+    assert validate(cli_env / "a.sqlite").ok
+    outputs = result.output + again.output + copy.output + cold.output
+    assert_no_secret(*cli_env.rglob("*"), text=outputs)
+
+
+def test_cli_openai_401_finishes_on_templates(server: Server, cli_env: Path) -> None:
+    server.script = lambda body, n: (401, {}, {"error": {"message": "bad key"}}, 0)
+    env = {"LLM_API_KEY": SENTINEL}
+    result = invoke(
+        *SMALL,
+        "--llm",
+        "openai",
+        "--llm-base-url",
+        server.url + "/v1",
+        "--llm-model",
+        "qwen",
+        "--no-llm-cache",
+        "-o",
+        "a.sqlite",
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert "refused the key (HTTP 401)" in result.output and "auth" in result.output
+    assert not (cli_env / "output" / "llm_cache.sqlite").exists()
+    assert_no_secret(*cli_env.rglob("*"), text=result.output)
+    assert validate(cli_env / "a.sqlite").ok
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "needle"),
+    [
+        (["--llm", "claude"], {}, "must be one of off, groq, openai"),
+        (["--llm", "openai", "--llm-model", "m"], {}, "needed for --llm openai"),
+        (["--llm", "openai", "--llm-base-url", "localhost:11434"], {"LLM_MODEL": "m"}, "http(s)"),
+        (["--llm", "groq"], {}, "needs GROQ_API_KEY"),
+        (["--llm", "groq", "--llm-model", "a b"], {"GROQ_API_KEY": SENTINEL}, "not a model name"),
+        (["--llm-fields", "everything"], {}, "comma list"),
+    ],
+)
+def test_cli_bad_llm_settings_exit_2_without_a_file(
+    cli_env: Path, args: list[str], env: dict[str, str], needle: str
+) -> None:
+    result = invoke(*SMALL, *args, "--seed", "-3", "-o", "x.sqlite", env=env)
+    assert result.exit_code == 2 and needle in result.output and "seed" in result.output
+    assert "Traceback" not in result.output and SENTINEL not in result.output
+    assert not (cli_env / "x.sqlite").exists() and not (cli_env / "output").exists()
+
+
+def test_a_broken_cache_never_fails_a_run(server: Server, tmp_path: Path) -> None:
+    """A cache that is not SQLite is bypassed with a message; a run outcome of the wrong shape
+    is ignored and the items are looked up one by one."""
+    (tmp_path / "cache.sqlite").write_bytes(b"not a database at all" * 100)
+    llm = settings(server, tmp_path, fields=("briefs",))
+    _, summary = run(tmp_path, llm)
+    assert summary.llm.accepted == summary.llm.items and any(
+        "not usable" in m or "could not" in m for m in summary.llm.messages
+    )
+    good = settings(server, tmp_path, fields=("briefs",), cache_path=tmp_path / "c2.sqlite")
+    _, first = run(tmp_path, good, "first.sqlite")
+    conn = sqlite3.connect(tmp_path / "c2.sqlite")
+    conn.execute("UPDATE llm_runs SET outcome = ?", (b"x\x9c\x03\x00\x00\x00\x00\x01",))
+    conn.commit()
+    conn.close()
+    n = len(server.requests)
+    _, second = run(tmp_path, good, "second.sqlite")
+    assert len(server.requests) == n and second.llm.cache_hits == first.llm.items
+    assert second.fingerprint == first.fingerprint

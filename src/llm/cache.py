@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ class Cache:
                 "CREATE TABLE IF NOT EXISTS llm_text "
                 "(key TEXT PRIMARY KEY, text TEXT NOT NULL, title TEXT) WITHOUT ROWID"
             )
+            conn.execute("CREATE TABLE IF NOT EXISTS llm_runs (key TEXT PRIMARY KEY, outcome BLOB)")
             self.conn = conn
         except (sqlite3.Error, OSError) as e:
             self.problem = f"LLM cache {path} is not usable ({e}); running without it"
@@ -67,6 +69,25 @@ class Cache:
         except sqlite3.Error as e:
             self.problem = f"LLM cache {self.path} could not be written ({e}); text not kept"
             self.close()
+
+    def get_run(self, key: str) -> dict[str, Any] | None:
+        """A whole run's outcome (items, accepted texts, fallbacks), or None."""
+        if self.conn is None:
+            return None
+        try:
+            row = self.conn.execute("SELECT outcome FROM llm_runs WHERE key = ?", (key,)).fetchone()
+            return None if row is None else json.loads(zlib.decompress(row[0]))
+        except (sqlite3.Error, zlib.error, ValueError):
+            return None  # an unreadable entry: the items are looked up one by one
+
+    def put_run(self, key: str, outcome: dict[str, Any]) -> None:
+        if self.conn is None:
+            return
+        blob = zlib.compress(json.dumps(outcome, ensure_ascii=False).encode(), 6)
+        try:
+            self.conn.execute("INSERT OR REPLACE INTO llm_runs VALUES (?, ?)", (key, blob))
+        except sqlite3.Error as e:
+            self.problem = f"LLM cache {self.path} could not be written ({e}); text not kept"
 
     def close(self) -> None:
         if self.conn is not None:

@@ -55,6 +55,7 @@ _DATE_PATTERNS = (
     (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b", re.I), "dm"),
     (re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?(?![\d/])"), "slash"),
 )
+_CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z'-]+\b")
 _WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.I)
 # First names that are also common words: a capitalised "Will" or "May" is not a person.
 _COMMON_WORDS = frozenset(
@@ -125,10 +126,15 @@ class People:
     def named(self, text: str) -> set[str]:
         """Full names of people ``text`` names, by full name or by a capitalised first name
         (ambiguous first names count as every person who has it)."""
-        found = {n for n in self.full if n in text}
-        for word in set(re.findall(r"\b[A-Z][a-zA-Z'-]+\b", text)):
-            if word in self.first and word.lower() not in _COMMON_WORDS:
-                found |= self.first[word]
+        found: set[str] = set()
+        for word in set(_CAPITALISED.findall(text)):
+            people = self.first.get(word)
+            if people is None:
+                continue
+            if word.lower() in _COMMON_WORDS:
+                found |= {n for n in people if n in text}  # "Will" alone is a word
+            else:
+                found |= people
         return found
 
 

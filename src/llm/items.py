@@ -40,8 +40,14 @@ class Item:
     draft: str
     draft_title: str | None
     context: dict[str, Any]
-    ok: Allowed
     claims: list[dict[str, Any]] = field(default_factory=list)  # filled by the claims model
+
+    @property
+    def ok(self) -> Allowed:
+        """Who and which dates a reply may mention: may_mention, the draft's dates, dates.
+        Computed only for items that are sent (a warm cache never needs it)."""
+        texts = [self.draft] + ([self.draft_title] if self.draft_title else [])
+        return allowed(self.context["may_mention"], texts, self.context["dates"])
 
     def payload(self) -> dict[str, Any]:
         """The item as the request carries it (and as its cache key sees it)."""
@@ -103,8 +109,7 @@ def collect(conn: sqlite3.Connection, fields: tuple[str, ...]) -> tuple[list[Ite
                 "may_mention": names,
                 "dates": [due] if due else [],
             }
-            ok = allowed(names, [notes], [due] if due else [])
-            items.append(Item(str(tid), "descriptions", p["rank"], notes, None, ctx, ok))
+            items.append(Item(str(tid), "descriptions", p["rank"], notes, None, ctx))
     if "briefs" in fields:
         for pid, notes in conn.execute("SELECT id, notes FROM projects ORDER BY id"):
             p = projects[pid]
@@ -120,11 +125,7 @@ def collect(conn: sqlite3.Connection, fields: tuple[str, ...]) -> tuple[list[Ite
                 "may_mention": names,
                 "dates": dates,
             }
-            items.append(
-                Item(
-                    str(pid), "briefs", p["rank"], notes, None, ctx, allowed(names, [notes], dates)
-                )
-            )
+            items.append(Item(str(pid), "briefs", p["rank"], notes, None, ctx))
     if "status_updates" in fields:
         for sid, pid, author, status, title, text, at in conn.execute(
             "SELECT id, project_id, author_id, status_type, title, text, created_at "
@@ -143,8 +144,7 @@ def collect(conn: sqlite3.Connection, fields: tuple[str, ...]) -> tuple[list[Ite
                 "may_mention": names,
                 "dates": dates,
             }
-            ok = allowed(names, [title, text], dates)
-            items.append(Item(str(sid), "status_updates", p["rank"], text, title, ctx, ok))
+            items.append(Item(str(sid), "status_updates", p["rank"], text, title, ctx))
     if "comments" in fields:
         items += _comments(conn, tasks, projects, users, people, base)
     return items, people
@@ -224,9 +224,7 @@ def _comments(
             "may_mention": names,
             "dates": dates,
         }
-        out.append(
-            Item(str(sid), "comments", p["rank"], text, None, ctx, allowed(names, [text], dates))
-        )
+        out.append(Item(str(sid), "comments", p["rank"], text, None, ctx))
         thread.append((author, text))
     out.sort(key=lambda it: (it.project_rank, int(it.id)))
     return out

@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..fingerprint import table_digest
 from .cache import Cache, cache_key
 from .checks import People, check_text
 from .client import Reply, Transport
@@ -47,7 +48,9 @@ class LLMReport:
     cost: float | None = None
     seconds: float = 0.0
     messages: list[str] = field(default_factory=list)
-    changed_tables: set[str] = field(default_factory=set)
+    missing_from_cache: int = 0  # `reproduce`: LLM-written items of the source the cache lacks
+    # content digests (src/fingerprint.py) of the tables the stage changed, for the fingerprint
+    digests: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +72,7 @@ class LLMReport:
             "cost_usd": None if self.cost is None else round(self.cost, 6),
             "seconds": round(self.seconds, 3),
             "messages": list(self.messages),
+            **({"missing_from_cache": self.missing_from_cache} if self.missing_from_cache else {}),
         }
 
 
@@ -82,36 +86,107 @@ class _Batch:
     tag: str
 
 
+# Fallback reasons that say nothing about the text: a run with any of them is not kept as a
+# whole (its rerun asks again for those items).
+TRANSIENT = frozenset(
+    {
+        "auth",
+        "not_found",
+        "budget",
+        "rate_limit",
+        "server_error",
+        "timeout",
+        "connection",
+        "stopped",
+        "error",
+        "rejected",
+        "not_cached",
+        "malformed",
+    }
+)
+
+
 def rewrite_database(
     conn: sqlite3.Connection,
     settings: LLMSettings,
     api_key: str | None = None,
     progress: Any = None,
+    basis: str | None = None,
 ) -> LLMReport:
     """Rewrite the text columns of ``settings.fields`` in ``conn`` (outside a transaction).
 
-    Only text columns change; the report's ``changed_tables`` says which tables' digests the
-    caller must recompute.  ``progress`` gets a stage "llm" (one step per batch) and, if it has
-    a ``note`` method, the estimate before the first call.
+    Only text columns change; the report's ``digests`` are the new content digests of the
+    tables that changed, for the caller's fingerprint.  ``progress`` gets a stage "llm" (one
+    step per batch) and, if it has a ``note`` method, the estimate before the first call.
+    ``basis`` is a digest of the file's content before the stage (the pipeline's
+    fingerprint): with it, a finished run's outcome is cached as a whole (texts, fallbacks,
+    and the changed tables' digests, which follow from the basis and the texts), so a rerun
+    restores it in one read, check failures included.
     """
     t0 = time.perf_counter()
     report = LLMReport(settings.provider, settings.model, settings.fields)
-    items, people = collect(conn, settings.fields)
-    report.items = len(items)
     cache = Cache(settings.cache_path)
+    run_key = None
+    if basis is not None:
+        run_key = cache_key(
+            {
+                "provider": settings.provider,
+                "model": settings.model,
+                "prompts": {f: prompt_hash(f) for f in settings.fields},
+                "params": {"temperature": settings.temperature},
+                "basis": basis,
+            }
+        )
     try:
-        accepted = _run(items, people, settings, api_key, progress, cache, report)
+        whole = _outcome(cache.get_run(run_key)) if run_key else None
+        if whole is not None:
+            accepted = {(f, i): (text, title) for f, i, text, title in whole["accepted"]}
+            report.items, report.cache_hits = whole["items"], len(accepted)
+            report.fallbacks.update(whole["fallbacks"])
+            if progress is not None:
+                progress.stage("llm", 1)
+                progress.advance()
+            write_back(conn, accepted)
+            report.digests = dict(whole["digests"])
+        else:
+            items, people = collect(conn, settings.fields)
+            report.items = len(items)
+            accepted = _run(items, people, settings, api_key, progress, cache, report)
+            changed = write_back(conn, accepted)
+            report.digests = {t: table_digest(conn, t) for t in sorted(changed)}
+            if run_key and not TRANSIENT & set(report.fallbacks):
+                rows = [[f, i, text, title] for (f, i), (text, title) in sorted(accepted.items())]
+                outcome = {
+                    "items": report.items,
+                    "accepted": rows,
+                    "fallbacks": report.fallbacks,
+                    "digests": report.digests,
+                }
+                cache.put_run(run_key, outcome)
     finally:
         if cache.problem:
             report.messages.append(cache.problem)
         cache.close()
-    report.changed_tables = write_back(conn, accepted)
     report.accepted = len(accepted)
     price = settings.price
     if price is not None:
         report.cost = (report.tokens_in * price[0] + report.tokens_out * price[1]) / 1e6
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _outcome(whole: Any) -> dict[str, Any] | None:
+    """A cached run outcome if it has the expected shape (else it is ignored)."""
+    try:
+        ok = (
+            isinstance(whole["items"], int)
+            and all(len(row) == 4 and isinstance(row[2], str) for row in whole["accepted"])
+            and all(isinstance(v, int) for v in whole["fallbacks"].values())
+            and all(isinstance(v, str) for v in whole["digests"].values())
+        )
+    except (TypeError, KeyError, AttributeError):
+        return None
+    return whole if ok else None
 
 
 def _key(settings: LLMSettings, item: Item) -> str:
@@ -280,14 +355,14 @@ def _apply(
         if seen[it.id] > 1:
             report.fallbacks["duplicate"] += 1
             continue
-        e = by_id[it.id]
-        reason = check_text(e.get("text"), it.field, it.ok, people)
+        e, ok = by_id[it.id], it.ok
+        reason = check_text(e.get("text"), it.field, ok, people)
         title = None
         if reason is None and it.field == "status_updates":
             title = e.get("title", it.draft_title)
             if title is None:
                 title = it.draft_title
-            reason = check_text(title, it.field, it.ok, people, title=True)
+            reason = check_text(title, it.field, ok, people, title=True)
         if reason is not None:
             report.fallbacks[reason] += 1
             continue
