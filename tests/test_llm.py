@@ -277,7 +277,7 @@ def test_openai_compatible_server_and_cache_rerun(
     empty, _ = reproduce(path, tmp_path / "copy2.sqlite", llm_cache=tmp_path / "none.sqlite")
     assert empty.llm.fallbacks["not_cached"] == first.llm.items
     assert empty.llm.missing_from_cache == first.llm.accepted
-    assert "lacks" in empty.llm.messages[0]
+    assert "no LLM cache at" in empty.llm.messages[0] and "lacks" in empty.llm.messages[1]
     assert empty.fingerprint == generate_off_fp(off_file) and len(server.requests) == n
 
 
@@ -629,6 +629,7 @@ def test_cli_groq_run_prints_estimate_and_summary_and_never_the_key(
     assert copy.exit_code == 0 and "identical content" in copy.output
     cold = invoke("reproduce", "a.sqlite", "-o", "d.sqlite", "--llm-cache", "empty.sqlite")
     assert cold.exit_code == 1 and "lacks" in cold.output and "Traceback" not in cold.output
+    assert not (cli_env / "empty.sqlite").exists()  # reproduce never creates a cache
     assert validate(cli_env / "a.sqlite").ok
     outputs = result.output + again.output + copy.output + cold.output
     assert_no_secret(*cli_env.rglob("*"), text=outputs)
@@ -696,3 +697,25 @@ def test_a_broken_cache_never_fails_a_run(server: Server, tmp_path: Path) -> Non
     _, second = run(tmp_path, good, "second.sqlite")
     assert len(server.requests) == n and second.llm.cache_hits == first.llm.items
     assert second.fingerprint == first.fingerprint
+
+
+def test_an_interrupt_during_the_llm_stage_leaves_no_file(server: Server, tmp_path: Path) -> None:
+    """Ctrl-C (or SIGTERM, which the CLI turns into it) while requests are in flight: no target,
+    no temporary file, and no wait for the other requests."""
+    server.script = lambda body, n: (*good_reply(body, n)[:3], 0.1 if n == 0 else 3.0)
+
+    class Interrupting:
+        def stage(self, name: str, total: int) -> None:
+            self.llm = name == "llm"
+
+        def advance(self, n: int = 1) -> None:
+            if self.llm:
+                raise KeyboardInterrupt
+
+    out = tmp_path / "out" / "x.sqlite"
+    out.parent.mkdir()
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        generate(small_config(), out, llm=settings(server, tmp_path), progress=Interrupting())
+    assert time.perf_counter() - t0 < 2.5
+    assert list(out.parent.iterdir()) == []

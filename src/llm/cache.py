@@ -24,11 +24,22 @@ def cache_key(parts: dict[str, Any]) -> str:
 class Cache:
     """Reads and writes from the calling thread only (the stage's main thread)."""
 
-    def __init__(self, path: Path | None):
-        self.path = path
+    def __init__(self, path: Path | None, *, read_only: bool = False):
+        self.path, self.read_only = path, read_only
         self.conn: sqlite3.Connection | None = None
         self.problem: str | None = None
         if path is None:
+            return
+        if read_only:  # `reproduce`: read what is there, never create or change a file
+            if not path.is_file():
+                self.problem = f"no LLM cache at {path}"
+                return
+            try:
+                self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+                self.conn.execute("SELECT 1 FROM llm_text LIMIT 1")
+            except sqlite3.Error as e:
+                self.problem = f"LLM cache {path} is not usable ({e})"
+                self.close()
             return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,7 +71,7 @@ class Cache:
         return out
 
     def put_many(self, entries: list[tuple[str, str, str | None]]) -> None:
-        if self.conn is None or not entries:
+        if self.conn is None or not entries or self.read_only:
             return
         try:
             self.conn.execute("BEGIN")
@@ -81,7 +92,7 @@ class Cache:
             return None  # an unreadable entry: the items are looked up one by one
 
     def put_run(self, key: str, outcome: dict[str, Any]) -> None:
-        if self.conn is None:
+        if self.conn is None or self.read_only:
             return
         blob = zlib.compress(json.dumps(outcome, ensure_ascii=False).encode(), 6)
         try:

@@ -84,11 +84,14 @@ def collect(conn: sqlite3.Connection, fields: tuple[str, ...]) -> tuple[list[Ite
         tasks = {
             r[0]: r
             for r in conn.execute(
-                "SELECT t.id, t.name, t.notes, t.created_by_id, t.assignee_id, t.due_on, "
-                "COALESCE(tm.project_id, ptm.project_id), p.name "
-                "FROM tasks t LEFT JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary "
-                "LEFT JOIN task_memberships ptm ON ptm.task_id = t.parent_id AND ptm.is_primary "
-                "LEFT JOIN tasks p ON p.id = t.parent_id ORDER BY t.id"
+                # a subtask reaches its project through its ancestors (any depth)
+                "WITH RECURSIVE home(id, project_id) AS ("
+                " SELECT task_id, project_id FROM task_memberships WHERE is_primary"
+                " UNION ALL"
+                " SELECT t.id, h.project_id FROM tasks t JOIN home h ON t.parent_id = h.id)"
+                " SELECT t.id, t.name, t.notes, t.created_by_id, t.assignee_id, t.due_on,"
+                " h.project_id, p.name FROM tasks t JOIN home h ON h.id = t.id"
+                " LEFT JOIN tasks p ON p.id = t.parent_id ORDER BY t.id"
             )
         }
     if "descriptions" in fields:
@@ -199,6 +202,8 @@ def _comments(
             elif sub == "due_date_changed":
                 state["due"] = new_due or (new_due_at[:10] if new_due_at else None)
             continue
+        if tid not in tasks:
+            continue  # a task outside every project has no context to write in
         _, name, _, creator, _, _, pid, _ = tasks[tid]
         p = projects[pid]
         author, who = users[actor], users.get(state["assignee"])

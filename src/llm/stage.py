@@ -125,7 +125,7 @@ def rewrite_database(
     """
     t0 = time.perf_counter()
     report = LLMReport(settings.provider, settings.model, settings.fields)
-    cache = Cache(settings.cache_path)
+    cache = Cache(settings.cache_path, read_only=settings.cache_only)
     run_key = None
     if basis is not None:
         run_key = cache_key(
@@ -241,71 +241,83 @@ def _run(
         if progress is not None:
             progress.advance()
         return accepted
-    transport = Transport(settings, api_key)
     new_entries: list[tuple[str, str, str | None]] = []
-    budget_noted = False
+
+    def on_reply(b: _Batch, reply: Reply) -> None:
+        nonlocal new_entries
+        _apply(b, reply, people, settings, report, accepted, new_entries, keys)
+        if len(new_entries) >= 500:  # kept as they come: an interrupted run keeps its text
+            cache.put_many(new_entries)
+            new_entries = []
+
     try:
-        with ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="llm") as pool:
-            inflight: dict[Future, _Batch] = {}
-            reserved = 0
-            it = iter(batches)
-            exhausted = False
-            while True:
-                while not exhausted and len(inflight) < settings.concurrency:
-                    b = next(it, None)
-                    if b is None:
-                        exhausted = True
-                        break
-                    reason = None
-                    if transport.stop.is_set():
-                        reason = "auth" if transport.stop_reason else "stopped"
-                    elif (
-                        (
-                            settings.budget_calls is not None
-                            and report.batches >= settings.budget_calls
-                        )
-                        or settings.budget_tokens is not None
-                        and (
-                            report.tokens_in + report.tokens_out + reserved + b.est_in + b.est_out
-                            > settings.budget_tokens
-                        )
-                    ):
-                        reason = "budget"
-                    if reason is not None:
-                        report.fallbacks[reason] += len(b.items)
-                        if reason == "budget" and not budget_noted:
-                            budget_noted = True
-                            report.messages.append(
-                                "LLM budget reached: the remaining items keep their template text"
-                            )
-                        if progress is not None:
-                            progress.advance()
-                        continue
-                    report.batches += 1
-                    reserved += b.est_in + b.est_out
-                    inflight[pool.submit(transport.send, b.body, b.tag)] = b
-                if not inflight:
-                    break
-                done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                for f in sorted(done, key=lambda f: inflight[f].tag):
-                    b = inflight.pop(f)
-                    reserved -= b.est_in + b.est_out
-                    try:
-                        reply = f.result()
-                    except Exception:  # a bug in the transport must not fail the run
-                        reply = Reply(failure="error", attempts=1)
-                    _apply(b, reply, people, settings, report, accepted, new_entries, keys)
-                    if progress is not None:
-                        progress.advance()
-                if len(new_entries) >= 500:
-                    cache.put_many(new_entries)
-                    new_entries = []
+        _call(batches, settings, api_key, progress, report, on_reply)
     finally:
         cache.put_many(new_entries)
-        transport.close()
-        if transport.stop_reason:
-            report.messages.append(transport.stop_reason)
     return accepted
+
+
+def _call(
+    batches: list[_Batch],
+    settings: LLMSettings,
+    api_key: str | None,
+    progress: Any,
+    report: LLMReport,
+    on_reply: Any,
+) -> None:
+    """Send the batches in order, at most ``concurrency`` in flight; a batch past a budget cap
+    or after a 401/403/404 is not sent.  Replies are handed to ``on_reply`` on this thread."""
+    transport = Transport(settings, api_key)
+    pool = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="llm")
+    inflight: dict[Future, _Batch] = {}
+    reserved = 0  # estimated tokens of the batches in flight
+    pending = iter(batches)
+    try:
+        while True:
+            while len(inflight) < settings.concurrency:
+                b = next(pending, None)
+                if b is None:
+                    break
+                reason = None
+                if transport.stop.is_set():
+                    reason = "auth" if transport.stop_reason else "stopped"
+                elif _over_budget(settings, report, reserved + b.est_in + b.est_out):
+                    reason = "budget"
+                    if not report.fallbacks["budget"]:
+                        report.messages.append(
+                            "LLM budget reached: the remaining items keep their template text"
+                        )
+                if reason is not None:
+                    report.fallbacks[reason] += len(b.items)
+                    if progress is not None:
+                        progress.advance()
+                    continue
+                report.batches += 1
+                reserved += b.est_in + b.est_out
+                inflight[pool.submit(transport.send, b.body, b.tag)] = b
+            if not inflight:
+                break
+            done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            for f in sorted(done, key=lambda f: inflight[f].tag):
+                b = inflight.pop(f)
+                reserved -= b.est_in + b.est_out
+                try:
+                    reply = f.result()
+                except Exception:  # a bug in the transport must not fail the run
+                    reply = Reply(failure="error", attempts=1)
+                on_reply(b, reply)
+                if progress is not None:
+                    progress.advance()
+    except BaseException:
+        # Ctrl-C or SIGTERM: stop waiting and retrying, and let the file be dropped at once
+        transport.stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        transport.close()
+        raise
+    pool.shutdown()
+    transport.close()
+    if transport.stop_reason:
+        report.messages.append(transport.stop_reason)
 
 
 def _over_budget(settings: LLMSettings, report: LLMReport, more_tokens: int) -> bool:
