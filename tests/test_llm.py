@@ -719,3 +719,31 @@ def test_an_interrupt_during_the_llm_stage_leaves_no_file(server: Server, tmp_pa
         generate(small_config(), out, llm=settings(server, tmp_path), progress=Interrupting())
     assert time.perf_counter() - t0 < 2.5
     assert list(out.parent.iterdir()) == []
+
+
+def test_at_most_concurrency_requests_are_in_flight(server: Server, tmp_path: Path) -> None:
+    state = {"now": 0, "max": 0}
+    lock = threading.Lock()
+
+    def script(body: dict[str, Any], n: int) -> tuple:
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        time.sleep(0.05)
+        with lock:
+            state["now"] -= 1
+        return good_reply(body, n)
+
+    server.script = script
+    _, summary = run(tmp_path, settings(server, tmp_path, fields=("comments",), concurrency=3))
+    assert state["max"] == 3 and summary.llm.batches > 6
+
+
+def test_server_wait_reads_retry_after_and_rate_limit_resets() -> None:
+    from src.llm.client import server_wait
+
+    assert server_wait({}) is None
+    assert server_wait({"retry-after": "2"}) == 2.0
+    assert server_wait({"retry-after": "soon", "x-ratelimit-reset-tokens": "7.66s"}) == 7.66
+    assert server_wait({"x-ratelimit-reset-requests": "2m59.5s"}) == pytest.approx(179.5)
+    assert server_wait({"retry-after": "1", "x-ratelimit-reset-tokens": "250ms"}) == 1.0

@@ -233,7 +233,7 @@ def _run(
         note(
             f"LLM ({settings.provider}, {settings.model}): {len(items):,} items, "
             f"{report.cache_hits:,} from the cache; estimate {e['calls']:,} calls, "
-            f"~{e['tokens_in'] + e['tokens_out']:,} tokens, {dollars}"
+            f"~{e['tokens_in'] + e['tokens_out']:,} tokens, {dollars}{_caps(settings)}"
         )
     if progress is not None:
         progress.stage("llm", max(len(batches), 1))
@@ -318,6 +318,15 @@ def _call(
     transport.close()
     if transport.stop_reason:
         report.messages.append(transport.stop_reason)
+
+
+def _caps(settings: LLMSettings) -> str:
+    caps = [
+        f"{n:,} {what}"
+        for n, what in ((settings.budget_calls, "calls"), (settings.budget_tokens, "tokens"))
+        if n is not None
+    ]
+    return f" (capped at {' and '.join(caps)})" if caps else ""
 
 
 def _over_budget(settings: LLMSettings, report: LLMReport, more_tokens: int) -> bool:
