@@ -5,8 +5,8 @@ to a bare executemany of the same rows into the same schema.
     python scripts/benchmark.py --scales xl      # the 1M-task preset (minutes)
     python scripts/benchmark.py --scales default large --workers 1
     python scripts/benchmark.py --scales xl --no-bare --check   # also time validate and report
-    python scripts/benchmark.py --llm            # the LLM stage against a 300 ms loopback server
-    python scripts/benchmark.py --llm --llm-concurrency 8
+    python scripts/benchmark.py --llm            # the LLM stage, 300 ms server, concurrency 4 and 8
+    python scripts/benchmark.py --llm --llm-concurrency 16
 
 Each preset runs in a fresh child process so its peak RSS is its own.  Targets (2-core machine):
 default <= 3 s wall; large (~100k tasks) within 2x the bare insert; xl <= 120 s and <= 2 GB;
@@ -152,44 +152,50 @@ class _SlowEcho(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def llm_benchmark(concurrency: int, delay: float) -> None:
-    """Template-only run, LLM run with a cold cache, LLM rerun with the warm cache (default
-    scale, all fields), against a loopback server answering in ``delay`` seconds."""
+def llm_benchmark(concurrencies: list[int], delay: float) -> None:
+    """LLM runs with a cold cache (one per concurrency), the template-only run and the LLM
+    rerun with the warm cache (median of 5 each): default scale, all fields, against a loopback
+    server answering every request in ``delay`` seconds."""
     _SlowEcho.delay = delay
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _SlowEcho)
     httpd.daemon_threads = True
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     config = resolve_config({"scale": "default", "end_date": "2026-06-30", "seed": 42}, {}, None)
     with tempfile.TemporaryDirectory() as d:
-        llm = LLMSettings(
-            provider="openai",
-            model="bench",
-            base_url=f"http://127.0.0.1:{httpd.server_address[1]}/v1",
-            cache_path=Path(d) / "cache.sqlite",
-            concurrency=concurrency,
-        )
-        generate(config, Path(d) / "warmup.sqlite", workers=1)  # imports, vocabularies, page cache
+        base = Path(d)
+
+        def llm(c: int, cache: str) -> LLMSettings:
+            url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+            return LLMSettings(
+                provider="openai", model="bench", base_url=url, cache_path=base / cache,
+                concurrency=c,
+            )  # fmt: skip
+
+        generate(config, base / "warmup.sqlite", workers=1)  # imports, vocabularies, page cache
+        plan = [(f"cold, concurrency {c}", llm(c, f"cold{c}.sqlite"), 1) for c in concurrencies]
+        last = f"cold{concurrencies[-1]}.sqlite"
+        plan += [("templates only", None, 5), ("warm cache", llm(concurrencies[-1], last), 5)]
         walls: dict[str, float] = {}
-        for name, settings in (("llm cold", llm), ("templates", None), ("llm warm", llm)):
+        for name, settings, repeat in plan:
             runs = []
-            for k in range(1 if name == "llm cold" else 5):  # the median of 5 short runs
+            for k in range(repeat):
                 t0 = time.perf_counter()
-                summary = generate(config, Path(d) / f"{name}{k}.sqlite", llm=settings, workers=1)
+                summary = generate(config, base / f"run{len(walls)}-{k}.sqlite", llm=settings)
                 runs.append((time.perf_counter() - t0, summary))
             wall, summary = sorted(runs, key=lambda x: x[0])[len(runs) // 2]
             walls[name] = wall
             r = summary.llm
             if r is None:
-                print(f"{name:<10} wall {wall:6.2f} s")
+                print(f"{name:<22} wall {wall:6.2f} s")
                 continue
             per_call = r.accepted / r.batches if r.batches else 0
             hit_rate = r.cache_hits / r.items if r.items else 0
             print(
-                f"{name:<10} wall {wall:6.2f} s  llm stage {summary.stage_seconds['llm']:6.2f} s"
+                f"{name:<22} wall {wall:6.2f} s  llm stage {summary.stage_seconds['llm']:6.2f} s"
                 f"  calls {r.calls:4}  items/call {per_call:5.1f}  items {r.items:,}  "
                 f"cache hit rate {hit_rate:.0%}  fallbacks {dict(r.fallbacks) or 0}"
             )
-        extra = walls["llm warm"] / walls["templates"] - 1
+        extra = walls["warm cache"] / walls["templates only"] - 1
         print(f"warm-cache rerun adds {extra:.0%} to the template-only run (target <= 10%)")
     httpd.shutdown()
 
@@ -203,7 +209,7 @@ def main() -> None:
         "--check", action="store_true", help="also time `validate` and `report` on each file"
     )
     ap.add_argument("--llm", action="store_true", help="benchmark the LLM stage instead")
-    ap.add_argument("--llm-concurrency", type=int, default=4)
+    ap.add_argument("--llm-concurrency", type=int, nargs="+", default=[4, 8])
     ap.add_argument("--llm-delay", type=float, default=0.3, help="server seconds per reply")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()

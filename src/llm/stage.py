@@ -7,6 +7,7 @@ keeps its template, and the report counts why.
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 import time
@@ -123,6 +124,24 @@ def rewrite_database(
     and the changed tables' digests, which follow from the basis and the texts), so a rerun
     restores it in one read, check failures included.
     """
+    # The stage's objects (tuples, strings) hold no cycles, while the caller's heap is large:
+    # a full pass of the cyclic collector would cost more than a warm stage itself.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _rewrite(conn, settings, api_key, progress, basis)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _rewrite(
+    conn: sqlite3.Connection,
+    settings: LLMSettings,
+    api_key: str | None,
+    progress: Any,
+    basis: str | None,
+) -> LLMReport:
     t0 = time.perf_counter()
     report = LLMReport(settings.provider, settings.model, settings.fields)
     cache = Cache(settings.cache_path, read_only=settings.cache_only)
