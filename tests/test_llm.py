@@ -545,6 +545,10 @@ def test_settings_resolution_and_defaults() -> None:
         {"GROQ_MODEL": "llama-3.3-70b-versatile", "GROQ_BASE_URL": "http://x:1"},
     )
     assert (s.model, s.base_url, s.cache_path) == ("llama-3.3-70b-versatile", "http://x:1", None)
+    s = resolve_llm_settings(
+        {"provider": "groq"}, {"GROQ_BASE_URL": "https://api.groq.com/openai/v1"}
+    )
+    assert s.base_url == "https://api.groq.com"
 
 
 @pytest.mark.parametrize(

@@ -115,6 +115,8 @@ def resolve_llm_settings(
         model = get("model", "LLM_MODEL") or ""
         base_url = get("base_url", "LLM_BASE_URL") or ""
     model, base_url = str(model).strip(), str(base_url).strip().rstrip("/")
+    if provider == "groq" and base_url.endswith("/openai/v1"):
+        base_url = base_url[: -len("/openai/v1")]  # the SDK adds that path itself
     if provider in ("groq", "openai"):
         if not _MODEL.fullmatch(model):
             what = "a model name is needed" if not model else f"{model!r} is not a model name"
