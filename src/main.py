@@ -21,7 +21,7 @@ from rich.table import Table
 from .config import SCALES, resolve_config
 from .errors import ConfigError, SeedError
 from .fingerprint import fingerprint_file
-from .llm import FIELDS, LLMReport, resolve_llm_settings
+from .llm import FIELDS, LLMReport, api_key, resolve_llm_settings
 from .llm.settings import DEFAULT_CACHE
 from .pipeline import Summary, generate, reproduce
 from .report import build_report, format_value
@@ -157,17 +157,10 @@ def _render_llm(r: LLMReport) -> None:
 
 
 def _llm_options(explicit: dict[str, Any], env: dict[str, str]) -> tuple[Any, str | None]:
-    """LLM settings and the key from flags and the environment (the key only here)."""
+    """LLM settings from the llm_* flags and the environment, and the key (kept apart)."""
     flags = {k[4:]: explicit.pop(k) for k in list(explicit) if k.startswith("llm_")}
     settings = resolve_llm_settings(flags, env)
-    key = None
-    if settings.provider == "groq":
-        key = env.get("GROQ_API_KEY", "").strip() or None
-        if key is None:
-            raise ConfigError(["llm (--llm groq): needs GROQ_API_KEY in the environment or .env"])
-    elif settings.provider == "openai":
-        key = env.get("LLM_API_KEY", "").strip() or None
-    return settings, key
+    return settings, api_key(settings, env)
 
 
 def _resolve(explicit: dict[str, Any], env: dict[str, str], today: dt.date) -> tuple:

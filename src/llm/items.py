@@ -18,7 +18,7 @@ from .checks import Allowed, People, allowed
 THREAD = 3  # earlier comments shown with a comment
 THREAD_CHARS = 200
 
-# field -> (UPDATE statement, columns set) for writing accepted text back
+# field -> (the table it changes, the UPDATE that writes accepted text back)
 UPDATES = {
     "descriptions": ("tasks", "UPDATE tasks SET notes = ? WHERE id = ?"),
     "briefs": ("projects", "UPDATE projects SET notes = ? WHERE id = ?"),

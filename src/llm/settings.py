@@ -155,6 +155,19 @@ def resolve_llm_settings(
     )
 
 
+def api_key(settings: LLMSettings, env: Mapping[str, str]) -> str | None:
+    """The key for ``settings``' provider from an environment mapping: GROQ_API_KEY (needed
+    for groq), LLM_API_KEY (optional for openai).  Kept out of the settings on purpose."""
+    if settings.provider == "groq":
+        key = env.get("GROQ_API_KEY", "").strip()
+        if not key:
+            raise ConfigError(["llm (--llm groq): needs GROQ_API_KEY in the environment or .env"])
+        return key
+    if settings.provider == "openai":
+        return env.get("LLM_API_KEY", "").strip() or None
+    return None
+
+
 def _url_problems(provider: str, url: str) -> list[str]:
     flag = "--llm-base-url / " + ("GROQ_BASE_URL" if provider == "groq" else "LLM_BASE_URL")
     if not url:

@@ -162,6 +162,12 @@ def _rewrite(
             accepted = {(f, i): (text, title) for f, i, text, title in whole["accepted"]}
             report.items, report.cache_hits = whole["items"], len(accepted)
             report.fallbacks.update(whole["fallbacks"])
+            note = getattr(progress, "note", None)
+            if note is not None:
+                note(
+                    f"LLM ({settings.provider}, {settings.model}): {report.items:,} items, the "
+                    "outcome of an earlier identical run from the cache; no calls"
+                )
             if progress is not None:
                 progress.stage("llm", 1)
                 progress.advance()
