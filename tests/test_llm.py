@@ -372,6 +372,7 @@ def bad_text(item: dict[str, Any], k: int, outsider: str) -> tuple[str | None, s
         (f"{item['draft']} Ask {outsider} too.", "name"),
         (f"{item['draft']} Let's finish by {free}.", "date"),
         (f"<p>{item['draft']}</p><script>alert(1)</script>", "markup"),
+        (f"{item['draft']} That leaves 48173 rows to check.", "number"),
         ("x" * 5000, "length"),
         ("", "empty"),
         (None, "type"),
@@ -416,6 +417,7 @@ def test_bad_reply_texts_fall_back_and_clean_ones_are_stored_verbatim(
         "length",
         "empty",
         "type",
+        "number",
     }
     assert r.fallbacks == expected and r.accepted == len(kept)
     for iid, text in list(kept.items())[:20]:

@@ -91,27 +91,58 @@ def dates_in(text: str) -> tuple[set[tuple[int, int]], set[str]]:
 
 @dataclass(frozen=True)
 class Allowed:
-    """What a reply may mention: people (full names), days (month, day) and weekdays."""
+    """What a reply may mention: people (full names), days (month, day), weekdays, numbers."""
 
     names: frozenset[str]
     days: frozenset[tuple[int, int]]
     weekdays: frozenset[str]
+    numbers: frozenset[str] = frozenset()
 
 
-def allowed(names: Iterable[str], texts: Iterable[str], iso_dates: Iterable[str]) -> Allowed:
-    """The people and dates an item may mention: ``names``, the dates its draft texts mention,
-    and ``iso_dates`` (YYYY-MM-DD, e.g. a due date)."""
+def allowed(
+    names: Iterable[str],
+    texts: Iterable[str],
+    iso_dates: Iterable[str],
+    context: Iterable[str] = (),
+) -> Allowed:
+    """What an item may mention: ``names``; the dates and numbers of its draft ``texts``;
+    ``iso_dates`` (YYYY-MM-DD, e.g. a due date); and the numbers of its ``context`` strings
+    (a task named "Q3 launch" may say 3)."""
     days: set[tuple[int, int]] = set()
     weekdays: set[str] = set()
+    numbers: set[str] = set()
     for text in texts:
         d, w = dates_in(text)
         days |= d
         weekdays |= w
+        numbers |= numbers_in(text)
     for iso in iso_dates:
         d = dt.date.fromisoformat(iso[:10])
         days.add((d.month, d.day))
         weekdays.add(_WEEKDAYS[d.weekday()])
-    return Allowed(frozenset(names), frozenset(days), frozenset(weekdays))
+        numbers |= {str(d.year), str(d.month), str(d.day)}
+    for text in context:
+        numbers |= numbers_in(text)
+    for month, day in days:
+        numbers |= {str(month), str(day)}
+    return Allowed(frozenset(names), frozenset(days), frozenset(weekdays), frozenset(numbers))
+
+
+_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*")
+
+
+def numbers_in(text: str) -> set[str]:
+    """The numbers ``text`` writes in digits (not part of a word like P1 or v2), normalised:
+    "1,200" is 1200 and "05" is 5."""
+    out = set()
+    for m in _NUMBER.findall(text):
+        digits = m.replace(",", "")
+        try:
+            value = float(digits)
+        except ValueError:
+            continue
+        out.add(str(int(value)) if value.is_integer() else str(value))
+    return out
 
 
 class People:
@@ -142,7 +173,7 @@ def check_text(
     text: object, field: str, ok: Allowed, people: People, *, title: bool = False
 ) -> str | None:
     """The reason ``text`` may not be used, or None.  Reasons: type, empty, length, control,
-    fence, markup, preamble, name, date."""
+    fence, markup, preamble, name, date, number (one the draft and context do not give)."""
     if not isinstance(text, str):
         return "type"
     text = text.strip()
@@ -170,4 +201,6 @@ def check_text(
     days, weekdays = dates_in(text)
     if not days <= ok.days or not weekdays <= ok.weekdays:
         return "date"
+    if not numbers_in(text) <= ok.numbers:
+        return "number"
     return None

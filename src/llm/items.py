@@ -44,10 +44,13 @@ class Item:
 
     @property
     def ok(self) -> Allowed:
-        """Who and which dates a reply may mention: may_mention, the draft's dates, dates.
-        Computed only for items that are sent (a warm cache never needs it)."""
+        """Who, which dates and numbers a reply may mention: may_mention; the draft's dates
+        and numbers; dates; numbers in the context (task, project, state, thread).  Computed
+        only for items that are sent (a warm cache never needs it)."""
         texts = [self.draft] + ([self.draft_title] if self.draft_title else [])
-        return allowed(self.context["may_mention"], texts, self.context["dates"])
+        context = [v for v in self.context.values() if isinstance(v, str)]
+        context += [t["text"] for t in self.context.get("thread", [])]
+        return allowed(self.context["may_mention"], texts, self.context["dates"], context)
 
     def payload(self) -> dict[str, Any]:
         """The item as the request carries it (and as its cache key sees it)."""
