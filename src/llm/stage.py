@@ -14,15 +14,17 @@ import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..fingerprint import table_digest
 from .cache import Cache, cache_key
 from .checks import People, check_text
-from .client import Reply, Transport
 from .items import Item, collect, write_back
 from .prompts import messages, prompt_hash
 from .settings import LLMSettings
+
+if TYPE_CHECKING:  # the groq SDK takes ~0.2 s to import: only runs that call a server pay it
+    from .client import Reply
 
 CHARS_PER_TOKEN = 4  # the estimate's rule of thumb
 
@@ -292,6 +294,8 @@ def _call(
 ) -> None:
     """Send the batches in order, at most ``concurrency`` in flight; a batch past a budget cap
     or after a 401/403/404 is not sent.  Replies are handed to ``on_reply`` on this thread."""
+    from .client import Reply, Transport
+
     transport = Transport(settings, api_key)
     pool = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="llm")
     inflight: dict[Future, _Batch] = {}
