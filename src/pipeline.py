@@ -42,7 +42,8 @@ from .generators.tasks import generate_project
 from .generators.teams import generate_teams, team_membership_rows, team_rows
 from .generators.users import generate_users, user_rows
 from .generators.workspace import generate_workspace, workspace_rows
-from .llm import LLMReport, LLMSettings, rewrite_database
+from .llm import FIELDS, LLMReport, LLMSettings, rewrite_database
+from .llm.settings import PROVIDERS
 from .model import Org
 from .output import atomic_target, check_target
 from .rng import Stream, rng_for
@@ -545,8 +546,13 @@ def read_run(path: str | Path) -> dict[str, Any]:
     if llm_row is not None and llm_row[0]:
         try:
             llm = json.loads(llm_row[0])
-            LLMSettings(**{k: v for k, v in llm["settings"].items() if k != "fields"})
-        except (ValueError, TypeError, KeyError) as e:
+            recorded = llm["settings"]
+            if recorded["provider"] not in PROVIDERS[1:] or not set(recorded["fields"]) <= set(
+                FIELDS
+            ):
+                raise ValueError("unknown provider or fields")
+            llm["settings"] = LLMSettings(**{**recorded, "fields": tuple(recorded["fields"])})
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
             raise InputFileError(f"{p}: its generation_runs llm record is not usable ({e})") from e
     return {
         "llm": llm,
@@ -578,9 +584,8 @@ def reproduce(
     config = Config.from_dict(cfg)
     llm = None
     if run["llm"] is not None:
-        recorded = run["llm"]["settings"]
-        llm = LLMSettings(
-            **{**recorded, "fields": tuple(recorded["fields"])},
+        llm = dataclasses.replace(
+            run["llm"]["settings"],
             cache_path=None if llm_cache is None else Path(llm_cache),
             cache_only=True,
         )

@@ -753,3 +753,17 @@ def test_server_wait_reads_retry_after_and_rate_limit_resets() -> None:
     assert server_wait({"retry-after": "soon", "x-ratelimit-reset-tokens": "7.66s"}) == 7.66
     assert server_wait({"x-ratelimit-reset-requests": "2m59.5s"}) == pytest.approx(179.5)
     assert server_wait({"retry-after": "1", "x-ratelimit-reset-tokens": "250ms"}) == 1.0
+
+
+def test_reproduce_refuses_a_broken_llm_record(server: Server, tmp_path: Path) -> None:
+    from src.errors import InputFileError
+
+    path, _ = run(tmp_path, settings(server, tmp_path, fields=("briefs",)))
+    for bad in ('{"settings": {"provider": "gpt", "fields": []}}', "[1]", "{not json"):
+        conn = sqlite3.connect(path)
+        conn.execute("UPDATE generation_runs SET llm_json = ?", (bad,))
+        conn.commit()
+        conn.close()
+        with pytest.raises(InputFileError, match="llm record is not usable"):
+            reproduce(path, tmp_path / "copy.sqlite")
+        assert not (tmp_path / "copy.sqlite").exists()
