@@ -561,6 +561,7 @@ def test_settings_resolution_and_defaults() -> None:
         ({"provider": "openai", "base_url": "ftp://h/v1"}, {"LLM_MODEL": "m"}, "http(s) URL"),
         ({"provider": "openai", "base_url": "http://h:1/api"}, {"LLM_MODEL": "m"}, "end in /v1"),
         ({"provider": "openai", "base_url": "http://u:p@h/v1"}, {"LLM_MODEL": "m"}, "credentials"),
+        ({"provider": "openai", "base_url": "http://h/v1?key=s"}, {"LLM_MODEL": "m"}, "query"),
         ({"provider": "openai", "base_url": "http://h/v1"}, {}, "a model name is needed"),
         ({"provider": "groq", "model": "bad model!"}, {}, "is not a model name"),
         ({"fields": "descriptions,poems"}, {}, "comma list of descriptions"),

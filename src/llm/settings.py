@@ -175,8 +175,11 @@ def _url_problems(provider: str, url: str) -> list[str]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return [f"llm base URL ({flag}): must be an http(s) URL with a host, got {url!r}"]
-    if parts.username or parts.password:
-        return [f"llm base URL ({flag}): must not hold credentials; put the key in LLM_API_KEY"]
+    if parts.username or parts.password or parts.query or parts.fragment:
+        return [
+            f"llm base URL ({flag}): no credentials, query or fragment (it is recorded in the "
+            "file); put a key in LLM_API_KEY"
+        ]
     if provider == "openai" and not parts.path.endswith("/v1"):
         return [f"llm base URL ({flag}): must end in /v1 (e.g. http://localhost:11434/v1)"]
     return []
