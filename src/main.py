@@ -20,6 +20,7 @@ from rich.table import Table
 
 from .config import SCALES, resolve_config
 from .errors import SeedError
+from .export import export
 from .fingerprint import fingerprint_file
 from .pipeline import Summary, generate, reproduce
 from .report import build_report, format_value
@@ -64,7 +65,7 @@ def _environment(env_file: Path | None) -> dict[str, str]:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)  # one line
     raise typer.Exit(code)
 
 
@@ -329,6 +330,30 @@ def report_cmd(
         f"[green]wrote[/] {summary.path} ({summary.bytes / 2**20:.1f} MB, "
         f"{len(summary.charts)} charts, {summary.metrics} scorecard metrics) "
         f"in {summary.seconds:.1f} s",
+        highlight=False,
+    )
+
+
+@app.command("export")
+def export_cmd(
+    file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
+    fmt: str = typer.Option(..., "--format", "-f", help="csv | jsonl | parquet | asana-json."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="The folder to create."),
+    tables: str = typer.Option(
+        None, "--tables", help="Comma-separated tables to export (default: all)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --out folder."),
+) -> None:
+    """Export FILE to a folder: one file per table (or resource type) and manifest.json."""
+    wanted = tables.split(",") if tables is not None else None
+    with _progress() as bar:
+        summary = _run(
+            export, file, fmt, out_dir, wanted, overwrite=force, progress=_RichProgress(bar)
+        )
+    total = sum(summary.row_counts.values())
+    out.print(
+        f"[green]exported[/] {total:,} rows in {len(summary.files)} file(s) as "
+        f"{summary.format} to {summary.out_dir} (source fingerprint {summary.fingerprint})",
         highlight=False,
     )
 

@@ -74,6 +74,28 @@ def column_names(table: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def _declarations() -> dict[str, tuple[tuple[str, str, bool], ...]]:
+    conn = sqlite3.connect(":memory:")
+    try:
+        apply_schema(conn, with_indexes=False)
+        return {
+            t: tuple(
+                (c[1], c[2].upper(), not c[3] and not c[5])
+                for c in conn.execute(f'PRAGMA table_info("{t}")').fetchall()
+            )
+            for t in _tables()
+        }
+    finally:
+        conn.close()
+
+
+def column_declarations(table: str) -> tuple[tuple[str, str, bool], ...]:
+    """Each column of ``table`` as (name, declared type upper-cased, nullable), from schema.sql:
+    what exporters need to type a column without looking at its values."""
+    return _declarations()[table]
+
+
+@lru_cache(maxsize=1)
 def insert_statements() -> dict[str, str]:
     """``INSERT INTO "t" VALUES (?, ...)`` with one parameter per column, for every table."""
     return {
