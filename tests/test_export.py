@@ -221,7 +221,7 @@ def test_a_failure_midway_leaves_no_folder(small_seed1, tmp_path: Path, monkeypa
 @pytest.mark.parametrize(
     "args, accepted",
     [
-        (["--format", "xml"], "accepted: csv, jsonl, parquet"),
+        (["--format", "xml"], "accepted: asana-json, csv, jsonl, parquet"),
         (["--format", "csv", "--tables", "tasks,nope"], "accepted: workspaces, users"),
         (["--format", "csv", "--tables", ","], "accepted: workspaces, users"),
     ],

@@ -71,6 +71,8 @@ class Format:
     table (or resource type).  ``requires`` names an importable module and the pip extra that
     provides it, checked before any work so a missing library fails fast with what to install.
     ``column_types`` optionally says how the format types each column, for the manifest.
+    ``parts`` are the names `--tables` chooses from when the format's files are not one per
+    table (asana-json writes one per resource type); by default the tables of schema.sql.
     """
 
     name: str
@@ -78,6 +80,7 @@ class Format:
     description: str
     requires: tuple[str, str] | None = None
     column_types: Callable[[str], dict[str, str]] | None = None
+    parts: tuple[str, ...] | None = None
 
 
 def per_table(suffix: str, write_table: Callable[[str, Iterable[list[tuple]], Path], None]):

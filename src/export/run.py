@@ -46,16 +46,18 @@ def program_version() -> str:
         return "unknown"
 
 
-def resolve_tables(tables: Iterable[str] | None) -> tuple[str, ...]:
-    """The tables asked for, in schema order; all of them when none are named."""
-    known = table_names()
+def resolve_tables(fmt: Format, tables: Iterable[str] | None) -> tuple[str, ...]:
+    """The tables (or the format's parts) asked for, in their order; all when none are named."""
+    known = fmt.parts or table_names()
     if tables is None:
         return known
     asked = [t.strip() for t in tables if t.strip()]
     unknown = [t for t in asked if t not in known]
     if unknown or not asked:
         what = f"unknown table(s) {', '.join(unknown)}" if unknown else "no table named"
-        raise ExportOptionError(f"--tables: {what}; accepted: {', '.join(known)}")
+        raise ExportOptionError(
+            f"--tables: {what} for --format {fmt.name}; accepted: {', '.join(known)}"
+        )
     return tuple(t for t in known if t in asked)
 
 
@@ -122,7 +124,7 @@ def manifest(fmt: Format, files: dict[str, FileInfo], fingerprint: str, source: 
     tables = {}
     for key, info in files.items():
         entry: dict = {"file": info.name, "rows": info.rows, **info.extra}
-        if key in table_names():
+        if fmt.parts is None and key in table_names():
             types = fmt.column_types(key) if fmt.column_types else {}
             entry["columns"] = [
                 {"name": c, "sqlite_type": t, "nullable": nullable}
@@ -156,12 +158,13 @@ def export(
     """
     source, target = Path(path), Path(out_dir)
     format_ = get_format(fmt)
-    wanted = resolve_tables(tables)
+    wanted = resolve_tables(format_, tables)
     check_requirements(format_)
     check_out_dir(target, overwrite)
     conn = open_source(source)
     try:
-        wanted = present_tables(conn, wanted, explicit=tables is not None, source=source)
+        if format_.parts is None:
+            wanted = present_tables(conn, wanted, explicit=tables is not None, source=source)
         with atomic_folder(target, overwrite) as folder:
             ctx = ExportContext(conn, wanted, folder, progress or NullProgress())
             files = format_.write(ctx)
