@@ -15,7 +15,9 @@ Conversion, so that `jsonschema` checks what the API really returns and sends:
   ``unevaluatedProperties: false``, so an undeclared field fails;
 - response schemas drop writeOnly properties, request schemas drop readOnly ones (the API
   never returns the first nor accepts the second);
-- descriptions, examples and ``x-`` extensions are dropped; other keywords kept as they are.
+- descriptions, examples and ``x-`` extensions are dropped; other keywords kept as they are;
+- one correction: request ``custom_fields`` values may be a string, number, array or object,
+  as the spec's own description of the field says (its schema says string only).
 """
 
 from __future__ import annotations
@@ -69,6 +71,22 @@ KEPT = (
 )  # fmt: skip
 
 
+# A task's or project's custom-field values on create/update.  The spec's schema says each value
+# is a string, while its own description (and Asana's custom-fields guide) says "an enum GID,
+# string, number, object, or array (depending on the custom field type)": the description is
+# what the API accepts (a multi_enum value is an array of option gids), so it is followed here.
+CUSTOM_FIELD_VALUES = {
+    "type": "object",
+    "additionalProperties": {
+        "anyOf": [
+            {"type": ["string", "number", "null"]},
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "object"},
+        ]
+    },
+}
+
+
 class Converter:
     def __init__(self, schemas: dict[str, Any]):
         self.schemas = schemas
@@ -97,11 +115,7 @@ class Converter:
                 spec = self.merge_all_of(spec["allOf"], mode)
                 props, req = spec["properties"], spec.get("required", [])
             else:
-                props = {
-                    k: self.convert(v, mode)
-                    for k, v in spec.get("properties", {}).items()
-                    if not self.hidden(v, mode)
-                }
+                props = self.properties(spec, mode)
                 req = spec.get("required", [])
             for k, v in props.items():
                 old = merged["properties"].get(k)
@@ -110,6 +124,20 @@ class Converter:
         if required:
             merged["required"] = required
         return merged
+
+    def properties(self, node: dict[str, Any], mode: str) -> dict[str, Any]:
+        out = {
+            k: self.convert(v, mode)
+            for k, v in node.get("properties", {}).items()
+            if not self.hidden(v, mode)
+        }
+        if mode == "request" and "custom_fields" in out:
+            out["custom_fields"] = CUSTOM_FIELD_VALUES
+        return out
+
+    def is_object(self, node: dict[str, Any]) -> bool:
+        spec = self.target(node)
+        return "properties" in spec or "allOf" in spec or spec.get("type") == "object"
 
     def hidden(self, node: dict[str, Any], mode: str) -> bool:
         flag = "writeOnly" if mode == "response" else "readOnly"
@@ -124,6 +152,9 @@ class Converter:
             if len(rest) < len(parts) or node.get("nullable"):
                 inner = rest[0] if len(rest) == 1 else {"allOf": rest}
                 return {"anyOf": [{"type": "null"}, self.convert(inner, mode)]}
+            if not all(self.is_object(p) for p in parts):  # e.g. allOf: [{type: string}]
+                converted = [self.convert(p, mode) for p in parts]
+                return converted[0] if len(converted) == 1 else {"allOf": converted}
             out = self.merge_all_of(parts, mode)
             out["unevaluatedProperties"] = False
             return out
@@ -134,11 +165,7 @@ class Converter:
         if "items" in node:
             out["items"] = self.convert(node["items"], mode)
         if "properties" in node:
-            out["properties"] = {
-                k: self.convert(v, mode)
-                for k, v in node["properties"].items()
-                if not self.hidden(v, mode)
-            }
+            out["properties"] = self.properties(node, mode)
             if "additionalProperties" not in node:
                 out["unevaluatedProperties"] = False
         if isinstance(node.get("additionalProperties"), dict):

@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-EXCLUDED = ("generation_runs",)
+EXCLUDED = ("generation_runs", "push_map")  # a run record; push's bookkeeping
 
 
 # A protocol-2 pickle of a tuple of four or more items is PROTO 2, MARK, the items, TUPLE,

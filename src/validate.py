@@ -63,8 +63,9 @@ SCHEMA_TABLES = (
     "task_tags",
     "status_updates",
     "generation_runs",
+    "push_map",
 )
-OPTIONAL_TABLES = frozenset({"generation_runs"})
+OPTIONAL_TABLES = frozenset({"generation_runs", "push_map"})  # push_map: made by `push`
 
 # How to name a row in examples, for tables without an id column.
 _ROW_KEYS = {
