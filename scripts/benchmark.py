@@ -5,10 +5,14 @@ to a bare executemany of the same rows into the same schema.
     python scripts/benchmark.py --scales xl      # the 1M-task preset (minutes)
     python scripts/benchmark.py --scales default large --workers 1
     python scripts/benchmark.py --scales xl --no-bare --check   # also time validate and report
+    python scripts/benchmark.py --export         # export figures (generates default and large)
+    python scripts/benchmark.py --export --default-file a.sqlite --large-file b.sqlite
 
 Each preset runs in a fresh child process so its peak RSS is its own.  Targets (2-core machine):
 default <= 3 s wall; large (~100k tasks) within 2x the bare insert; xl <= 120 s and <= 2 GB;
-with --check, `report` on xl <= 60 s.
+with --check, `report` on xl <= 60 s.  With --export: Parquet of the large file <= 15 s and
+<= 1 GB peak RSS, asana-json of the default file <= 5 s (validation included); each export runs
+in a fresh child process so its peak RSS is its own.
 """
 
 from __future__ import annotations
@@ -34,6 +38,14 @@ from src.schema import apply_schema  # noqa: E402
 from src.validate import validate  # noqa: E402
 
 TARGETS = {"default": "<= 3 s", "large": "<= 2x bare insert", "xl": "<= 120 s, <= 2 GB"}
+# (format, which file, target) measured by --export
+EXPORTS = (
+    ("parquet", "large", "<= 15 s, <= 1 GB"),
+    ("csv", "large", ""),
+    ("jsonl", "large", ""),
+    ("asana-json", "default", "<= 5 s"),
+    ("parquet", "default", ""),
+)
 
 
 def bare_insert_seconds(source: Path) -> float:
@@ -104,6 +116,42 @@ def child(scale: str, workers: int | None, bare: bool, check: bool = False) -> N
     print(json.dumps(result))
 
 
+def export_child(fmt: str, source: Path) -> None:
+    from src.export import export
+
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.perf_counter()
+        summary = export(source, fmt, Path(d) / "out")
+        wall = time.perf_counter() - t0
+        size = sum(p.stat().st_size for p in (Path(d) / "out").iterdir())
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows = sum(summary.row_counts.values())
+    print(json.dumps({"wall_s": round(wall, 2), "rows": rows, "peak_rss_mb": round(rss_mb),
+                      "size_mb": round(size / 2**20, 1)}))  # fmt: skip
+
+
+def export_figures(default_file: Path | None, large_file: Path | None) -> None:
+    """Time each export of EXPORTS in its own process; generate the files not given."""
+    with tempfile.TemporaryDirectory() as d:
+        files = {"default": default_file, "large": large_file}
+        for scale, given in files.items():
+            if given is None:
+                files[scale] = Path(d) / f"{scale}.sqlite"
+                config = resolve_config({"scale": scale, "end_date": "2026-06-30"}, {}, None)
+                generate(config, files[scale])
+        print(f"{'format':<11} {'file':<8} {'wall s':>7} {'rows':>10} {'peak MB':>8} "
+              f"{'out MB':>7}  target")  # fmt: skip
+        for fmt, scale, target in EXPORTS:
+            cmd = [sys.executable, __file__, "--export-child", fmt, str(files[scale])]
+            r = json.loads(
+                subprocess.run(cmd, check=True, capture_output=True, text=True)
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+            print(f"{fmt:<11} {scale:<8} {r['wall_s']:>7} {r['rows']:>10,} "
+                  f"{r['peak_rss_mb']:>8} {r['size_mb']:>7}  {target}")  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--scales", nargs="+", default=["default", "small", "large"])
@@ -112,8 +160,18 @@ def main() -> None:
     ap.add_argument(
         "--check", action="store_true", help="also time `validate` and `report` on each file"
     )
+    ap.add_argument("--export", action="store_true", help="time the export formats instead")
+    ap.add_argument("--default-file", type=Path, help="--export: an existing default file")
+    ap.add_argument("--large-file", type=Path, help="--export: an existing large file")
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--export-child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.export_child:
+        export_child(args.export_child[0], Path(args.export_child[1]))
+        return
+    if args.export:
+        export_figures(args.default_file, args.large_file)
+        return
     if args.child:
         child(args.child, args.workers, not args.no_bare, args.check)
         return

@@ -66,14 +66,16 @@ def table_digest(conn: sqlite3.Connection, table: str) -> str:
     return h.hexdigest()
 
 
-def fingerprint_connection(conn: sqlite3.Connection) -> str:
+def fingerprint_connection(conn: sqlite3.Connection, known: Mapping[str, str] = {}) -> str:
+    """The fingerprint of an open file; ``known`` gives digests already taken of some tables
+    (an export hashes the rows it reads), which are then not read again."""
     tables = [
         r[0]
         for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
         )
     ]
-    return combine({t: table_digest(conn, t) for t in tables if t not in EXCLUDED})
+    return combine({t: known.get(t) or table_digest(conn, t) for t in tables if t not in EXCLUDED})
 
 
 def fingerprint_file(path: str | Path) -> str:

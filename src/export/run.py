@@ -168,7 +168,7 @@ def export(
         with atomic_folder(target, overwrite) as folder:
             ctx = ExportContext(conn, wanted, folder, progress or NullProgress())
             files = format_.write(ctx)
-            fingerprint = fingerprint_connection(conn)
+            fingerprint = fingerprint_connection(conn, ctx.digests)
             text = json.dumps(manifest(format_, files, fingerprint, source), indent=2)
             (folder / MANIFEST).write_text(text + "\n", encoding="utf-8")
     finally:
