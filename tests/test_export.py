@@ -177,24 +177,43 @@ def test_manifest_lists_rows_types_fingerprint_and_version(small_seed1, tmp_path
 
 
 def test_existing_folder_is_refused_then_replaced_with_force(small_seed1, tmp_path: Path) -> None:
-    # setup
+    # setup: an earlier export
     target = tmp_path / "out"
-    target.mkdir()
-    (target / "old.txt").write_text("keep me")
+    export(small_seed1.path, "jsonl", target, tables=["tags"])
+    before = sorted(p.name for p in target.iterdir())
     # run / assert: refused, untouched
     result = CliRunner().invoke(
         app, ["export", str(small_seed1.path), "--format", "csv", "--out", str(target)]
     )
     assert result.exit_code == 2 and "--force" in result.stderr
-    assert [p.name for p in target.iterdir()] == ["old.txt"]
+    assert sorted(p.name for p in target.iterdir()) == before
     # run / assert: replaced
     result = CliRunner().invoke(
         app,
         ["export", str(small_seed1.path), "--format", "csv", "--out", str(target), "--force"],
     )
     assert result.exit_code == 0, result.output
-    assert not (target / "old.txt").exists() and (target / "tasks.csv").is_file()
+    assert not (target / "tags.jsonl").exists() and (target / "tasks.csv").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temp folder left
+
+
+def test_force_never_replaces_a_folder_that_is_not_an_export(small_seed1, tmp_path: Path) -> None:
+    # setup: a folder of other files, and a folder holding the input
+    other = tmp_path / "docs"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep me")
+    source = tmp_path / "in" / "org.sqlite"
+    source.parent.mkdir()
+    shutil.copy(small_seed1.path, source)
+    for out, words in ((other, "not an export"), (source.parent, "holds the input")):
+        # run
+        result = CliRunner().invoke(
+            app, ["export", str(source), "-f", "csv", "-o", str(out), "--force"]
+        )
+        # assert
+        assert result.exit_code == 2 and words in result.stderr, result.output
+    assert (other / "notes.txt").read_text() == "keep me" and source.is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs", "in"]
 
 
 def test_a_failure_midway_leaves_no_folder(small_seed1, tmp_path: Path, monkeypatch) -> None:

@@ -9,6 +9,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -60,6 +61,7 @@ class FakeAsana:
         self.fail_once: set[int] = set()
         self.down_from: int | None = None
         self.echo_token = False
+        self.in_flight = self.max_in_flight = 0
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -93,6 +95,17 @@ class FakeAsana:
         h.wfile.write(raw)
 
     def handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            time.sleep(0.0005)  # a little latency, so requests can overlap
+            self.answer(h, method)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def answer(self, h: BaseHTTPRequestHandler, method: str) -> None:
         length = int(h.headers.get("Content-Length") or 0)
         body = json.loads(h.rfile.read(length)) if length else None
         with self.lock:
@@ -199,6 +212,7 @@ def test_replay_sends_exactly_the_planned_requests(source: Path, server: FakeAsa
     assert server.problems == []
     assert server.answered == the_plan.requests == summary.sent
     assert summary.retries == 2 and summary.rate_limited > 0
+    assert 1 < server.max_in_flight <= 4  # parallel, within the cap
     assert summary.unmatched_people == q1(source, "SELECT COUNT(*) FROM users") - 4
     assert fingerprint_file(source) == before  # push_map is not content
     # every object has its Asana gid

@@ -73,12 +73,23 @@ def present_tables(
     return tuple(t for t in wanted if t in have)
 
 
-def check_out_dir(out_dir: Path, overwrite: bool) -> None:
-    """Fail before any work unless ``out_dir`` can become the export folder."""
+def check_out_dir(out_dir: Path, overwrite: bool, source: Path) -> None:
+    """Fail before any work unless ``out_dir`` can become the export folder.
+
+    --force replaces only an earlier export (a folder with a manifest.json) or an empty
+    folder, never one holding the input, so a slip such as ``--out . --force`` loses nothing.
+    """
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputPathError(f"--out: {out_dir} is a file; give a folder path")
+    if source.resolve().is_relative_to(out_dir.resolve()):
+        raise OutputPathError(f"--out: {out_dir} holds the input file; give another folder")
     if out_dir.exists() and not overwrite:
         raise OutputExistsError(f"{out_dir} already exists; pass --force to replace it")
+    if out_dir.exists() and not (out_dir / MANIFEST).is_file() and any(out_dir.iterdir()):
+        raise OutputPathError(
+            f"--out: {out_dir} is not an export (no {MANIFEST}) and not empty; --force "
+            "replaces only an earlier export, so give a new or empty folder"
+        )
     parent = out_dir.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
@@ -160,7 +171,7 @@ def export(
     format_ = get_format(fmt)
     wanted = resolve_tables(format_, tables)
     check_requirements(format_)
-    check_out_dir(target, overwrite)
+    check_out_dir(target, overwrite, source)
     conn = open_source(source)
     try:
         if format_.parts is None:
