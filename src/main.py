@@ -408,22 +408,16 @@ def push_cmd(
         _fail("ASANA_ACCESS_TOKEN is not set: create a personal access token in Asana and "
               "export it (it is never written anywhere)")  # fmt: skip
     base_url = env.get("ASANA_BASE_URL") or DEFAULT_BASE_URL
-    try:
-        with _progress() as bar:
-            summary = _run(
-                push,
-                file,
-                workspace,
-                token,
-                base_url=base_url,
-                concurrency=concurrency,
-                progress=_RichProgress(bar),
-            )
-    except typer.Exit as e:
-        if e.exit_code == 130:  # Ctrl-C: what was sent is recorded
-            _fail(f"interrupted; what was sent is recorded in {file}: run push again to "
-                  "continue", 130)  # fmt: skip
-        raise
+    with _progress() as bar:
+        summary = _run(
+            push,
+            file,
+            workspace,
+            token,
+            base_url=base_url,
+            concurrency=concurrency,
+            progress=_RichProgress(bar),
+        )
     out.print(
         f"[green]pushed[/] {summary.sent:,} requests in {summary.seconds:.0f} s "
         f"({summary.skipped:,} done before, {summary.retries} retried, "

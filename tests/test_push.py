@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from src.export.asana_client import AsanaClient, PushError
 from src.export.asana_schema import validator
-from src.export.push import plan, push
+from src.export.push import PushInterrupted, plan, push
 from src.fingerprint import fingerprint_file
 from src.main import app
 
@@ -268,7 +268,7 @@ def test_interrupted_replay_resumes_without_duplicates(source: Path, server, how
             return real(*args, **kw)
 
         broken.request = interrupting
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(PushInterrupted, match="run push again"):
             push(source, WORKSPACE, TOKEN, client=broken, concurrency=3)
     first = server.answered
     done = q1(source, "SELECT COUNT(*) FROM push_map WHERE kind != 'enum_option'")

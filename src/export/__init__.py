@@ -11,7 +11,7 @@ the file into a real Asana workspace (push.py, push_plan.py, asana_client.py).
 
 from .asana_client import PushError
 from .asana_schema import AsanaSchemaError
-from .push import PushPlan, PushSummary, plan, push
+from .push import PushInterrupted, PushPlan, PushSummary, plan, push
 from .registry import ExportOptionError, FileInfo, Format, formats
 from .run import ExportSummary, export
 
@@ -22,6 +22,7 @@ __all__ = [
     "FileInfo",
     "Format",
     "PushError",
+    "PushInterrupted",
     "PushPlan",
     "PushSummary",
     "export",

@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputFileError
+from ..errors import InputFileError, SeedError
 from ..pipeline import NullProgress, Progress
 from ..schema import optional_table_statement
 from .asana_client import DEFAULT_BASE_URL, AsanaClient, NotFound, PushError
@@ -31,6 +31,12 @@ MAP_TABLE = "push_map"
 # free ones); the estimate assumes the paid limit, or the latency bound if that is lower.
 REQUESTS_PER_MINUTE = 1500
 SECONDS_PER_REQUEST = 0.4  # a typical round trip to Asana
+
+
+class PushInterrupted(SeedError):
+    """Ctrl-C (or SIGTERM) stopped the replay after the requests in flight were recorded."""
+
+    exit_code = 130
 
 
 @dataclass(frozen=True)
@@ -180,8 +186,8 @@ def push(
     """Replay the file into the Asana workspace ``workspace``; see the module docstring.
 
     Raises PushError (exit 1) when Asana refuses a request or stays unreachable, with the
-    file's push_map recording everything done so far; KeyboardInterrupt after the requests
-    in flight are recorded.
+    file's push_map recording everything done so far; PushInterrupted (exit 130) on Ctrl-C,
+    after the requests in flight are recorded.
     """
     _check_options(workspace, concurrency)
     progress = progress or NullProgress()
@@ -215,13 +221,17 @@ def push(
                 futures = [pool.submit(run_lane, steps) for steps in lanes.values()]
                 try:
                     done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                    for f in done:
+                        if f.exception() is not None:
+                            stop.set()
+                            raise f.exception()
                 except KeyboardInterrupt:
                     stop.set()
-                    raise
-                for f in done:
-                    if f.exception() is not None:
-                        stop.set()
-                        raise f.exception()
+                    pool.shutdown(wait=True)  # the requests in flight finish and are recorded
+                    raise PushInterrupted(
+                        f"interrupted after {sent:,} requests, all recorded in {path}: run "
+                        "push again to continue"
+                    ) from None
         unmatched = sum(1 for (k, _), g in store.done.items() if k == "user" and not g)
         return PushSummary(
             the_plan,
@@ -236,4 +246,4 @@ def push(
         conn.close()
 
 
-__all__ = ["PushError", "PushPlan", "PushSummary", "plan", "push"]
+__all__ = ["PushError", "PushInterrupted", "PushPlan", "PushSummary", "plan", "push"]
