@@ -12,7 +12,8 @@ Each preset runs in a fresh child process so its peak RSS is its own.  Targets (
 default <= 3 s wall; large (~100k tasks) within 2x the bare insert; xl <= 120 s and <= 2 GB;
 with --check, `report` on xl <= 60 s.  With --export: Parquet of the large file <= 15 s and
 <= 1 GB peak RSS, asana-json of the default file <= 5 s (validation included); each export runs
-in a fresh child process so its peak RSS is its own.
+in a fresh child process so its peak RSS is its own; its CPU seconds (user + system, the whole
+process, imports included) are printed beside the wall seconds, as the machine may be shared.
 """
 
 from __future__ import annotations
@@ -124,9 +125,11 @@ def export_child(fmt: str, source: Path) -> None:
         summary = export(source, fmt, Path(d) / "out")
         wall = time.perf_counter() - t0
         size = sum(p.stat().st_size for p in (Path(d) / "out").iterdir())
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     rows = sum(summary.row_counts.values())
-    print(json.dumps({"wall_s": round(wall, 2), "rows": rows, "peak_rss_mb": round(rss_mb),
+    print(json.dumps({"wall_s": round(wall, 2), "rows": rows,
+                      "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+                      "peak_rss_mb": round(usage.ru_maxrss / 1024),
                       "size_mb": round(size / 2**20, 1)}))  # fmt: skip
 
 
@@ -139,8 +142,8 @@ def export_figures(default_file: Path | None, large_file: Path | None) -> None:
                 files[scale] = Path(d) / f"{scale}.sqlite"
                 config = resolve_config({"scale": scale, "end_date": "2026-06-30"}, {}, None)
                 generate(config, files[scale])
-        print(f"{'format':<11} {'file':<8} {'wall s':>7} {'rows':>10} {'peak MB':>8} "
-              f"{'out MB':>7}  target")  # fmt: skip
+        print(f"{'format':<11} {'file':<8} {'wall s':>7} {'cpu s':>6} {'rows':>10} "
+              f"{'peak MB':>8} {'out MB':>7}  target")  # fmt: skip
         for fmt, scale, target in EXPORTS:
             cmd = [sys.executable, __file__, "--export-child", fmt, str(files[scale])]
             r = json.loads(
@@ -148,7 +151,7 @@ def export_figures(default_file: Path | None, large_file: Path | None) -> None:
                 .stdout.strip()
                 .splitlines()[-1]
             )
-            print(f"{fmt:<11} {scale:<8} {r['wall_s']:>7} {r['rows']:>10,} "
+            print(f"{fmt:<11} {scale:<8} {r['wall_s']:>7} {r['cpu_s']:>6} {r['rows']:>10,} "
                   f"{r['peak_rss_mb']:>8} {r['size_mb']:>7}  {target}")  # fmt: skip
 
 
