@@ -185,6 +185,7 @@ class Converter:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("spec", type=Path, help="asana_oas.yaml")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"default: {OUT}")
     args = parser.parse_args()
     raw = args.spec.read_bytes()
     spec = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -205,8 +206,8 @@ def main() -> None:
         "requests": requests,
         "$defs": dict(sorted(conv.defs.items())),
     }
-    OUT.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n", encoding="utf-8")
-    print(f"wrote {OUT} ({len(conv.defs)} schemas, {OUT.stat().st_size / 1024:.0f} KB)")
+    args.out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} ({len(conv.defs)} schemas, {args.out.stat().st_size / 1024:.0f} KB)")
 
 
 if __name__ == "__main__":

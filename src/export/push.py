@@ -116,12 +116,14 @@ class MapStore:
 def _open_for_push(path: Path) -> sqlite3.Connection:
     """Check the file as every input is checked, then open it for writing push_map."""
     open_source(path).close()
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("BEGIN IMMEDIATE")  # fails now, not after the first request, if read-only
+        conn.execute("ROLLBACK")
         return conn
     except sqlite3.DatabaseError as e:
-        raise InputFileError(f"{path}: cannot open for writing push_map ({e})") from e
+        conn.close()
+        raise InputFileError(f"{path}: cannot write push's record (push_map) into it: {e}") from e
 
 
 def _plan_of(stages: list[Stage], store: MapStore, concurrency: int) -> PushPlan:
