@@ -5,20 +5,30 @@ summary = generate(Config(seed=7, users=50), "output/demo.sqlite")
 """
 
 from .config import INDUSTRIES, SCALES, Config, resolve_config
-from .errors import ConfigError, InputFileError, OutputExistsError, OutputPathError, SeedError
+from .errors import (
+    ConfigError,
+    FileIntegrityError,
+    InputFileError,
+    OutputExistsError,
+    OutputPathError,
+    SeedError,
+)
 from .fingerprint import fingerprint_file
-from .pipeline import NullProgress, Progress, Summary, generate, read_run, reproduce
+from .pipeline import NullProgress, Progress, Summary, generate
+from .reproduction import Reproduction, read_run, reproduce
 
 __all__ = [
     "INDUSTRIES",
     "SCALES",
     "Config",
     "ConfigError",
+    "FileIntegrityError",
     "InputFileError",
     "NullProgress",
     "OutputExistsError",
     "OutputPathError",
     "Progress",
+    "Reproduction",
     "SeedError",
     "Summary",
     "fingerprint_file",

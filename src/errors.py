@@ -35,3 +35,10 @@ class InputFileError(SeedError):
     """A file given as input is missing, not SQLite, or not one of ours."""
 
     exit_code = 2
+
+
+class FileIntegrityError(InputFileError):
+    """`validate` found a file too damaged to check (corrupt pages, columns its rules need
+    are gone): an integrity finding, so exit code 1 as for a failed rule."""
+
+    exit_code = 1

@@ -16,7 +16,10 @@ import io
 import pickle
 import sqlite3
 from collections.abc import Mapping, Sequence
+from contextlib import closing
 from pathlib import Path
+
+from .inputs import is_corruption, open_readonly, reading
 
 EXCLUDED = ("generation_runs", "push_map")  # a run record; push's bookkeeping
 
@@ -66,22 +69,46 @@ def table_digest(conn: sqlite3.Connection, table: str) -> str:
     return h.hexdigest()
 
 
+def table_digests(conn: sqlite3.Connection) -> dict[str, str]:
+    """Each table's digest (every table of the file but the run record and SQLite's own)."""
+    return {t: table_digest(conn, t) for t in file_tables(conn)}
+
+
+def file_tables(conn: sqlite3.Connection) -> list[str]:
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
+        if r[0] not in EXCLUDED
+    ]
+
+
 def fingerprint_connection(conn: sqlite3.Connection, known: Mapping[str, str] = {}) -> str:
     """The fingerprint of an open file; ``known`` gives digests already taken of some tables
     (an export hashes the rows it reads), which are then not read again."""
-    tables = [
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
-    return combine({t: known.get(t) or table_digest(conn, t) for t in tables if t not in EXCLUDED})
+    return combine({t: known.get(t) or table_digest(conn, t) for t in file_tables(conn)})
 
 
 def fingerprint_file(path: str | Path) -> str:
-    # as_uri() escapes '?' and '#' in the path; mode=ro never creates or changes a file
-    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-    try:
+    """The fingerprint of the organization file at ``path``; InputFileError (one line, as the
+    CLI prints it) for a path or file that is not one."""
+    with closing(open_readonly(path)) as conn, reading(path):
         return fingerprint_connection(conn)
-    finally:
-        conn.close()
+
+
+def readable_digests(path: str | Path, conn: sqlite3.Connection) -> tuple[dict, dict]:
+    """(digests, damage): each table's digest, and for a table whose pages are corrupt the
+    error instead, so one bad table does not hide what the others hold.  Any other error
+    (a lock, say) is raised as the one-line InputFileError."""
+    digests, damage = {}, {}
+    with reading(path):
+        for table in file_tables(conn):
+            try:
+                digests[table] = table_digest(conn, table)
+            except sqlite3.DatabaseError as exc:
+                if not is_corruption(exc):
+                    raise
+                damage[table] = str(exc)
+    return digests, damage

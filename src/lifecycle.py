@@ -7,7 +7,7 @@ change is a system story at a working instant of the person who made it; the anc
 carry the same lives forward.  Comments are laid over the state timeline afterwards, each of a
 kind that fits the task's state at the moment it is written.
 
-Numbers below cite their source: (A) and (B) are the references in shared/reference/realism.md;
+Numbers below cite their source: (A) and (B) are the references in docs/realism.md;
 "design" marks a choice of ours made to land in a band listed there.
 """
 
@@ -39,7 +39,7 @@ CHAT_BY_PRIORITY = (0.8, 1.0, 1.3, 1.7)
 DUE_MEDIAN_DAYS = (21.0, 14.0, 8.0, 3.0)
 
 # Shares of tasks taking each path (design: tuned together so that default runs of every
-# industry land in realism.md's bands; `validate` prints where a file lands).
+# industry land in docs/realism.md's bands; `validate` prints where a file lands).
 P_MILESTONE = 0.035
 P_APPROVAL = 0.045
 P_ASSIGN_AT_CREATION = 0.795

@@ -4,8 +4,10 @@ renders the result; library errors become one message and an exit code here."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
+import re
 import signal
 import sys
 from functools import partial
@@ -14,29 +16,57 @@ from typing import Any
 
 import typer
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
-from .config import SCALES, resolve_config
-from .errors import SeedError
+from .config import ENV_KEYS, SCALES, Config, env_key_meant, resolve_config
+from .errors import ConfigError, SeedError
 from .export import export
 from .export.asana_client import DEFAULT_BASE_URL
 from .export.push import PushPlan, push
 from .export.push import plan as push_plan
 from .fingerprint import fingerprint_file
-from .pipeline import Summary, generate, reproduce
+from .pipeline import Summary, generate
 from .report import build_report, format_value
+from .reproduction import reproduce
 from .stats import stats
 from .validate import validate
 
+
+class _OneLineUsageErrors(TyperGroup):
+    """typer's usage errors (an unknown option, a missing argument) as one unwrapped line on
+    stderr, like every other error, instead of a usage text and a boxed panel."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.TyperException as e:
+            err.print(
+                f"[bold red]error:[/] {escape(e.format_message().rstrip('.'))}; see --help",
+                highlight=False,
+            )
+            sys.exit(e.exit_code)
+        except typer.Abort:
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
+    cls=_OneLineUsageErrors,
     add_completion=False,
     pretty_exceptions_show_locals=False,  # keeps secrets out of tracebacks
     help="Generate a realistic, reproducible Asana-like organization into one SQLite file.",
 )
-err = Console(stderr=True)
-out = Console()
+# soft_wrap: a message is never broken across lines (a path split at column 80 cannot be
+# copied); tables still fit the terminal, or 80 columns when written to a pipe
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 
 class _RichProgress:
@@ -55,20 +85,77 @@ class _RichProgress:
         self.progress.advance(self.task, n)
 
 
-def _environment(env_file: Path | None) -> dict[str, str]:
-    """Environment with .env underneath it: real environment variables win."""
-    merged: dict[str, str] = {}
+def _environment(env_file: Path | None) -> tuple[dict[str, str], list[str]]:
+    """Environment with .env (or --env-file) underneath it: real environment variables win.
+
+    Returns the merged mapping and the problems of the file (unreadable, not UTF-8, a line
+    that is not KEY=value), which are config errors like a bad value; a misspelled key of
+    ours gets a warning.  A ./.env that is missing or a folder (virtualenvs are often called
+    .env) is no settings file; a missing or folder --env-file is an error.
+    """
     path = env_file or Path(".env")
-    if path.is_file():
-        merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
-    elif env_file is not None:
-        _fail(f"--env-file: {env_file} does not exist")
+    name = f"--env-file: {path}" if env_file is not None else str(path)
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as e:
+        if env_file is None:
+            return dict(os.environ), []
+        if isinstance(e, IsADirectoryError):
+            return dict(os.environ), [f"{name} is a folder, not a file of settings"]
+        return dict(os.environ), [f"{name} does not exist"]
+    except OSError as e:
+        return dict(os.environ), [f"{name}: cannot read it: {e.strerror}"]
+    values, problems = _parse_env_file(path, data)
+    merged = {k: v for k, v in values.items() if v is not None}
     merged.update(os.environ)
-    return merged
+    return merged, problems
+
+
+def _parse_env_file(path: Path, data: bytes) -> tuple[dict[str, str | None], list[str]]:
+    """The values of a .env file's bytes, or the problems of its lines (python-dotenv's own
+    parser finds the lines it cannot read; dotenv_values would only log and skip them)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line_no = data.count(b"\n", 0, e.start) + 1
+        line = data.splitlines()[line_no - 1].decode("utf-8", "replace")
+        return {}, [
+            f"{_where(path, line_no, line)}: not UTF-8 text (byte 0x{data[e.start]:02x}); "
+            "save the file as UTF-8"
+        ]
+    problems = []
+    for binding in parse_stream(io.StringIO(text)):
+        lines = binding.original.string.splitlines() or [""]
+        blank = next((i for i, line in enumerate(lines) if line.strip()), 0)
+        line_no, first = binding.original.line + blank, lines[blank]  # where the text starts
+        if binding.error:
+            problems.append(
+                f"{_where(path, line_no, first)}: cannot be read as KEY=value: {first!r} "
+                "(is a quote not closed?)"
+            )
+        elif binding.key in ENV_KEYS.values() and binding.value is None:
+            problems.append(
+                f"{_where(path, line_no, first)}: has no value; write {binding.key}=value"
+            )
+        elif binding.key is not None and (meant := env_key_meant(binding.key)):
+            err.print(
+                f"[yellow]warning:[/] {escape(f'{path}, line {line_no}')}: "
+                f"{escape(binding.key)} is not a setting (ignored); did you mean {meant}?",
+                highlight=False,
+            )
+    if problems:
+        return {}, problems
+    return dotenv_values(stream=io.StringIO(text)), []
+
+
+def _where(path: Path, line_no: int, line: str) -> str:
+    """`.env, line 2 (INDUSTRY)`: the file, the line and the key the line sets, if it has one."""
+    key = re.match(r"\s*(?:export\s+)?([A-Za-z_]\w*)", line)
+    return f"{path}, line {line_no}" + (f" ({key[1]})" if key else "")
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)  # one line
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -77,14 +164,40 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
     except SeedError as e:
         problems = getattr(e, "problems", None)
-        if problems:
-            err.print(f"[bold red]error:[/] {len(problems)} invalid setting(s):")
+        if problems and len(problems) > 1:
+            err.print(f"[bold red]error:[/] {len(problems)} invalid settings:")
             for p in problems:
-                err.print(f"  - {p}", highlight=False)
+                err.print(f"  - {escape(p)}", highlight=False)
             raise typer.Exit(e.exit_code) from None
-        _fail(str(e), e.exit_code)
+        _fail(problems[0] if problems else str(e), e.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted; no output was written", 130)
+
+
+def _resolve(
+    explicit: dict[str, Any], env_file: Path | None, workers: str | None, today: dt.date
+) -> tuple[Config, int | None]:
+    """resolve_config, with the CLI's own problems (the .env file, --workers) in the same
+    ConfigError, so every bad flag, variable and line is reported at once."""
+    env, problems = _environment(env_file)
+    count = None
+    if workers is not None:
+        try:
+            count = int(workers.strip())
+        except ValueError:
+            problems.append(f"workers (--workers): must be a whole number, got {workers!r}")
+        else:
+            if not 1 <= count <= 64:
+                problems.append(
+                    f"workers (--workers): must be a whole number from 1 to 64, got {count}"
+                )
+    try:
+        config = resolve_config(explicit, env, today)
+    except ConfigError as e:
+        raise ConfigError([*e.problems, *problems]) from None
+    if problems:
+        raise ConfigError(problems)
+    return config, count
 
 
 def _progress() -> Progress:
@@ -117,7 +230,7 @@ def _render(summary: Summary, title: str = "Generated") -> None:
     c = summary.config
     facts = Table(show_header=False, box=None)
     for k, v in (
-        ("output", str(summary.path)),
+        ("output", escape(str(summary.path))),
         ("seed", str(summary.seed)),
         ("anchor", summary.anchor),
         ("industry", c.industry),
@@ -132,16 +245,26 @@ def _render(summary: Summary, title: str = "Generated") -> None:
 @app.callback(invoke_without_command=True)
 def main(
     ctx: typer.Context,
-    seed: int = typer.Option(None, "--seed", help="Root seed (env SEED; default 42)."),
+    # numbers are taken as text and parsed by resolve_config, so every bad one is reported
+    seed: str = typer.Option(
+        None, "--seed", metavar="INTEGER", help="Root seed (env SEED; default 42)."
+    ),
     scale: str = typer.Option(None, "--scale", help=f"Preset: {'|'.join(SCALES)} (env SCALE)."),
-    users: int = typer.Option(None, "--users", help="Number of people (SEED_COUNT_USERS)."),
-    projects: int = typer.Option(None, "--projects", help="Projects (SEED_COUNT_PROJECTS)."),
-    tasks_per_project: int = typer.Option(
+    users: str = typer.Option(
+        None, "--users", metavar="INTEGER", help="Number of people (SEED_COUNT_USERS)."
+    ),
+    projects: str = typer.Option(
+        None, "--projects", metavar="INTEGER", help="Projects (SEED_COUNT_PROJECTS)."
+    ),
+    tasks_per_project: str = typer.Option(
         None,
         "--tasks-per-project",
+        metavar="INTEGER",
         help="Mean top-level tasks per project (SEED_COUNT_TASKS_PER_PROJECT).",
     ),
-    months: int = typer.Option(None, "--months", help="History length (HISTORY_MONTHS; 6)."),
+    months: str = typer.Option(
+        None, "--months", metavar="INTEGER", help="History length (HISTORY_MONTHS; 6)."
+    ),
     end_date: str = typer.Option(
         None, "--end-date", help="Anchor date YYYY-MM-DD (END_DATE; default today, UTC)."
     ),
@@ -151,11 +274,10 @@ def main(
         None, "--out", "-o", help="Output file (DB_PATH; output/asana_simulation.sqlite)."
     ),
     force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
-    workers: int = typer.Option(
+    workers: str = typer.Option(
         None,
         "--workers",
-        min=1,
-        max=64,
+        metavar="INTEGER",
         help="Processes generating projects (default: 2 for large runs, else 1); the content "
         "is the same for any count.",
     ),
@@ -195,7 +317,7 @@ def main(
     env_file = explicit.pop("env_file", None)
     workers = explicit.pop("workers", None)
     today = dt.datetime.now(dt.UTC).date()
-    config = _run(resolve_config, explicit, _environment(env_file), today)
+    config, workers = _run(_resolve, explicit, env_file, workers, today)
     with _progress() as bar:
         summary = _run(
             generate, config, overwrite=force, progress=_RichProgress(bar), workers=workers
@@ -211,12 +333,7 @@ def fingerprint_cmd(
     file: Path = typer.Argument(..., help="A generated SQLite file."),
 ) -> None:
     """Print the SHA-256 content fingerprint of a file (all tables but generation_runs)."""
-    if not file.is_file():
-        _fail(f"{file}: no such file")
-    try:
-        print(fingerprint_file(str(file)))
-    except Exception as e:  # sqlite3.DatabaseError and friends: not a database
-        _fail(f"{file}: not a SQLite database ({e})")
+    print(_open_or_fail(fingerprint_file, file))
 
 
 @app.command("reproduce")
@@ -225,26 +342,21 @@ def reproduce_cmd(
     out_path: Path = typer.Option(..., "--out", "-o", help="Where to write the copy."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
 ) -> None:
-    """Regenerate FILE from its generation_runs record and compare fingerprints."""
+    """Regenerate FILE from its generation_runs record and compare it with FILE, table by
+    table."""
     with _progress() as bar:
-        summary, expected = _run(
-            reproduce, file, out_path, overwrite=force, progress=_RichProgress(bar)
-        )
-    _render(summary, "Reproduced")
-    if summary.fingerprint != expected:
-        _fail(
-            f"fingerprint differs: {file} has {expected}, the copy has "
-            f"{summary.fingerprint} (different program or library versions?)",
-            1,
-        )
-    out.print(f"[green]identical content:[/] fingerprint {expected}")
+        outcome = _run(reproduce, file, out_path, overwrite=force, progress=_RichProgress(bar))
+    _render(outcome.summary, "Reproduced")
+    if not outcome.identical:
+        _fail(f"{file}: {outcome.verdict}", 1)
+    out.print(f"[green]{outcome.verdict}[/]")
 
 
 def _open_or_fail(fn: Any, file: Path) -> Any:
     try:
         return fn(file)
     except SeedError as e:
-        _fail(str(e), 2)
+        _fail(str(e), e.exit_code)
 
 
 @app.command("validate")
@@ -402,7 +514,7 @@ def push_cmd(
     _print_plan(the_plan, file)
     if dry_run:
         return
-    env = _environment(None)
+    env, _ = _environment(None)  # .env problems matter to generating, not here
     token = env.get("ASANA_ACCESS_TOKEN", "")
     if not token:
         _fail("ASANA_ACCESS_TOKEN is not set: create a personal access token in Asana and "

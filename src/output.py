@@ -13,9 +13,18 @@ from .config import path_problems
 from .errors import OutputExistsError, OutputPathError
 
 
-def check_target(target: Path, overwrite: bool, source: Path | None = None) -> None:
-    """Fail before any expensive work unless ``target`` is a new (or replaceable) file."""
-    problems = path_problems(target)
+def check_target(
+    target: Path,
+    overwrite: bool,
+    source: Path | None = None,
+    setting: str = "db_path (DB_PATH)",
+    example: str = "x.sqlite",
+) -> None:
+    """Fail before any expensive work unless ``target`` is a new (or replaceable) file.
+
+    ``setting`` and ``example`` are path_problems' words for the option the target came from.
+    """
+    problems = path_problems(target, setting, example)
     if problems:
         raise OutputPathError(problems[0])
     if source is not None and source.exists() and target.resolve() == source.resolve():

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .config import Config
-from .errors import ConfigError, InputFileError
 from .fingerprint import EXCLUDED, combine, serialize_rows
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
 from .generators.projects import plan_projects
@@ -122,6 +121,7 @@ class Summary:
     row_counts: dict[str, int]
     stage_seconds: dict[str, float]
     config: Config
+    table_digests: dict[str, str] = dataclasses.field(default_factory=dict)  # per table
 
 
 def versions() -> dict[str, str]:
@@ -397,7 +397,8 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         progress.advance()
         seconds["indexes"] = time.perf_counter() - t0
 
-        fp = writer.fingerprint()
+        digests = writer.digests()
+        fp = combine(digests)
 
         row_counts = {t: counts.get(t, 0) for t in table_names() if t != "generation_runs"}
         finished = dt.datetime.now(dt.UTC)
@@ -428,6 +429,7 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         row_counts=row_counts,
         stage_seconds=seconds,
         config=config,
+        table_digests=digests,
     )
 
 
@@ -470,8 +472,8 @@ class _Writer:
                 self.conn.execute("ROLLBACK")
             self.conn.execute("DETACH DATABASE part")
 
-    def fingerprint(self) -> str:
-        return combine({t: h.hexdigest() for t, h in self.hashers.items()})
+    def digests(self) -> dict[str, str]:
+        return {t: h.hexdigest() for t, h in self.hashers.items()}
 
 
 def canonical_json(obj: Any) -> str:
@@ -480,55 +482,3 @@ def canonical_json(obj: Any) -> str:
 
 def _iso(d: dt.datetime) -> str:
     return d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z"
-
-
-def read_run(path: str | Path) -> dict[str, Any]:
-    """The latest generation_runs record of a file, with its config parsed."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"{p}: no such file")
-    try:
-        conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            row = conn.execute(
-                "SELECT seed, anchor, config_json, fingerprint, program_version "
-                "FROM generation_runs ORDER BY id DESC LIMIT 1"
-            ).fetchone()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as e:
-        raise InputFileError(
-            f"{p}: not a database made by this generator ({e}); expected a SQLite file with a "
-            "generation_runs table"
-        ) from e
-    if row is None:
-        raise InputFileError(f"{p}: its generation_runs table is empty; nothing to reproduce")
-    try:
-        config = json.loads(row[2])
-        Config.from_dict(config)  # parses and validates every recorded value
-    except (ValueError, TypeError, AttributeError, ConfigError) as e:
-        raise InputFileError(f"{p}: its generation_runs config is not usable ({e})") from e
-    return {
-        "seed": row[0],
-        "anchor": row[1],
-        "config": config,
-        "fingerprint": row[3],
-        "program_version": row[4],
-    }
-
-
-def reproduce(
-    source: str | Path,
-    out: str | Path,
-    *,
-    overwrite: bool = False,
-    progress: Progress | None = None,
-) -> tuple[Summary, str]:
-    """Regenerate ``source`` from its run record into ``out``; returns (summary, expected)."""
-    check_target(Path(out), overwrite, source=Path(source))
-    run = read_run(source)
-    cfg = dict(run["config"])
-    cfg["db_path"] = str(out)
-    config = Config.from_dict(cfg)
-    summary = generate(config, out, overwrite=overwrite, progress=progress)
-    return summary, run["fingerprint"]

@@ -30,17 +30,17 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
-from .output import atomic_target, check_target
-from .scorecard import _COMMENTS_PER_TASK, _DAYS_TO_COMPLETION, Metric, scorecard_of
-from .validate import (
+from .checks.localtime import EventProfile, human_event_profile, prepare_local_time
+from .checks.scorecard import _COMMENTS_PER_TASK, _DAYS_TO_COMPLETION, Metric, scorecard_of
+from .inputs import (
     SCHEMA_TABLES,
-    EventProfile,
     NotADatabaseError,
-    human_event_profile,
+    first_bad_value,
     load_anchor,
     open_readonly,
-    prepare_local_time,
+    reading,
 )
+from .output import atomic_target, check_target
 
 TOP_PROJECTS = 15
 TOP_PEOPLE = 30
@@ -49,7 +49,7 @@ MAX_WEEKS = 520  # a corrupt date must not make the weeks table (and the charts)
 TEMPLATE = "plotly_white"
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
-# Reference figures of /work/shared/reference/realism.md, with the source each comes from.
+# Reference figures of docs/realism.md, with the source each comes from.
 REF_A = "A: one company's Jira export"
 REF_B = "B: Public Jira Dataset, MSR 2022"
 COMMENT_REFERENCES = (
@@ -146,15 +146,22 @@ def build_report(
     """
     t0 = time.perf_counter()
     source, target = Path(path), Path(out_path)
-    check_target(target, overwrite, source=source)
-    with closing(open_readonly(source)) as conn:
+    with closing(open_readonly(source)) as conn, reading(source):
+        check_target(  # after the input: its problem first
+            target, overwrite, source=source, setting="out_path (--out)", example="report.html"
+        )
         try:
             data = report_data(conn)
-            # the heatmap's bins are the scorecard's profile: one pass over every story, not two
+            # the heatmap's bins are the scorecard's profile: one pass over every story
             metrics = scorecard_of(conn, data.activity)
-        except sqlite3.DatabaseError as exc:
-            raise NotADatabaseError(f"{source}: cannot be read for a report: {exc}") from exc
-    page = render_html(source, data, metrics)
+            page = render_html(source, data, metrics)
+        except (ValueError, TypeError, AttributeError) as exc:
+            # a value of the wrong type (an integer where a timestamp belongs, say)
+            found = first_bad_value(conn) or f"a value of the wrong type or form ({exc})"
+            raise NotADatabaseError(
+                f"{source}: cannot be read for a report: {found}; `validate {source}` "
+                "lists every bad value"
+            ) from exc
     size = _write_atomically(target, page)
     return ReportSummary(
         path=target,
@@ -832,13 +839,13 @@ def render_html(source: Path, data: ReportData, metrics: Sequence[Metric]) -> st
         _chart(
             comments_figure(data.comments, metrics),
             "chart-comments",
-            "Reference lines from realism.md: (B) mean over 2.7M public Jira issues; (A) one "
+            "Reference lines from docs/realism.md: (B) mean over 2.7M public Jira issues; (A) one "
             "company's 512 tickets.",
         ),
         _chart(
             lag_figure(data.lags, metrics),
             "chart-completion-lag",
-            "Reference: time to resolution of (A) one company's Jira export, realism.md.",
+            "Reference: time to resolution of (A) one company's Jira export, docs/realism.md.",
         ),
         _chart(
             workload_figure(data.workload),
@@ -865,7 +872,7 @@ def render_html(source: Path, data: ReportData, metrics: Sequence[Metric]) -> st
             '<section class="wide"><h2>Realism scorecard</h2>',
             _scorecard_table(metrics),
             f'<p class="note">{in_band} of {judged} judged metrics in band; bands and sources '
-            "from realism.md and the generator's design.</p></section>",
+            "from docs/realism.md and the generator's design.</p></section>",
             *charts,
             "</main></body></html>\n",
         ]

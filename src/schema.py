@@ -7,8 +7,6 @@ from functools import lru_cache
 from pathlib import Path
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema.sql"
-
-
 OPTIONAL_MARK = "-- optional:"
 
 
@@ -62,9 +60,9 @@ def create_indexes(conn: sqlite3.Connection) -> None:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> dict[str, tuple[tuple[str, ...], tuple[int, ...]]]:
-    """Each table (in schema order: parents before children) with its column names and the
-    positions of its primary-key columns in key order, read once from schema.sql."""
+def _table_info() -> dict[str, tuple[tuple, ...]]:
+    """PRAGMA table_info of each table of schema.sql, in schema order (parents before
+    children), read once from an in-memory copy."""
     conn = sqlite3.connect(":memory:")
     try:
         apply_schema(conn, with_indexes=False)
@@ -74,14 +72,25 @@ def _tables() -> dict[str, tuple[tuple[str, ...], tuple[int, ...]]]:
                 "SELECT name FROM sqlite_master WHERE type='table' ORDER BY rowid"
             )
         ]
-        out = {}
-        for t in names:
-            info = conn.execute(f'PRAGMA table_info("{t}")').fetchall()
-            key = tuple(c[0] for c in sorted((c for c in info if c[5] > 0), key=lambda c: c[5]))
-            out[t] = (tuple(c[1] for c in info), key)
-        return out
+        return {t: tuple(conn.execute(f'PRAGMA table_info("{t}")').fetchall()) for t in names}
     finally:
         conn.close()
+
+
+@lru_cache(maxsize=1)
+def _tables() -> dict[str, tuple[tuple[str, ...], tuple[int, ...]]]:
+    """Each table with its column names and the positions of its primary-key columns in key
+    order."""
+    out = {}
+    for t, info in _table_info().items():
+        key = tuple(c[0] for c in sorted((c for c in info if c[5] > 0), key=lambda c: c[5]))
+        out[t] = (tuple(c[1] for c in info), key)
+    return out
+
+
+def declared_columns(table: str) -> tuple[tuple[str, str], ...]:
+    """(name, declared type) of each column of ``table`` as schema.sql declares it."""
+    return tuple((c[1], c[2]) for c in _table_info()[table])
 
 
 def table_names() -> tuple[str, ...]:
@@ -98,26 +107,10 @@ def column_names(table: str) -> tuple[str, ...]:
     return _tables()[table][0]
 
 
-@lru_cache(maxsize=1)
-def _declarations() -> dict[str, tuple[tuple[str, str, bool], ...]]:
-    conn = sqlite3.connect(":memory:")
-    try:
-        apply_schema(conn, with_indexes=False)
-        return {
-            t: tuple(
-                (c[1], c[2].upper(), not c[3] and not c[5])
-                for c in conn.execute(f'PRAGMA table_info("{t}")').fetchall()
-            )
-            for t in _tables()
-        }
-    finally:
-        conn.close()
-
-
 def column_declarations(table: str) -> tuple[tuple[str, str, bool], ...]:
     """Each column of ``table`` as (name, declared type upper-cased, nullable), from schema.sql:
     what exporters need to type a column without looking at its values."""
-    return _declarations()[table]
+    return tuple((c[1], c[2].upper(), not c[3] and not c[5]) for c in _table_info()[table])
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from .validate import SCHEMA_TABLES, load_anchor, open_readonly
+from .inputs import SCHEMA_TABLES, load_anchor, open_readonly, reading
 
 # (name, SQL returning one number); each a single scan or index look-up
 _FIGURES = (
@@ -57,8 +57,9 @@ class Stats:
 
 
 def stats(path: str | Path) -> Stats:
-    """Counts and figures; raises NotADatabaseError for a file that is not one of ours."""
-    with closing(open_readonly(path)) as conn:
+    """Counts and figures; raises NotADatabaseError (one line) for a file that is not one of
+    ours or cannot be read (locked, corrupt, columns missing)."""
+    with closing(open_readonly(path)) as conn, reading(path):
         present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         counts = {
             t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]

@@ -27,7 +27,7 @@ DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
 
 # Hour-of-day profile, local time, % of events starting in each hour: reference (A) in
-# shared/reference/realism.md (one company's Jira export): 07h 2.9 ... 17h 1.4, 18-23h 2.0.
+# docs/realism.md (one company's Jira export): 07h 2.9 ... 17h 1.4, 18-23h 2.0.
 _HOUR_KNOTS = (7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 24)
 _HOUR_SHARES = (2.9, 9.8, 13.7, 14.6, 14.3, 6.4, 10.2, 10.5, 8.6, 5.5, 1.4, 2.0)
 _CDF = tuple(float(x) for x in np.concatenate([[0.0], np.cumsum(_HOUR_SHARES)]) / sum(_HOUR_SHARES))

@@ -4,9 +4,12 @@ and reads settings from --env-file / ./.env under the real environment."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +22,8 @@ from src import fingerprint_file, read_run
 from src.config import ENV_KEYS
 from src.main import app
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
 SMALL = ["--scale", "small", "--end-date", END_DATE.isoformat()]
 HEX64 = re.compile(r"\b[0-9a-f]{64}\b")
 
@@ -171,7 +175,7 @@ def test_fingerprint_of_a_non_database_exits_2(tmp_path: Path, content: str) -> 
     # assert
     assert_clean_failure(result)
     assert "notes.txt" in result.output
-    expected = "not a SQLite database" if content else "no such file"
+    expected = "not an SQLite database" if content else "no such file"
     assert expected in result.output
     assert not HEX64.search(result.output)
 
@@ -232,9 +236,10 @@ def test_reproduce_reports_a_fingerprint_mismatch_with_exit_1(small_seed1, tmp_p
     conn.close()
     # run
     result = invoke("reproduce", "tampered.sqlite", "--out", "copy.sqlite")
-    # assert: the copy is written, and the difference is reported with exit code 1
+    # assert: the copy is written, and the edited record is reported with exit code 1
     assert_clean_failure(result, code=1)
-    assert "fingerprint differs" in result.output
+    message = " ".join(result.stderr.split())
+    assert "rows are identical" in message and "the record was edited" in message
     assert fingerprint_file(str(tmp_path / "copy.sqlite")) == small_seed1.fingerprint
 
 
@@ -350,3 +355,304 @@ def test_readme_documents_every_command_and_option() -> None:
     missing += [o for o in options if not re.search(rf"{re.escape(o)}(?![\w-])", text)]
     # assert
     assert missing == []
+
+
+# --- one clear line per fault (issue 7) ------------------------------------------------------
+
+
+def assert_one_line_error(result, code: int = 2) -> str:
+    """The failure is clean and its message is exactly one line on stderr; returns it."""
+    assert_clean_failure(result, code)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def problem_lines(result, count: int) -> list[str]:
+    """A multi-setting failure: a header line naming the count, then one line per problem."""
+    assert_clean_failure(result)
+    header, *items = result.stderr.strip().splitlines()
+    assert header == f"error: {count} invalid settings:", result.stderr
+    assert len(items) == count and all(i.startswith("  - ") for i in items), result.stderr
+    return [i[4:] for i in items]
+
+
+def test_every_bad_numeric_flag_is_reported_at_once(tmp_path: Path) -> None:
+    # run: five flags no integer parser accepts
+    result = invoke(
+        "--seed", "x", "--users", "y", "--projects", "1.5", "--months", "", "--workers", "w"
+    )
+    # assert: all five, each naming its flag and the value given
+    items = problem_lines(result, 5)
+    for flag, value in (
+        ("--seed", "'x'"),
+        ("--users", "'y'"),
+        ("--projects", "'1.5'"),
+        ("--months", "''"),
+        ("--workers", "'w'"),
+    ):
+        assert any(f"({flag}): must be a whole number" in i and value in i for i in items), flag
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_flags_env_values_and_env_file_lines_come_in_one_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # setup: one problem from each source
+    (tmp_path / ".env").write_text('SEED=1\nINDUSTRY="Retail\n')
+    monkeypatch.setenv("WORKFORCE", "mars")
+    # run
+    result = invoke("--users", "many")
+    # assert
+    items = problem_lines(result, 3)
+    assert any(i.startswith("users (--users)") for i in items)
+    assert any(i.startswith("workforce (WORKFORCE)") for i in items)
+    assert any(i.startswith(".env, line 2 (INDUSTRY)") for i in items)
+
+
+def test_a_single_bad_setting_is_one_line(tmp_path: Path) -> None:
+    # run
+    line = assert_one_line_error(invoke(*SMALL, "--users", "3"))
+    # assert
+    assert line == "error: users (--users): must be a whole number from 5 to 1,000,000, got 3"
+
+
+def test_a_bad_workers_value_is_reported_with_the_range() -> None:
+    # run
+    line = assert_one_line_error(invoke(*SMALL, "--workers", "0"))
+    # assert
+    assert "workers (--workers): must be a whole number from 1 to 64, got 0" in line
+
+
+@pytest.mark.parametrize("value", ["3000-01-01", "2036-01-01", "1999-12-31"])
+def test_end_date_outside_the_holiday_data_is_refused_in_one_line(value: str) -> None:
+    # run
+    line = assert_one_line_error(invoke("--scale", "small", "--end-date", value))
+    # assert: the value as written, the range and why; no raw warning of the holidays package
+    assert f"got {value}" in line and "datetime" not in line
+    assert "holiday data covers 2001-2035" in line
+
+
+def test_markup_in_a_value_is_shown_as_typed() -> None:
+    # run: text that rich would read as markup
+    line = assert_one_line_error(invoke(*SMALL, "--industry", "[bold]Aero[/]"))
+    # assert
+    assert "got '[bold]Aero[/]'" in line
+
+
+# --- .env -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "line_no", "key"),
+    [
+        ('SEED=3\nINDUSTRY="Retail\nSCALE=small\n', 2, "INDUSTRY"),
+        ("SEED=3\nWORKFORCE='global\n", 2, "WORKFORCE"),
+        ("SEED=3\n\n=small\n", 3, None),
+        ("SCALE small\n", 1, "SCALE"),
+    ],
+    ids=["double-quote", "single-quote", "no-key", "no-equals"],
+)
+def test_an_env_line_that_cannot_be_parsed_is_a_config_error(
+    tmp_path: Path, content: str, line_no: int, key: str | None
+) -> None:
+    # setup
+    (tmp_path / ".env").write_text(content)
+    # run
+    result = invoke(*SMALL, "--out", "x.sqlite")
+    # assert: the file, the line and the setting; nothing written, the .env untouched
+    line = assert_one_line_error(result)
+    where = f".env, line {line_no}" + (f" ({key})" if key else "")
+    assert line.startswith(f"error: {where}: cannot be read as KEY=value"), line
+    assert list(tmp_path.iterdir()) == [tmp_path / ".env"]
+    assert (tmp_path / ".env").read_text() == content
+
+
+def test_a_setting_without_a_value_in_env_is_a_config_error(tmp_path: Path) -> None:
+    # setup: "SEED" alone sets nothing; python-dotenv would drop it silently
+    (tmp_path / ".env").write_text("SCALE=small\nSEED\n")
+    # run
+    line = assert_one_line_error(invoke(*SMALL, "--out", "x.sqlite"))
+    # assert
+    assert line == "error: .env, line 2 (SEED): has no value; write SEED=value"
+
+
+def test_an_env_file_with_a_non_utf8_byte_is_a_config_error(tmp_path: Path) -> None:
+    # setup: Latin-1 "é" on line 2
+    env = tmp_path / "settings.env"
+    env.write_bytes(b"SEED=3\nINDUSTRY=R\xe9tail\n")
+    # run
+    line = assert_one_line_error(invoke(*SMALL, "--env-file", str(env), "--out", "x.sqlite"))
+    # assert
+    assert f"{env}, line 2 (INDUSTRY): not UTF-8 text (byte 0xe9)" in line
+    assert not (tmp_path / "x.sqlite").exists()
+
+
+def test_an_unreadable_dot_env_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # setup: root reads any file, so the refusal of the file system is simulated for .env only
+    (tmp_path / ".env").write_text("SEED=3\n")
+    real = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:
+        if self.name == ".env":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    # run
+    line = assert_one_line_error(invoke(*SMALL, "--out", "x.sqlite"))
+    # assert
+    assert line == "error: .env: cannot read it: Permission denied"
+    assert not (tmp_path / "x.sqlite").exists()
+
+
+def test_env_file_naming_a_folder_says_it_is_a_folder(tmp_path: Path) -> None:
+    # setup
+    (tmp_path / "conf").mkdir()
+    # run
+    line = assert_one_line_error(invoke(*SMALL, "--env-file", "conf", "--out", "x.sqlite"))
+    # assert
+    assert line == "error: --env-file: conf is a folder, not a file of settings"
+
+
+def test_a_dot_env_folder_is_not_a_settings_file(tmp_path: Path) -> None:
+    # setup: a virtualenv is often called .env
+    (tmp_path / ".env").mkdir()
+    # run
+    result = invoke(*SMALL, "--out", "x.sqlite")
+    # assert
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+
+
+def test_misspelled_env_file_keys_are_warned_about_with_the_nearest_key(tmp_path: Path) -> None:
+    # setup: two misspelled keys, one in lower case, and keys other tools keep in a .env
+    (tmp_path / ".env").write_text(
+        "SCALE=small\nEND_DATE=2026-06-30\nSEED_COUNT_USER=50\nseed=9\nUSERS=60\n"
+        "DATABASE_URL=postgres://x\nPATH_PREFIX=/opt\nNODE_ENV=test\nAWS_REGION=eu\n"
+    )
+    # run
+    result = invoke("--out", "x.sqlite")
+    # assert: the run goes on (the keys are not ours), with one warning line per misspelling
+    assert result.exit_code == 0, result.output
+    warnings = result.stderr.strip().splitlines()
+    assert warnings == [
+        "warning: .env, line 3: SEED_COUNT_USER is not a setting (ignored); "
+        "did you mean SEED_COUNT_USERS?",
+        "warning: .env, line 4: seed is not a setting (ignored); did you mean SEED?",
+        "warning: .env, line 5: USERS is not a setting (ignored); did you mean SEED_COUNT_USERS?",
+    ]
+    assert read_run(tmp_path / "x.sqlite")["config"]["users"] == 40
+
+
+# --- which option a path message names --------------------------------------------------------
+
+
+def test_report_out_errors_name_the_out_option_and_an_html_example(
+    small_seed1, tmp_path: Path
+) -> None:
+    # setup
+    (tmp_path / "pages").mkdir()
+    # run
+    line = assert_one_line_error(invoke("report", str(small_seed1.path), "--out", "pages"))
+    # assert
+    assert "--out" in line and "pages/report.html" in line
+    assert "db_path" not in line and "DB_PATH" not in line and ".sqlite" not in line
+
+
+def test_reproduce_out_errors_name_the_out_option(small_seed1, tmp_path: Path) -> None:
+    # setup
+    (tmp_path / "copies").mkdir()
+    # run
+    line = assert_one_line_error(invoke("reproduce", str(small_seed1.path), "--out", "copies"))
+    # assert
+    assert "(--out): copies is a directory" in line and "copies/copy.sqlite" in line
+    assert "DB_PATH" not in line
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "label"),
+    [(["--out", "outs"], {}, "db_path (--out)"), ([], {"DB_PATH": "outs"}, "db_path (DB_PATH)")],
+    ids=["flag", "env"],
+)
+def test_generate_path_errors_name_the_source_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict, label: str
+) -> None:
+    # setup
+    (tmp_path / "outs").mkdir()
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    # run
+    line = assert_one_line_error(invoke(*SMALL, *args))
+    # assert
+    assert line.startswith(f"error: {label}: outs is a directory; give a file path such as")
+
+
+def test_messages_to_a_pipe_are_not_wrapped(tmp_path: Path) -> None:
+    # setup: a path far longer than 80 columns, under a regular file so it cannot be made
+    regular = tmp_path / "notes.txt"
+    regular.write_text("a file, not a folder")
+    target = regular / ("deeply-nested-folder-name-" * 6) / "organization.sqlite"
+    env = {k: v for k, v in os.environ.items() if k not in (*ENV_KEYS.values(), "COLUMNS")}
+    # run: the real CLI in a child process, stderr to a pipe (not a terminal)
+    done = subprocess.run(
+        [sys.executable, "-m", "src.main", *SMALL, "--out", str(target)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # assert: one line holding the whole path
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert str(target) in lines[0] and "Traceback" not in done.stderr
+
+
+def test_every_reference_the_code_and_readme_cite_is_in_the_repository() -> None:
+    # setup: the texts a user's clone has (no /work/shared next to it)
+    texts = {p: p.read_text(encoding="utf-8") for p in [README, *ROOT.glob("src/**/*.py")]}
+    # run
+    outside = [str(p) for p, t in texts.items() if re.search(r"shared/reference|/work/", t)]
+    cited = {m for t in texts.values() for m in re.findall(r"docs/[\w./-]+\.md", t)}
+    # assert: nothing points outside the repository, and every cited page exists
+    assert outside == []
+    assert "docs/realism.md" in cited
+    assert [c for c in sorted(cited) if not (ROOT / c).is_file()] == []
+    # the page carries the figures and the sources the scorecard's `source` strings name
+    page = (ROOT / "docs" / "realism.md").read_text(encoding="utf-8")
+    for figure in ("0.4%", "83.8%", "mean 3.34", "median 4.0 days", "11.8", "0.36"):
+        assert figure in page
+    assert "Montgomery, Lüders, Maalej" in page and "512 closed tickets" in page
+
+
+def test_the_env_example_is_read_without_a_problem_or_a_warning(tmp_path: Path) -> None:
+    # setup: a user's first step
+    shutil.copyfile(ROOT / ".env.example", tmp_path / ".env")
+    # run
+    result = invoke("--scale", "small", "--end-date", END_DATE.isoformat(), "--out", "x.sqlite")
+    # assert
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert read_run(tmp_path / "x.sqlite")["config"]["industry"] == "Technology"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--sed", "5"], "No such option: --sed"),
+        (["fingerprint"], "Missing argument 'file'"),
+        (["validate", "x.sqlite", "--bogus"], "No such option: --bogus"),
+        (["bogus"], "No such command 'bogus'"),
+    ],
+    ids=["unknown-option", "missing-argument", "subcommand-option", "unknown-command"],
+)
+def test_usage_errors_are_one_line(args: list[str], expected: str) -> None:
+    # run
+    line = assert_one_line_error(invoke(*args))
+    # assert: typer's words, without its usage text and boxed panel
+    assert expected in line and line.endswith("; see --help")

@@ -12,6 +12,7 @@ import pytest
 from conftest import DATA_INDUSTRIES, END_DATE
 
 from src import INDUSTRIES, SCALES, Config, ConfigError, resolve_config
+from src.config import HOLIDAY_YEARS, MAX_DATE, MIN_DATE, add_months
 
 TODAY = dt.date(2026, 6, 30)
 
@@ -267,3 +268,174 @@ def test_every_industry_data_file_is_a_supported_industry() -> None:
     assert [s for s in stems if s not in supported] == []
     for stem in stems:
         assert resolve({"industry": stem}).industry.lower() == stem
+
+
+# --- library calls raise the typed error with the CLI's messages ------------------------------
+
+
+def test_a_datetime_end_date_is_rejected_like_any_bad_date() -> None:
+    # run: a datetime is a date subclass, but it carries a time the anchor cannot have
+    with pytest.raises(ConfigError) as info:
+        Config(end_date=dt.datetime(2026, 6, 30, 12, 0))
+    # assert: the end_date message, showing the value as written, not its repr
+    (problem,) = info.value.problems
+    assert problem.startswith("end_date (END_DATE): must be a date")
+    assert "2026-06-30 12:00:00" in problem and "datetime.datetime(" not in problem
+
+
+@pytest.mark.parametrize("value", [20260630, 2026.5, None, ["2026-06-30"], "30/06/2026"])
+def test_from_dict_with_a_non_iso_date_raises_config_error(value) -> None:
+    # run
+    with pytest.raises(ConfigError) as info:
+        Config.from_dict({"end_date": value})
+    # assert
+    (problem,) = info.value.problems
+    assert problem.startswith("end_date (END_DATE): must be")
+
+
+def test_a_plain_string_db_path_becomes_a_path() -> None:
+    # run
+    c = Config(db_path="out/x.sqlite", end_date=TODAY)
+    # assert: normalised, so to_dict and generate see a Path
+    assert c.db_path == Path("out/x.sqlite") and isinstance(c.db_path, Path)
+    assert c.to_dict()["db_path"] == "out/x.sqlite"
+
+
+@pytest.mark.parametrize("value", [3, None, b"x.sqlite", ""])
+def test_a_db_path_that_is_not_a_path_is_rejected(value) -> None:
+    # run
+    with pytest.raises(ConfigError) as info:
+        Config(db_path=value, end_date=TODAY)
+    # assert
+    (problem,) = info.value.problems
+    assert problem.startswith("db_path (DB_PATH): must be a file path")
+
+
+@pytest.mark.parametrize("value", [[1], {"a": 1}, 3])
+def test_unhashable_or_odd_choices_are_config_errors(value) -> None:
+    # run: a list for a choice must not end in "unhashable type"
+    with pytest.raises(ConfigError) as info:
+        Config(scale=value, industry=value, workforce=value, end_date=TODAY)
+    # assert
+    assert sorted(p.split(" ")[0] for p in info.value.problems) == [
+        "industry",
+        "scale",
+        "workforce",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "nearest"),
+    [("user", "users"), ("seeds", "seed"), ("enddate", "end_date"), ("dbpath", "db_path")],
+)
+def test_a_misspelled_key_to_resolve_config_names_the_nearest(key: str, nearest: str) -> None:
+    # run
+    problems = problems_of({key: 5})
+    # assert: the key, and the setting it probably meant
+    (problem,) = problems
+    assert repr(key) in problem and f"did you mean {nearest}?" in problem
+
+
+def test_an_unknown_key_far_from_every_setting_lists_the_known_ones() -> None:
+    # run
+    (problem,) = problems_of({"colour": "blue"})
+    # assert
+    assert "'colour'" in problem and "seed" in problem and "did you mean" not in problem
+
+
+def test_numpy_integers_are_accepted_as_seeds_and_counts() -> None:
+    np = pytest.importorskip("numpy")
+    # run
+    c = Config(seed=np.int64(7), users=np.int32(50), history_months=np.uint8(3), end_date=TODAY)
+    r = resolve({"seed": np.int64(8), "projects": np.int16(4)})
+    # assert: stored as plain ints, so the record is JSON and equal to the int config
+    assert (c.seed, c.users, c.history_months) == (7, 50, 3)
+    assert all(type(v) is int for v in (c.seed, c.users, c.history_months, r.seed, r.projects))
+    assert json.loads(json.dumps(c.to_dict()))["seed"] == 7
+    assert c == Config(seed=7, users=50, history_months=3, end_date=TODAY)
+
+
+@pytest.mark.parametrize("value", [True, 7.0, "7", "numpy.bool_"])
+def test_bools_floats_and_strings_are_not_seeds(value) -> None:
+    if value == "numpy.bool_":
+        value = pytest.importorskip("numpy").bool_(True)
+    # run
+    with pytest.raises(ConfigError) as info:
+        Config(seed=value, end_date=TODAY)
+    # assert
+    (problem,) = info.value.problems
+    assert problem.startswith("seed (SEED): must be a whole number")
+
+
+# --- dates: the years the holiday data covers ---------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["3000-01-01", "2035-06-30", "1995-01-01", "0001-01-01"])
+def test_end_date_outside_the_holiday_years_is_rejected_with_the_range(text: str) -> None:
+    # run
+    (problem,) = problems_of({"end_date": text})
+    # assert: the value as written, the accepted range, and why
+    assert problem.startswith("end_date (--end-date): must be a date from ")
+    assert f"got {text}" in problem and "datetime.date(" not in problem
+    assert f"{MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}" in problem
+    assert "holiday" in problem
+
+
+def test_the_end_date_range_keeps_the_whole_history_inside_the_holiday_years() -> None:
+    # setup: the widest window a run touches (see pipeline._build: calendars from 60 days
+    # before the start of the longest history to 400 days after the anchor)
+    first_year, last_year = HOLIDAY_YEARS
+    longest = Config(end_date=MIN_DATE, history_months=36)
+    latest = Config(end_date=MAX_DATE)
+    # assert: both ends fit, and the range is as wide as the data allows
+    assert (longest.start_date - dt.timedelta(days=60)).year >= first_year
+    assert (latest.end_date + dt.timedelta(days=400)).year <= last_year
+    assert (MAX_DATE + dt.timedelta(days=401)).year > last_year
+    assert (add_months(MIN_DATE, -36) - dt.timedelta(days=61)).year < first_year
+
+
+def test_holiday_years_are_the_years_the_installed_holidays_package_covers() -> None:
+    holidays = pytest.importorskip("holidays")
+    import warnings
+
+    from src.worktime import WORKFORCE_ZONES, ZONES
+
+    # setup: every country any workforce uses
+    countries = sorted({ZONES[z][1] for zones in WORKFORCE_ZONES.values() for z, _ in zones})
+    first_year, last_year = HOLIDAY_YEARS
+
+    def complete(year: int) -> bool:
+        """Every country has holidays that year and the package does not warn about it."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            counts = [len(holidays.country_holidays(c, years=year)) for c in countries]
+        return not caught and all(counts)
+
+    # assert: covered at both ends, and not one year beyond either
+    assert complete(first_year) and complete(last_year)
+    assert not complete(first_year - 1) and not complete(last_year + 1)
+
+
+def test_dates_in_messages_are_iso_text() -> None:
+    # run
+    with pytest.raises(ConfigError) as info:
+        Config(end_date=dt.date(3000, 1, 1))
+    # assert
+    assert "got 3000-01-01" in str(info.value) and "datetime.date" not in str(info.value)
+
+
+def test_non_text_environment_values_are_read_as_their_text() -> None:
+    # run: a library caller's mapping may hold numbers
+    c = resolve(env={"SEED": 9, "SEED_COUNT_USERS": 60, "INDUSTRY": None})
+    # assert
+    assert (c.seed, c.users, c.industry) == (9, 60, "Technology")
+
+
+@pytest.mark.parametrize(("explicit", "env"), [(["seed", 3], None), (None, "SEED=3")])
+def test_explicit_and_env_must_be_mappings(explicit, env) -> None:
+    # run
+    with pytest.raises(ConfigError) as info:
+        resolve_config(explicit, env, TODAY)
+    # assert
+    (problem,) = info.value.problems
+    assert "must be a mapping" in problem

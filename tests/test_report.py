@@ -20,7 +20,10 @@ from conftest import ANCHOR, q, q1
 from typer.testing import CliRunner
 
 from src import Summary
+from src.checks.localtime import prepare_local_time
+from src.checks.scorecard import scorecard, scorecard_of
 from src.errors import InputFileError, OutputExistsError, OutputPathError
+from src.inputs import NotADatabaseError, open_readonly
 from src.main import app
 from src.report import (
     CHART_TITLES,
@@ -31,8 +34,6 @@ from src.report import (
     lag_position,
     report_data,
 )
-from src.scorecard import scorecard, scorecard_of
-from src.validate import NotADatabaseError, open_readonly, prepare_local_time
 
 CHART_IDS = (
     "chart-activity",

@@ -138,8 +138,10 @@ def test_reproduce_regenerates_an_equal_fingerprint(small_seed2, tmp_path: Path)
     # setup
     out = tmp_path / "copy.sqlite"
     # run
-    summary, expected = reproduce(small_seed2.path, out)
+    outcome = reproduce(small_seed2.path, out)
+    summary, expected = outcome.summary, outcome.recorded
     # assert
+    assert outcome.identical
     assert expected == small_seed2.fingerprint
     assert summary.fingerprint == expected
     assert fingerprint_file(str(out)) == expected

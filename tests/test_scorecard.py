@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from test_validate import build_valid_db, mutate
 
-from src.scorecard import Metric, metric, percentiles, scorecard, total_variation
+from src.checks.scorecard import Metric, metric, percentiles, scorecard, total_variation
 from src.validate import NotADatabaseError
 
 
@@ -179,7 +179,7 @@ def test_validate_with_scorecard_gives_the_same_metrics(small_seed1) -> None:
 
 
 def test_histogram_percentiles_match_numpy() -> None:
-    from src.scorecard import histogram_percentiles
+    from src.checks.scorecard import histogram_percentiles
 
     values = [0, 0, 1, 1, 1, 2, 3, 5, 8, 13, 21]
     hist = [(v, values.count(v)) for v in sorted(set(values))]

@@ -20,7 +20,7 @@ from ..fingerprint import fingerprint_connection
 from ..pipeline import PROGRAM, NullProgress, Progress
 from ..schema import column_declarations, table_names
 from .registry import ExportContext, ExportOptionError, FileInfo, Format, get_format
-from .source import open_source
+from .source import open_source, reading
 
 MANIFEST = "manifest.json"
 
@@ -178,8 +178,9 @@ def export(
             wanted = present_tables(conn, wanted, explicit=tables is not None, source=source)
         with atomic_folder(target, overwrite) as folder:
             ctx = ExportContext(conn, wanted, folder, progress or NullProgress())
-            files = format_.write(ctx)
-            fingerprint = fingerprint_connection(conn, ctx.digests)
+            with reading(source):  # a damaged page met mid-way: one InputFileError line
+                files = format_.write(ctx)
+                fingerprint = fingerprint_connection(conn, ctx.digests)
             text = json.dumps(manifest(format_, files, fingerprint, source), indent=2)
             (folder / MANIFEST).write_text(text + "\n", encoding="utf-8")
     finally:

@@ -1,6 +1,6 @@
 """Realism metrics of a file, each held against the reference band it should land in.
 
-Bands and sources come from /work/shared/reference/realism.md (sources A, B) or from the
+Bands and sources come from docs/realism.md (sources A, B) or from the
 generator's own design.  Every number is computed in SQL (aggregates, and ROW_NUMBER for
 percentiles), so a million-task file is read in a few passes without loading its rows.
 """
@@ -14,17 +14,12 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from .validate import (
-    EventProfile,
-    human_event_profile,
-    load_anchor,
-    open_readonly,
-    prepare_local_time,
-)
+from ..inputs import load_anchor, open_readonly, reading
+from .localtime import EventProfile, human_event_profile, prepare_local_time
 
-SOURCE_A = "A: one company's Jira export, 512 tickets (realism.md)"
-SOURCE_B = "B: Public Jira Dataset, MSR 2022 (realism.md)"
-SOURCE_AB = "A and B (realism.md)"
+SOURCE_A = "A: one company's Jira export, 512 tickets (docs/realism.md)"
+SOURCE_B = "B: Public Jira Dataset, MSR 2022 (docs/realism.md)"
+SOURCE_AB = "A and B (docs/realism.md)"
 SOURCE_DESIGN = "generator design"
 
 # Reference hour-of-day profile of source A (percent); 18-23h share 2.0 evenly.
@@ -77,7 +72,7 @@ def metric(
 
 def scorecard(path: str | Path) -> tuple[Metric, ...]:
     """Every realism metric of the file at ``path``, in a stable order."""
-    with closing(open_readonly(path)) as conn:
+    with closing(open_readonly(path)) as conn, reading(path):
         prepare_local_time(conn)
         return scorecard_of(conn, human_event_profile(conn))
 

@@ -1,0 +1,196 @@
+"""The machinery every family of checks shares: a rule as data (Check), its outcome
+(RuleResult), a file's outcome (ValidationReport), running a rule, and the two-thread job runner.
+
+Every rule is one set-based SQL query that selects the ids of offending rows, so a check costs a
+few scans and index look-ups however big the file is: nothing loops over rows in Python.
+
+Severity "error" marks integrity (the file breaks a promise of schema.sql) and fails validation;
+"warning" marks consistency the generator keeps but an edited file may reasonably break.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..inputs import columns_of, load_anchor, open_readonly
+
+ERROR = "error"
+WARNING = "warning"
+EXAMPLE_LIMIT = 5
+
+# How to name a row in examples, for tables without an id column.
+_ROW_KEYS = {
+    "team_memberships": "team_id || '/' || user_id",
+    "project_memberships": "project_id || '/' || user_id",
+    "task_memberships": "task_id || '/' || project_id",
+    "task_dependencies": "task_id || '/' || depends_on_id",
+    "task_followers": "task_id || '/' || user_id",
+    "custom_field_settings": "project_id || '/' || custom_field_id",
+    "custom_field_values": "task_id || '/' || custom_field_id",
+    "custom_field_value_options": "task_id || '/' || custom_field_id || '/' || enum_option_id",
+    "custom_field_value_people": "task_id || '/' || custom_field_id || '/' || user_id",
+    "task_tags": "task_id || '/' || tag_id",
+}
+
+# Enumerations the schema's comments define: (table, column, allowed values).  NULL is allowed
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """The outcome of one rule: how many rows break it, and a few of them to look at."""
+
+    rule: str
+    description: str
+    severity: str
+    offending: int
+    examples: tuple[int | str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return self.offending == 0
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "description": self.description,
+            "severity": self.severity,
+            "passed": self.passed,
+            "offending": self.offending,
+            "examples": list(self.examples),
+        }
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """All rules run against one file; only failed error-severity rules make it not ok."""
+
+    path: str
+    rules: tuple[RuleResult, ...]
+    metrics: tuple[Any, ...] = ()  # the scorecard's Metrics, when asked for
+
+    @property
+    def ok(self) -> bool:
+        return not any(r.severity == ERROR and not r.passed for r in self.rules)
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "ok": self.ok,
+            "errors": sum(r.severity == ERROR and not r.passed for r in self.rules),
+            "warnings": sum(r.severity == WARNING and not r.passed for r in self.rules),
+            "rules": [r.to_dict() for r in self.rules],
+        }
+
+
+@dataclass(frozen=True)
+class Check:
+    """A rule as data: ``sql`` selects one column, the id of every offending row."""
+
+    rule: str
+    description: str
+    sql: str
+    severity: str = ERROR
+
+
+def run_jobs(path: str | Path, jobs: list[Callable[[sqlite3.Connection], Any]]) -> list[Any]:
+    """Run ``jobs`` on two threads, each with its own connection; results in job order."""
+    lock = threading.Lock()
+    pending = iter(enumerate(jobs))
+    results: list[Any] = [None] * len(jobs)
+    failed = threading.Event()  # one thread's error stops the other at its next job
+
+    def worker() -> None:
+        try:
+            with closing(open_readonly(path)) as conn:
+                prepare_connection(conn)
+                while not failed.is_set():
+                    with lock:
+                        item = next(pending, None)
+                    if item is None:
+                        return
+                    i, job = item
+                    results[i] = job(conn)
+        except BaseException:
+            failed.set()
+            raise
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for future in [pool.submit(worker) for _ in range(2)]:
+            future.result()
+    return results
+
+
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    """TEMP state the rules read: the anchor (TEMP tables work on a read-only file)."""
+    anchor = load_anchor(conn)
+    if anchor is not None:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS _anchor (anchor TEXT)")
+        conn.execute("DELETE FROM temp._anchor")
+        conn.execute("INSERT INTO temp._anchor VALUES (?)", (anchor,))
+
+
+def cost(check: Check) -> int:
+    """A rough rank of a rule's cost, so the heavy ones start first: passes over stories."""
+    return 2 * check.sql.count("stories") + check.sql.count("tasks")
+
+
+def run_check(conn: sqlite3.Connection, check: Check) -> RuleResult:
+    """Count the offending rows, and fetch examples only when there are some.
+
+    A rule that needs a column the file lacks fails with that as its example (the
+    structure.columns rule names the column), instead of stopping every other rule.
+    """
+    try:
+        (count,) = conn.execute(f"SELECT count(*) FROM ({check.sql})").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such column" not in str(exc):
+            raise
+        return RuleResult(check.rule, check.description, check.severity, 1, (f"not run: {exc}",))
+    return counted(conn, check, count)
+
+
+def counted(conn: sqlite3.Connection, check: Check, count: int) -> RuleResult:
+    """The result of ``check`` once its offending rows are counted: examples only if any."""
+    examples: tuple[int | str, ...] = ()
+    if count:
+        rows = conn.execute(f"SELECT * FROM ({check.sql}) LIMIT {EXAMPLE_LIMIT}")
+        examples = tuple(row[0] for row in rows)
+    return RuleResult(check.rule, check.description, check.severity, count, examples)
+
+
+def _row_key(table: str, columns: list[str]) -> str:
+    if table in _ROW_KEYS:
+        return _ROW_KEYS[table]
+    return "id" if "id" in columns else "rowid"
+
+
+def per_table_check(
+    conn: sqlite3.Connection,
+    rule: str,
+    description: str,
+    conditions: Iterable[tuple[str, str, str]],
+) -> Check:
+    """One rule from (table, column, bad-value condition) triples; examples read table.col:key.
+
+    Conditions of a table are OR-ed into one query so each table is scanned once.
+    """
+    by_table: dict[str, list[tuple[str, str]]] = {}
+    for table, column, bad in conditions:
+        by_table.setdefault(table, []).append((column, bad))
+    parts = []
+    for table, items in by_table.items():
+        key = _row_key(table, columns_of(conn, table))
+        which = " ".join(f"WHEN {bad} THEN '{col}'" for col, bad in items)
+        where = " OR ".join(f"({bad})" for _, bad in items)
+        parts.append(
+            f"SELECT '{table}.' || CASE {which} END || ':' || {key} FROM {table} WHERE {where}"
+        )
+    sql = " UNION ALL ".join(parts) if parts else "SELECT NULL WHERE 0"
+    return Check(rule, description, sql)

@@ -1,0 +1,227 @@
+"""Structure rules: SQLite's own checks, the file's columns against schema.sql, value formats
+(timestamps, dates, enumerations, booleans), how tasks sit in projects, and the generator's
+consistency warnings."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..inputs import column_differences, columns_of, present_tables, value_problem
+from .core import ERROR, EXAMPLE_LIMIT, WARNING, Check, RuleResult, per_table_check, run_check
+
+# where the column is nullable.
+_ENUMS = (
+    ("tasks", "resource_subtype", ("default_task", "milestone", "approval")),
+    ("tasks", "approval_status", ("pending", "approved", "rejected", "changes_requested")),
+    ("projects", "privacy_setting", ("public_to_workspace", "private_to_team", "private")),
+    ("projects", "default_view", ("list", "board", "calendar", "timeline")),
+    ("project_memberships", "access_level", ("admin", "editor", "commenter", "viewer")),
+    ("sections", "workflow_state", ("backlog", "todo", "in_progress", "blocked", "review", "done")),
+    ("stories", "type", ("comment", "system")),
+    (
+        "stories",
+        "resource_subtype",
+        (
+            "comment_added",
+            "added_to_project",
+            "assigned",
+            "unassigned",
+            "marked_complete",
+            "marked_incomplete",
+            "section_changed",
+            "due_date_changed",
+            "name_changed",
+            "enum_custom_field_changed",
+        ),
+    ),
+    (
+        "custom_fields",
+        "resource_subtype",
+        ("text", "number", "enum", "multi_enum", "date", "people"),
+    ),
+    ("custom_fields", "format", ("none", "currency", "percentage")),
+    ("status_updates", "status_type", ("on_track", "at_risk", "off_track", "on_hold", "complete")),
+)
+
+_BOOLEANS = (
+    ("users", "is_active"),
+    ("team_memberships", "is_admin"),
+    ("team_memberships", "is_primary"),
+    ("projects", "archived"),
+    ("projects", "completed"),
+    ("project_memberships", "is_guest"),
+    ("tasks", "completed"),
+    ("task_memberships", "is_primary"),
+    ("custom_field_enum_options", "enabled"),
+    ("custom_field_settings", "is_important"),
+)
+
+
+def foreign_key_result(conn: sqlite3.Connection) -> RuleResult:
+    """SQLite's own check of every declared foreign key."""
+    return run_check(
+        conn,
+        Check(
+            "fk.foreign_key_check",
+            "every declared foreign key points at an existing row (PRAGMA foreign_key_check)",
+            "SELECT \"table\" || ':' || coalesce(rowid, '?') || ' -> ' || parent "
+            "FROM pragma_foreign_key_check",
+        ),
+    )
+
+
+def integrity_result(conn: sqlite3.Connection) -> RuleResult:
+    """SQLite's own check of the b-trees, indexes and UNIQUE constraints."""
+    messages = [row[0] for row in conn.execute("PRAGMA main.integrity_check(100)")]
+    bad = [] if messages == ["ok"] else messages
+    return RuleResult(
+        "fk.integrity_check",
+        "the file's b-trees and indexes are sound (PRAGMA integrity_check = ok)",
+        ERROR,
+        len(bad),
+        tuple(bad[:EXAMPLE_LIMIT]),
+    )
+
+
+def format_checks(conn: sqlite3.Connection) -> list[Check]:
+    tables = present_tables(conn)
+    timestamps, dates = [], []
+    for table in tables:
+        for col in columns_of(conn, table):
+            bad = value_problem(col)
+            if bad is not None:
+                (dates if "date(" in bad else timestamps).append((table, col, bad))
+    enums = [
+        (table, col, f"{col} NOT IN ({', '.join(repr(v) for v in allowed)})")
+        for table, col, allowed in _ENUMS
+    ]
+    booleans = [(table, col, f"{col} NOT IN (0, 1)") for table, col in _BOOLEANS]
+    return [
+        per_table_check(
+            conn,
+            "format.timestamps",
+            "every *_at column is a real UTC instant written YYYY-MM-DDTHH:MM:SS.mmmZ",
+            timestamps,
+        ),
+        per_table_check(
+            conn,
+            "format.dates",
+            "every *_on and date_value column is a real date written YYYY-MM-DD",
+            dates,
+        ),
+        per_table_check(
+            conn, "format.enums", "enumerated columns hold one of the schema's values", enums
+        ),
+        per_table_check(conn, "format.booleans", "boolean columns hold 0 or 1", booleans),
+    ]
+
+
+_STRUCTURE_CHECKS = (
+    Check(
+        "structure.task_has_membership",
+        "every top-level task lives in at least one project",
+        """SELECT t.id FROM tasks t WHERE t.parent_id IS NULL
+           AND NOT EXISTS (SELECT 1 FROM task_memberships tm WHERE tm.task_id = t.id)""",
+    ),
+    Check(
+        "structure.subtask_no_membership",
+        "subtasks have no project membership (they reach the project through the parent)",
+        """SELECT tm.task_id FROM task_memberships tm JOIN tasks t ON t.id = tm.task_id
+           WHERE t.parent_id IS NOT NULL""",
+    ),
+    Check(
+        "structure.one_primary_project",
+        "a task has exactly one primary project membership (the project it was created in)",
+        "SELECT task_id FROM task_memberships GROUP BY task_id HAVING sum(is_primary) != 1",
+    ),
+    Check(
+        "structure.section_in_project",
+        "a task membership's section belongs to the membership's project",
+        """SELECT tm.task_id FROM task_memberships tm JOIN sections s ON s.id = tm.section_id
+           WHERE s.project_id != tm.project_id""",
+    ),
+    Check(
+        "structure.self_dependency",
+        "a task never depends on itself",
+        "SELECT task_id FROM task_dependencies WHERE task_id = depends_on_id",
+    ),
+    Check(
+        "structure.dependency_cycle",
+        "dependencies form no cycle of two or more tasks",
+        # Along an edge to an earlier task (by created_at, id) the key falls, so every cycle
+        # holds an edge that does not go back in time: walking only from those keeps the
+        # recursion tiny on a valid file and still finds every cycle.
+        """WITH RECURSIVE
+           forward(task_id, depends_on_id) AS (
+               SELECT d.task_id, d.depends_on_id FROM task_dependencies d
+               JOIN tasks a ON a.id = d.task_id JOIN tasks b ON b.id = d.depends_on_id
+               WHERE d.task_id != d.depends_on_id
+                 AND (b.created_at > a.created_at
+                      OR (b.created_at = a.created_at AND b.id > a.id))),
+           reach(start, node) AS (
+               SELECT task_id, depends_on_id FROM forward
+               UNION
+               SELECT r.start, d.depends_on_id FROM reach r
+               JOIN task_dependencies d ON d.task_id = r.node
+               WHERE d.task_id != d.depends_on_id)
+           SELECT DISTINCT start FROM reach WHERE start = node""",
+    ),
+    Check(
+        "structure.dependency_same_project",
+        "a task and the task it depends on share a project",
+        """SELECT d.task_id || '/' || d.depends_on_id FROM task_dependencies d
+           JOIN tasks a ON a.id = d.task_id JOIN tasks b ON b.id = d.depends_on_id
+           WHERE NOT EXISTS (
+               SELECT 1 FROM task_memberships ma JOIN task_memberships mb
+               ON mb.project_id = ma.project_id AND mb.task_id = COALESCE(b.parent_id, b.id)
+               WHERE ma.task_id = COALESCE(a.parent_id, a.id))""",
+    ),
+    Check(
+        "structure.one_primary_team",
+        "every user has exactly one primary (home) team",
+        """SELECT u.id FROM users u WHERE (SELECT count(*) FROM team_memberships x
+                                            WHERE x.user_id = u.id AND x.is_primary = 1) != 1""",
+    ),
+)
+
+_CONSISTENCY_CHECKS = (
+    Check(
+        "consistency.duplicate_task_name",
+        "no two top-level tasks of one project share a name",
+        """SELECT tm.task_id FROM task_memberships tm JOIN tasks t ON t.id = tm.task_id
+           JOIN (SELECT tm2.project_id, t2.name FROM task_memberships tm2
+                 JOIN tasks t2 ON t2.id = tm2.task_id
+                 GROUP BY tm2.project_id, t2.name HAVING count(*) > 1) d
+             ON d.project_id = tm.project_id AND d.name = t.name""",
+        severity=WARNING,
+    ),
+    Check(
+        "consistency.board_section_state",
+        "on a board, completed tasks sit in the 'done' column and open tasks outside it",
+        """SELECT tm.task_id FROM task_memberships tm
+           JOIN tasks t ON t.id = tm.task_id JOIN sections s ON s.id = tm.section_id
+           WHERE EXISTS (SELECT 1 FROM sections b WHERE b.project_id = tm.project_id
+                                                    AND b.workflow_state IS NOT NULL)
+             AND ((t.completed = 1 AND s.workflow_state IS NOT 'done')
+                  OR (t.completed = 0 AND s.workflow_state IS 'done'))""",
+        severity=WARNING,
+    ),
+)
+
+
+def columns_check(conn: sqlite3.Connection) -> Check:
+    """Every table's columns are schema.sql's, with its declared types: a missing column
+    would make rules vacuous, an extra or retyped one is a file that no longer follows the
+    contract.  Computed here from PRAGMA table_info; the query only lists the findings."""
+    found = [p for problems in column_differences(conn).values() for p in problems]
+    listed = " UNION ALL ".join("SELECT '{}'".format(p.replace("'", "''")) for p in found)
+    return Check(
+        "structure.columns",
+        "every table has exactly schema.sql's columns, declared with its types",
+        listed or "SELECT NULL WHERE 0",
+    )
+
+
+def checks(conn: sqlite3.Connection) -> list[Check]:
+    """The columns and formats (built from the file's own columns), then the fixed rules."""
+    return [columns_check(conn), *format_checks(conn), *_STRUCTURE_CHECKS, *_CONSISTENCY_CHECKS]

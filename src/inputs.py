@@ -1,0 +1,215 @@
+"""Opening an input file: every command that reads a file (fingerprint, reproduce's source,
+validate, stats, report) opens it here, read-only, and gets one InputFileError line for
+anything that makes it unusable.
+
+The checks run cheapest first, each with its own message: the path itself (no such file, a
+folder, a name over 255 bytes, a folder on the way that cannot be searched or is a file), an
+empty file, a file that is not SQLite (its first 16 bytes), a file another program holds
+locked (after waiting BUSY_TIMEOUT_S), a corrupt file, and an SQLite file without this
+project's tables.  Errors met later, while reading rows, go through `reading`, which words
+them the same way.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+import stat
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import InputFileError
+from .schema import declared_columns, table_names
+
+# How long a read waits for another program's write lock before giving up.
+BUSY_TIMEOUT_S = 5.0
+SQLITE_HEADER = b"SQLite format 3\x00"
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%fZ"  # 2026-05-03T14:22:05.123Z
+
+# The tables of schema.sql, parents first.  generation_runs is optional for the inspection
+# commands: a hand-made file may lack it, and then the anchor rules are skipped.
+SCHEMA_TABLES = table_names()
+OPTIONAL_TABLES = frozenset({"generation_runs"})
+REQUIRED_TABLES = tuple(t for t in SCHEMA_TABLES if t not in OPTIONAL_TABLES)
+
+_OS_PROBLEMS = {
+    errno.ENOENT: "no such file",
+    errno.ENAMETOOLONG: "name too long (a file or folder name in it is over 255 bytes)",
+    errno.EACCES: "permission denied (a folder on the way cannot be searched, or the file "
+    "cannot be read)",
+    errno.EPERM: "permission denied",
+    errno.ENOTDIR: "not a directory: a part of the path is a file, not a folder",
+    errno.ELOOP: "too many levels of symbolic links",
+}
+
+
+class NotADatabaseError(InputFileError):
+    """The path is missing, is not SQLite, or is SQLite without this project's tables."""
+
+
+def open_readonly(
+    path: str | Path, *, required: Collection[str] = REQUIRED_TABLES
+) -> sqlite3.Connection:
+    """Open ``path`` read-only and make sure it is one of our files, or raise NotADatabaseError
+    with one line naming the path and the problem.
+
+    ``required`` are the tables it must have (reproduce needs only generation_runs).  A URI
+    built with ``as_uri`` survives paths with '?' or '#'; mode=ro means a check can never
+    change the file it checks.
+    """
+    path = Path(path)
+    _check_file(path)
+    uri = f"{Path(os.path.abspath(path)).as_uri()}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+    try:
+        with reading(path):
+            tables = table_names_in(conn)
+        _check_tables(path, tables, required)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _check_file(path: Path) -> None:
+    """The path names a readable, non-empty file that starts with the SQLite header."""
+    try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise NotADatabaseError(f"{path}: is a directory, not a file")
+        if not stat.S_ISREG(mode):
+            raise NotADatabaseError(f"{path}: not a regular file")
+        with path.open("rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise NotADatabaseError(f"{path}: {os_problem(exc)}") from exc
+    if not head:
+        raise NotADatabaseError(f"{path}: empty (0 bytes), not an SQLite database")
+    if head != SQLITE_HEADER:
+        raise NotADatabaseError(f"{path}: not an SQLite database (no SQLite header)")
+
+
+def os_problem(exc: OSError) -> str:
+    """An OS error in a few words, without the path (the caller puts it in front)."""
+    if exc.errno in _OS_PROBLEMS:
+        return _OS_PROBLEMS[exc.errno]
+    return (exc.strerror or str(exc)).lower()
+
+
+def _check_tables(path: Path, tables: set[str], required: Collection[str]) -> None:
+    missing = [t for t in required if t not in tables]
+    if not missing:
+        return
+    if not tables & set(SCHEMA_TABLES):
+        found = ", ".join(sorted(tables)[:5]) or "no tables"
+        raise NotADatabaseError(
+            f"{path}: not an organization file: none of schema.sql's tables (it has {found}); "
+            f"needs {', '.join(missing[:3])}{', …' if len(missing) > 3 else ''}"
+        )
+    raise NotADatabaseError(
+        f"{path}: not an organization file: missing table(s) {', '.join(missing)}"
+    )
+
+
+def read_error(path: str | Path, exc: sqlite3.Error) -> InputFileError:
+    """One line for an sqlite3 error met while reading ``path``."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return NotADatabaseError(
+            f"{path}: locked by another program writing to it (waited {BUSY_TIMEOUT_S:g} s); "
+            "try again when it has finished"
+        )
+    if is_corruption(exc):
+        return NotADatabaseError(f"{path}: corrupt: {text}")
+    if "no such column" in text or "no such table" in text:
+        return NotADatabaseError(
+            f"{path}: does not follow schema.sql ({text}); `validate {path}` lists every difference"
+        )
+    return NotADatabaseError(f"{path}: cannot be read: {text}")
+
+
+def is_corruption(exc: sqlite3.Error) -> bool:
+    """Whether SQLite found damaged pages (not a lock, a missing column or a bad query)."""
+    text = str(exc)
+    return "malformed" in text or "not a database" in text or "corrupt" in text
+
+
+@contextmanager
+def reading(path: str | Path) -> Iterator[None]:
+    """Turn an sqlite3 error met while reading ``path`` into its one-line InputFileError."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise read_error(path, exc) from exc
+
+
+def table_names_in(conn: sqlite3.Connection) -> set[str]:
+    rows = conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")
+    return {name for (name,) in rows}
+
+
+def columns_of(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f'PRAGMA main.table_info("{table}")')]
+
+
+def present_tables(conn: sqlite3.Connection) -> tuple[str, ...]:
+    present = table_names_in(conn)
+    return tuple(t for t in SCHEMA_TABLES if t in present)
+
+
+def column_differences(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """Per schema table present in the file, how its columns differ from schema.sql: a
+    column missing, one schema.sql does not have, or one declared with another type."""
+    out: dict[str, list[str]] = {}
+    for table in present_tables(conn):
+        have = {row[1]: row[2] for row in conn.execute(f'PRAGMA main.table_info("{table}")')}
+        want = dict(declared_columns(table))
+        problems = [f"{table}.{c}: missing" for c in want if c not in have]
+        problems += [f"{table}.{c}: not in schema.sql" for c in have if c not in want]
+        problems += [
+            f"{table}.{c}: declared {have[c] or 'without a type'}, schema.sql says {t}"
+            for c, t in want.items()
+            if c in have and have[c].upper() != t.upper()
+        ]
+        if problems:
+            out[table] = problems
+    return out
+
+
+def value_problem(column: str) -> str | None:
+    """SQL that is true when ``column`` holds a value that is not of its kind: a timestamp
+    (*_at, anchor) that is not a real instant written YYYY-MM-DDTHH:MM:SS.mmmZ, a date
+    (*_on, date_value) that is not a real YYYY-MM-DD; None for other columns.  NULL passes."""
+    if column.endswith("_at") or column == "anchor":
+        return f"strftime('{TIMESTAMP_FORMAT}', \"{column}\", '+0 seconds') IS NOT \"{column}\""
+    if column.endswith("_on") or column == "date_value":
+        return f'date("{column}", \'+0 days\') IS NOT "{column}"'
+    return None
+
+
+def first_bad_value(conn: sqlite3.Connection) -> str | None:
+    """The first timestamp or date that is not one (an integer, a blob, a malformed text), as
+    ``table.column holds 5 (row 12), not a timestamp``; None if there is none.  Scans: for
+    explaining a failure, not for every read."""
+    for table in present_tables(conn):
+        for column in columns_of(conn, table):
+            bad = value_problem(column)
+            if bad is None:
+                continue
+            row = conn.execute(
+                f'SELECT rowid, quote("{column}") FROM "{table}" WHERE {bad} LIMIT 1'
+            ).fetchone()
+            if row is not None:
+                kind = "a date" if "date(" in bad else "a timestamp"
+                return f"{table}.{column} holds {row[1][:40]} (row {row[0]}), not {kind}"
+    return None
+
+
+def load_anchor(conn: sqlite3.Connection) -> str | None:
+    """The latest run's anchor, the end of the history; None for a hand-made file."""
+    if "anchor" not in columns_of(conn, "generation_runs"):  # no record (or a broken one)
+        return None
+    row = conn.execute("SELECT anchor FROM generation_runs ORDER BY id DESC LIMIT 1").fetchone()
+    return None if row is None else row[0]
