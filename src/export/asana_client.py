@@ -30,7 +30,8 @@ class PushError(SeedError):
 
 
 class NotFound(Exception):
-    """A 404 where the caller expects that some things are missing (a user look-up)."""
+    """A GET answered 400, 403 or 404: what was looked up is not there for this token (a
+    person by email); the caller decides whether that is an error."""
 
 
 @dataclass
@@ -116,7 +117,8 @@ class AsanaClient:
                     wait = _seconds(retry_after, default=30.0)
                     self._pause_until = max(self._pause_until, time.monotonic() + wait)
                 continue
-            if status == 404 and method == "GET":
+            if status in (400, 403, 404) and method == "GET":
+                # a look-up of something Asana does not show this token (a person by email)
                 self.counters.add(requests=1)
                 raise NotFound(path)
             if (status == 0 or status >= 500) and attempt < self.max_retries:
@@ -125,6 +127,8 @@ class AsanaClient:
                 self.sleep(self.backoff * 2 ** (attempt - 1))
                 continue
             what = f"HTTP {status}" if status else "no answer"
+            if status == 401:
+                detail += " (is ASANA_ACCESS_TOKEN a valid personal access token?)"
             tries = f" after {attempt + 1} attempts" if attempt else ""
             raise PushError(
                 self._scrub(f"{method} {path} failed{tries}: {what}: {detail}; rerun push to "
