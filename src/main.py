@@ -370,10 +370,25 @@ def validate_cmd(
     """Check every integrity rule and score realism; exit 1 on any integrity failure."""
     report = _open_or_fail(partial(validate, with_scorecard=not no_scorecard), file)
     metrics = report.metrics
+    errors = sum(not r.passed and r.severity == "error" for r in report.rules)
+    rule_warnings = sum(not r.passed and r.severity != "error" for r in report.rules)
+    out_of_band = sum(m.in_band is False for m in metrics)  # a scorecard miss is a warning
     if as_json:
+        summary = {
+            "ok": report.ok,
+            "rules": len(report.rules),
+            "failed": errors,
+            "warnings": rule_warnings + out_of_band,
+            "rule_warnings": rule_warnings,
+            "metrics_out_of_band": out_of_band,
+        }
         print(
             json.dumps(
-                {"validation": report.to_dict(), "scorecard": [m.to_dict() for m in metrics]},
+                {
+                    "validation": report.to_dict(),
+                    "scorecard": [m.to_dict() for m in metrics],
+                    "summary": summary,
+                },
                 indent=2,
             )
         )
@@ -401,10 +416,12 @@ def validate_cmd(
                 mark = {True: "[green]yes", False: "[yellow]no", None: "-"}[m.in_band]
                 card.add_row(m.name, format_value(m.value), m.band, mark, m.source)
             out.print(card)
-        errors = sum(not r.passed and r.severity == "error" for r in report.rules)
-        warnings = sum(not r.passed and r.severity != "error" for r in report.rules)
         verdict = "[green]valid" if report.ok else "[red]INVALID"
-        out.print(f"{verdict}[/]: {len(report.rules)} rules, {errors} failed, {warnings} warnings")
+        out.print(
+            f"{verdict}[/]: {len(report.rules)} rules, {errors} failed, "
+            f"{rule_warnings + out_of_band} warnings ({rule_warnings} rules, "
+            f"{out_of_band} scorecard metrics out of band)"
+        )
     if not report.ok:
         raise typer.Exit(1)
 

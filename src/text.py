@@ -32,7 +32,8 @@ class Vocabulary:
     def comments(self, kind: str) -> list[str]:
         return self.common["comments"][kind] + self.industry.get("comments", {}).get(kind, [])
 
-    def status_texts(self, status: str) -> list[str]:
+    def status_templates(self, status: str) -> list[dict[str, Any]]:
+        """Status update templates of a type: {"text": ..., "claims": [...]} each."""
         return self.common["status_updates"][status] + self.industry.get("status_updates", {}).get(
             status, []
         )

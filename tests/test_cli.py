@@ -4,6 +4,7 @@ and reads settings from --env-file / ./.env under the real environment."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -656,3 +657,23 @@ def test_usage_errors_are_one_line(args: list[str], expected: str) -> None:
     line = assert_one_line_error(invoke(*args))
     # assert: typer's words, without its usage text and boxed panel
     assert expected in line and line.endswith("; see --help")
+
+
+def test_validate_summary_counts_scorecard_misses_as_warnings(tmp_path: Path) -> None:
+    # setup: the hand-built valid file passes every rule, but it is too tiny to land in
+    # most realism bands
+    from src.checks.scorecard import scorecard
+    from test_validate import build_valid_db
+
+    path = build_valid_db(tmp_path / "valid.sqlite")
+    misses = sum(m.in_band is False for m in scorecard(path))
+    assert misses > 0
+    # run
+    table = invoke("validate", str(path))
+    as_json = invoke("validate", str(path), "--json")
+    # assert: the summary line and the JSON summary count the misses as warnings
+    assert table.exit_code == 0, table.output
+    assert f"0 failed, {misses} warnings (0 rules, {misses} scorecard metrics" in table.output
+    summary = json.loads(as_json.output)["summary"]
+    assert summary["warnings"] == summary["metrics_out_of_band"] == misses
+    assert summary["rule_warnings"] == 0 and summary["ok"] is True

@@ -2,9 +2,11 @@
 against one file.
 
 The rules come in families, one module each (`structure`, `temporal`, `people`, `fields`,
-`replay`); a family is a module with ``checks(conn) -> list[Check]``, and adding one is adding
-its name to FAMILIES.  `localtime` answers the rules about local time from one pass over every
-human event, `scorecard` measures realism, `core` holds what they share.
+`replay`, `status_claims`); a family is a module with ``checks(conn) -> list[Check]`` (and, if
+its SQL calls Python functions, ``prepare(conn)`` to register them on every connection), and
+adding one is adding its name to FAMILIES.  `localtime` answers the rules about local time
+from one pass over every human event, `scorecard` measures realism, `core` holds what they
+share.
 """
 
 from __future__ import annotations
@@ -26,11 +28,18 @@ from .scorecard import SCORECARD_PARTS, time_of_day_metrics
 from .structure import foreign_key_result, integrity_result
 
 # The families of rules, in report order: register a new module of checks here.
-FAMILIES = ("structure", "temporal", "people", "fields", "replay")
+FAMILIES = ("structure", "temporal", "people", "fields", "replay", "status_claims")
 
 
 def families() -> tuple[ModuleType, ...]:
     return tuple(import_module(f".{name}", __name__) for name in FAMILIES)
+
+
+def prepare(conn: sqlite3.Connection) -> None:
+    """What the families need on a connection before their rules run (SQL functions)."""
+    for family in families():
+        if hasattr(family, "prepare"):
+            family.prepare(conn)
 
 
 def all_checks(conn: sqlite3.Connection) -> list[Check]:
@@ -68,7 +77,7 @@ def validate(path: str | Path, *, with_scorecard: bool = False) -> ValidationRep
         *(partial(run_check, check=c) for c in light),
     ]
     try:
-        done = run_jobs(path, jobs)
+        done = run_jobs(path, jobs, prepare)
     except sqlite3.Error as exc:
         raise _unchecked(path, exc, every) from exc
     profile, event_results = done[0]

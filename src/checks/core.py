@@ -99,8 +99,13 @@ class Check:
     severity: str = ERROR
 
 
-def run_jobs(path: str | Path, jobs: list[Callable[[sqlite3.Connection], Any]]) -> list[Any]:
-    """Run ``jobs`` on two threads, each with its own connection; results in job order."""
+def run_jobs(
+    path: str | Path,
+    jobs: list[Callable[[sqlite3.Connection], Any]],
+    prepare: Callable[[sqlite3.Connection], None] | None = None,
+) -> list[Any]:
+    """Run ``jobs`` on two threads, each with its own connection (set up by ``prepare``, after
+    the anchor table every rule reads); results in job order."""
     lock = threading.Lock()
     pending = iter(enumerate(jobs))
     results: list[Any] = [None] * len(jobs)
@@ -110,6 +115,8 @@ def run_jobs(path: str | Path, jobs: list[Callable[[sqlite3.Connection], Any]]) 
         try:
             with closing(open_readonly(path)) as conn:
                 prepare_connection(conn)
+                if prepare is not None:
+                    prepare(conn)
                 while not failed.is_set():
                     with lock:
                         item = next(pending, None)

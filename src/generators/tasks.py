@@ -31,6 +31,7 @@ from ..model import FieldDef, Org
 from ..rng import Stream, rng_for
 from ..text import Picker, Vocabulary, fill, unique_task_name
 from ..worktime import DAY_MS, fmt_date, fmt_many, fmt_ms, ms_date
+from .completion import Completion, wrap_up
 from .projects import ProjectPlan
 from .status_updates import status_update_rows
 
@@ -153,6 +154,15 @@ def generate_project(
                 # a subtask is broken out of live work, not added after its parent is done
                 if sub is not None and (life.completed is None or sub.created < life.completed):
                     tasks.append(_Task(len(tasks), sub, t.local))
+
+    # the project is completed once its work is closed: that closes the rest, before any row
+    completion = wrap_up(
+        ctx,
+        d,
+        plan.due_ms,
+        [(t.life, None if t.parent is None else tasks[t.parent].life) for t in tasks],
+        anchor,
+    )
 
     # --- text --------------------------------------------------------------------------
     pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index))
@@ -285,7 +295,9 @@ def generate_project(
 
     # the project row, now that its tasks' lives are known
     rows.last_event = last
-    _project_rows(tb, seed, org, plan, tasks, names, owner, anchor, last, d, vocab, pick)
+    _project_rows(
+        tb, seed, org, plan, tasks, names, owner, anchor, last, completion, d, vocab, pick
+    )
     return rows
 
 
@@ -509,22 +521,14 @@ def _project_rows(
     owner: Member,
     anchor: int,
     last: int,
+    completion: Completion | None,
     d: Draws,
     vocab: Vocabulary,
     pick: Picker,
 ) -> None:
-    """The project row (with completion decided from its tasks), members, sections, settings."""
+    """The project row (completed as `wrap_up` decided), members, sections, settings."""
     top = [t.life for t in tasks if t.parent is None]
-    completed_at = None
-    if plan.due_ms and plan.due_ms + 7 * DAY_MS < anchor and top:
-        closed = [x for x in top if x.completed is not None or x.dropped]
-        if len(closed) >= 0.9 * len(top):
-            # closed once the work has gone quiet: after the last event of any of its tasks
-            # (subtasks included), so nothing happens in a project after it is completed
-            base = max(plan.due_ms, last)
-            t = owner.cal.advance(base, d.lognormal(0.8, 0.7))
-            if t < anchor:
-                completed_at = t
+    completed_at = completion.completed_at if completion else None
     archived = int(
         completed_at is not None and completed_at < anchor - 30 * DAY_MS and d.chance(0.5)
     )
@@ -555,8 +559,10 @@ def _project_rows(
         )
     )
     milestones = sorted(
-        (x.life.due_on or "", names[x.local]) for x in tasks if x.life.subtype == "milestone"
-    )
+        (x.life.due_on or "", names[x.local], x.life.created, x.life.completed)
+        for x in tasks
+        if x.life.subtype == "milestone"
+    )  # names are unique in a project: the None of an open milestone is never compared
     su_draws = Draws(rng_for(seed, Stream.STATUS_UPDATES, plan.index))
     tb["status_updates"].extend(
         status_update_rows(
@@ -568,7 +574,9 @@ def _project_rows(
             plan.name,
             owner,
             plan.created,
+            plan.due_ms,
             completed_at,
+            completion.wrapped if completion else 0,
             anchor,
             top,
             milestones,

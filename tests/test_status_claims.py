@@ -1,0 +1,245 @@
+"""The status-claim rules (src/checks/status_claims.py): the hand-built valid file with a status
+update whose claims hold passes every one of them, and each claim broken with SQL makes its
+rule fire (mutation tests); generated files of every industry pass them all.
+
+In the valid file (tests/test_validate.py) at the update's instant, 2026-03-16T15:00Z, project
+31 holds task 101 (completed 03-05), task 102 (open, assigned to 11, due 2026-06-15 since
+03-10) and no task 103 yet (created 04-07); its due date is 2026-07-31.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import industries_with_data
+from test_validate import build_valid_db, result
+
+from src.checks.status_claims import (
+    RULES,
+    claims_counts,
+    count_mismatch,
+    grammar_flaw,
+    milestone_tense,
+    owned_claim,
+)
+from src.validate import validate
+
+RULE_IDS = [rule for rule, *_ in RULES]
+TRUE_TEXT = (
+    "Plan done. 1 task closed, 1 open and nothing overdue. Every open task has an owner and a date."
+)
+
+
+@pytest.fixture(scope="module")
+def claims_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = build_valid_db(tmp_path_factory.mktemp("claims") / "org.sqlite")
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE status_updates SET text = ? WHERE id = 301", (TRUE_TEXT,))
+    return path
+
+
+def broken(valid: Path, tmp_path: Path, *statements: str) -> Path:
+    """A copy of the file with the statements applied (foreign keys off)."""
+    target = tmp_path / "broken.sqlite"
+    shutil.copyfile(valid, target)
+    conn = sqlite3.connect(target)
+    try:
+        for sql in statements:
+            assert conn.execute(sql).rowcount != 0, f"changed nothing: {sql}"
+        conn.commit()
+    finally:
+        conn.close()
+    return target
+
+
+def text_is(text: str) -> str:
+    return f"UPDATE status_updates SET text = '{text}' WHERE id = 301"
+
+
+def test_true_claims_pass_every_status_rule(claims_db: Path) -> None:
+    report = validate(claims_db)
+    failed = [(r.rule, r.examples) for r in report.rules if not r.passed]
+    assert failed == []
+    assert set(RULE_IDS) <= {r.rule for r in report.rules}
+    assert all(result(report, rule).severity == "warning" for rule in RULE_IDS)
+
+
+MUTATIONS = [
+    # on track while the project is past its due date with task 102 open
+    ("status.on_track_past_due", ("UPDATE projects SET due_on = '2026-03-12' WHERE id = 31",)),
+    # complete while the project is not completed
+    ("status.complete_open_work", ("UPDATE status_updates SET status_type = 'complete'",)),
+    # complete after the project's completion, but task 102 is still open
+    (
+        "status.complete_open_work",
+        (
+            "UPDATE status_updates SET status_type = 'complete'",
+            "UPDATE projects SET completed = 1, completed_at = '2026-03-13T15:00:00.000Z', "
+            "completed_by_id = 11 WHERE id = 31",
+        ),
+    ),
+    # only subtask 104 (of task 102) is open: still not done
+    (
+        "status.complete_open_work",
+        (
+            "UPDATE status_updates SET status_type = 'complete'",
+            "UPDATE projects SET completed = 1, completed_at = '2026-03-13T15:00:00.000Z', "
+            "completed_by_id = 11 WHERE id = 31",
+            "UPDATE tasks SET completed = 1, completed_at = '2026-03-12T15:00:00.000Z', "
+            "completed_by_id = 11 WHERE id = 102",
+        ),
+    ),
+    ("status.claimed_counts", (text_is("Plan done. 2 tasks are still open."),)),
+    ("status.claimed_counts", (text_is("Open: 3, done: 1."),)),
+    ("status.claimed_counts", (text_is("We closed 4 tasks."),)),
+    ("status.claimed_counts", (text_is("1 task is overdue."),)),
+    ("status.claimed_counts", (text_is("Overdue: 2."),)),
+    # the due date as it stood then: moved to 03-12 before the update, so 1 is overdue
+    (
+        "status.claimed_counts",
+        (
+            "UPDATE stories SET new_due_on = '2026-03-12' WHERE id = 212",
+            text_is("Nothing to add. Overdue: 0."),
+        ),
+    ),
+    ("status.all_open_owned", (text_is("All 2 open items have owners and dates."),)),
+    # task 102 had no due date at the update
+    (
+        "status.all_open_owned",
+        ("UPDATE stories SET created_at = '2026-03-20T15:00:00.000Z' WHERE id = 212",),
+    ),
+    # task 102 was not yet assigned at the update
+    (
+        "status.all_open_owned",
+        ("UPDATE stories SET created_at = '2026-03-20T15:00:00.000Z' WHERE id = 211",),
+    ),
+    # a finished milestone announced as next, an open one as done
+    (
+        "status.milestone_tense",
+        (
+            "UPDATE tasks SET resource_subtype = 'milestone' WHERE id = 101",
+            text_is("Good week. Next up: Draft launch plan."),
+        ),
+    ),
+    (
+        "status.milestone_tense",
+        (
+            "UPDATE tasks SET resource_subtype = 'milestone' WHERE id = 102",
+            text_is("Review vendor contracts is done and signed."),
+        ),
+    ),
+    ("status.number_grammar", (text_is("Plan done. 1 tasks closed."),)),
+    ("status.number_grammar", (text_is("Plan done. Only 0 items are overdue."),)),
+    ("status.number_grammar", ("UPDATE status_updates SET title = '1 open items'",)),
+    ("status.sentence_case", (text_is("Plan done. next up is the review."),)),
+    ("status.sentence_case", (text_is("plan done."),)),
+    ("status.sentence_case", ("UPDATE status_updates SET title = 'on track'",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "statements"), MUTATIONS, ids=[f"{r}-{i}" for i, (r, _) in enumerate(MUTATIONS)]
+)
+def test_each_broken_claim_fires_its_rule(
+    claims_db: Path, tmp_path: Path, rule: str, statements: tuple[str, ...]
+) -> None:
+    # setup
+    path = broken(claims_db, tmp_path, *statements)
+    # run
+    found = result(validate(path), rule)
+    # assert
+    assert found.offending == 1 and found.examples == (301,)
+    assert found.severity == "warning"
+
+
+def test_every_status_rule_has_a_mutation() -> None:
+    assert {rule for rule, _ in MUTATIONS} == set(RULE_IDS)
+
+
+# --- the patterns -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "open_", "overdue", "done", "mismatch"),
+    [
+        ("Good week: 4 tasks done, 3 tasks open, and nothing is overdue.", 3, 0, 4, 0),
+        ("Good week: 4 tasks done, 3 tasks open.", 2, 0, 4, 1),
+        ("Red this week. With 9 tasks open and 3 of them overdue, we cut scope.", 9, 3, 0, 0),
+        ("Red this week. With 9 tasks open and 3 of them overdue, we cut scope.", 9, 2, 0, 1),
+        ("OEE is up 3 points and only 2 actions are overdue.", 0, 2, 0, 0),
+        ("We closed 11 tasks and have 1 task remaining.", 1, 0, 11, 0),
+        ("We closed 11 tasks and have 1 task remaining.", 2, 0, 11, 1),
+        ("17 planned items are complete and the rest are in progress.", 0, 0, 16, 1),
+        ("4 remediation items are past due on the audit tracker.", 0, 4, 0, 0),
+        ("2 tickets slipped past their due dates.", 0, 3, 0, 1),
+        ("Done: 27, open: 4, overdue: 1.", 4, 1, 27, 0),
+        ("Flag at 100% and compliance held for 30 days.", 0, 0, 0, 0),
+    ],
+)
+def test_count_patterns(text: str, open_: int, overdue: int, done: int, mismatch: int) -> None:
+    assert count_mismatch(text, None, open_, overdue, done) == mismatch
+
+
+def test_a_number_in_the_project_name_is_no_claim() -> None:
+    text = "Support tooling 2026 goals remains green."
+    assert claims_counts(text, None) == 1  # "2026 goals remains": read as a count alone
+    assert claims_counts(text, "Support tooling 2026 goals") == 0
+
+
+def test_owned_claim_pattern() -> None:
+    assert owned_claim("On track, and all 5 open items have owners and dates.") == 5
+    assert owned_claim("Every open task has an owner and a date.") == -1
+    assert owned_claim("Owners will be reconfirmed before we restart.") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "tense"),
+    [
+        ("Next up: Beta launch.", "open"),
+        ("We've missed Beta launch. New date soon.", "open"),
+        ("Beta launch happened on schedule and the report is filed.", "done"),
+        ("Milestone reached: Beta launch.", "done"),
+        ("Beta launch planning. Budget is next.", None),
+        ("Nothing about milestones.", None),
+    ],
+)
+def test_milestone_tense_pattern(text: str, tense: str | None) -> None:
+    assert milestone_tense(text, "Beta launch", "Pricing revamp") == tense
+
+
+def test_a_project_named_like_its_milestone_does_not_count_as_a_mention() -> None:
+    text = "Beta launch rollout is on schedule."
+    assert milestone_tense(text, "Beta launch", "Beta launch rollout") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "flaw"),
+    [
+        ("1 tasks closed", 1),
+        ("Only 0 actions are overdue.", 1),
+        ("1 open items", 1),
+        ("1 task is overdue, 2 tasks open.", 0),
+        ("1 status update, 1 process, 1 analysis.", 0),
+        ("Flag at 100% and 11 tasks closed.", 0),
+    ],
+)
+def test_number_grammar_pattern(text: str, flaw: int) -> None:
+    assert grammar_flaw(text) == flaw
+
+
+# --- generated files ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("industry", industries_with_data())
+def test_generated_files_pass_every_status_rule(databases, industry: str) -> None:
+    # setup: a small file per industry (seed 3: other tests use 1 and 2)
+    path = databases.small(3, industry=industry).path
+    # run
+    report = validate(path)
+    # assert
+    for rule in RULE_IDS:
+        found = result(report, rule)
+        assert found.passed, (rule, found.examples)
