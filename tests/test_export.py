@@ -17,6 +17,8 @@ import pytest
 from conftest import q
 from typer.testing import CliRunner
 
+import src.export.run
+from src import OutputExistsError
 from src.export import ExportOptionError, export
 from src.export.parquet import BOOLEAN_COLUMNS
 from src.fingerprint import fingerprint_file, primary_key
@@ -195,6 +197,27 @@ def test_existing_folder_is_refused_then_replaced_with_force(small_seed1, tmp_pa
     assert result.exit_code == 0, result.output
     assert not (target / "tags.jsonl").exists() and (target / "tasks.csv").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temp folder left
+
+
+def test_a_folder_that_appears_during_the_export_is_kept_and_the_export_fails(
+    small_seed1, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # setup: another run creates the target folder while this one writes its files
+    target = tmp_path / "out"
+    real = src.export.run.manifest
+
+    def racing(*args, **kwargs):
+        target.mkdir()
+        (target / "theirs.csv").write_text("the other run's")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(src.export.run, "manifest", racing)
+    # run
+    with pytest.raises(OutputExistsError, match="appeared"):
+        export(small_seed1.path, "csv", target, tables=["tags"])
+    # assert: the other folder is intact, this run's build folder is gone
+    assert sorted(p.name for p in target.iterdir()) == ["theirs.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 def test_force_never_replaces_a_folder_that_is_not_an_export(small_seed1, tmp_path: Path) -> None:

@@ -7,9 +7,7 @@ import contextlib
 import importlib.util
 import json
 import os
-import shutil
 import sqlite3
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
@@ -17,6 +15,7 @@ from pathlib import Path
 
 from ..errors import OutputExistsError, OutputPathError
 from ..fingerprint import fingerprint_connection
+from ..output import atomic_target
 from ..pipeline import PROGRAM, NullProgress, Progress
 from ..schema import column_declarations, table_names
 from .registry import ExportContext, ExportOptionError, FileInfo, Format, get_format
@@ -108,27 +107,15 @@ def check_requirements(fmt: Format) -> None:
 
 @contextlib.contextmanager
 def atomic_folder(target: Path, overwrite: bool):
-    """Yield an empty temporary folder beside ``target``; on success it becomes ``target``
-    (replacing an old one only if ``overwrite``); on any error or interrupt it is removed."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    except OSError as e:
-        raise OutputPathError(f"--out: cannot write in {target.parent}: {e.strerror}") from e
-    old = None
-    try:
-        yield tmp
-        os.chmod(tmp, 0o755)  # mkdtemp makes 0700; exports are meant to be shared
-        if target.exists():
-            if not overwrite:
-                raise OutputExistsError(f"{target} already exists; pass --force to replace it")
-            old = target.with_name(tmp.name.replace(".tmp", ".old"))
-            os.replace(target, old)
-        os.replace(tmp, target)
-    finally:
-        for p in (tmp, old):
-            if p is not None and p.exists():
-                shutil.rmtree(p, ignore_errors=True)
+    """Yield an empty folder to build the export in; on success it becomes ``target``.
+
+    `output.atomic_target` does the rest as for every output: a locked hidden build folder
+    beside ``target`` (a killed run's is swept by the next), a last step that never replaces
+    a folder that appeared meanwhile unless ``overwrite``, a full disk said in one line.
+    """
+    with atomic_target(target, overwrite=overwrite) as folder:
+        folder.mkdir()
+        yield folder
 
 
 def manifest(fmt: Format, files: dict[str, FileInfo], fingerprint: str, source: Path) -> dict:
