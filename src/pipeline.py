@@ -334,6 +334,7 @@ def _run_projects(job: _ProjectJob, workers: int):
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
     )
+    processes: list = []
     try:
         pending: deque = deque()
         it = iter(chunks)
@@ -345,16 +346,15 @@ def _run_projects(job: _ProjectJob, workers: int):
             processes = list(pool._processes.values())
         while pending:
             c, future = pending.popleft()
-            try:
-                result = future.result()
-            except BrokenProcessPool as e:
-                raise RunError(
-                    f"a worker process died ({_how_it_died(processes)}); no output was written"
-                ) from e
+            result = future.result()
             nxt = next(it, None)
             if nxt is not None:
                 pending.append((nxt, pool.submit(_run_chunk, nxt)))
             yield c, result
+    except BrokenProcessPool as e:  # from a result or a submit: a worker is gone
+        how = _how_it_died(processes)  # before _stop kills the others
+        _stop(pool)
+        raise RunError(f"a worker process died ({how}); no output was written") from e
     except BaseException:
         _stop(pool)
         raise

@@ -217,7 +217,8 @@ def test_a_worker_killed_fails_the_run_in_one_line_and_leaves_nothing(
     stdout, stderr = proc.communicate(timeout=60)
     # assert
     line = assert_one_line_failure(proc.returncode, stderr, 1)
-    assert "worker" in line and "no output was written" in line
+    assert f"worker process died (killed by {sig.name})" in line
+    assert "no output was written" in line
     assert wait_until_gone(proc.pid) == []
     assert listing(tmp_path) == []
 
