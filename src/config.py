@@ -291,6 +291,16 @@ def path_problems(
         pass  # a new file; its folders are checked below
     except OSError as e:
         return [f"{setting}: cannot use {path}: {e.strerror}"]
+    return creation_problems(path, setting)
+
+
+def creation_problems(path: Path, setting: str) -> list[str]:
+    """Why ``path`` (a file or a folder) cannot be created, if it cannot: a name too long, a
+    folder on the way that is a file or cannot be searched, a folder that cannot be written.
+    Never raises: each is one line naming ``setting``."""
+    too_long = _name_too_long(path)
+    if too_long:
+        return [f"{setting}: {too_long}"]
     parent = path.parent
     while True:
         try:

@@ -312,6 +312,27 @@ def test_out_path_that_is_a_file_exits_2(small_seed1, tmp_path: Path) -> None:
     assert (tmp_path / "out").read_text() == "x"
 
 
+@pytest.mark.parametrize("case", ["name-too-long", "through-a-file"])
+def test_out_path_that_cannot_be_created_exits_2_in_one_line(
+    small_seed1, tmp_path: Path, case: str
+) -> None:
+    # setup
+    (tmp_path / "a_file").write_text("x")
+    out = {"name-too-long": tmp_path / ("n" * 300), "through-a-file": tmp_path / "a_file" / "d"}
+    # run
+    result = CliRunner().invoke(
+        app, ["export", str(small_seed1.path), "-f", "csv", "-o", str(out[case])]
+    )
+    # assert: one line (not an OSError from Path.exists()), nothing written
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert {"name-too-long": "255 bytes", "through-a-file": "not a directory"}[case] in (
+        result.stderr
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
 def test_missing_pyarrow_names_the_extra(small_seed1, tmp_path: Path, monkeypatch) -> None:
     # setup: pyarrow cannot be found
     import importlib.util

@@ -6,9 +6,7 @@ a disk too small for the output, paths that cannot name a file, and the leftover
 run.  Every case asserts the exit code, one line on stderr and no traceback, inputs
 byte-identical and no stray files.
 
-The CLI runs in a subprocess where processes or mounts are involved; COLUMNS is set wide so
-rich does not wrap a message that names a long path (wrapping off a terminal is defect 12 of
-issue 7, fixed separately).
+The CLI runs in a subprocess where processes or mounts are involved.
 """
 
 from __future__ import annotations
@@ -45,7 +43,7 @@ HEX64 = re.compile(r"\b[0-9a-f]{64}\b")
 
 def cli_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS.values()}
-    env.update(PYTHONPATH=str(ROOT), COLUMNS="4000")
+    env.update(PYTHONPATH=str(ROOT))
     return env
 
 
@@ -539,7 +537,6 @@ def test_an_output_path_that_cannot_be_a_new_file_is_refused_in_one_line(
     # setup
     for key in ENV_KEYS.values():
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("COLUMNS", "4000")
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
-import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from ..config import creation_problems
 from ..errors import OutputExistsError, OutputPathError
 from ..fingerprint import fingerprint_connection
 from ..output import atomic_target
@@ -78,6 +78,9 @@ def check_out_dir(out_dir: Path, overwrite: bool, source: Path) -> None:
     --force replaces only an earlier export (a folder with a manifest.json) or an empty
     folder, never one holding the input, so a slip such as ``--out . --force`` loses nothing.
     """
+    problems = creation_problems(out_dir, "--out")  # never raises, unlike Path.exists()
+    if problems:
+        raise OutputPathError(problems[0])
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputPathError(f"--out: {out_dir} is a file; give a folder path")
     if source.resolve().is_relative_to(out_dir.resolve()):
@@ -89,11 +92,6 @@ def check_out_dir(out_dir: Path, overwrite: bool, source: Path) -> None:
             f"--out: {out_dir} is not an export (no {MANIFEST}) and not empty; --force "
             "replaces only an earlier export, so give a new or empty folder"
         )
-    parent = out_dir.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputPathError(f"--out: cannot create {out_dir}: {parent} is not writable")
 
 
 def check_requirements(fmt: Format) -> None:
