@@ -113,7 +113,7 @@ def atomic_target(
                 raise OutputPathError(f"cannot write {target}: {e.strerror}") from e
             raise
         written = _tree_size(run)
-        _remove_run_dir(run, lock)  # first, so the free space reported is what is left
+        shutil.rmtree(run, ignore_errors=True)  # first, so the free space reported is what is left
         raise _disk_full(target, written, expected_bytes) from e
     finally:
         _remove_run_dir(run, lock)
@@ -231,8 +231,7 @@ def _new_run_dir(target: Path) -> tuple[Path, int | None]:
 def _remove_run_dir(run: Path, lock: int | None) -> None:
     shutil.rmtree(run, ignore_errors=True)
     if lock is not None:
-        with contextlib.suppress(OSError):  # already closed by an earlier call
-            os.close(lock)
+        os.close(lock)  # the lock goes last: until the folder is gone it is this run's
 
 
 def _is_disk_full(exc: BaseException, folder: Path) -> bool:

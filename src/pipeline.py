@@ -334,7 +334,6 @@ def _run_projects(job: _ProjectJob, workers: int):
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
     )
-    processes: list = []
     try:
         pending: deque = deque()
         it = iter(chunks)
@@ -343,7 +342,6 @@ def _run_projects(job: _ProjectJob, workers: int):
                 pending.append((c, pool.submit(_run_chunk, c)))
                 if len(pending) >= 2 * workers:
                     break
-            processes = list(pool._processes.values())
         while pending:
             c, future = pending.popleft()
             result = future.result()
@@ -352,7 +350,7 @@ def _run_projects(job: _ProjectJob, workers: int):
                 pending.append((nxt, pool.submit(_run_chunk, nxt)))
             yield c, result
     except BrokenProcessPool as e:  # from a result or a submit: a worker is gone
-        how = _how_it_died(processes)  # before _stop kills the others
+        how = _how_it_died(list((pool._processes or {}).values()))  # before _stop kills more
         _stop(pool)
         raise RunError(f"a worker process died ({how}); no output was written") from e
     except BaseException:
