@@ -146,7 +146,7 @@ def wait_for_workers(proc: subprocess.Popen, n: int = 2, timeout: float = 60) ->
         if len(found) >= n:
             return found
         assert proc.poll() is None, "the run ended before its workers were seen"
-        time.sleep(0.02)
+        time.sleep(0.002)
     raise AssertionError("no workers appeared")
 
 
@@ -201,15 +201,19 @@ def test_sigkill_of_the_parent_ends_every_worker_and_the_next_run_cleans_up(
 
 
 @needs_proc
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+@pytest.mark.parametrize(
+    ("sig", "first"),
+    [(signal.SIGKILL, 2), (signal.SIGTERM, 2), (signal.SIGTERM, 1)],
+    ids=["SIGKILL", "SIGTERM", "SIGTERM-while-forking"],
+)
 def test_a_worker_killed_fails_the_run_in_one_line_and_leaves_nothing(
-    tmp_path: Path, reap, sig: signal.Signals
+    tmp_path: Path, reap, sig: signal.Signals, first: int
 ) -> None:
-    # setup
+    # setup: strike once ``first`` workers exist (1: while the pool is still starting)
     target = tmp_path / "big.sqlite"
     proc = start(tmp_path, *BUSY, "--out", str(target))
     reap(proc.pid)
-    workers = wait_for_workers(proc)
+    workers = wait_for_workers(proc, first)
     # run: one worker gets the signal (SIGTERM must not be swallowed by the worker)
     os.kill(workers[0], sig)
     stdout, stderr = proc.communicate(timeout=60)
