@@ -1,13 +1,14 @@
 """`generate`: one config in, one SQLite file out, written atomically.
 
 Stages run in a fixed order (organization, catalog, projects, indexes); each reports
-progress through the small `Progress` protocol and is timed.  The file is built beside the
-target under a temporary name and renamed over it only when complete, so an interrupt or a
-crash never leaves a half-written target or a stray temporary file.
+progress through the small `Progress` protocol and is timed.  The file is built in a locked
+hidden folder beside the target and put in place only when complete (`output.atomic_target`),
+so an interrupt or a crash never leaves a half-written target or a stray temporary file.
 
 Projects are generated in chunks (by forked workers for large runs), each written to a part
-file in a temporary folder beside the target; the one writer copies the parts in, in project
-order, with foreign keys on.  The output is the same whatever the number of workers.
+file in that folder; the one writer copies the parts in, in project order, with foreign keys
+on.  The output is the same whatever the number of workers.  Workers die with the process
+that forked them, even when it is killed with SIGKILL.
 """
 
 from __future__ import annotations
@@ -161,6 +162,10 @@ def generate(
     ``workers`` processes generate projects in parallel (default: 2 for large runs, else 1);
     the content is identical for any worker count.  ``llm`` turns the LLM text tier on (text
     columns only; ``llm_api_key`` is used for the calls and kept nowhere).
+
+    Raises OutputPathError or OutputExistsError before any work (and OutputExistsError at the
+    end if the target appeared meanwhile: it is never replaced without ``overwrite``),
+    DiskFullError when the disk fills, RunError when a worker process dies.
     """
     given = path if path is not None else config.db_path
     progress = progress or NullProgress()
