@@ -1,0 +1,83 @@
+"""Values of the industry's own custom fields on a task: only where the field fits the task.
+
+A field is switched on for a project by its team's function (`functions` in the industry
+file, see projects.py); here a value is drawn for a task only if the task is of a kind the
+field declares (`kinds`: Severity on bugs), and a field that `follows_priority` (Severity,
+Patient safety risk, Risk rating) takes the option that matches the task's priority, give or
+take one step.  Drawn from their own stream after the task's name is known: text decides the
+kind, so these come with the text, after the structure.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any
+
+from ..lifecycle import Draws, Member, TaskLife
+from ..model import FieldDef
+from ..text import TaskKind
+from ..worktime import DAY_MS, fmt_date
+
+P_VALUE = 0.65  # a task carries a value of an enabled industry field
+P_KIND_VALUE = 0.9  # a task of the kind a field is for (a bug's Severity) nearly always does
+
+
+def applies(f: FieldDef, kind: TaskKind | None) -> bool:
+    kinds = f.spec.get("kinds")
+    return not kinds or (kind is not None and kind.kind in kinds)
+
+
+def industry_value(
+    d: Draws,
+    f: FieldDef,
+    life: TaskLife,
+    kind: TaskKind | None,
+    members: dict[int, Member],
+) -> tuple[str, Any] | None:
+    """A typed value of field ``f`` for the task, or None when it carries none."""
+    if not applies(f, kind) or not d.chance(P_KIND_VALUE if f.spec.get("kinds") else P_VALUE):
+        return None
+    opts = f.options
+    if f.subtype == "enum" and f.spec.get("follows_priority"):
+        # Low..Urgent spread over the options, then one step either way now and then
+        at = round(life.priority_now * (len(opts) - 1) / 3)
+        if d.chance(0.25):
+            at += 1 if d.chance(0.5) else -1
+        return ("enum", opts[min(max(at, 0), len(opts) - 1)][0])
+    return typed_value(d, f, life, members)
+
+
+def typed_value(
+    d: Draws, f: FieldDef, life: TaskLife, members: dict[int, Member]
+) -> tuple[str, Any] | None:
+    """A value of the field's type drawn from its spec (options, range, choices, values)."""
+    s, opts = f.spec, f.options
+    if f.subtype == "enum":
+        return ("enum", opts[d.weighted(enum_weights(len(opts)))][0])
+    if f.subtype == "multi_enum":
+        k = 1 + int(d.u() * min(3, len(opts)))
+        return ("multi", tuple(sorted({opts[int(d.u() * len(opts))][0] for _ in range(k)})))
+    if f.subtype == "number":
+        if "choices" in s:
+            v = float(d.pick(s["choices"]))
+        else:
+            lo, hi = float(s.get("min", 0)), float(s.get("max", 100))
+            v = lo + (hi - lo) * d.u() ** 1.6  # more small values than large
+        return ("number", round(v, int(s.get("precision", 0))))
+    if f.subtype == "text":
+        return ("text", d.pick(s["values"]))
+    if f.subtype == "date":
+        return ("date", fmt_date(life.created + int((3 + d.lognormal(10, 0.6)) * DAY_MS)))
+    if f.subtype == "people":
+        pool = [m for m in members.values() if m is not life.assignee and m.active(life.created)]
+        return ("people", (d.pick(pool).user_id,)) if pool else None
+    return None
+
+
+@lru_cache(maxsize=64)
+def enum_weights(n: int) -> tuple[float, ...]:
+    """Weights of n enum options: earlier options more common (1, 1/2, 1/3, ...)."""
+    w = [1.0 / (i + 1) for i in range(n)]
+    total = math.fsum(w)
+    return tuple(x / total for x in w)
