@@ -293,7 +293,9 @@ CREATE TABLE generation_runs (
     row_counts_json TEXT NOT NULL,
     fingerprint     TEXT NOT NULL,          -- SHA-256 over every other table, see `fingerprint`
     started_at      TEXT NOT NULL,          -- wall clock of the run itself
-    finished_at     TEXT NOT NULL
+    finished_at     TEXT NOT NULL,
+    llm_json        TEXT                    -- LLM tier: provider, model, fields, calls, tokens,
+                                            -- cache hits, fallbacks, cost; NULL when it was off
 );
 
 CREATE INDEX idx_users_workspace ON users(workspace_id);

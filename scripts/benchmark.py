@@ -5,10 +5,14 @@ to a bare executemany of the same rows into the same schema.
     python scripts/benchmark.py --scales xl      # the 1M-task preset (minutes)
     python scripts/benchmark.py --scales default large --workers 1
     python scripts/benchmark.py --scales xl --no-bare --check   # also time validate and report
+    python scripts/benchmark.py --llm            # the LLM stage, 300 ms server, concurrency 4 and 8
+    python scripts/benchmark.py --llm --llm-concurrency 16
 
 Each preset runs in a fresh child process so its peak RSS is its own.  Targets (2-core machine):
 default <= 3 s wall; large (~100k tasks) within 2x the bare insert; xl <= 120 s and <= 2 GB;
-with --check, `report` on xl <= 60 s.
+with --check, `report` on xl <= 60 s.  With --llm: the default run's LLM stage (all fields)
+<= 15 s against a server answering in 300 ms, >= 10 items per call, and a warm-cache rerun adds
+<= 10% to the template-only run.
 """
 
 from __future__ import annotations
@@ -21,13 +25,16 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from src.config import resolve_config  # noqa: E402
+from src.llm import LLMSettings  # noqa: E402
 from src.pipeline import INSERT_ORDER, generate  # noqa: E402
 from src.report import build_report  # noqa: E402
 from src.schema import apply_schema  # noqa: E402
@@ -104,6 +111,95 @@ def child(scale: str, workers: int | None, bare: bool, check: bool = False) -> N
     print(json.dumps(result))
 
 
+class _SlowEcho(BaseHTTPRequestHandler):
+    """A chat-completions server that answers every batch after a fixed delay, echoing each
+    item's draft as its text (so every reply passes the checks)."""
+
+    delay = 0.3
+    calls = 0
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        content = body["messages"][-1]["content"]
+        items = json.loads(content[content.rindex('{"items":[') :])["items"]
+        entries = [
+            {
+                "id": it["id"],
+                "text": it["draft"],
+                **({"title": it["draft_title"]} if "draft_title" in it else {}),
+            }
+            for it in items
+        ]
+        time.sleep(self.delay)
+        reply = {
+            "choices": [
+                {"message": {"role": "assistant", "content": json.dumps({"items": entries})}}
+            ],
+            "usage": {
+                "prompt_tokens": len(content) // 4,
+                "completion_tokens": len(json.dumps(entries)) // 4,
+            },
+        }
+        data = json.dumps(reply).encode()
+        type(self).calls += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def llm_benchmark(concurrencies: list[int], delay: float) -> None:
+    """LLM runs with a cold cache (one per concurrency), the template-only run and the LLM
+    rerun with the warm cache (median of 5 each): default scale, all fields, against a loopback
+    server answering every request in ``delay`` seconds."""
+    _SlowEcho.delay = delay
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _SlowEcho)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    config = resolve_config({"scale": "default", "end_date": "2026-06-30", "seed": 42}, {}, None)
+    with tempfile.TemporaryDirectory() as d:
+        base = Path(d)
+
+        def llm(c: int, cache: str) -> LLMSettings:
+            url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+            return LLMSettings(
+                provider="openai", model="bench", base_url=url, cache_path=base / cache,
+                concurrency=c,
+            )  # fmt: skip
+
+        generate(config, base / "warmup.sqlite", workers=1)  # imports, vocabularies, page cache
+        plan = [(f"cold, concurrency {c}", llm(c, f"cold{c}.sqlite"), 1) for c in concurrencies]
+        last = f"cold{concurrencies[-1]}.sqlite"
+        plan += [("templates only", None, 5), ("warm cache", llm(concurrencies[-1], last), 5)]
+        walls: dict[str, float] = {}
+        for name, settings, repeat in plan:
+            runs = []
+            for k in range(repeat):
+                t0 = time.perf_counter()
+                summary = generate(config, base / f"run{len(walls)}-{k}.sqlite", llm=settings)
+                runs.append((time.perf_counter() - t0, summary))
+            wall, summary = sorted(runs, key=lambda x: x[0])[len(runs) // 2]
+            walls[name] = wall
+            r = summary.llm
+            if r is None:
+                print(f"{name:<22} wall {wall:6.2f} s")
+                continue
+            per_call = r.accepted / r.batches if r.batches else 0
+            hit_rate = r.cache_hits / r.items if r.items else 0
+            print(
+                f"{name:<22} wall {wall:6.2f} s  llm stage {summary.stage_seconds['llm']:6.2f} s"
+                f"  calls {r.calls:4}  items/call {per_call:5.1f}  items {r.items:,}  "
+                f"cache hit rate {hit_rate:.0%}  fallbacks {dict(r.fallbacks) or 0}"
+            )
+        extra = walls["warm cache"] / walls["templates only"] - 1
+        print(f"warm-cache rerun adds {extra:.0%} to the template-only run (target <= 10%)")
+    httpd.shutdown()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--scales", nargs="+", default=["default", "small", "large"])
@@ -112,8 +208,14 @@ def main() -> None:
     ap.add_argument(
         "--check", action="store_true", help="also time `validate` and `report` on each file"
     )
+    ap.add_argument("--llm", action="store_true", help="benchmark the LLM stage instead")
+    ap.add_argument("--llm-concurrency", type=int, nargs="+", default=[4, 8])
+    ap.add_argument("--llm-delay", type=float, default=0.3, help="server seconds per reply")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.llm:
+        llm_benchmark(args.llm_concurrency, args.llm_delay)
+        return
     if args.child:
         child(args.child, args.workers, not args.no_bare, args.check)
         return

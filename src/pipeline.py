@@ -41,6 +41,7 @@ from .generators.tasks import generate_project
 from .generators.teams import generate_teams, team_membership_rows, team_rows
 from .generators.users import generate_users, user_rows
 from .generators.workspace import generate_workspace, workspace_rows
+from .llm import LLMReport, LLMSettings, rewrite_database
 from .model import Org
 from .output import atomic_target, check_target
 from .rng import Stream, rng_for
@@ -122,6 +123,7 @@ class Summary:
     stage_seconds: dict[str, float]
     config: Config
     table_digests: dict[str, str] = dataclasses.field(default_factory=dict)  # per table
+    llm: LLMReport | None = None  # what the LLM text tier did, when it was on
 
 
 def versions() -> dict[str, str]:
@@ -146,11 +148,14 @@ def generate(
     overwrite: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
+    llm: LLMSettings | None = None,
+    llm_api_key: str | None = None,
 ) -> Summary:
     """Generate the organization described by ``config`` into ``path`` (default: its db_path).
 
     ``workers`` processes generate projects in parallel (default: 2 for large runs, else 1);
-    the content is identical for any worker count.
+    the content is identical for any worker count.  ``llm`` turns the LLM text tier on (text
+    columns only; ``llm_api_key`` is used for the calls and kept nowhere).
     """
     target = Path(path) if path is not None else config.db_path
     progress = progress or NullProgress()
@@ -158,7 +163,7 @@ def generate(
     config = dataclasses.replace(config, db_path=target)  # the record names the real file
     workers = default_workers(config) if workers is None else workers
     with atomic_target(target) as tmp:
-        return _build(config, tmp, target, progress, workers)
+        return _build(config, tmp, target, progress, workers, llm, llm_api_key)
 
 
 @dataclass(frozen=True)
@@ -304,7 +309,15 @@ def default_workers(config: Config) -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers: int) -> Summary:
+def _build(
+    config: Config,
+    tmp: Path,
+    target: Path,
+    progress: Progress,
+    workers: int,
+    llm: LLMSettings | None = None,
+    llm_api_key: str | None = None,
+) -> Summary:
     started = dt.datetime.now(dt.UTC)
     seconds: dict[str, float] = {}
     counts: dict[str, int] = defaultdict(int)
@@ -397,13 +410,22 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         progress.advance()
         seconds["indexes"] = time.perf_counter() - t0
 
+        # --- LLM text tier: text columns only; the changed tables get new digests ----------
+        report = None
+        if llm is not None and llm.on:
+            t0 = time.perf_counter()
+            basis = combine(writer.digests())  # the template content: keys the run's outcome
+            report = rewrite_database(conn, llm, llm_api_key, progress, basis=basis)
+            writer.rehashed.update(report.digests)
+            seconds["llm"] = time.perf_counter() - t0
+
         digests = writer.digests()
         fp = combine(digests)
 
         row_counts = {t: counts.get(t, 0) for t in table_names() if t != "generation_runs"}
         finished = dt.datetime.now(dt.UTC)
         conn.execute(
-            "INSERT INTO generation_runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO generation_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 1,
                 seed,
@@ -416,6 +438,9 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
                 fp,
                 _iso(started),
                 _iso(finished),
+                None
+                if report is None
+                else canonical_json({"settings": llm.to_dict(), "report": report.to_dict()}),
             ),
         )
         conn.execute("PRAGMA journal_mode=DELETE")
@@ -430,6 +455,7 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         stage_seconds=seconds,
         config=config,
         table_digests=digests,
+        llm=report,
     )
 
 
@@ -445,6 +471,7 @@ class _Writer:
     def __init__(self, conn: sqlite3.Connection, counts: dict[str, int]):
         self.conn, self.counts = conn, counts
         self.hashers = {t: hashlib.sha256() for t in table_names() if t not in EXCLUDED}
+        self.rehashed: dict[str, str] = {}  # tables hashed again after a later change (LLM)
 
     def add(self, table: str, rows: Any) -> None:
         if rows:
@@ -473,7 +500,7 @@ class _Writer:
             self.conn.execute("DETACH DATABASE part")
 
     def digests(self) -> dict[str, str]:
-        return {t: h.hexdigest() for t, h in self.hashers.items()}
+        return {t: self.rehashed.get(t) or h.hexdigest() for t, h in self.hashers.items()}
 
 
 def canonical_json(obj: Any) -> str:
