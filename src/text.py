@@ -7,7 +7,7 @@ this module only fills text slots.  An LLM tier fills the same slots through `pr
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ class Vocabulary:
     common: dict[str, Any]
     org: dict[str, Any]
     kinds: tuple[TaskKind, ...] = ()  # common.json's task kinds, recognised from task names
+    _kind_of: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def teams(self) -> list[dict[str, Any]]:
@@ -32,6 +33,20 @@ class Vocabulary:
 
     def comments(self, kind: str) -> list[str]:
         return self.common["comments"][kind] + self.industry.get("comments", {}).get(kind, [])
+
+    def kind_of(self, verb: str, obj: str) -> TaskKind | None:
+        """`task_kind` of a name's verb and object, the verb's and the object's kinds each
+        remembered (a team's names combine a few dozen verbs with a few dozen objects)."""
+        cache = self._kind_of
+        if verb not in cache:
+            cache[verb] = next((k for k in self.kinds if verb in k.verbs), None)
+        found = cache[verb]
+        if found is None:
+            key = ("object", obj)
+            if key not in cache:
+                cache[key] = task_kind(self.kinds, "", obj)
+            found = cache[key]
+        return found
 
     def function_text(self, function: str) -> dict[str, Any]:
         """The text pools of a team function (``functions.<function>`` of common.json:
@@ -140,7 +155,12 @@ class TaskName:
     @property
     def action(self) -> str:
         """The imperative, lower-cased: "review the appraisal workflow" (for "We need to ...")."""
-        return f"{self.verb[:1].lower()}{self.verb[1:]} {self.object}"
+        return _action(self.verb, self.object)
+
+
+@lru_cache(maxsize=8192)
+def _action(verb: str, obj: str) -> str:
+    return f"{verb[:1].lower()}{verb[1:]} {obj}"
 
 
 def draw_task_name(

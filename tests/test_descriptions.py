@@ -27,6 +27,17 @@ def _draw(facts: frozenset[str], slots: dict[str, str], n: int = 300) -> list[st
     return [describe(pick, pools, facts, slots, subject=SUBJECT, form="task") for _ in range(n)]
 
 
+def test_only_subtask_and_specific_pieces_declare_claims() -> None:
+    # the other pools are drawn without a look at the facts: a claim there would go unchecked
+    common = load_vocabulary("Finance").common
+    pools = [("generic", common["descriptions"])]
+    pools += [(f, p["descriptions"]) for f, p in common["functions"].items()]
+    for owner, parts in pools:
+        for key, items in parts.items():
+            if key not in ("subtask", "specifics"):
+                assert all(isinstance(x, str) for x in items), (owner, key)
+
+
 def test_no_claim_without_its_fact() -> None:
     texts = _draw(frozenset(), SLOTS)
     assert not [t for t in texts if duration_claim(t, None) or urgency_claim(t, None)]

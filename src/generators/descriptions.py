@@ -13,7 +13,7 @@ before any text is drawn, so a description never says more than the record shows
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..lifecycle import TaskLife
@@ -32,44 +32,63 @@ Piece = tuple[str, frozenset[str]]
 
 
 def _pieces(items: list[Any]) -> tuple[Piece, ...]:
+    """Templates with their claims: a plain string claims nothing."""
     return tuple(
         (x, frozenset()) if isinstance(x, str) else (x["text"], frozenset(x["claims"]))
         for x in items
     )
 
 
+def _plain(items: list[Any]) -> tuple[str, ...]:
+    """Templates of a pool that claims nothing (the data declares claims only in `subtask`
+    and `specifics`; a claim here would be a data error, caught by the test of the pools)."""
+    return tuple(x for x in items if isinstance(x, str))
+
+
 @dataclass(frozen=True)
 class Pools:
     """The description pools of one team: the generic parts and its function's own."""
 
-    openers: tuple[Piece, ...]
-    fn_openers: tuple[Piece, ...]
-    actions: tuple[Piece, ...]
+    team: str
+    openers: tuple[str, ...]
+    fn_openers: tuple[str, ...]
+    actions: tuple[str, ...]
+    milestone: tuple[str, ...]
+    bodies: tuple[str, ...]
+    closers: tuple[str, ...]
+    fn_closers: tuple[str, ...]
     subtask: tuple[Piece, ...]
-    milestone: tuple[Piece, ...]
-    bodies: tuple[Piece, ...]
     specifics: tuple[Piece, ...]
-    closers: tuple[Piece, ...]
-    fn_closers: tuple[Piece, ...]
     heads: tuple[str, ...]
     deliverables: tuple[str, ...]
     stakeholders: tuple[str, ...]
     leads: tuple[str, ...]
+    _allowed: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def allowed(self, items: tuple[Piece, ...], facts: frozenset[str]) -> tuple[str, ...]:
+        """The templates of ``items`` whose claims the facts make true (cached per pool and
+        set of facts: a project sees only a few dozen sets)."""
+        key = (id(items), facts)
+        found = self._allowed.get(key)
+        if found is None:
+            found = self._allowed[key] = tuple(t for t, claims in items if claims <= facts)
+        return found
 
     @classmethod
     def of(cls, vocab: Vocabulary, function: str, team: dict[str, Any]) -> Pools:
         g = vocab.common["descriptions"]
         f = vocab.function_text(function)["descriptions"]
         return cls(
-            openers=_pieces(g["openers"]),
-            fn_openers=_pieces(f["openers"]),
-            actions=_pieces(g["actions"]),
+            team=team["name"],
+            openers=_plain(g["openers"]),
+            fn_openers=_plain(f["openers"]),
+            actions=_plain(g["actions"]),
+            milestone=_plain(g["milestone"]),
+            bodies=_plain(f["bodies"]),
+            closers=_plain(g["closers"]),
+            fn_closers=_plain(f["closers"]),
             subtask=_pieces(g["subtask"]),
-            milestone=_pieces(g["milestone"]),
-            bodies=_pieces(f["bodies"]),
             specifics=_pieces(g["specifics"]),
-            closers=_pieces(g["closers"]),
-            fn_closers=_pieces(f["closers"]),
             heads=tuple(g["checklist_heads"]),
             deliverables=tuple(f["deliverables"]),
             stakeholders=tuple(f["stakeholders"]),
@@ -116,49 +135,47 @@ def describe(
     names the parent; the body speaks of the parent's object) or "milestone".  ``slots`` holds
     project, team, theme and, when true, due, parent and priority.
     """
-    u = pick.u
+    u, one = pick.u, pick.pick
     values = dict(slots)
-    values["deliverable"] = pick.pick(pools.deliverables)
-    values["stakeholder"] = pick.pick(pools.stakeholders)
-    values["lead"] = pick.pick(pools.leads)
+    values["deliverable"] = one(pools.deliverables)
+    values["stakeholder"] = one(pools.stakeholders)
+    values["lead"] = one(pools.leads)
     if subject is not None:
         values["object"] = subject.object
         values["action"] = subject.action
         values["Action"] = subject.action[:1].upper() + subject.action[1:]
 
-    def draw(items: tuple[Piece, ...]) -> str | None:
-        ok = [text for text, claims in items if claims <= facts]
-        return fill(pick.pick(ok), **values) if ok else None
-
-    head: list[str] = []
+    # templates first, filled once at the end (slot values are never re-read as templates)
     if form == "milestone":
-        head.append(draw(pools.milestone) or "")
+        head = one(pools.milestone)
     else:
+        lead = one(pools.allowed(pools.subtask, facts)) if form == "subtask" else one(pools.actions)
         if u() < P_OPENER:
-            head.append(draw(pools.fn_openers if u() < 0.6 else pools.openers) or "")
-        head.append(draw(pools.subtask if form == "subtask" else pools.actions) or "")
+            head = f"{one(pools.fn_openers if u() < 0.6 else pools.openers)} {lead}"
+        else:
+            head = lead
     middle: list[str] = []
     if subject is not None and u() < P_BODY:
-        middle.append(draw(pools.bodies) or "")
+        middle.append(one(pools.bodies))
     k = 0 if form == "milestone" and u() < 0.5 else _count(u())
-    eligible = [text for text, claims in pools.specifics if claims <= facts]
-    for _ in range(min(k, len(eligible))):
-        text = eligible.pop(int(u() * len(eligible)))
-        middle.append(fill(text, **values))
-    steps = ""
+    if k:
+        eligible = list(pools.allowed(pools.specifics, facts))
+        for _ in range(min(k, len(eligible))):
+            middle.append(eligible.pop(int(u() * len(eligible))))
+    blocks = [head]
+    if middle:
+        if u() < 0.5:  # one paragraph, or the specifics in a paragraph of their own
+            blocks[0] = f"{head} {' '.join(middle)}"
+        else:
+            blocks.append(" ".join(middle))
     if form == "task" and checklist and u() < P_CHECKLIST:
         n = min(len(checklist), 3 + int(u() * 2))
         start = int(u() * (len(checklist) - n + 1))
         items = "\n".join(f"- {x}" for x in checklist[start : start + n])
-        steps = f"{pick.pick(pools.heads)}\n{items}"
-    tail = ""
+        blocks.append(f"{one(pools.heads)}\n{items}")
     if u() < P_CLOSER:
-        tail = draw(pools.fn_closers if u() < 0.5 else pools.closers) or ""
-    if u() < 0.5:  # one paragraph
-        blocks = [" ".join(x for x in (*head, *middle) if x), steps, tail]
-    else:
-        blocks = [" ".join(x for x in head if x), " ".join(x for x in middle if x), steps, tail]
-    return "\n\n".join(b for b in blocks if b)
+        blocks.append(one(pools.fn_closers if u() < 0.5 else pools.closers))
+    return fill("\n\n".join(blocks), **values)
 
 
 def _count(x: float) -> int:

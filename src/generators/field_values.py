@@ -11,15 +11,18 @@ kind, so these come with the text, after the structure.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
+from statistics import NormalDist
 from typing import Any
 
-from ..lifecycle import Draws, Member, TaskLife
+from ..lifecycle import Member, TaskLife
 from ..model import FieldDef
 from ..text import TaskKind
 from ..worktime import DAY_MS, fmt_date
 
 P_VALUE = 0.65  # a task carries a value of an enabled industry field
+_NORMAL = NormalDist()
 P_KIND_VALUE = 0.9  # a task of the kind a field is for (a bug's Severity) nearly always does
 
 
@@ -29,50 +32,62 @@ def applies(f: FieldDef, kind: TaskKind | None) -> bool:
 
 
 def industry_value(
-    d: Draws,
+    u: Callable[[], float],
     f: FieldDef,
     life: TaskLife,
     kind: TaskKind | None,
     members: dict[int, Member],
 ) -> tuple[str, Any] | None:
-    """A typed value of field ``f`` for the task, or None when it carries none."""
-    if not applies(f, kind) or not d.chance(P_KIND_VALUE if f.spec.get("kinds") else P_VALUE):
+    """A typed value of field ``f`` for the task, or None when it carries none (``u`` draws
+    the uniforms: the text picker's, the kind being known only with the text)."""
+    if not applies(f, kind) or u() >= (P_KIND_VALUE if f.spec.get("kinds") else P_VALUE):
         return None
     opts = f.options
     if f.subtype == "enum" and f.spec.get("follows_priority"):
         # Low..Urgent spread over the options, then one step either way now and then
         at = round(life.priority_now * (len(opts) - 1) / 3)
-        if d.chance(0.25):
-            at += 1 if d.chance(0.5) else -1
+        if u() < 0.25:
+            at += 1 if u() < 0.5 else -1
         return ("enum", opts[min(max(at, 0), len(opts) - 1)][0])
-    return typed_value(d, f, life, members)
+    return typed_value(u, f, life, members)
 
 
 def typed_value(
-    d: Draws, f: FieldDef, life: TaskLife, members: dict[int, Member]
+    u: Callable[[], float], f: FieldDef, life: TaskLife, members: dict[int, Member]
 ) -> tuple[str, Any] | None:
     """A value of the field's type drawn from its spec (options, range, choices, values)."""
     s, opts = f.spec, f.options
     if f.subtype == "enum":
-        return ("enum", opts[d.weighted(enum_weights(len(opts)))][0])
+        return ("enum", opts[_weighted(u(), enum_weights(len(opts)))][0])
     if f.subtype == "multi_enum":
-        k = 1 + int(d.u() * min(3, len(opts)))
-        return ("multi", tuple(sorted({opts[int(d.u() * len(opts))][0] for _ in range(k)})))
+        k = 1 + int(u() * min(3, len(opts)))
+        return ("multi", tuple(sorted({opts[int(u() * len(opts))][0] for _ in range(k)})))
     if f.subtype == "number":
         if "choices" in s:
-            v = float(d.pick(s["choices"]))
+            v = float(s["choices"][int(u() * len(s["choices"]))])
         else:
             lo, hi = float(s.get("min", 0)), float(s.get("max", 100))
-            v = lo + (hi - lo) * d.u() ** 1.6  # more small values than large
+            v = lo + (hi - lo) * u() ** 1.6  # more small values than large
         return ("number", round(v, int(s.get("precision", 0))))
     if f.subtype == "text":
-        return ("text", d.pick(s["values"]))
+        return ("text", s["values"][int(u() * len(s["values"]))])
     if f.subtype == "date":
-        return ("date", fmt_date(life.created + int((3 + d.lognormal(10, 0.6)) * DAY_MS)))
+        # about ten days after creation, log-normally spread
+        z = _NORMAL.inv_cdf(min(max(u(), 1e-9), 1 - 1e-9))
+        return ("date", fmt_date(life.created + int((3 + 10 * math.exp(0.6 * z)) * DAY_MS)))
     if f.subtype == "people":
         pool = [m for m in members.values() if m is not life.assignee and m.active(life.created)]
-        return ("people", (d.pick(pool).user_id,)) if pool else None
+        return ("people", (pool[int(u() * len(pool))].user_id,)) if pool else None
     return None
+
+
+def _weighted(x: float, weights: tuple[float, ...]) -> int:
+    acc = 0.0
+    for i, w in enumerate(weights):
+        acc += w
+        if x < acc:
+            return i
+    return len(weights) - 1
 
 
 @lru_cache(maxsize=64)

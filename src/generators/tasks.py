@@ -36,7 +36,6 @@ from ..text import (
     Vocabulary,
     draw_task_name,
     fill,
-    task_kind,
     team_function,
     unique_task_name,
 )
@@ -205,7 +204,7 @@ def generate_project(
             taken.add(name)
         else:
             part = draw_task_name(pick, spec, plan.theme, taken)
-            kind = task_kind(vocab.kinds, part.verb, part.object)
+            kind = vocab.kind_of(part.verb, part.object)
             name = part.name
             if t.life.subtype == "approval":
                 name = f"Approve: {name[:1].lower()}{name[1:]}" if pick.u() < 0.5 else name
@@ -220,14 +219,14 @@ def generate_project(
     # industry fields fit the task's kind (a bug's Severity): drawn once the names are known
     industry = [f for f, _ in plan.fields if not f.core]
     if industry:
-        vd = Draws(rng_for(seed, Stream.TASK_TEXT, plan.index, 1))
         for t in tasks:
             if t.parent is None:
                 for f in industry:
-                    value = industry_value(vd, f, t.life, kinds[t.local], members)
+                    value = industry_value(pick.u, f, t.life, kinds[t.local], members)
                     if value is not None:
                         t.values[f.index] = value
     pools = Pools.of(vocab, team_function(spec), spec)
+    priority_index = priority.index if priority is not None else -1
 
     # --- rows --------------------------------------------------------------------------
     rows = ProjectRows()
@@ -257,7 +256,7 @@ def generate_project(
         is_sub = t.parent is not None
         notes = ""
         if pick.u() < (P_SUBTASK_DESCRIPTION if is_sub else P_DESCRIPTION):
-            notes = _notes(pick, pools, t, tasks, names, parts, kinds, plan, team.name, anchor)
+            notes = _notes(pick, pools, t, tasks, names, parts, kinds, plan, priority_index, anchor)
         old_name = None
         if life.renamed:
             old_name = pick.pick(vocab.common["name_variants"]) + name
@@ -335,14 +334,13 @@ def _notes(
     parts: list[TaskName | None],
     kinds: list[TaskKind | None],
     plan: ProjectPlan,
-    team_name: str,
+    priority_index: int,
     anchor: int,
 ) -> str:
     """The task's description, from the slots its record fills (descriptions.py)."""
     life = t.life
-    priority = next((f for f, _ in plan.fields if f.name == "Priority"), None)
-    has_priority = t.parent is None and priority is not None and priority.index in t.values
-    slots = {"project": plan.name, "team": team_name, "theme": plan.theme}
+    has_priority = t.parent is None and priority_index in t.values
+    slots = {"project": plan.name, "team": pools.team, "theme": plan.theme}
     if life.due_on or life.due_at:
         slots["due"] = _human_date_text(life.due_on or life.due_at)
     if has_priority:
@@ -385,7 +383,7 @@ def _values(
             hours = life.work_wd * 3.0 * math.exp(0.4 * d.z())  # longer work, bigger estimate
             t.values[f.index] = ("number", max(0.5, round(hours * 2) / 2))
         else:
-            value = typed_value(d, f, life, members)
+            value = typed_value(d.u, f, life, members)
             if value is not None:
                 t.values[f.index] = value
 
@@ -539,6 +537,7 @@ def _human_day(day_index: int) -> str:
     return day.strftime("%a, %b ") + str(day.day)
 
 
+@lru_cache(maxsize=4096)
 def _human_date_text(value: str) -> str:
     day = dt.date.fromisoformat(value[:10])
     return day.strftime("%b ") + str(day.day)
