@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..lifecycle import TaskLife
+from ..rng import weighted_index
 from ..text import Picker, TaskName, Vocabulary, fill
 from ..worktime import DAY_MS
 
@@ -157,7 +158,7 @@ def describe(
     middle: list[str] = []
     if subject is not None and u() < P_BODY:
         middle.append(one(pools.bodies))
-    k = 0 if form == "milestone" and u() < 0.5 else _count(u())
+    k = 0 if form == "milestone" and u() < 0.5 else weighted_index(u(), N_SPECIFICS)
     if k:
         eligible = list(pools.allowed(pools.specifics, facts))
         for _ in range(min(k, len(eligible))):
@@ -176,12 +177,3 @@ def describe(
     if u() < P_CLOSER:
         blocks.append(one(pools.fn_closers if u() < 0.5 else pools.closers))
     return fill("\n\n".join(blocks), **values)
-
-
-def _count(x: float) -> int:
-    acc = 0.0
-    for i, w in enumerate(N_SPECIFICS):
-        acc += w
-        if x < acc:
-            return i
-    return len(N_SPECIFICS) - 1

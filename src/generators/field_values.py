@@ -18,6 +18,7 @@ from typing import Any
 
 from ..lifecycle import Member, TaskLife
 from ..model import FieldDef
+from ..rng import weighted_index
 from ..text import TaskKind
 from ..worktime import DAY_MS, fmt_date
 
@@ -58,7 +59,7 @@ def typed_value(
     """A value of the field's type drawn from its spec (options, range, choices, values)."""
     s, opts = f.spec, f.options
     if f.subtype == "enum":
-        return ("enum", opts[_weighted(u(), enum_weights(len(opts)))][0])
+        return ("enum", opts[weighted_index(u(), enum_weights(len(opts)))][0])
     if f.subtype == "multi_enum":
         k = 1 + int(u() * min(3, len(opts)))
         return ("multi", tuple(sorted({opts[int(u() * len(opts))][0] for _ in range(k)})))
@@ -79,15 +80,6 @@ def typed_value(
         pool = [m for m in members.values() if m is not life.assignee and m.active(life.created)]
         return ("people", (pool[int(u() * len(pool))].user_id,)) if pool else None
     return None
-
-
-def _weighted(x: float, weights: tuple[float, ...]) -> int:
-    acc = 0.0
-    for i, w in enumerate(weights):
-        acc += w
-        if x < acc:
-            return i
-    return len(weights) - 1
 
 
 @lru_cache(maxsize=64)
