@@ -54,9 +54,14 @@ def industry_value(
 
 
 def typed_value(
-    u: Callable[[], float], f: FieldDef, life: TaskLife, members: dict[int, Member]
+    u: Callable[[], float],
+    f: FieldDef,
+    life: TaskLife,
+    members: dict[int, Member],
+    z: Callable[[], float] | None = None,
 ) -> tuple[str, Any] | None:
-    """A value of the field's type drawn from its spec (options, range, choices, values)."""
+    """A value of the field's type drawn from its spec (options, range, choices, values);
+    ``z`` draws standard normals (from ``u`` by inversion when not given)."""
     s, opts = f.spec, f.options
     if f.subtype == "enum":
         return ("enum", opts[weighted_index(u(), enum_weights(len(opts)))][0])
@@ -74,8 +79,8 @@ def typed_value(
         return ("text", s["values"][int(u() * len(s["values"]))])
     if f.subtype == "date":
         # about ten days after creation, log-normally spread
-        z = _NORMAL.inv_cdf(min(max(u(), 1e-9), 1 - 1e-9))
-        return ("date", fmt_date(life.created + int((3 + 10 * math.exp(0.6 * z)) * DAY_MS)))
+        n = z() if z is not None else _NORMAL.inv_cdf(min(max(u(), 1e-9), 1 - 1e-9))
+        return ("date", fmt_date(life.created + int((3 + 10 * math.exp(0.6 * n)) * DAY_MS)))
     if f.subtype == "people":
         pool = [m for m in members.values() if m is not life.assignee and m.active(life.created)]
         return ("people", (pool[int(u() * len(pool))].user_id,)) if pool else None

@@ -383,7 +383,7 @@ def _values(
             hours = life.work_wd * 3.0 * math.exp(0.4 * d.z())  # longer work, bigger estimate
             t.values[f.index] = ("number", max(0.5, round(hours * 2) / 2))
         else:
-            value = typed_value(d.u, f, life, members)
+            value = typed_value(d.u, f, life, members, d.z)
             if value is not None:
                 t.values[f.index] = value
 
