@@ -34,17 +34,22 @@ from src.checks.context_claims import prepare  # noqa: E402
 from src.checks.scorecard import _DESCRIPTION_SKELETONS  # noqa: E402
 from src.text import load_vocabulary, task_kind, team_function  # noqa: E402
 
-_NOUN_SLOT = r"\b(?:the|a|an|about|of|on|with|for|in) "
+_ACTION_BEFORE = ("to ", "please ", ": ", "- ", "\n")  # what may precede an imperative
 _PRIORITY = """JOIN custom_field_values v ON v.task_id = t.id
                JOIN custom_fields f ON f.id = v.custom_field_id AND f.name = 'Priority'"""
 
 
 def noun_slot(notes: str | None, name: str | None) -> int:
-    """1 if the description pastes the lower-cased task name after an article or preposition."""
+    """1 if the description pastes the lower-cased (imperative) task name anywhere but after
+    "to", "please", a colon or a list dash: into a noun slot ("flagged review the memo")."""
     if not notes or not name:
         return 0
     low = name[:1].lower() + name[1:]
-    return int(re.search(_NOUN_SLOT + re.escape(low), notes) is not None)
+    for m in re.finditer(re.escape(low), notes):
+        before = notes[: m.start()].lower()
+        if before and not before.endswith(_ACTION_BEFORE):
+            return 1
+    return 0
 
 
 @lru_cache(maxsize=1)
@@ -76,6 +81,7 @@ def kind_of(name: str | None) -> str | None:
     _, _, kinds = _declared()
     name = re.sub(r"^(?:Approve: )?(?:[A-Z][^:]{3,60}: )?", "", name)
     name = re.sub(r" \([^()]*\)$", "", name)
+    name = re.sub(r" for [A-Z][a-z].*$", "", name)  # "... for Theme" (themes are capitalised)
     verbs = sorted((v for k in kinds for v in k.verbs), key=len, reverse=True)
     verb = next((v for v in verbs if name.lower().startswith(v.lower() + " ")), "")
     kind = task_kind(tuple(kinds), verb, name[len(verb) :].strip() if verb else name)
