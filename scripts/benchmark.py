@@ -5,6 +5,8 @@ to a bare executemany of the same rows into the same schema.
     python scripts/benchmark.py --scales xl      # the 1M-task preset (minutes)
     python scripts/benchmark.py --scales default large --workers 1
     python scripts/benchmark.py --scales xl --no-bare --check   # also time validate and report
+    python scripts/benchmark.py --export         # export figures (generates default and large)
+    python scripts/benchmark.py --export --default-file a.sqlite --large-file b.sqlite
     python scripts/benchmark.py --llm            # the LLM stage, 300 ms server, concurrency 4 and 8
     python scripts/benchmark.py --llm --llm-concurrency 16
 
@@ -12,7 +14,10 @@ Each preset runs in a fresh child process so its peak RSS is its own.  Targets (
 default <= 3 s wall; large (~100k tasks) within 2x the bare insert; xl <= 120 s and <= 2 GB;
 with --check, `report` on xl <= 60 s.  With --llm: the default run's LLM stage (all fields)
 <= 15 s against a server answering in 300 ms, >= 10 items per call, and a warm-cache rerun adds
-<= 10% to the template-only run.
+<= 10% to the template-only run.  With --export: Parquet of the large file <= 15 s and
+<= 1 GB peak RSS, asana-json of the default file <= 5 s (validation included); each export runs
+in a fresh child process so its peak RSS is its own; its CPU seconds (user + system, the whole
+process, imports included) are printed beside the wall seconds, as the machine may be shared.
 """
 
 from __future__ import annotations
@@ -41,6 +46,14 @@ from src.schema import apply_schema  # noqa: E402
 from src.validate import validate  # noqa: E402
 
 TARGETS = {"default": "<= 3 s", "large": "<= 2x bare insert", "xl": "<= 120 s, <= 2 GB"}
+# (format, which file, target) measured by --export
+EXPORTS = (
+    ("parquet", "large", "<= 15 s, <= 1 GB"),
+    ("csv", "large", ""),
+    ("jsonl", "large", ""),
+    ("asana-json", "default", "<= 5 s"),
+    ("parquet", "default", ""),
+)
 
 
 def bare_insert_seconds(source: Path) -> float:
@@ -109,6 +122,44 @@ def child(scale: str, workers: int | None, bare: bool, check: bool = False) -> N
         if check:
             result.update(check_seconds(path, Path(d)))
     print(json.dumps(result))
+
+
+def export_child(fmt: str, source: Path) -> None:
+    from src.export import export
+
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.perf_counter()
+        summary = export(source, fmt, Path(d) / "out")
+        wall = time.perf_counter() - t0
+        size = sum(p.stat().st_size for p in (Path(d) / "out").iterdir())
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    rows = sum(summary.row_counts.values())
+    print(json.dumps({"wall_s": round(wall, 2), "rows": rows,
+                      "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+                      "peak_rss_mb": round(usage.ru_maxrss / 1024),
+                      "size_mb": round(size / 2**20, 1)}))  # fmt: skip
+
+
+def export_figures(default_file: Path | None, large_file: Path | None) -> None:
+    """Time each export of EXPORTS in its own process; generate the files not given."""
+    with tempfile.TemporaryDirectory() as d:
+        files = {"default": default_file, "large": large_file}
+        for scale, given in files.items():
+            if given is None:
+                files[scale] = Path(d) / f"{scale}.sqlite"
+                config = resolve_config({"scale": scale, "end_date": "2026-06-30"}, {}, None)
+                generate(config, files[scale])
+        print(f"{'format':<11} {'file':<8} {'wall s':>7} {'cpu s':>6} {'rows':>10} "
+              f"{'peak MB':>8} {'out MB':>7}  target")  # fmt: skip
+        for fmt, scale, target in EXPORTS:
+            cmd = [sys.executable, __file__, "--export-child", fmt, str(files[scale])]
+            r = json.loads(
+                subprocess.run(cmd, check=True, capture_output=True, text=True)
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+            print(f"{fmt:<11} {scale:<8} {r['wall_s']:>7} {r['cpu_s']:>6} {r['rows']:>10,} "
+                  f"{r['peak_rss_mb']:>8} {r['size_mb']:>7}  {target}")  # fmt: skip
 
 
 class _SlowEcho(BaseHTTPRequestHandler):
@@ -208,11 +259,21 @@ def main() -> None:
     ap.add_argument(
         "--check", action="store_true", help="also time `validate` and `report` on each file"
     )
+    ap.add_argument("--export", action="store_true", help="time the export formats instead")
+    ap.add_argument("--default-file", type=Path, help="--export: an existing default file")
+    ap.add_argument("--large-file", type=Path, help="--export: an existing large file")
     ap.add_argument("--llm", action="store_true", help="benchmark the LLM stage instead")
     ap.add_argument("--llm-concurrency", type=int, nargs="+", default=[4, 8])
     ap.add_argument("--llm-delay", type=float, default=0.3, help="server seconds per reply")
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--export-child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.export_child:
+        export_child(args.export_child[0], Path(args.export_child[1]))
+        return
+    if args.export:
+        export_figures(args.default_file, args.large_file)
+        return
     if args.llm:
         llm_benchmark(args.llm_concurrency, args.llm_delay)
         return
