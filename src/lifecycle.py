@@ -467,7 +467,7 @@ def simulate_task(
     r = d.u()
     fate = "done"
     if plan_assign == "never":
-        fate = "dropped" if r < 0.15 else "stalled"
+        fate = "stalled"  # unowned backlog lingers open (a dropped task is closed)
     elif r < P_DROPPED:
         fate = "dropped"
     elif r < P_DROPPED + P_STALLED:
@@ -670,12 +670,14 @@ def _complete(sim: _Sim, d: Draws, t: int, actor: Member) -> None:
 
 
 def _drop(sim: _Sim, d: Draws, gap: float) -> None:
+    """The owner drops the task: it is closed (marked complete by them, Status "Done", the
+    terminal option of the Status field: adding a "Cancelled" one would change every file's
+    enum options), so a comment that says "closing" or "cancelling"
+    is true; the due date is cleared and it is sometimes unassigned."""
     life = sim.life
     t, owner = sim.act("owner", gap)
     life.dropped = True
     life.dropped_at = t
-    if d.chance(P_COMMENT_ON["dropped"]):
-        sim.comment(t, owner, "dropped", gap=0.002)
     if life.assignee is not None and d.chance(0.1):
         sim.assign(t, owner, None)
     if life.due_on or life.due_at:
@@ -684,9 +686,15 @@ def _drop(sim: _Sim, d: Draws, gap: float) -> None:
         )
         life.due_on = life.due_at = None
         life.start_on = None
+    if life.subtype == "approval":
+        life.approval = "rejected"  # an approval that is dropped is turned down
+    sim.emit(Event(t, owner, "marked_complete"))
+    life.completed, life.completer = t, owner
     if sim.in_project:
-        sim.set_status(t, owner, "On hold")
-        sim.move(t, owner, "backlog")
+        sim.set_status(t, owner, "Done")
+        sim.move(t, owner, "done")
+    if d.chance(P_COMMENT_ON["dropped"]):
+        sim.comment(t, owner, "dropped", gap=0.002)
 
 
 def _reassign_departed(sim: _Sim, d: Draws) -> None:

@@ -40,6 +40,7 @@ from ..text import (
     unique_task_name,
 )
 from ..worktime import DAY_MS, fmt_many, fmt_ms, ms_date
+from .comments import CommentWriter, TaskFacts
 from .completion import Completion, wrap_up
 from .descriptions import Pools, describe, facts_of
 from .field_values import industry_value, typed_value
@@ -225,7 +226,13 @@ def generate_project(
                     value = industry_value(pick.u, f, t.life, kinds[t.local], members)
                     if value is not None:
                         t.values[f.index] = value
-    pools = Pools.of(vocab, team_function(spec), spec)
+    function = team_function(spec)
+    pools = Pools.of(vocab, function, spec)
+    writer = CommentWriter(pick, vocab, function, plan.name)
+    children: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for t in tasks:
+        if t.parent is not None:
+            children[t.parent].append((t.life.creator.user_id, t.life.created))
     priority_index = priority.index if priority is not None else -1
 
     # --- rows --------------------------------------------------------------------------
@@ -299,7 +306,23 @@ def generate_project(
             tb["task_followers"].append((tid, uid))
         for ti in sorted(t.tags):
             tb["task_tags"].append((tid, tags[ti][0]))
+        part = parts[t.local]
+        writer.task(
+            TaskFacts(
+                name,
+                part.object if part else "this",
+                is_sub,
+                [tasks[dep].life.completed for dep in t.deps],
+                children.get(t.local, []),
+            ),
+            owner.first_name,
+        )
         for ev in life.events:
+            if ev.subtype == "comment_added":
+                text = writer.text(ev, _human_date)
+            else:
+                writer.seen(ev.t)
+                text = None
             add_story(
                 _story_row(
                     story_base + story_n,
@@ -308,8 +331,7 @@ def generate_project(
                     next(stamps),
                     name,
                     old_name,
-                    pick,
-                    vocab,
+                    text,
                     plan,
                     option_labels,
                 )
@@ -454,21 +476,14 @@ def _story_row(
     stamp: str,
     name: str,
     old_name: str | None,
-    pick: Picker,
-    vocab: Vocabulary,
+    comment: str | None,
     plan: ProjectPlan,
     option_labels: dict[int, tuple[str, str]],
 ) -> tuple:
     st = ev.subtype
     old_n = new_n = None
-    if st == "comment_added":
-        text = fill(
-            pick.pick(vocab.comments(ev.kind)),
-            name=(ev.addressee.first_name if ev.addressee else ""),
-            task=name,
-            project=plan.name,
-            date=_human_date(ev.date_arg),
-        )
+    if comment is not None:
+        text = comment
         kind = "comment"
     else:
         kind = "system"
