@@ -6,16 +6,18 @@
 For each file, pooled over all: dependency claims ("the dependency closed", "waiting on the
 previous task") on tasks without a dependency; "break it into subtasks" not followed by a
 subtask the author creates (or on a subtask); closing claims ("closing as duplicate",
-"cancelling", "dropping this") on tasks that stay open, and the share of open top-level work
-that carries one; commented tasks with a text said twice; a comment repeating its author's
-earlier text on the task within the hour; then the distinct comment ratio and the share of the
-commonest text.  Claims are read as `validate`'s comment rules read them
-(src/checks/comment_claims.py).
+"cancelling", "dropping this") on tasks that stay open, the share of open top-level work that
+carries one, and the share left "On hold" (dropped but open); commented tasks with a text said
+twice; a comment repeating its author's earlier text on the task within the hour; nudges whose
+stated wait is off; then the distinct comment ratio and the share of the commonest text.
+Claims are read as `validate`'s comment rules read them (src/checks/comment_claims.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import sqlite3
 import sys
 import tempfile
@@ -28,6 +30,39 @@ from status_realism import generated_files, measure  # noqa: E402
 
 from src.checks.comment_claims import prepare  # noqa: E402
 from src.checks.scorecard import _COMMENT_VARIETY  # noqa: E402
+from src.text import DATA_DIR  # noqa: E402
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{[a-z]+\}", template)
+    return re.compile(".*".join(re.escape(p) for p in parts))
+
+
+def on_topic(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(answers on the topic of the question before them, answers after a question): the
+    common threads' templates (``comments.threads`` of common.json) read both back."""
+    threads = json.loads((DATA_DIR / "common.json").read_text())["comments"]["threads"]
+    questions = [(t["topic"], _pattern(x)) for t in threads for x in t["q"]]
+    answers = [(t["topic"], _pattern(x)) for t in threads for x in t["a"]]
+    rows = conn.execute(
+        """SELECT task_id, text FROM stories WHERE resource_subtype = 'comment_added'
+           ORDER BY task_id, created_at, id"""
+    )
+    asked: set[str] = set()
+    last, matched, paired = None, 0, 0
+    for task, text in rows:
+        if task != last:
+            asked, last = set(), task
+        qt = {name for name, p in questions if p.search(text)}
+        at = {name for name, p in answers if p.search(text)}
+        if qt and not at:
+            asked = qt
+        elif at and asked:
+            paired += 1
+            matched += bool(at & asked)
+            asked = set()
+    return matched, paired
+
 
 _CLAIMS = """SELECT s.id, s.task_id, s.created_by_id, s.created_at, comment_claim(s.text) AS claim
              FROM stories s WHERE s.resource_subtype = 'comment_added'"""
@@ -58,6 +93,13 @@ FIGURES = (
         f"""SELECT t.id FROM tasks t WHERE t.parent_id IS NULL AND t.completed = 0
             AND EXISTS (SELECT 1 FROM ({_CLAIMS}) c WHERE c.task_id = t.id
                         AND c.claim = 'closing')""",
+        "SELECT id FROM tasks WHERE parent_id IS NULL AND completed = 0",
+    ),
+    (
+        "open top-level tasks left 'On hold' (dropped, not closed)",
+        """SELECT t.id FROM tasks t JOIN custom_field_values v ON v.task_id = t.id
+           JOIN custom_fields f ON f.id = v.custom_field_id AND f.name = 'Status'
+           WHERE t.parent_id IS NULL AND t.completed = 0 AND v.display_value = 'On hold'""",
         "SELECT id FROM tasks WHERE parent_id IS NULL AND completed = 0",
     ),
     (
@@ -97,11 +139,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         paths = args.files or generated_files(Path(d), args.seed)
         results = [measure(p, FIGURES, prepare) for p in paths]
-        variety = []
+        variety, topics = [], []
         for p in paths:
             conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
             total, distinct, top = conn.execute(_COMMENT_VARIETY).fetchone()
             variety.append((distinct / total, top / total, top))
+            topics.append(on_topic(conn))
             conn.close()
     print(f"{len(results)} files, pooled:")
     for i, (name, _, _) in enumerate(FIGURES):
@@ -109,6 +152,8 @@ def main() -> None:
         k = sum(f[i][1] for f in results)
         share = f"{n / k:6.1%}" if k else "     -"
         print(f"  {name:<56} {share}  ({n} of {k})")
+    n, k = sum(t[0] for t in topics), sum(t[1] for t in topics)
+    print(f"  {'answers on the topic of the question before them':<56} {n / k:6.1%}  ({n} of {k})")
     lo, hi = min(v[0] for v in variety), max(v[0] for v in variety)
     print(f"  {'distinct comment ratio (per file)':<56} {lo:.2f}-{hi:.2f}")
     top = max(v[1] for v in variety)
