@@ -26,8 +26,8 @@ from ..worktime import DAY_MS
 # industry's own comment flavour is for its line teams.
 SUPPORT_FUNCTIONS = frozenset({"it", "hr", "software", "product", "marketing", "finance"})
 
-P_OPENER = 0.4
-P_SIGNOFF = 0.4
+P_OPENER = 0.5
+P_SIGNOFF = 0.45
 P_CLAIM = 0.5  # a comment whose claim the record allows makes it this often
 P_ELAPSED = 0.6  # a nudge after two quiet days names the wait this often
 MIN_ELAPSED_DAYS = 2.0
@@ -176,4 +176,5 @@ class CommentWriter:
         signoffs = self.signoffs.get(group)
         if signoffs and pick.u() < P_SIGNOFF + boost:
             parts.append(pick.pick(signoffs))
-        return fill(" ".join(parts), **values)
+        text = fill(" ".join(parts), **values)
+        return text[:1].upper() + text[1:] if len(parts) > 1 else text
