@@ -26,6 +26,7 @@ class Kind(IntEnum):
     ENUM_OPTION = 18
     TAG = 19
     STATUS_UPDATE = 20
+    TIME_OFF = 21
 
 
 def gid(kind: Kind, local: int, scope: int = 0) -> int:

@@ -20,7 +20,7 @@ from typing import Any
 
 from .model import FieldDef
 from .rng import buffered
-from .worktime import DAY_MS, Calendar, day_ms, fmt_date, fmt_ms, parse_ms
+from .worktime import DAY_MS, Calendar, PersonalCalendar, day_ms, fmt_date, fmt_ms, parse_ms
 
 NEVER = 2**62  # "has not left"
 
@@ -70,6 +70,9 @@ P_COMMENT_ON = {
 }
 EXTRA_COMMENT_RATE = 1.2  # free comments per task, before the chattiness and priority factors
 EXTRA_COMMENT_PER_WD = 0.12  # more for longer-lived work
+# Share of planned absences that start during in-progress work which the assignee announces
+# on that task (design).
+P_ANNOUNCE = 0.5
 
 
 class Censored(Exception):
@@ -126,7 +129,7 @@ class Member:
     user_id: int
     first_name: str
     name: str
-    cal: Calendar
+    cal: Calendar | PersonalCalendar  # their zone's calendar minus their own absences
     join: int
     leave: int  # NEVER if they stay
 
@@ -274,7 +277,16 @@ class _Sim:
         """Time and actor of the next step by ``role`` ('assignee' or 'owner')."""
         if role == "assignee" and self.life.assignee is not None:
             actor = self.life.assignee
-            t = self.place(actor, self._fit(actor, gap))
+            cal = actor.cal
+            t = cal.advance(self.t, max(self._fit(actor, gap), 1e-5), self.d.u())
+            # the work waits through a short absence (the calendar skips it); through a
+            # long one (parental leave) it is handed over like a leaver's
+            away = cal.long_away(self.t, t)
+            if away is not None:
+                self.handover(away)
+                return self.act(role, gap * 0.5)
+            if t >= self.ctx.anchor:
+                raise Censored
             if not actor.active(t):
                 self.handover(actor.leave)
                 return self.act(role, gap * 0.5)
@@ -758,14 +770,7 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
         elif state == "Blocked":
             kind, actor = ("nudge", other) if overdue and d.chance(0.5) else ("progress", assignee)
         elif state == "In progress":
-            r = d.u()
-            kind, actor = (
-                ("progress", assignee)
-                if r < 0.5
-                else ("question", other)
-                if r < 0.9
-                else ("ooo", assignee)
-            )
+            kind, actor = ("progress", assignee) if d.u() < 0.55 else ("question", other)
         else:
             kind, actor = ("nudge", other) if overdue and d.chance(0.4) else ("question", other)
         if actor is None or (kind in ("question", "nudge") and assignee is None and d.chance(0.5)):
@@ -778,26 +783,36 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
         if addressee is None or addressee is actor:
             addressee = ctx.owner if actor is not ctx.owner else life.creator
         date_arg = None
-        if kind == "ooo":
-            # away until just before their next action on this task (or a few days)
-            nxt = min((e.t for e in life.events if e.actor is actor and e.t > t), default=None)
-            back = actor.cal.advance(t, 2 + d.u() * 4)
-            if nxt is not None:
-                if nxt - t < 3 * DAY_MS:
-                    continue  # they act again within days: not an out-of-office moment
-                back = min(back, nxt - DAY_MS)
-            date_arg = back
-        elif kind in ("start", "nudge") and due_ms is not None:
+        if kind in ("start", "nudge") and due_ms is not None:
             date_arg = due_ms
         sim.comment(t, actor, kind, addressee=addressee, date_arg=date_arg)
         if kind == "question" and assignee is not None and d.chance(0.8):
             ta = assignee.cal.advance(t, d.lognormal(0.15, 0.8), d.u())
             if ta < end and assignee.active(ta) and _state_at(timeline, ta) == (state, assignee):
                 sim.comment(ta, assignee, "answer", addressee=actor)
+    _announce_absences(sim, d, end)
     followers, created, u = life.followers, life.created, d.u
     for m in ctx.members:  # Member.active and chance inlined (a hot loop, the same draws)
         if m.user_id not in followers and m.join <= created < m.leave and u() < 0.04:
             followers[m.user_id] = m
+
+
+def _announce_absences(sim: _Sim, d: Draws, end: int) -> None:
+    """Out-of-office notes: an assignee with work in progress when a planned absence of theirs
+    begins may say so on the task, in the last working day or two before it, naming the real
+    return date (the first working day after it, in their calendar)."""
+    timeline = sim.life.timeline
+    for i, (t_from, state, a) in enumerate(timeline):
+        if a is None or state not in ("In progress", "Blocked"):
+            continue
+        t_to = min(timeline[i + 1][0] if i + 1 < len(timeline) else end, end)
+        cal = a.cal
+        k = cal.absence_starting(t_from, t_to)
+        if k is None or not d.chance(P_ANNOUNCE):
+            continue
+        t = cal.from_w(cal.to_w(cal.t0[k]) - 0.05 - d.u() * 1.5)
+        if t_from < t < t_to and a.active(t):
+            sim.comment(t, a, "ooo", date_arg=cal.back[k])
 
 
 def _state_at(timeline: list[tuple[int, str, Member | None]], t: int) -> tuple[str, Any]:

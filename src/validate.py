@@ -43,6 +43,7 @@ _MAX_LOCAL_TIME_DAYS = 40 * 366  # a corrupt date must not make the offset table
 SCHEMA_TABLES = (
     "workspaces",
     "users",
+    "time_off",
     "teams",
     "team_memberships",
     "projects",
@@ -284,11 +285,14 @@ def validate(path: str | Path, *, with_scorecard: bool = False) -> ValidationRep
     query runs, so both cores work.  Results come back in one fixed order whatever finishes
     first.
     """
+    from .checks.absence_claims import absence_checks  # builds on this module
+
     with closing(open_readonly(path)) as conn:  # a bad file fails here, once, clearly
         try:
             head = _format_checks(conn)
             if load_anchor(conn) is not None:
                 head.append(_after_anchor_check(conn))
+            head += absence_checks(conn)
         except sqlite3.DatabaseError as exc:
             raise NotADatabaseError(f"{path}: cannot be checked: {exc}") from exc
     pass_rules = set(_EVENT_PASS_RULES.values())

@@ -120,8 +120,7 @@ def plan_projects(
             )
         if team.managers and owner_u == team.managers[0]:
             manager_owned[team.index] = manager_owned.get(team.index, 0) + 1
-        owner = org.users[owner_u]
-        created = org.calendars[owner.zone].advance(created_day, float(rng.random()))
+        created = org.calendar(owner_u).advance(created_day, float(rng.random()))
 
         k = min(len(team.members) - 1, 2 + int(rng.poisson(5)))
         chosen: set[int] = set()

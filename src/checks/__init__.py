@@ -1,0 +1,1 @@
+"""Rule families of `validate` that grew past its module."""
