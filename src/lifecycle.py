@@ -5,7 +5,9 @@ A task's life is drawn whole from its project's stream: created -> (assigned) ->
 change is a system story at a working instant of the person who made it; the anchor only
 *censors* the life (events at or after it are not kept), which is how a continuous mode can
 carry the same lives forward.  Comments are laid over the state timeline afterwards, each of a
-kind that fits the task's state at the moment it is written.
+kind that fits the task's state at the moment it is written.  Each person acts in their own
+calendar (their zone's minus their time off): a step due while they are away waits for their
+return, or, through a long absence, the work is handed over.
 
 Numbers below cite their source: (A) and (B) are the references in shared/reference/realism.md;
 "design" marks a choice of ours made to land in a band listed there.
@@ -198,7 +200,7 @@ class Event:
     new_option: int | None = None
     kind: str | None = None  # comment kind
     addressee: Member | None = None
-    date_arg: int | None = None  # a date the comment mentions (OOO until, due date)
+    date_arg: int | None = None  # a date the comment names (return from absence, due date)
 
 
 @dataclass
@@ -591,8 +593,9 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
             plan.append((0.5 + d.u() * 0.4, "block"))
     if d.chance(P_REASSIGN):
         plan.append((d.u() * 0.7, "reassign"))
-    # People move due dates they will miss (design): likelier when the work overruns.
-    overrun = due_ms is not None and t + work * 1.4 * DAY_MS > due_ms
+    # People move due dates they will miss (design): likelier when the work overruns, in the
+    # assignee's own calendar (a vacation before the due date is an overrun too).
+    overrun = due_ms is not None and actor.cal.advance(t, work) > due_ms
     if due_ms is not None and d.chance(0.6 if overrun else P_DUE_CHANGE):
         plan.append((d.u() * 0.9, "due"))
     if (
@@ -628,7 +631,7 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
             old_on, old_at = life.due_on, life.due_at
             shift = (2 + int(d.u() * 9)) * DAY_MS
             if overrun:
-                shift += max(0, t + int(work * 1.4 * DAY_MS) - due_ms) // DAY_MS * DAY_MS
+                shift += max(0, actor.cal.advance(t, work) - due_ms) // DAY_MS * DAY_MS
             if life.due_at is not None:
                 life.due_at = fmt_ms(parse_ms(life.due_at) + shift)
             else:
