@@ -283,7 +283,7 @@ class _Sim:
             t = cal.advance(self.t, max(self._fit(actor, gap), 1e-5), self.d.u())
             # the work waits through a short absence (the calendar skips it); through a
             # long one (parental leave) it is handed over like a leaver's
-            away = cal.long_away(self.t, t)
+            away = cal.long_away(self.t, t) if cal.longs else None
             if away is not None:
                 self.handover(away)
                 return self.act(role, gap * 0.5)

@@ -16,6 +16,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
@@ -99,6 +100,7 @@ class Calendar:
     starts: tuple[int, ...]
     cum: tuple[float, ...]  # len(starts) + 1 entries
     first_day: dt.date
+    longs: ClassVar[tuple[tuple[int, int], ...]] = ()  # no personal absences (PersonalCalendar)
 
     def to_w(self, t: int) -> float:
         j = bisect_right(self.starts, t) - 1
@@ -148,10 +150,6 @@ class Calendar:
             w += spread * (cum[k + 1] - cum[k])
         return w
 
-    def long_away(self, t0: int, t1: int) -> int | None:
-        """A zone calendar has no personal absences (see PersonalCalendar)."""
-        return None
-
     def absence_starting(self, lo: int, hi: int) -> int | None:
         return None
 
@@ -185,6 +183,7 @@ class PersonalCalendar:
     before: tuple[float, ...]  # absence weight before absence k (len + 1 entries)
     back: tuple[int, ...]
     kinds: tuple[str, ...]
+    longs: tuple[tuple[int, int], ...]  # (t0, t1) of the absences of LONG_ABSENCE_WD or more
 
     @property
     def zone(self) -> int:
@@ -213,11 +212,12 @@ class PersonalCalendar:
         """As Calendar.advance, in this person's time: from inside an absence they pick the
         thread up after it."""
         k = bisect_right(self.t0, t) - 1
+        before = self.before
         tt = self.t1[k] if k >= 0 and t < self.t1[k] else t
-        w = self.base.w_at(tt, spread) - self.before[k + 1] + gap
+        w = self.base.w_at(tt, spread) - before[k + 1] + gap
         # from_w inlined (hot path)
         k = bisect_right(self.p0, w)
-        bw = w + self.before[k]
+        bw = w + before[k]
         if k and bw < self.w1[k - 1]:
             bw = self.w1[k - 1]
         out = self.base.from_w(bw)
@@ -229,11 +229,11 @@ class PersonalCalendar:
 
     def long_away(self, t0: int, t1: int) -> int | None:
         """The start of a long absence (LONG_ABSENCE_WD) that begins before ``t1`` and is not
-        over at ``t0``, if any: work waiting that long is handed over."""
-        for k in range(len(self.t0)):
-            long = self.before[k + 1] - self.before[k] >= LONG_ABSENCE_WD
-            if long and self.t0[k] < t1 and self.t1[k] > t0:
-                return self.t0[k]
+        over at ``t0``, if any: work waiting that long is handed over (callers check
+        ``longs`` first: most people have none)."""
+        for a, b in self.longs:
+            if a < t1 and b > t0:
+                return a
         return None
 
     def absence_starting(self, lo: int, hi: int) -> int | None:
@@ -274,8 +274,19 @@ def personal_calendar(
         kinds.append(kind)
     if not t0:
         return base
+    longs = tuple(
+        (t0[k], t1[k]) for k in range(len(t0)) if before[k + 1] - before[k] >= LONG_ABSENCE_WD
+    )
     return PersonalCalendar(
-        base, tuple(t0), tuple(t1), tuple(p0), tuple(w1), tuple(before), tuple(back), tuple(kinds)
+        base,
+        tuple(t0),
+        tuple(t1),
+        tuple(p0),
+        tuple(w1),
+        tuple(before),
+        tuple(back),
+        tuple(kinds),
+        longs,
     )
 
 
