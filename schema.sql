@@ -325,7 +325,7 @@ CREATE INDEX idx_task_memberships_project ON task_memberships(project_id, sectio
 CREATE INDEX idx_task_dependencies_depends_on ON task_dependencies(depends_on_id);
 CREATE INDEX idx_task_followers_user ON task_followers(user_id);
 CREATE INDEX idx_stories_task ON stories(task_id, created_at);
-CREATE INDEX idx_stories_created_by ON stories(created_by_id, created_at);
+CREATE INDEX idx_stories_created_by ON stories(created_by_id);
 CREATE INDEX idx_enum_options_field ON custom_field_enum_options(custom_field_id);
 CREATE INDEX idx_custom_field_settings_field ON custom_field_settings(custom_field_id);
 CREATE INDEX idx_custom_field_values_field ON custom_field_values(custom_field_id, enum_option_id);

@@ -130,12 +130,6 @@ class Calendar:
         they pick the thread up at a random moment of their next working day, not all at its
         first minute (which would pile events up on Monday mornings).
         """
-        out = self.from_w(self.w_at(t, spread) + gap)
-        return out if out > t else t + 1
-
-    def w_at(self, t: int, spread: float | None = None) -> float:
-        """``to_w(t)``, moved ``spread`` of the next working day on if t is outside working
-        hours (the start of ``advance``)."""
         # to_w and is_working_time inlined: one search of the day serves both (hot path)
         starts, cum = self.starts, self.cum
         j = bisect_right(starts, t) - 1
@@ -148,14 +142,16 @@ class Calendar:
         if spread is not None and not working:
             k = min(bisect_right(cum, w + 1e-9) - 1, len(starts) - 1)
             w += spread * (cum[k + 1] - cum[k])
-        return w
-
-    def absence_starting(self, lo: int, hi: int) -> int | None:
-        return None
+        out = self.from_w(w + gap)
+        return out if out > t else t + 1
 
     def is_working_time(self, t: int) -> bool:
         j = bisect_right(self.starts, t) - 1
         return j >= 0 and _HOUR_KNOTS[0] * HOUR_MS <= t - self.starts[j] < DAY_MS
+
+    def absence_starting(self, lo: int, hi: int) -> int | None:
+        """A zone calendar has no personal absences (see PersonalCalendar)."""
+        return None
 
 
 # An absence this long (working days) hands the person's open work over instead of letting it
@@ -210,17 +206,14 @@ class PersonalCalendar:
 
     def advance(self, t: int, gap: float, spread: float | None = None) -> int:
         """As Calendar.advance, in this person's time: from inside an absence they pick the
-        thread up after it."""
-        k = bisect_right(self.t0, t) - 1
-        before = self.before
-        tt = self.t1[k] if k >= 0 and t < self.t1[k] else t
-        w = self.base.w_at(tt, spread) - before[k + 1] + gap
-        # from_w inlined (hot path)
-        k = bisect_right(self.p0, w)
-        bw = w + before[k]
-        if k and bw < self.w1[k - 1]:
-            bw = self.w1[k - 1]
-        out = self.base.from_w(bw)
+        thread up after it, and a step that reaches an absence goes on after it."""
+        t0 = self.t0
+        k = bisect_right(t0, t) - 1
+        start = self.t1[k] if k >= 0 and t < self.t1[k] else t
+        out = self.base.advance(start, gap, spread)
+        if k + 1 < len(t0) and out >= t0[k + 1]:
+            # it reached the next absence: skip that one's working time (and any later one's)
+            out = self.from_w(self.base.to_w(out) - self.before[k + 1])
         return out if out > t else t + 1
 
     def is_working_time(self, t: int) -> bool:

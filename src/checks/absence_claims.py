@@ -133,24 +133,19 @@ def _activity_sql(conn: sqlite3.Connection) -> str:
                strftime('{fmt}', o.start_on, printf('%+d seconds', -{start})) AS lo,
                strftime('{fmt}', o.end_on, '+1 day', printf('%+d seconds', -{after})) AS hi
         FROM time_off o JOIN users u ON u.id = o.user_id)"""
-    # Stories (the bulk) are found from the absences: a range of idx_stories_created_by
-    # (created_by_id, created_at) per absence.  The other tables have no such index: each is
-    # scanned once, probing the actor's few absences (CROSS JOIN keeps the events outer).
+    # The events drive the join (CROSS JOIN keeps them outer): one pass over each table with
+    # a probe of the actor's few absences (an automatic index on away.user_id), not one walk
+    # of all a person's events per absence.
     parts = [
+        ("story", "stories", "created_by_id", "created_at"),
         ("task", "tasks", "created_by_id", "created_at"),
         ("completion", "tasks", "completed_by_id", "completed_at"),
         ("status_update", "status_updates", "author_id", "created_at"),
     ]
     selects = " UNION ALL ".join(
-        [
-            "SELECT 'story:' || x.id FROM away a CROSS JOIN stories x "
-            "ON x.created_by_id = a.user_id AND x.created_at >= a.lo AND x.created_at < a.hi"
-        ]
-        + [
-            f"SELECT '{label}:' || x.id FROM {table} x CROSS JOIN away a "
-            f"ON a.user_id = x.{who} AND x.{at} >= a.lo AND x.{at} < a.hi"
-            for label, table, who, at in parts
-        ]
+        f"SELECT '{label}:' || x.id FROM {table} x CROSS JOIN away a "
+        f"ON a.user_id = x.{who} AND x.{at} >= a.lo AND x.{at} < a.hi"
+        for label, table, who, at in parts
     )
     return f"WITH {away} {selects}"
 
