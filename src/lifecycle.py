@@ -297,16 +297,33 @@ class _Sim:
         return self.place(actor, self._fit(actor, gap)), actor
 
     def handover(self, leave: int) -> None:
-        """The assignee left: the owner reassigns their open work soon after."""
-        owner = self.ctx.owner
-        t = self.place(owner, self.d.lognormal(0.4, 0.6), base=max(self.t, leave))
+        """The assignee left (or is away for long): the owner reassigns their open work soon
+        after, or a colleague does while the owner is away for long themselves."""
+        base = max(self.t, leave)
+        actor = self.reassigner(base)
+        t = self.place(actor, self.d.lognormal(0.4, 0.6), base=base)
         self.t = t
         new = self.someone(t, exclude=self.life.assignee)
-        if new is self.life.assignee or not new.active(t):
-            new = owner
-        self.assign(t, owner, new)
+        if (
+            new is self.life.assignee
+            or not new.active(t)
+            or (new is not actor and new.cal.longs and new.cal.long_away(t, t + 5 * DAY_MS))
+        ):
+            new = actor  # nobody about to be away for long is handed the work
+        self.assign(t, actor, new)
         if self.d.chance(P_COMMENT_ON["reassigned"]):
-            self.comment(t, owner, "reassigned", addressee=new, gap=0.01)
+            self.comment(t, actor, "reassigned", addressee=new, gap=0.01)
+
+    def reassigner(self, t: int) -> Member:
+        """The owner, unless a long absence of theirs has begun or begins within days of
+        ``t``: then a colleague who is in the company (the owner if there is none)."""
+        owner = self.ctx.owner
+        cal = owner.cal
+        if not cal.longs or cal.long_away(t, t + 5 * DAY_MS) is None:
+            return owner
+        gone = self.life.assignee
+        pool = [m for m in self.ctx.editors if m.join <= t < m.leave and m not in (owner, gone)]
+        return self.d.pick(pool) if pool else owner
 
     # -- state changes -------------------------------------------------------------------
     def emit(self, ev: Event) -> None:
@@ -714,11 +731,13 @@ def _reassign_departed(sim: _Sim, d: Draws) -> None:
         try:
             sim.handover(a.leave)
         except Censored:
-            # leave fell right before the anchor: the owner takes it over at once
-            owner = sim.ctx.owner
-            t = owner.cal.advance(max(sim.t, a.leave), 0.001)
-            if t < sim.ctx.anchor and owner.active(t):
-                sim.assign(t, owner, owner)
+            # leave fell right before the anchor: the owner (or, while they are away for
+            # long, a colleague) takes it over at once
+            base = max(sim.t, a.leave)
+            actor = sim.reassigner(base)
+            t = actor.cal.advance(base, 0.001)
+            if t < sim.ctx.anchor and actor.active(t):
+                sim.assign(t, actor, actor)
             return
         a = life.assignee
         if a is None or a.leave >= sim.ctx.anchor:

@@ -188,21 +188,34 @@ def test_malformed_time_off_rows_fire(default_file: Path, tmp_path: Path, sql: s
     assert severity == ERROR and offending >= 1
 
 
+def _strings(value: object, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str]]:
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [x for k, v in value.items() for x in _strings(v, (*path, k))]
+    if isinstance(value, list):
+        return [x for v in value for x in _strings(v, path)]
+    return []
+
+
 def _templates() -> list[tuple[str, str, str]]:
-    """(file, comment kind, template) for every comment template."""
+    """(file, what, text) for every text of the data files; ``what`` is "ooo" for the
+    out-of-office comments and the data path otherwise (task names, other comments, ...)."""
     out = []
-    for path in [COMMON, *sorted(DATA_INDUSTRIES.glob("*.json"))]:
+    for path in [COMMON, COMMON.with_name("org.json"), *sorted(DATA_INDUSTRIES.glob("*.json"))]:
         data = json.loads(path.read_text(encoding="utf-8"))
-        for kind, items in data.get("comments", {}).items():
-            out.extend((path.name, kind, text) for text in items)
+        for where, text in _strings(data):
+            what = "ooo" if where[:2] == ("comments", "ooo") else "/".join(where)
+            out.append((path.name, what, text))
     return out
 
 
 def test_ooo_wording_is_found_and_only_there() -> None:
-    # setup: every comment template rendered as the generator renders it
+    # setup: every text of the data files, rendered as the generator renders it: comments
+    # may quote task names ("Revise parental leave policy"), so none of those may match
     conn = sqlite3.connect(":memory:")
     found_wrong = []
-    for name, kind, template in _templates():
+    for name, what, template in _templates():
         text = (
             template.replace("{date}", "Mon, Jul 6")
             .replace("{name}", "Ana")
@@ -212,14 +225,14 @@ def test_ooo_wording_is_found_and_only_there() -> None:
         # run
         hit = conn.execute(f"SELECT {ooo_condition(':t')}", {"t": text}).fetchone()[0]
         # assert (collected): OOO wording exactly in the ooo templates
-        if bool(hit) != (kind == "ooo"):
-            found_wrong.append((name, kind, template))
+        if bool(hit) != (what == "ooo"):
+            found_wrong.append((name, what, template))
     assert found_wrong == []
 
 
 def test_every_ooo_template_names_the_return_date() -> None:
     # run
-    ooo = [(name, t) for name, kind, t in _templates() if kind == "ooo"]
+    ooo = [(name, t) for name, what, t in _templates() if what == "ooo"]
     # assert: every file has OOO notes, and each carries the date slot (the return date)
     assert {name for name, _ in ooo} >= {"common.json"} | {
         p.name for p in DATA_INDUSTRIES.glob("*.json")
