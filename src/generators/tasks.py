@@ -80,7 +80,7 @@ def member_for(org: Org, user_index: int) -> Member:
         u.id,
         u.first_name,
         u.name,
-        org.calendars[u.zone],
+        org.calendar(user_index),
         u.join,
         NEVER if u.leave is None else u.leave,
     )
