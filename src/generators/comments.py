@@ -17,8 +17,11 @@ make true.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
 
+from ..checks.absence_claims import OOO_GLOB, OOO_LIKE
+from ..checks.comment_claims import comment_claim
 from ..text import Picker, Vocabulary, fill
 from ..worktime import DAY_MS
 
@@ -177,4 +180,25 @@ class CommentWriter:
         if signoffs and pick.u() < P_SIGNOFF + boost:
             parts.append(pick.pick(signoffs))
         text = fill(" ".join(parts), **values)
-        return text[:1].upper() + text[1:] if len(parts) > 1 else text
+        if len(parts) == 1:
+            return text
+        plain = fill(body, **values)
+        if claims(text) != claims(plain):
+            return plain  # a task name in an opener ("About sick leave policy") claims nothing
+        return text[:1].upper() + text[1:]
+
+
+_OOO_IN = tuple(p.strip("%").lower() for p in OOO_LIKE if p.startswith("%"))
+_OOO_START = tuple(p.rstrip("%").lower() for p in OOO_LIKE if not p.startswith("%"))
+
+
+def claims(text: str) -> tuple[str | None, bool]:
+    """What a text claims as `validate` reads it: a comment claim, and whether it announces
+    an absence (the patterns of src/checks/absence_claims.py, LIKE case-blind, GLOB as is)."""
+    low = text.lower()
+    ooo = (
+        any(p in low for p in _OOO_IN)
+        or low.startswith(_OOO_START)
+        or any(fnmatchcase(text, g) for g in OOO_GLOB)
+    )
+    return comment_claim(text), ooo
