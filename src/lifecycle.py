@@ -44,13 +44,10 @@ P_MILESTONE = 0.035
 P_APPROVAL = 0.045
 P_ASSIGN_AT_CREATION = 0.795
 P_ASSIGN_LATER = 0.187  # the rest (~1.8%) is never assigned: unassigned backlog, (A) + design
-P_DROPPED = 0.025
-P_STALLED = 0.03
 P_DUE = 0.78
 P_DUE_AT = 0.06  # a due time instead of a due day
 P_START_ON = 0.22
 P_DUE_CHANGE = 0.15
-P_BLOCKED = 0.15
 P_SECOND_BLOCK = 0.2
 P_REASSIGN = 0.06
 P_ESCALATE = 0.04
@@ -68,6 +65,42 @@ P_COMMENT_ON = {
     "reassigned": 0.6,
     "dropped": 0.8,
 }
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a kind of project runs its work (issue 9; design values, tuned together so the
+    files land in docs/realism.md's bands for completion, lateness, planning and Blocked)."""
+
+    pickup_wd: float  # median working days from creation to the start of work
+    pickup_sigma: float
+    p_stalled: float  # tasks nobody gets to before the anchor
+    p_dropped: float
+    p_planned: float  # dated tasks scheduled toward the project's end, started near their date
+    p_blocked: float  # work that waits on someone at least once
+    block_wd: float  # median length of a block, working days
+    p_queued: float  # requests that wait unassigned until picked up (pickup_wd)
+
+
+# Time-boxed work (launch, sprint, campaign, audit) is planned toward its end date and mostly
+# finishes, often late; operations and intake queues keep a steady backlog: requests wait to
+# be picked up and some never are.
+SHAPES = {
+    "timeboxed": Shape(0.35, 1.2, 0.05, 0.025, 0.35, 0.25, 3.0, 0.0),
+    "operations": Shape(2.5, 1.4, 0.25, 0.03, 0.0, 0.25, 3.0, 0.35),
+    "intake": Shape(4.0, 1.4, 0.3, 0.04, 0.0, 0.3, 3.0, 0.65),
+}
+
+
+def shape_of(kind: str, timeboxed: bool) -> Shape:
+    """The shape of a project of this kind (read from SHAPES at call time: tests raise it)."""
+    return SHAPES["timeboxed" if timeboxed else kind]
+
+
+# Working days before its due date that planned work starts, as a multiple of its effort:
+# people start late (a median of 0.45x leaves about a third of planned work late, design).
+PLANNED_LEAD = (0.45, 0.6)
+
 EXTRA_COMMENT_RATE = 1.2  # free comments per task, before the chattiness and priority factors
 EXTRA_COMMENT_PER_WD = 0.12  # more for longer-lived work
 
@@ -164,6 +197,10 @@ class ProjectCtx:
     priority_field: FieldDef | None
     others: list[OtherProject] = field(default_factory=list)
     guests: frozenset[int] = frozenset()  # user ids with commenter access only
+    shape: Shape = SHAPES["timeboxed"]
+    due: int | None = None  # the project's due date (epoch ms), toward which work is planned
+    start: int = 0  # when the project was created (epoch ms)
+    horizon: int | None = None  # the real anchor when ``anchor`` is a stalled project's halt
 
     def __post_init__(self) -> None:
         self.editors = [m for m in self.members if m.user_id not in self.guests]
@@ -222,6 +259,8 @@ class TaskLife:
     dropped: bool = False
     dropped_at: int | None = None
     work_wd: float = 1.0
+    planned: bool = False  # its due date is a point of the project's plan
+    queued: bool = False  # a request that waits unassigned until someone picks it up
     multi_home: list[tuple[OtherProject, int]] = field(default_factory=list)
     followers: dict[int, Member] = field(default_factory=dict)
     # (time, state, assignee) after each state change; drives comment kinds
@@ -440,6 +479,8 @@ def simulate_task(
         )
         if parent is not None and plan_assign == "never" and d.chance(0.5):
             plan_assign = "now"
+        if in_project and plan_assign == "now" and d.chance(ctx.shape.p_queued):
+            plan_assign, life.queued = "later", True  # waits in the queue until picked up
         first_assignee = None
         if plan_assign == "now":
             first_assignee = (
@@ -468,15 +509,28 @@ def simulate_task(
     fate = "done"
     if plan_assign == "never":
         fate = "dropped" if r < 0.15 else "stalled"
-    elif r < P_DROPPED:
+    elif r < ctx.shape.p_dropped:
         fate = "dropped"
-    elif r < P_DROPPED + P_STALLED:
+    elif r < ctx.shape.p_dropped + ctx.shape.p_stalled:
         fate = "stalled"
 
     due_ms: int | None = None
     p_due = (P_DUE if parent is None else 0.35) * (0.2 if fate == "stalled" else 1.0)
     if subtype == "milestone" or d.chance(p_due):
         days = d.lognormal(DUE_MEDIAN_DAYS[priority], 0.6)
+        # work broken down in the first third of a project's life is the plan (kick-off)
+        early = ctx.due is not None and 3 * (created - ctx.start) < ctx.due - ctx.start
+        if (
+            parent is None
+            and subtype == "default_task"
+            and ctx.due is not None
+            and d.chance(ctx.shape.p_planned * (1.6 if early else 0.5))
+        ):
+            # a point of the plan: somewhere between now and the project's end date
+            room = (ctx.due - created) / DAY_MS
+            if room > days:
+                days = days + d.u() * (room - days)
+                life.planned = True
         due_ms = _weekday_bias(d, (created // DAY_MS + max(1, round(days))) * DAY_MS)
         if parent is not None and parent.due_on is not None:
             due_ms = min(due_ms, day_ms(parent.due_on))
@@ -512,8 +566,11 @@ def simulate_task(
             t = sim.place(actor, d.lognormal(0.3, 0.8))
             sim.emit(Event(t, actor, "name_changed"))
             life.renamed = True
+        if life.queued and fate == "stalled":
+            raise Censored  # still waiting in the queue, unassigned
         if plan_assign == "later":
-            t, owner = sim.act("owner", d.lognormal(0.3, 0.9))
+            wait = (ctx.shape.pickup_wd, ctx.shape.pickup_sigma) if life.queued else (0.3, 0.9)
+            t, owner = sim.act("owner", d.lognormal(*wait))
             sim.assign(t, owner, sim.someone(t))
             sim.move(t, owner, "todo")
         if in_project and not ctx.board and d.chance(P_LIST_MOVE) and len(ctx.sections) > 1:
@@ -564,7 +621,14 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
         _complete(sim, d, t, actor)
         return
 
-    t, actor = sim.act("assignee", d.lognormal(0.35, 1.2))
+    shape = ctx.shape
+    gap = d.lognormal(*((0.35, 1.2) if life.queued else (shape.pickup_wd, shape.pickup_sigma)))
+    if life.planned and due_ms is not None:
+        # planned work waits until its date comes near (people start late, some on time)
+        who = life.assignee or ctx.owner
+        lead = life.work_wd * d.lognormal(*PLANNED_LEAD)
+        gap = max(gap, who.cal.to_w(due_ms) - who.cal.to_w(sim.t) - lead)
+    t, actor = sim.act("assignee", gap)
     sim.set_status(t, actor, "In progress")
     sim.move(t, actor, "in_progress")
     if d.chance(P_COMMENT_ON["start"]):
@@ -573,7 +637,7 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
     # interruptions at fractions of the work
     work = life.work_wd
     plan: list[tuple[float, str]] = []
-    if d.chance(P_BLOCKED * (1.3 if life.priority >= 2 else 1.0)):
+    if d.chance(shape.p_blocked * (1.3 if life.priority >= 2 else 1.0)):
         plan.append((d.u() * 0.8, "block"))
         if d.chance(P_SECOND_BLOCK):
             plan.append((0.5 + d.u() * 0.4, "block"))
@@ -601,7 +665,7 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
             sim.move(t, actor, "blocked")
             if d.chance(P_COMMENT_ON["blocked"]):
                 sim.comment(t, actor, "blocked", gap=0.003)
-            t, actor = sim.act("assignee", d.lognormal(1.5, 0.8))
+            t, actor = sim.act("assignee", d.lognormal(shape.block_wd, 0.9))
             sim.set_status(t, actor, "In progress")
             sim.move(t, actor, "in_progress")
             if d.chance(P_COMMENT_ON["unblocked"]):
@@ -691,9 +755,17 @@ def _drop(sim: _Sim, d: Draws, gap: float) -> None:
 
 def _reassign_departed(sim: _Sim, d: Draws) -> None:
     """Open work of someone who left goes to a colleague (before the anchor)."""
-    life = sim.life
+    life, ctx = sim.life, sim.ctx
     a = life.assignee
-    if life.completed is not None or a is None or a.leave >= sim.ctx.anchor:
+    if life.completed is not None or a is None:
+        return
+    if ctx.horizon is not None and ctx.anchor <= a.leave < ctx.horizon:
+        # a stalled project: its owner only takes the leaver off the task
+        t = ctx.owner.cal.advance(max(sim.t, a.leave), 0.05)
+        if t < ctx.horizon and ctx.owner.active(t):
+            sim.assign(t, ctx.owner, None)
+        return
+    if a.leave >= ctx.anchor:
         return
     for _ in range(4):  # the new assignee may leave too
         try:

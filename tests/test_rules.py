@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ import pytest
 from conftest import ANCHOR, END_DATE, industries_with_data, q, q1, small_config
 
 from src import generate
+from src.lifecycle import SHAPES
 
 # (seed, industry, workforce, stress): a stress raises some generator probabilities so that
 # rare paths become common: "churn" (reassignments, blocks, renames, due-date moves,
@@ -31,12 +33,13 @@ CASES.append((2, "Technology", "us", "attrition"))
 STRESS = {
     "churn": {
         "src.lifecycle.P_REASSIGN": 0.8,
-        "src.lifecycle.P_BLOCKED": 0.8,
+        "src.lifecycle.SHAPES": {
+            k: replace(v, p_blocked=0.8, p_dropped=0.2) for k, v in SHAPES.items()
+        },
         "src.lifecycle.P_NAME_CHANGE": 1.0,
         "src.lifecycle.P_DUE_CHANGE": 1.0,
         "src.lifecycle.P_ESCALATE": 1.0,
         "src.lifecycle.P_LIST_MOVE": 1.0,
-        "src.lifecycle.P_DROPPED": 0.2,
     },
     "attrition": {"src.generators.users.P_LEAVES_IN_WINDOW": 0.9},
 }
@@ -48,7 +51,7 @@ DATE_RE = re.compile(r"^\d{4}-\d\d-\d\d$")
 EVENT_COLUMNS = ("created_at", "modified_at", "completed_at", "left_at")
 
 
-def stressed(folder: Path, seed: int, knobs: dict[str, float], **config) -> Path:
+def stressed(folder: Path, seed: int, knobs: dict[str, object], **config) -> Path:
     """A small file generated with some module-level probabilities overridden."""
     path = folder / f"stressed-{seed}-{len(list(folder.iterdir()))}.sqlite"
     with pytest.MonkeyPatch.context() as mp:

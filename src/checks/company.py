@@ -22,14 +22,14 @@ YOUNG_DAYS = 60  # a project created less than this many days before the anchor 
 PLANNED_DAYS = 14  # open work due further out than this is planned ahead
 MIN_PROJECT_TASKS = 10  # projects with fewer top-level tasks are left out of the spread
 
-_PROJECT_SHARES = f"""
+_PROJECT_SHARES = """
     SELECT p.id AS project_id, p.due_on IS NOT NULL AS timeboxed, p.created_at,
            count(*) AS n, sum(t.completed) AS done
     FROM tasks t
     JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
     JOIN projects p ON p.id = tm.project_id
     WHERE t.parent_id IS NULL
-    GROUP BY p.id HAVING count(*) >= 1"""
+    GROUP BY p.id"""
 
 
 def _share(done: float, n: float) -> float | None:

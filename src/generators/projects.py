@@ -50,6 +50,17 @@ CORE_FIELD_P = {
 }
 INDUSTRY_FIELD_P = 0.4
 
+# Kinds of project (issue 9), drawn from the project's own stream (PROJECT_SHAPES, index) so
+# the plan's other draws are untouched.  A project without a due date is ongoing work: run
+# as operations (recurring, dated) or as an intake queue of requests (design: most teams
+# keep one of each).  A project with one is time-boxed; which of the four it is names its
+# shape in the docs and the report, the engine treats them alike.
+ONGOING_KINDS = (("operations", 0.5), ("intake", 0.5))
+TIMEBOXED_KINDS = (("launch", 0.3), ("sprint", 0.25), ("campaign", 0.25), ("audit", 0.2))
+# Share of time-boxed projects that stall part-way (work stops; status updates then read
+# "on hold" from the quiet), design: a few in ten of real initiatives lose their sponsor.
+P_PROJECT_STALLS = 0.12
+
 
 @dataclass
 class ProjectPlan:
@@ -70,6 +81,12 @@ class ProjectPlan:
     due_ms: int | None
     fields: list[tuple[FieldDef, bool]]  # enabled fields, is_important
     others: list[int] = field(default_factory=list)  # earlier list projects of the same team
+    kind: str = "launch"  # one of ONGOING_KINDS or TIMEBOXED_KINDS
+    halt: int | None = None  # work stops here (a stalled project), epoch ms
+
+    @property
+    def ongoing(self) -> bool:
+        return self.due_ms is None
 
     @property
     def board(self) -> bool:
@@ -202,12 +219,26 @@ def plan_projects(
             fields=enabled,
             others=list(list_projects.get(team.index, ())),
         )
+        _shape(seed, plan)
         plans.append(plan)
         if view != "board":  # later projects may multi-home tasks into the last few of these
             recent = list_projects.setdefault(team.index, [])
             recent.append(p)
             del recent[:-5]
     return plans
+
+
+def _shape(seed: int, plan: ProjectPlan) -> None:
+    """The project's kind and whether it stalls, from its own stream (never the anchor: the
+    stall moment is a point of the project's planned life, so a later clock keeps it)."""
+    rng = rng_for(seed, Stream.PROJECT_SHAPES, plan.index)
+    if plan.due_ms is None:
+        plan.kind = _weighted(rng, ONGOING_KINDS)
+        return
+    plan.kind = _weighted(rng, TIMEBOXED_KINDS)
+    if rng.random() < P_PROJECT_STALLS:
+        life = plan.due_ms - plan.created
+        plan.halt = plan.created + int((0.25 + 0.45 * rng.random()) * life)
 
 
 def _stays(org: Org, u: int, team: int, day: int) -> bool:

@@ -25,6 +25,7 @@ from ..lifecycle import (
     ProjectCtx,
     Section,
     TaskLife,
+    shape_of,
     simulate_task,
 )
 from ..model import FieldDef, Org
@@ -96,17 +97,23 @@ def generate_project(
     others = [
         OtherProject(plans[q].id, plans[q].sections[0][0], plans[q].created) for q in plan.others
     ]
+    # a stalled project's work stops at its halt: its lives are censored there, as at the anchor
+    until = anchor if plan.halt is None else min(anchor, plan.halt)
     ctx = ProjectCtx(
         plan.id,
         owner,
         list(members.values()),
         sections,
         plan.board,
-        anchor,
+        until,
         status,
         priority,
         others,
         guests=frozenset(org.users[u].id for u, guest in plan.members if guest),
+        shape=shape_of(plan.kind, plan.due_ms is not None),
+        due=plan.due_ms,
+        start=plan.created,
+        horizon=None if until == anchor else anchor,
     )
 
     # --- structure -------------------------------------------------------------------------
@@ -161,7 +168,7 @@ def generate_project(
         d,
         plan.due_ms,
         [(t.life, None if t.parent is None else tasks[t.parent].life) for t in tasks],
-        anchor,
+        until,
     )
 
     # --- text --------------------------------------------------------------------------
