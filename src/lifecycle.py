@@ -20,7 +20,7 @@ from typing import Any
 
 from .model import FieldDef
 from .rng import buffered
-from .worktime import DAY_MS, Calendar, day_ms, fmt_date, fmt_ms, parse_ms
+from .worktime import DAY_MS, Calendar, day_ms, fmt_date, fmt_ms, is_workday, parse_ms
 
 NEVER = 2**62  # "has not left"
 
@@ -48,6 +48,7 @@ P_DUE = 0.78
 P_DUE_AT = 0.06  # a due time instead of a due day
 P_START_ON = 0.22
 P_DUE_CHANGE = 0.15
+P_HOLIDAY_MOVE = 0.9  # due dates that would fall on a public holiday and are moved (design)
 P_SECOND_BLOCK = 0.2
 P_REASSIGN = 0.06
 P_ESCALATE = 0.04
@@ -98,8 +99,8 @@ def shape_of(kind: str, timeboxed: bool) -> Shape:
 
 
 # Working days before its due date that planned work starts, as a multiple of its effort:
-# people start late (a median of 0.45x leaves about a third of planned work late, design).
-PLANNED_LEAD = (0.45, 0.6)
+# people start late (a median of 0.3x leaves about a third of planned work late, design).
+PLANNED_LEAD = (0.3, 0.7)
 
 EXTRA_COMMENT_RATE = 1.2  # free comments per task, before the chattiness and priority factors
 EXTRA_COMMENT_PER_WD = 0.12  # more for longer-lived work
@@ -531,7 +532,12 @@ def simulate_task(
             if room > days:
                 days = days + d.u() * (room - days)
                 life.planned = True
-        due_ms = _weekday_bias(d, (created // DAY_MS + max(1, round(days))) * DAY_MS)
+        due_ms = _due_day(
+            d,
+            (life.assignee or creator).cal,
+            (created // DAY_MS + max(1, round(days))) * DAY_MS,
+            created // DAY_MS * DAY_MS,
+        )
         if parent is not None and parent.due_on is not None:
             due_ms = min(due_ms, day_ms(parent.due_on))
             if due_ms <= created // DAY_MS * DAY_MS:
@@ -550,7 +556,11 @@ def simulate_task(
         if subtype != "milestone" and life.due_on and d.chance(P_START_ON):
             span = (due_ms - created // DAY_MS * DAY_MS) // DAY_MS
             if span >= 2:
-                life.start_on = fmt_date(due_ms - (1 + int(d.u() * min(span - 1, 10))) * DAY_MS)
+                start = due_ms - (1 + int(d.u() * min(span - 1, 10))) * DAY_MS
+                cal = (life.assignee or creator).cal
+                while not is_workday(cal, start) and start > created:  # the working day before
+                    start -= DAY_MS
+                life.start_on = fmt_date(start)
 
     life.work_wd = d.lognormal(WORK_MEDIAN_WD[priority], WORK_SIGMA)
     if parent is not None:
@@ -684,7 +694,8 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
             if life.due_at is not None:
                 life.due_at = fmt_ms(parse_ms(life.due_at) + shift)
             else:
-                life.due_on = fmt_date(_weekday_bias(d, day_ms(life.due_on) + shift))
+                new_day = day_ms(life.due_on) + shift
+                life.due_on = fmt_date(_due_day(d, actor.cal, new_day, t // DAY_MS * DAY_MS))
             sim.emit(
                 Event(
                     t,
@@ -896,6 +907,20 @@ def _weekday_bias(d: Draws, day_ms: int) -> int:
     if wd >= 5 and d.chance(0.48):
         return day_ms + (-1 if wd == 5 else 1) * DAY_MS
     return day_ms
+
+
+def _due_day(d: Draws, cal: Calendar, day: int, floor: int) -> int:
+    """A due day off the weekend (mostly, `_weekday_bias`) and off the public holidays of
+    ``cal`` (the assignee's calendar; P_HOLIDAY_MOVE of them move to the working day before,
+    else after, never to ``floor`` or earlier): nobody plans a deadline on Memorial Day."""
+    day = _weekday_bias(d, day)
+    if (day // DAY_MS + 3) % 7 >= 5 or is_workday(cal, day) or not d.chance(P_HOLIDAY_MOVE):
+        return day
+    for step in (-1, -2, -3, -4, 1, 2, 3, 4, 5, 6):
+        c = day + step * DAY_MS
+        if c > floor and is_workday(cal, c):
+            return c
+    return day
 
 
 def _at_local_hour(cal: Calendar, day_ms: int, hour: float) -> int:

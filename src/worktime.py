@@ -12,7 +12,7 @@ previous event and always inside the actor's working hours.
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -146,6 +146,17 @@ class Calendar:
     def is_working_time(self, t: int) -> bool:
         j = bisect_right(self.starts, t) - 1
         return j >= 0 and _HOUR_KNOTS[0] * HOUR_MS <= t - self.starts[j] < DAY_MS
+
+
+def is_workday(cal: Calendar, day: int) -> bool:
+    """Whether the UTC-midnight date ``day`` is a working weekday in ``cal`` (not a weekend, not
+    a public holiday of its country).  A calendar's day starts at its local midnight, within
+    half a day of the UTC midnight of the same date in every zone."""
+    if (day // DAY_MS + 3) % 7 >= 5:  # 1970-01-01 was a Thursday: Mon=0
+        return False
+    starts = cal.starts
+    j = bisect_left(starts, day - DAY_MS // 2)
+    return j < len(starts) and starts[j] < day + DAY_MS // 2
 
 
 @lru_cache(maxsize=256)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..inputs import load_anchor, open_readonly, reading
+from . import company
 from .localtime import EventProfile, human_event_profile, prepare_local_time
 
 SOURCE_A = "A: one company's Jira export, 512 tickets (docs/realism.md)"
@@ -311,6 +312,70 @@ def _volume_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
     )
 
 
+def _company_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
+    """A living company (issue 9): work at every stage, late and planned, blocked, across
+    boundaries, spread unevenly over people who all take part, and not due on holidays."""
+    c = company.completion_figures(conn)
+    s = company.schedule_figures(conn)
+    b = company.boundary_figures(conn)
+    p = company.people_figures(conn)
+    design = SOURCE_DESIGN
+    return (
+        metric("completed share of top-level tasks", c["completed"], "55-80%", 0.55, 0.80, design),
+        metric(
+            "completed share, time-boxed projects",
+            c["completed_timeboxed"],
+            "60-90%",
+            0.60,
+            0.90,
+            design,
+        ),
+        metric(
+            "completed share, ongoing projects",
+            c["completed_ongoing"],
+            "35-75%",
+            0.35,
+            0.75,
+            design,
+        ),
+        metric(
+            "per-project completed share, p90 - p10", c["spread"], ">= 0.30", 0.30, None, design
+        ),
+        metric(
+            "completed share, projects under 60 days old",
+            c["completed_young"],
+            "<= 60%",
+            None,
+            0.60,
+            design,
+        ),
+        metric("dated completed tasks finished late", s["late"], "15-35%", 0.15, 0.35, design),
+        metric("open dated tasks due > 14 days out", s["planned"], ">= 15%", 0.15, None, design),
+        metric("Blocked share of open top-level tasks", s["blocked"], "5-15%", 0.05, 0.15, design),
+        metric(
+            "assignments outside the project's team", b["cross_team"], "3-20%", 0.03, 0.20, design
+        ),
+        metric("dependencies across projects", b["cross_project"], ">= 3%", 0.03, None, design),
+        metric("established employees who never act", p["idle"], "<= 8%", None, 0.08, design),
+        metric("open work per assignee, p90 / median", p["skew_p90"], "2-4", 2.0, 4.0, design),
+        metric("open work per assignee, max / median", p["skew_max"], ">= 3", 3.0, None, design),
+        metric(
+            "due dates on a public holiday vs a weekday",
+            company.holiday_load(conn),
+            "<= 0.40",
+            None,
+            0.40,
+            design,
+        ),
+    )
+
+
 # The metrics that read the file itself, each a function of an open connection, in the
 # scorecard's order (after the time-of-day metrics): `validate` runs them as jobs of its own.
-SCORECARD_PARTS = (_comment_metrics, _completion_metrics, _task_state_metrics, _volume_metrics)
+SCORECARD_PARTS = (
+    _comment_metrics,
+    _completion_metrics,
+    _task_state_metrics,
+    _volume_metrics,
+    _company_metrics,
+)

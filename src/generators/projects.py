@@ -60,6 +60,8 @@ TIMEBOXED_KINDS = (("launch", 0.3), ("sprint", 0.25), ("campaign", 0.25), ("audi
 # Share of time-boxed projects that stall part-way (work stops; status updates then read
 # "on hold" from the quiet), design: a few in ten of real initiatives lose their sponsor.
 P_PROJECT_STALLS = 0.12
+# People of the team who are in no project yet join each new project, up to this many (design).
+NEW_MEMBERS = 4
 
 
 @dataclass
@@ -115,6 +117,8 @@ def plan_projects(
     names: set[str] = set()
     plans: list[ProjectPlan] = []
     list_projects: dict[int, list[int]] = {}
+    waiting: dict[int, list[int]] = {}  # per team: its people not yet in any project
+    placed: set[int] = set()
     for p in range(config.projects):
         rng = rng_for(seed, Stream.PROJECTS, p)
         team = teams[int(rng.choice(len(teams), p=team_p))]
@@ -220,6 +224,7 @@ def plan_projects(
             others=list(list_projects.get(team.index, ())),
         )
         _shape(seed, plan)
+        _include_everyone(seed, org, plan, waiting, placed)
         plans.append(plan)
         if view != "board":  # later projects may multi-home tasks into the last few of these
             recent = list_projects.setdefault(team.index, [])
@@ -239,6 +244,40 @@ def _shape(seed: int, plan: ProjectPlan) -> None:
     if rng.random() < P_PROJECT_STALLS:
         life = plan.due_ms - plan.created
         plan.halt = plan.created + int((0.25 + 0.45 * rng.random()) * life)
+
+
+def _include_everyone(
+    seed: int, org: Org, plan: ProjectPlan, waiting: dict[int, list[int]], placed: set[int]
+) -> None:
+    """Add up to NEW_MEMBERS people of the team who are in no project yet to this one, so
+    that nobody sits out the window (issue 9: a fifth of employees never acted).  Only the
+    earlier plans decide who is waiting, so project k never depends on the projects after it;
+    each team's queue is shuffled once from its own stream."""
+    placed.update(u for u, _ in plan.members)
+    team = org.teams[plan.team]
+    queue = waiting.get(team.index)
+    if queue is None:
+        own = [u for u in team.members if org.users[u].team == team.index]
+        order = rng_for(seed, Stream.PROJECT_SHAPES, 1_000_000 + team.index).permutation(len(own))
+        queue = waiting[team.index] = [own[i] for i in order]
+    added: list[int] = []
+    keep: list[int] = []
+    for u in queue:
+        if u in placed:
+            continue
+        user = org.users[u]
+        fits = user.join < plan.created + 14 * DAY_MS and (
+            user.leave is None or user.leave > plan.created + 14 * DAY_MS
+        )
+        if fits and len(added) < NEW_MEMBERS:
+            added.append(u)
+        else:
+            keep.append(u)
+    queue[:] = keep
+    if added:
+        placed.update(added)
+        guests = [m for m in plan.members if m[1]]
+        plan.members = [m for m in plan.members if not m[1]] + [(u, False) for u in added] + guests
 
 
 def _stays(org: Org, u: int, team: int, day: int) -> bool:
