@@ -48,6 +48,11 @@ P_DUE = 0.78
 P_DUE_AT = 0.06  # a due time instead of a due day
 P_START_ON = 0.22
 P_DUE_CHANGE = 0.15
+# People move due dates they will miss (design): likelier when the work overruns; the rest
+# finish late (issue 9: 15-35% of dated work does).
+P_OVERRUN_MOVE = 0.3
+# Stalled work that started and waits on someone (design: most stuck work is waiting).
+P_STALL_BLOCKED = 0.25
 P_HOLIDAY_MOVE = 0.9  # due dates that would fall on a public holiday and are moved (design)
 P_SECOND_BLOCK = 0.2
 P_REASSIGN = 0.06
@@ -419,12 +424,18 @@ def simulate_task(
     *,
     first_section: Section | None,
     parent: TaskLife | None = None,
+    reviewer: Member | None = None,
 ) -> TaskLife | None:
-    """Simulate one task (or, with ``parent``, one subtask).  None if created after the anchor."""
+    """Simulate one task (or, with ``parent``, one subtask).  None if created after the anchor.
+
+    With ``reviewer``, the task is a sign-off asked of them: an approval the owner creates
+    and assigns to them (a hand-off between functions)."""
     in_project = parent is None
     r = d.u()
     subtype = "default_task"
-    if in_project and r < P_MILESTONE:
+    if reviewer is not None:
+        subtype = "approval"
+    elif in_project and r < P_MILESTONE:
         subtype = "milestone"
     elif in_project and r < P_MILESTONE + P_APPROVAL:
         subtype = "approval"
@@ -435,6 +446,8 @@ def simulate_task(
     # creator and creation time
     if parent is None:
         creator = ctx.owner if d.chance(0.35) else _active_or_owner(ctx, d, created_hint)
+        if reviewer is not None:
+            creator = ctx.owner
     else:
         creator = parent.assignee or parent.creator
         if not creator.active(created_hint):
@@ -470,6 +483,8 @@ def simulate_task(
     elif subtype == "approval":
         plan_assign = "now"
         first_assignee = sim.someone(created, exclude=creator)
+        if reviewer is not None and reviewer.active(created):
+            first_assignee = reviewer
     else:
         plan_assign = (
             "now"
@@ -600,6 +615,8 @@ def simulate_task(
                 )
                 life.section = new
         if fate == "stalled":
+            if life.assignee is not None and d.chance(P_STALL_BLOCKED):
+                _stall_blocked(sim, d)
             raise Censored  # nothing more happens before the anchor; comments come below
         if fate == "dropped":
             _drop(sim, d, d.lognormal(6.0, 0.8))
@@ -653,9 +670,8 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
             plan.append((0.5 + d.u() * 0.4, "block"))
     if d.chance(P_REASSIGN):
         plan.append((d.u() * 0.7, "reassign"))
-    # People move due dates they will miss (design): likelier when the work overruns.
     overrun = due_ms is not None and t + work * 1.4 * DAY_MS > due_ms
-    if due_ms is not None and d.chance(0.6 if overrun else P_DUE_CHANGE):
+    if due_ms is not None and d.chance(P_OVERRUN_MOVE if overrun else P_DUE_CHANGE):
         plan.append((d.u() * 0.9, "due"))
     if (
         sim.in_project
@@ -730,6 +746,19 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
         remaining *= 0.2
     t, actor = sim.act("assignee", remaining)
     _complete(sim, d, t, actor)
+
+
+def _stall_blocked(sim: _Sim, d: Draws) -> None:
+    """Stalled work that got started and then waits on someone: it stays Blocked."""
+    ctx = sim.ctx
+    t, actor = sim.act("assignee", d.lognormal(ctx.shape.pickup_wd, ctx.shape.pickup_sigma))
+    sim.set_status(t, actor, "In progress")
+    sim.move(t, actor, "in_progress")
+    t, actor = sim.act("assignee", d.lognormal(0.5, 1.0))
+    sim.set_status(t, actor, "Blocked")
+    sim.move(t, actor, "blocked")
+    if d.chance(P_COMMENT_ON["blocked"]):
+        sim.comment(t, actor, "blocked", gap=0.003)
 
 
 def _complete(sim: _Sim, d: Draws, t: int, actor: Member) -> None:

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from .config import Config
 from .fingerprint import EXCLUDED, combine, serialize_rows
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
-from .generators.projects import plan_projects
+from .generators.projects import plan_projects, reviewer_memberships
 from .generators.tags import generate_tags
 from .generators.tasks import generate_project
 from .generators.teams import generate_teams, team_membership_rows, team_rows
@@ -352,9 +352,7 @@ def _build(
         writer.add("workspaces", workspace_rows(workspace))
         writer.add("users", user_rows(users, workspace))
         writer.add("teams", team_rows(teams, workspace))
-        writer.add(
-            "team_memberships", team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
-        )
+        memberships = team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
         progress.advance()
         seconds["organization"] = time.perf_counter() - t0
 
@@ -375,6 +373,12 @@ def _build(
         # --- projects and their activity ----------------------------------------------
         t0 = time.perf_counter()
         plans = plan_projects(seed, config, org, vocab, fields)
+        # reviewers join the team of the project they sign off (written once both are known)
+        memberships += [
+            (teams[t].id, users[u].id, 0, 0, fmt_ms(max(since, users[u].join)))
+            for t, u, since in reviewer_memberships(plans, org)
+        ]
+        writer.add("team_memberships", memberships)
         progress.stage("projects", len(plans))
         conn.execute("COMMIT")
         with tempfile.TemporaryDirectory(prefix=f".{tmp.name}.", dir=tmp.parent) as parts:

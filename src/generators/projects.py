@@ -60,6 +60,22 @@ TIMEBOXED_KINDS = (("launch", 0.3), ("sprint", 0.25), ("campaign", 0.25), ("audi
 # Share of time-boxed projects that stall part-way (work stops; status updates then read
 # "on hold" from the quiet), design: a few in ten of real initiatives lose their sponsor.
 P_PROJECT_STALLS = 0.12
+# Hand-offs between functions (issue 9): a time-boxed project asks a reviewer of another
+# team for sign-off, as an approval task assigned to them; later projects may depend on it.
+# The reviewing functions are found by team name in each industry's data; their label names
+# the task (design: Legal, Finance, Security and Compliance are the usual gates).
+P_HANDOFF = 0.6
+REVIEWERS = (
+    ("Legal", "Legal review"),
+    ("Compliance", "Compliance review"),
+    ("Risk", "Risk review"),
+    ("Security", "Security sign-off"),
+    ("Quality", "Quality sign-off"),
+    ("Safety", "Safety sign-off"),
+    ("EHS", "Safety sign-off"),
+    ("Finance", "Finance approval"),
+    ("Budget", "Budget approval"),
+)
 # People of the team who are in no project yet join each new project, up to this many (design).
 NEW_MEMBERS = 4
 
@@ -85,6 +101,8 @@ class ProjectPlan:
     others: list[int] = field(default_factory=list)  # earlier list projects of the same team
     kind: str = "launch"  # one of ONGOING_KINDS or TIMEBOXED_KINDS
     halt: int | None = None  # work stops here (a stalled project), epoch ms
+    # a sign-off asked of another function: (hint time, reviewer user index, label)
+    handoff: tuple[int, int, str] | None = None
 
     @property
     def ongoing(self) -> bool:
@@ -223,7 +241,7 @@ def plan_projects(
             fields=enabled,
             others=list(list_projects.get(team.index, ())),
         )
-        _shape(seed, plan)
+        _shape(seed, org, plan)
         _include_everyone(seed, org, plan, waiting, placed)
         plans.append(plan)
         if view != "board":  # later projects may multi-home tasks into the last few of these
@@ -233,17 +251,59 @@ def plan_projects(
     return plans
 
 
-def _shape(seed: int, plan: ProjectPlan) -> None:
-    """The project's kind and whether it stalls, from its own stream (never the anchor: the
-    stall moment is a point of the project's planned life, so a later clock keeps it)."""
+def _shape(seed: int, org: Org, plan: ProjectPlan) -> None:
+    """The project's kind, whether it stalls and its hand-off, from its own stream (never the
+    anchor: the stall and the hand-off are points of the project's planned life, so a later
+    clock keeps them)."""
     rng = rng_for(seed, Stream.PROJECT_SHAPES, plan.index)
     if plan.due_ms is None:
         plan.kind = _weighted(rng, ONGOING_KINDS)
         return
     plan.kind = _weighted(rng, TIMEBOXED_KINDS)
+    life = plan.due_ms - plan.created
     if rng.random() < P_PROJECT_STALLS:
-        life = plan.due_ms - plan.created
         plan.halt = plan.created + int((0.25 + 0.45 * rng.random()) * life)
+    if rng.random() < P_HANDOFF:
+        at = plan.created + int((0.3 + 0.5 * rng.random()) * life)
+        gates = reviewer_teams(org, plan.team)
+        if gates:
+            team, label = gates[int(rng.integers(len(gates)))]
+            members = org.teams[team].members
+            reviewer = _draw(
+                rng, members, lambda u, ti=team: _stays(org, u, ti, plan.created), None
+            )
+            if reviewer is not None and all(u != reviewer for u, _ in plan.members):
+                guests = [m for m in plan.members if m[1]]
+                plan.members = [m for m in plan.members if not m[1]] + [(reviewer, False)] + guests
+                plan.handoff = (at, reviewer, label)
+
+
+def reviewer_teams(org: Org, own: int) -> list[tuple[int, str]]:
+    """The teams other than ``own`` that sign work off, with the label of their sign-off."""
+    out = []
+    for team in org.teams:
+        if team.is_leadership or team.index == own:
+            continue
+        for word, label in REVIEWERS:
+            if word in team.name:
+                out.append((team.index, label))
+                break
+    return out
+
+
+def reviewer_memberships(plans: list[ProjectPlan], org: Org) -> list[tuple[int, int, int]]:
+    """(team index, user index, since) of the reviewers who join a project's team for its
+    hand-off and are not in that team yet: they are members of the project, and a member
+    belongs to the project's team (as a secondary team)."""
+    seen: dict[tuple[int, int], int] = {}
+    for plan in plans:
+        if plan.handoff is None:
+            continue
+        key = (plan.team, plan.handoff[1])
+        if plan.handoff[1] in org.teams[plan.team].members:
+            continue
+        seen[key] = min(seen.get(key, plan.created), plan.created)
+    return [(t, u, since) for (t, u), since in sorted(seen.items())]
 
 
 def _include_everyone(

@@ -17,15 +17,11 @@ from typing import Any
 
 from ..ids import Kind, gid
 from ..lifecycle import (
-    NEVER,
     PRIORITIES,
     Draws,
     Member,
-    OtherProject,
     ProjectCtx,
-    Section,
     TaskLife,
-    shape_of,
     simulate_task,
 )
 from ..model import FieldDef, Org
@@ -33,6 +29,7 @@ from ..rng import Stream, rng_for
 from ..text import Picker, Vocabulary, fill, unique_task_name
 from ..worktime import DAY_MS, fmt_date, fmt_many, fmt_ms, ms_date
 from .completion import Completion, wrap_up
+from .handoffs import HANDOFF_LOCAL, cross_dependencies, handoff_life, project_ctx
 from .projects import ProjectPlan
 from .status_updates import status_update_rows
 
@@ -59,21 +56,9 @@ class _Task:
     life: TaskLife
     parent: int | None  # local index of the parent
     deps: list[int] = field(default_factory=list)
+    ext_deps: list[int] = field(default_factory=list)  # task ids in earlier projects
     tags: list[int] = field(default_factory=list)
     values: dict[int, Any] = field(default_factory=dict)  # field index -> value
-
-
-def member_for(org: Org, user_index: int) -> Member:
-    u = org.users[user_index]
-    return Member(
-        u.index,
-        u.id,
-        u.first_name,
-        u.name,
-        org.calendars[u.zone],
-        u.join,
-        NEVER if u.leave is None else u.leave,
-    )
 
 
 def generate_project(
@@ -88,33 +73,10 @@ def generate_project(
 ) -> ProjectRows:
     rng = rng_for(seed, Stream.TASKS, plan.index)
     d = Draws(rng)
-    members = {u: member_for(org, u) for u, _ in plan.members}
-    owner = members[plan.owner]
-    sections = [Section(i, n, s) for i, n, s in plan.sections]
+    ctx, members = project_ctx(org, plan, plans, anchor)
+    owner, sections = ctx.owner, ctx.sections
     fields = {f.name: f for f, _ in plan.fields}
-    status = fields["Status"]
-    priority = fields.get("Priority")
-    others = [
-        OtherProject(plans[q].id, plans[q].sections[0][0], plans[q].created) for q in plan.others
-    ]
-    # a stalled project's work stops at its halt: its lives are censored there, as at the anchor
-    until = anchor if plan.halt is None else min(anchor, plan.halt)
-    ctx = ProjectCtx(
-        plan.id,
-        owner,
-        list(members.values()),
-        sections,
-        plan.board,
-        until,
-        status,
-        priority,
-        others,
-        guests=frozenset(org.users[u].id for u, guest in plan.members if guest),
-        shape=shape_of(plan.kind, plan.due_ms is not None),
-        due=plan.due_ms,
-        start=plan.created,
-        horizon=None if until == anchor else anchor,
-    )
+    until = ctx.anchor
 
     # --- structure -------------------------------------------------------------------------
     n = max(2, round(tasks_per_project * math.exp(0.3 * d.z() - 0.045)))
@@ -129,6 +91,11 @@ def generate_project(
     )
     tasks: list[_Task] = []
     top: list[_Task] = []
+    signoff = handoff_life(seed, plan, ctx, members)
+    if signoff is not None:  # the sign-off asked of another function: the first task
+        tasks.append(_Task(HANDOFF_LOCAL, signoff, None))
+        top.append(tasks[0])
+        _values(d, tasks[0], plan, ctx, members)
     for hint in hints:
         phase = sections[min(int((hint - plan.created) / span * len(sections)), len(sections) - 1)]
         life = simulate_task(ctx, d, hint, first_section=None if plan.board else phase)
@@ -170,6 +137,8 @@ def generate_project(
         [(t.life, None if t.parent is None else tasks[t.parent].life) for t in tasks],
         until,
     )
+    for i, dep_id in cross_dependencies(seed, org, plan, plans, anchor, [t.life for t in top]):
+        top[i].ext_deps.append(dep_id)
 
     # --- text --------------------------------------------------------------------------
     pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index))
@@ -188,6 +157,9 @@ def generate_project(
                     break
                 name = pick.pick(subtask_names)
             used.add(name)
+        elif t is tasks[0] and signoff is not None and plan.handoff is not None:
+            name = f"{plan.handoff[2]}: {plan.name}"
+            taken.add(name)
         elif t.life.subtype == "milestone":
             name = pick.pick(spec["milestones"])
             if name in taken:
@@ -278,6 +250,8 @@ def generate_project(
                 tb["task_memberships"].append((tid, other.id, other.section_id, position, 0))
         for dep in t.deps:
             tb["task_dependencies"].append((tid, ids[dep]))
+        for dep_id in t.ext_deps:  # a sign-off of an earlier project
+            tb["task_dependencies"].append((tid, dep_id))
         for uid in sorted(life.followers):
             tb["task_followers"].append((tid, uid))
         for ti in sorted(t.tags):
