@@ -50,10 +50,10 @@ P_START_ON = 0.22
 P_DUE_CHANGE = 0.15
 # People move due dates they will miss (design): likelier when the work overruns; the rest
 # finish late (issue 9: 15-35% of dated work does).
-P_OVERRUN_MOVE = 0.3
+P_OVERRUN_MOVE = 0.2
 # Stalled work that started and waits on someone (design: most stuck work is waiting).
-P_STALL_BLOCKED = 0.25
-P_HOLIDAY_MOVE = 0.9  # due dates that would fall on a public holiday and are moved (design)
+P_STALL_BLOCKED = 0.2
+P_HOLIDAY_MOVE = 0.97  # due dates that would fall on a public holiday and are moved (design)
 P_SECOND_BLOCK = 0.2
 P_REASSIGN = 0.06
 P_ESCALATE = 0.04
@@ -92,9 +92,9 @@ class Shape:
 # finishes, often late; operations and intake queues keep a steady backlog: requests wait to
 # be picked up and some never are.
 SHAPES = {
-    "timeboxed": Shape(0.35, 1.2, 0.05, 0.025, 0.35, 0.25, 3.0, 0.0),
-    "operations": Shape(2.5, 1.4, 0.25, 0.03, 0.0, 0.25, 3.0, 0.35),
-    "intake": Shape(4.0, 1.4, 0.3, 0.04, 0.0, 0.3, 3.0, 0.65),
+    "timeboxed": Shape(0.35, 1.2, 0.12, 0.025, 0.2, 0.15, 1.5, 0.08),
+    "operations": Shape(2.0, 1.4, 0.25, 0.03, 0.0, 0.15, 1.5, 0.45),
+    "intake": Shape(3.0, 1.4, 0.3, 0.04, 0.0, 0.15, 1.5, 0.75),
 }
 
 
@@ -103,6 +103,9 @@ def shape_of(kind: str, timeboxed: bool) -> Shape:
     return SHAPES["timeboxed" if timeboxed else kind]
 
 
+# Planned work is dated at most this far ahead (calendar days): the plan is detailed for the
+# next weeks, later phases get their tasks when they come near (rolling-wave planning, design).
+PLAN_HORIZON_DAYS = 45.0
 # Working days before its due date that planned work starts, as a multiple of its effort:
 # people start late (a median of 0.3x leaves about a third of planned work late, design).
 PLANNED_LEAD = (0.3, 0.7)
@@ -520,30 +523,29 @@ def simulate_task(
                 life.section = todo
                 life.events[0].new_section = todo  # created straight into To do
 
-    # fate
+    # fate; work broken down in the first third of a project's life is the plan (kick-off)
+    early = ctx.due is not None and 3 * (created - ctx.start) < ctx.due - ctx.start
     r = d.u()
     fate = "done"
     if plan_assign == "never":
         fate = "dropped" if r < 0.15 else "stalled"
     elif r < ctx.shape.p_dropped:
         fate = "dropped"
-    elif r < ctx.shape.p_dropped + ctx.shape.p_stalled:
-        fate = "stalled"
+    elif r < ctx.shape.p_dropped + ctx.shape.p_stalled * _phase(ctx, early, 2.0, 0.4):
+        fate = "stalled"  # kick-off scope is likelier to sit untouched than later work
 
     due_ms: int | None = None
-    p_due = (P_DUE if parent is None else 0.35) * (0.2 if fate == "stalled" else 1.0)
+    p_due = (P_DUE if parent is None else 0.35) * (0.05 if fate == "stalled" else 1.0)
     if subtype == "milestone" or d.chance(p_due):
         days = d.lognormal(DUE_MEDIAN_DAYS[priority], 0.6)
-        # work broken down in the first third of a project's life is the plan (kick-off)
-        early = ctx.due is not None and 3 * (created - ctx.start) < ctx.due - ctx.start
         if (
             parent is None
             and subtype == "default_task"
             and ctx.due is not None
-            and d.chance(ctx.shape.p_planned * (1.6 if early else 0.5))
+            and d.chance(ctx.shape.p_planned * _phase(ctx, early, 3.0, 0.4))
         ):
             # a point of the plan: somewhere between now and the project's end date
-            room = (ctx.due - created) / DAY_MS
+            room = min((ctx.due - created) / DAY_MS, PLAN_HORIZON_DAYS)
             if room > days:
                 days = days + d.u() * (room - days)
                 life.planned = True
@@ -746,6 +748,14 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
         remaining *= 0.2
     t, actor = sim.act("assignee", remaining)
     _complete(sim, d, t, actor)
+
+
+def _phase(ctx: ProjectCtx, early: bool, first: float, later: float) -> float:
+    """A rate's factor in the first third of a time-boxed project's life and after it (1 for
+    ongoing work, which has no phases)."""
+    if ctx.due is None:
+        return 1.0
+    return first if early else later
 
 
 def _stall_blocked(sim: _Sim, d: Draws) -> None:

@@ -280,9 +280,9 @@ def _task_state_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
         metric(
             "overdue share of open tasks with a due date",
             overdue,
-            "5-40%",
+            "5-60%",
             0.05,
-            0.40,
+            0.60,
             SOURCE_DESIGN,
         ),
         metric(

@@ -76,6 +76,10 @@ REVIEWERS = (
     ("Finance", "Finance approval"),
     ("Budget", "Budget approval"),
 )
+# Share of hand-offs that go to an executive (the important projects): the executive approves
+# the sign-off, posts some of the status updates and takes part like any member (design).
+P_EXECUTIVE = 0.3
+EXECUTIVE_LABEL = "Executive approval"
 # People of the team who are in no project yet join each new project, up to this many (design).
 NEW_MEMBERS = 4
 
@@ -266,6 +270,8 @@ def _shape(seed: int, org: Org, plan: ProjectPlan) -> None:
     if rng.random() < P_HANDOFF:
         at = plan.created + int((0.3 + 0.5 * rng.random()) * life)
         gates = reviewer_teams(org, plan.team)
+        if rng.random() < P_EXECUTIVE and org.teams[0].is_leadership:
+            gates = [(0, EXECUTIVE_LABEL)]  # an important project: an executive signs it off
         if gates:
             team, label = gates[int(rng.integers(len(gates)))]
             members = org.teams[team].members

@@ -29,8 +29,8 @@ from ..rng import Stream, rng_for
 from ..text import Picker, Vocabulary, fill, unique_task_name
 from ..worktime import DAY_MS, fmt_date, fmt_many, fmt_ms, ms_date
 from .completion import Completion, wrap_up
-from .handoffs import HANDOFF_LOCAL, cross_dependencies, handoff_life, project_ctx
-from .projects import ProjectPlan
+from .handoffs import HANDOFF_LOCAL, cross_dependencies, handoff_life, member_for, project_ctx
+from .projects import EXECUTIVE_LABEL, ProjectPlan
 from .status_updates import status_update_rows
 
 P_SUBTASKS = 0.16  # top-level tasks with subtasks; with dependencies lands in (B)'s 0.2-0.8 band
@@ -561,6 +561,9 @@ def _project_rows(
             anchor,
             top,
             milestones,
+            sponsor=member_for(org, plan.handoff[1])
+            if plan.handoff is not None and plan.handoff[2] == EXECUTIVE_LABEL
+            else None,
         )
     )
     for u, guest in plan.members:
