@@ -144,6 +144,8 @@ def plan_projects(
     for p in range(config.projects):
         rng = rng_for(seed, Stream.PROJECTS, p)
         team = teams[int(rng.choice(len(teams), p=team_p))]
+        if p < len(teams):  # every department owns a project: the first go round the teams
+            team = teams[p]
         spec = team.spec
         # Projects start through the window, more of them early (ongoing initiatives).
         span = max(anchor - 21 * DAY_MS - start, DAY_MS)
