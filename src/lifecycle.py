@@ -531,7 +531,7 @@ def simulate_task(
         fate = "dropped" if r < 0.15 else "stalled"
     elif r < ctx.shape.p_dropped:
         fate = "dropped"
-    elif r < ctx.shape.p_dropped + ctx.shape.p_stalled * _phase(ctx, early, 2.0, 0.4):
+    elif r < ctx.shape.p_dropped + ctx.shape.p_stalled * _phase(ctx, early, 2.6, 0.35):
         fate = "stalled"  # kick-off scope is likelier to sit untouched than later work
 
     due_ms: int | None = None

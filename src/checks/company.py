@@ -171,3 +171,18 @@ def holiday_load(conn: sqlite3.Connection) -> float | None:
     if not holiday_days or not ordinary:
         return None
     return (on_holiday / holiday_days) / (ordinary / ordinary_days)
+
+
+def monthly_flatness(conn: sqlite3.Connection) -> float | None:
+    """Tasks created in the quietest full calendar month of the window as a share of the
+    busiest (the first and the anchor's month are partial and left out)."""
+    anchor = load_anchor(conn)
+    rows = conn.execute(
+        "SELECT substr(created_at, 1, 7) AS m, count(*) FROM tasks GROUP BY m ORDER BY m"
+    ).fetchall()
+    if anchor is not None:
+        rows = [r for r in rows if r[0] < anchor[:7]]
+    full = [n for _, n in rows[1:]]
+    if len(full) < 2 or not max(full):
+        return None
+    return min(full) / max(full)

@@ -360,6 +360,14 @@ def _company_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
         metric("open work per assignee, p90 / median", p["skew_p90"], "2-4", 2.0, 4.0, design),
         metric("open work per assignee, max / median", p["skew_max"], ">= 3", 3.0, None, design),
         metric(
+            "task creation, quietest full month / busiest",
+            company.monthly_flatness(conn),
+            "- (>= 0.60 once the window opens on a running company)",
+            None,
+            None,
+            design,
+        ),
+        metric(
             "due dates on a public holiday vs a weekday",
             company.holiday_load(conn),
             "<= 0.40",

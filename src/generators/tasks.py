@@ -26,6 +26,7 @@ from ..lifecycle import (
 )
 from ..model import FieldDef, Org
 from ..rng import Stream, rng_for
+from ..seasons import monthly, warp
 from ..text import Picker, Vocabulary, fill, unique_task_name
 from ..worktime import DAY_MS, fmt_date, fmt_many, fmt_ms, ms_date
 from .completion import Completion, wrap_up
@@ -89,6 +90,8 @@ def generate_project(
     hints = sorted(
         cal.from_w(w0 + (d.u() * 4 if d.chance(0.25) else d.u() * (w1 - w0))) for _ in range(n)
     )
+    # the industry's season: more new work in its busy months, less in its quiet ones
+    hints = warp(cal, hints, plan.created, plan.created + span, monthly(org.workspace.industry))
     tasks: list[_Task] = []
     top: list[_Task] = []
     signoff = handoff_life(seed, plan, ctx, members)
