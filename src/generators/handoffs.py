@@ -27,7 +27,7 @@ from ..worktime import DAY_MS
 from .projects import ProjectPlan
 
 HANDOFF_LOCAL = 0  # a hand-off is its project's first task: its id is known to every project
-P_CROSS_DEPENDENCY = 0.5  # projects that depend on an earlier project's sign-off (design)
+P_CROSS_DEPENDENCY = 0.8  # projects that depend on an earlier project's sign-off (design)
 LOOK_BACK = 20  # how many earlier projects a project may depend on
 
 
