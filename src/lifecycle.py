@@ -92,9 +92,9 @@ class Shape:
 # finishes, often late; operations and intake queues keep a steady backlog: requests wait to
 # be picked up and some never are.
 SHAPES = {
-    "timeboxed": Shape(0.35, 1.2, 0.12, 0.025, 0.2, 0.15, 1.5, 0.08),
-    "operations": Shape(2.0, 1.4, 0.25, 0.03, 0.0, 0.15, 1.5, 0.45),
-    "intake": Shape(3.0, 1.4, 0.3, 0.04, 0.0, 0.15, 1.5, 0.75),
+    "timeboxed": Shape(0.35, 1.2, 0.12, 0.025, 0.2, 0.15, 1.5, 0.12),
+    "operations": Shape(2.0, 1.4, 0.25, 0.03, 0.0, 0.15, 1.5, 0.35),
+    "intake": Shape(3.0, 1.4, 0.3, 0.04, 0.0, 0.15, 1.5, 0.55),
 }
 
 
