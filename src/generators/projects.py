@@ -81,7 +81,7 @@ REVIEWERS = (
 P_EXECUTIVE = 0.3
 EXECUTIVE_LABEL = "Executive approval"
 # People of the team who are in no project yet join each new project, up to this many (design).
-NEW_MEMBERS = 4
+NEW_MEMBERS = 6
 
 
 @dataclass
