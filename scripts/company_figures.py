@@ -7,7 +7,8 @@ One line per file and the range over all: completed share of top-level tasks (ov
 time-boxed and ongoing projects, projects under 60 days old, p90 - p10 between projects),
 late completion, planned work, Blocked share of open work, cross-team assignments,
 cross-project dependencies, idle established employees, workload skew (p90 and max over the
-median open work per assignee), holiday load and monthly flatness (src/checks/company.py).
+median open work per assignee), holiday load and monthly flatness (src/checks/company.py);
+then the range of every scorecard metric over the files and how many files miss its band.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from src import INDUSTRIES, generate, resolve_config  # noqa: E402
 from src.checks import company  # noqa: E402
+from src.checks.scorecard import scorecard  # noqa: E402
 
 COLUMNS = (
     ("completed", "done"),
@@ -75,6 +77,7 @@ def main() -> None:
     args = ap.parse_args()
     print(f"{'file':<24}" + "".join(f"{label:>9}" for _, label in COLUMNS))
     rows = []
+    cards: dict[str, list] = {}
     with tempfile.TemporaryDirectory() as d:
         targets = []
         if args.files:
@@ -90,6 +93,8 @@ def main() -> None:
         for name, path in targets:
             f = figures(path)
             rows.append(f)
+            for m in scorecard(path):
+                cards.setdefault(m.name, []).append(m)
             print(f"{name:<24}" + "".join(f"{fmt(k, f[k]):>9}" for k, _ in COLUMNS), flush=True)
     for label, pick in (("min", min), ("max", max)):
         cells = []
@@ -97,6 +102,12 @@ def main() -> None:
             values = [r[key] for r in rows if r[key] is not None]
             cells.append(fmt(key, pick(values)) if values else "-")
         print(f"{label:<24}" + "".join(f"{c:>9}" for c in cells))
+    print()
+    for name, ms in cards.items():
+        values = [m.value for m in ms if m.value is not None]
+        span = f"{min(values):.3f} - {max(values):.3f}" if values else "-"
+        misses = sum(m.in_band is False for m in ms)
+        print(f"{name:<56} {span:>17}  band {ms[0].band:<12} {misses} out of band")
 
 
 if __name__ == "__main__":

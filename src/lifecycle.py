@@ -53,7 +53,7 @@ P_DUE_CHANGE = 0.15
 P_OVERRUN_MOVE = 0.2
 # Stalled work that started and waits on someone (design: most stuck work is waiting).
 P_STALL_BLOCKED = 0.2
-P_HOLIDAY_MOVE = 0.97  # due dates that would fall on a public holiday and are moved (design)
+P_HOLIDAY_MOVE = 0.99  # due dates that would fall on a public holiday and are moved (design)
 P_SECOND_BLOCK = 0.2
 P_REASSIGN = 0.06
 P_ESCALATE = 0.04
