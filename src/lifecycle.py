@@ -92,9 +92,9 @@ class Shape:
 # finishes, often late; operations and intake queues keep a steady backlog: requests wait to
 # be picked up and some never are.
 SHAPES = {
-    "timeboxed": Shape(0.35, 1.2, 0.12, 0.025, 0.2, 0.15, 1.5, 0.12),
-    "operations": Shape(2.0, 1.4, 0.25, 0.03, 0.0, 0.15, 1.5, 0.35),
-    "intake": Shape(3.0, 1.4, 0.3, 0.04, 0.0, 0.15, 1.5, 0.55),
+    "timeboxed": Shape(0.35, 1.2, 0.12, 0.025, 0.2, 0.12, 1.2, 0.12),
+    "operations": Shape(2.0, 1.4, 0.3, 0.03, 0.0, 0.12, 1.2, 0.35),
+    "intake": Shape(3.0, 1.4, 0.4, 0.04, 0.0, 0.12, 1.2, 0.55),
 }
 
 
@@ -531,7 +531,7 @@ def simulate_task(
         fate = "dropped" if r < 0.15 else "stalled"
     elif r < ctx.shape.p_dropped:
         fate = "dropped"
-    elif r < ctx.shape.p_dropped + ctx.shape.p_stalled * _phase(ctx, early, 2.6, 0.35):
+    elif r < ctx.shape.p_dropped + ctx.shape.p_stalled * _phase(ctx, early, 2.3, 0.35):
         fate = "stalled"  # kick-off scope is likelier to sit untouched than later work
 
     due_ms: int | None = None

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..inputs import load_anchor, open_readonly, reading
-from . import company
+from .company import (
+    boundary_figures,
+    completion_figures,
+    holiday_load,
+    monthly_flatness,
+    people_figures,
+    schedule_figures,
+)
 from .localtime import EventProfile, human_event_profile, prepare_local_time
 
 SOURCE_A = "A: one company's Jira export, 512 tickets (docs/realism.md)"
@@ -315,10 +322,10 @@ def _volume_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
 def _company_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
     """A living company (issue 9): work at every stage, late and planned, blocked, across
     boundaries, spread unevenly over people who all take part, and not due on holidays."""
-    c = company.completion_figures(conn)
-    s = company.schedule_figures(conn)
-    b = company.boundary_figures(conn)
-    p = company.people_figures(conn)
+    c = completion_figures(conn)
+    s = schedule_figures(conn)
+    b = boundary_figures(conn)
+    p = people_figures(conn)
     design = SOURCE_DESIGN
     return (
         metric("completed share of top-level tasks", c["completed"], "55-80%", 0.55, 0.80, design),
@@ -361,7 +368,7 @@ def _company_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
         metric("open work per assignee, max / median", p["skew_max"], ">= 3", 3.0, None, design),
         metric(
             "task creation, quietest full month / busiest",
-            company.monthly_flatness(conn),
+            monthly_flatness(conn),
             "- (>= 0.60 once the window opens on a running company)",
             None,
             None,
@@ -369,7 +376,7 @@ def _company_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
         ),
         metric(
             "due dates on a public holiday vs a weekday",
-            company.holiday_load(conn),
+            holiday_load(conn),
             "<= 0.40",
             None,
             0.40,
