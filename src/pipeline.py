@@ -353,6 +353,12 @@ def _build(
         writer.add("users", user_rows(users, workspace))
         writer.add("teams", team_rows(teams, workspace))
         memberships = team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
+        # each team's designated reviewers (Legal, Finance, ..., an executive) join it
+        memberships += [
+            (teams[t].id, users[u].id, 0, 0, fmt_ms(since))
+            for t, u, since in reviewer_memberships(seed, org)
+        ]
+        writer.add("team_memberships", memberships)
         progress.advance()
         seconds["organization"] = time.perf_counter() - t0
 
@@ -373,12 +379,6 @@ def _build(
         # --- projects and their activity ----------------------------------------------
         t0 = time.perf_counter()
         plans = plan_projects(seed, config, org, vocab, fields)
-        # reviewers join the team of the project they sign off (written once both are known)
-        memberships += [
-            (teams[t].id, users[u].id, 0, 0, fmt_ms(max(since, users[u].join)))
-            for t, u, since in reviewer_memberships(plans, org)
-        ]
-        writer.add("team_memberships", memberships)
         progress.stage("projects", len(plans))
         conn.execute("COMMIT")
         with tempfile.TemporaryDirectory(prefix=f".{tmp.name}.", dir=tmp.parent) as parts:

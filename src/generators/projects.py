@@ -140,6 +140,7 @@ def plan_projects(
     plans: list[ProjectPlan] = []
     list_projects: dict[int, list[int]] = {}
     waiting: dict[int, list[int]] = {}  # per team: its people not yet in any project
+    reviewers = designated_reviewers(seed, org)
     placed: set[int] = set()
     for p in range(config.projects):
         rng = rng_for(seed, Stream.PROJECTS, p)
@@ -247,7 +248,7 @@ def plan_projects(
             fields=enabled,
             others=list(list_projects.get(team.index, ())),
         )
-        _shape(seed, org, plan)
+        _shape(seed, org, plan, reviewers)
         _include_everyone(seed, org, plan, waiting, placed)
         plans.append(plan)
         if view != "board":  # later projects may multi-home tasks into the last few of these
@@ -257,7 +258,7 @@ def plan_projects(
     return plans
 
 
-def _shape(seed: int, org: Org, plan: ProjectPlan) -> None:
+def _shape(seed: int, org: Org, plan: ProjectPlan, reviewers: dict) -> None:
     """The project's kind, whether it stalls and its hand-off, from its own stream (never the
     anchor: the stall and the hand-off are points of the project's planned life, so a later
     clock keeps them)."""
@@ -271,26 +272,28 @@ def _shape(seed: int, org: Org, plan: ProjectPlan) -> None:
         plan.halt = plan.created + int((0.25 + 0.45 * rng.random()) * life)
     if rng.random() < P_HANDOFF:
         at = plan.created + int((0.3 + 0.5 * rng.random()) * life)
-        gates = reviewer_teams(org, plan.team)
-        if rng.random() < P_EXECUTIVE and org.teams[0].is_leadership:
-            gates = [(0, EXECUTIVE_LABEL)]  # an important project: an executive signs it off
-        if gates:
-            team, label = gates[int(rng.integers(len(gates)))]
-            members = org.teams[team].members
-            reviewer = _draw(
-                rng, members, lambda u, ti=team: _stays(org, u, ti, plan.created), None
-            )
-            if reviewer is not None and all(u != reviewer for u, _ in plan.members):
+        gates = reviewers.get(plan.team, [])
+        executive = [g for g in gates if g[2] == EXECUTIVE_LABEL]
+        others = [g for g in gates if g[2] != EXECUTIVE_LABEL]
+        pool = executive if executive and (rng.random() < P_EXECUTIVE or not others) else others
+        if pool:
+            _, reviewer, label = pool[int(rng.integers(len(pool)))]
+            joined = org.users[reviewer].join < plan.created
+            if joined and all(u != reviewer for u, _ in plan.members):
                 guests = [m for m in plan.members if m[1]]
                 plan.members = [m for m in plan.members if not m[1]] + [(reviewer, False)] + guests
                 plan.handoff = (at, reviewer, label)
 
 
 def reviewer_teams(org: Org, own: int) -> list[tuple[int, str]]:
-    """The teams other than ``own`` that sign work off, with the label of their sign-off."""
+    """The teams other than ``own`` that sign work off, with the label of their sign-off
+    (the leadership signs off important work)."""
     out = []
     for team in org.teams:
-        if team.is_leadership or team.index == own:
+        if team.index == own:
+            continue
+        if team.is_leadership:
+            out.append((team.index, EXECUTIVE_LABEL))
             continue
         for word, label in REVIEWERS:
             if word in team.name:
@@ -299,19 +302,42 @@ def reviewer_teams(org: Org, own: int) -> list[tuple[int, str]]:
     return out
 
 
-def reviewer_memberships(plans: list[ProjectPlan], org: Org) -> list[tuple[int, int, int]]:
-    """(team index, user index, since) of the reviewers who join a project's team for its
-    hand-off and are not in that team yet: they are members of the project, and a member
-    belongs to the project's team (as a secondary team)."""
-    seen: dict[tuple[int, int], int] = {}
-    for plan in plans:
-        if plan.handoff is None:
+def designated_reviewers(seed: int, org: Org) -> dict[int, list[tuple[int, int, str]]]:
+    """Per team, (gate team, user index, label) of the person each reviewing function (and the
+    leadership) assigns to sign its work off: a secondary member of the team.  Drawn per
+    (team, gate) from its own stream, so they depend on the organization only, not on the
+    projects (adding a project changes no membership)."""
+    out: dict[int, list[tuple[int, int, str]]] = {}
+    for team in org.teams:
+        if team.is_leadership:
             continue
-        key = (plan.team, plan.handoff[1])
-        if plan.handoff[1] in org.teams[plan.team].members:
-            continue
-        seen[key] = min(seen.get(key, plan.created), plan.created)
-    return [(t, u, since) for (t, u), since in sorted(seen.items())]
+        chosen = []
+        for gate, label in reviewer_teams(org, team.index):
+            rng = rng_for(seed, Stream.PROJECT_SHAPES, 2_000_000 + team.index, gate)
+            members = org.teams[gate].members
+            u = _draw(
+                rng,
+                members,
+                lambda u, g=gate: org.users[u].team == g and org.users[u].leave is None,
+                None,
+            )
+            if u is not None:
+                chosen.append((gate, u, label))
+        out[team.index] = chosen
+    return out
+
+
+def reviewer_memberships(seed: int, org: Org) -> list[tuple[int, int, int]]:
+    """(team index, user index, since) of the designated reviewers who are not in the team
+    yet: they join it as secondary members (a project member belongs to its team)."""
+    rows = []
+    for team, chosen in designated_reviewers(seed, org).items():
+        members = set(org.teams[team].members)
+        for _, u, _ in chosen:
+            if u not in members:
+                members.add(u)
+                rows.append((team, u, max(org.teams[team].created, org.users[u].join)))
+    return rows
 
 
 def _include_everyone(
