@@ -314,7 +314,7 @@ def main(
     ),
     industry: str = typer.Option(None, "--industry", help="One of ten industries (INDUSTRY)."),
     workforce: str = typer.Option(None, "--workforce", help="us | global (WORKFORCE)."),
-    out_path: Path = typer.Option(
+    out_path: str = typer.Option(  # a string: Path() would drop a trailing slash
         None, "--out", "-o", help="Output file (DB_PATH; output/asana_simulation.sqlite)."
     ),
     force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
@@ -437,7 +437,7 @@ def fingerprint_cmd(
 @app.command("reproduce")
 def reproduce_cmd(
     file: Path = typer.Argument(..., help="A file made by this generator."),
-    out_path: Path = typer.Option(..., "--out", "-o", help="Where to write the copy."),
+    out_path: str = typer.Option(..., "--out", "-o", help="Where to write the copy."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
     llm_cache: Path = typer.Option(
         DEFAULT_CACHE, "--llm-cache", help="Where an LLM run's text is cached (never called)."
@@ -561,7 +561,7 @@ def stats_cmd(
 @app.command("report")
 def report_cmd(
     file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
-    out_path: Path = typer.Option(..., "--out", "-o", help="Where to write the HTML page."),
+    out_path: str = typer.Option(..., "--out", "-o", help="Where to write the HTML page."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
 ) -> None:
     """Write one self-contained HTML page: activity, flow and workload charts, the scorecard."""

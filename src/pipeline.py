@@ -1,18 +1,20 @@
 """`generate`: one config in, one SQLite file out, written atomically.
 
 Stages run in a fixed order (organization, catalog, projects, indexes); each reports
-progress through the small `Progress` protocol and is timed.  The file is built beside the
-target under a temporary name and renamed over it only when complete, so an interrupt or a
-crash never leaves a half-written target or a stray temporary file.
+progress through the small `Progress` protocol and is timed.  The file is built in a locked
+hidden folder beside the target and put in place only when complete (`output.atomic_target`),
+so an interrupt or a crash never leaves a half-written target or a stray temporary file.
 
 Projects are generated in chunks (by forked workers for large runs), each written to a part
-file in a temporary folder beside the target; the one writer copies the parts in, in project
-order, with foreign keys on.  The output is the same whatever the number of workers.
+file in that folder; the one writer copies the parts in, in project order, with foreign keys
+on.  The output is the same whatever the number of workers.  Workers die with the process
+that forked them, even when it is killed with SIGKILL.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
 import datetime as dt
 import gc
@@ -21,11 +23,14 @@ import json
 import multiprocessing
 import os
 import platform
+import signal
 import sqlite3
 import tempfile
+import threading
 import time
 from collections import defaultdict, deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from importlib import metadata
 from operator import itemgetter
@@ -33,6 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .config import Config
+from .errors import RunError
 from .fingerprint import EXCLUDED, combine, serialize_rows
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
 from .generators.projects import plan_projects, reviewer_memberships
@@ -156,14 +162,25 @@ def generate(
     ``workers`` processes generate projects in parallel (default: 2 for large runs, else 1);
     the content is identical for any worker count.  ``llm`` turns the LLM text tier on (text
     columns only; ``llm_api_key`` is used for the calls and kept nowhere).
+
+    Raises OutputPathError or OutputExistsError before any work (and OutputExistsError at the
+    end if the target appeared meanwhile: it is never replaced without ``overwrite``),
+    DiskFullError when the disk fills, RunError when a worker process dies.
     """
-    target = Path(path) if path is not None else config.db_path
+    given = path if path is not None else config.db_path
     progress = progress or NullProgress()
-    check_target(target, overwrite)
+    check_target(given, overwrite)  # as given: a trailing slash names a folder
+    target = Path(given)
     config = dataclasses.replace(config, db_path=target)  # the record names the real file
     workers = default_workers(config) if workers is None else workers
-    with atomic_target(target) as tmp:
+    with atomic_target(target, overwrite=overwrite, expected_bytes=estimated_bytes(config)) as tmp:
         return _build(config, tmp, target, progress, workers, llm, llm_api_key)
+
+
+def estimated_bytes(config: Config) -> int:
+    """About how large the file will be (for a full disk's message): measured at 4.2-4.3 kB
+    per planned top-level task from 1,800 to 100k tasks, plus the organization."""
+    return 256 * 1024 + 4300 * config.projects * config.tasks_per_project
 
 
 @dataclass(frozen=True)
@@ -250,15 +267,51 @@ def _insert_sparse(conn: sqlite3.Connection, table: str, rows: list[tuple]) -> N
 
 _JOB: _ProjectJob | None = None
 CHUNK = 16  # projects per worker call
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
-def _init_worker() -> None:
-    """A worker allocates millions of short-lived objects that hold no cycles, so the cyclic
+def _init_worker(parent: int) -> None:
+    """Set up a forked worker: it dies with its parent and takes signals as a pool's worker
+    should.
+
+    SIGTERM gets its default action (the CLI's handler, inherited by fork, would turn it into
+    an exception that a worker blocked on a full pipe never gets out of), and SIGINT is
+    ignored: Ctrl-C reaches the whole process group, and the parent, which owns the clean-up,
+    stops the workers itself.
+
+    A worker allocates millions of short-lived objects that hold no cycles, so the cyclic
     collector's frequent passes are nearly all waste (about 13% of its time): inherited
     objects are frozen out of them and the passes made rare.  Only the worker's own process
-    is touched."""
+    is touched.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # held while forking
+    _die_with_parent(parent)
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make the kernel send SIGKILL to this worker when its parent dies (Linux), or else
+    watch the parent from a thread.  Either way a parent killed with SIGKILL (an OOM kill,
+    ``kill -9``) leaves no worker running, holding the build folder and the parent's output.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # not Linux: no prctl
+        armed = False
+    if os.getppid() != parent:  # the parent died before the kernel was told to watch it
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _run_chunk(indices: range) -> tuple[Path, dict[str, bytes]]:
@@ -272,6 +325,8 @@ def _run_projects(job: _ProjectJob, workers: int):
 
     Each project draws only from its own keyed streams, so the rows are identical whatever
     the worker count; at most 2 chunks per worker are in flight, which keeps memory flat.
+    On any error or interrupt (or when the consumer stops early) the workers are killed at
+    once rather than left to finish their chunks; a worker that died becomes a RunError.
     """
     chunks = [range(i, min(i + CHUNK, len(job.plans))) for i in range(0, len(job.plans), CHUNK)]
     if workers <= 1 or len(chunks) < 2:
@@ -280,26 +335,82 @@ def _run_projects(job: _ProjectJob, workers: int):
         return
     global _JOB
     _JOB = job
+    ctx = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+    )
     try:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_init_worker
-        ) as pool:
-            pending: deque = deque()
-            it = iter(chunks)
+        pending: deque = deque()
+        it = iter(chunks)
+        with _signals_held():  # the first submit forks every worker (fork context)
             for c in it:
                 pending.append((c, pool.submit(_run_chunk, c)))
                 if len(pending) >= 2 * workers:
                     break
-            while pending:
-                c, future = pending.popleft()
-                result = future.result()
-                nxt = next(it, None)
-                if nxt is not None:
-                    pending.append((nxt, pool.submit(_run_chunk, nxt)))
-                yield c, result
+        while pending:
+            c, future = pending.popleft()
+            result = future.result()
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append((nxt, pool.submit(_run_chunk, nxt)))
+            yield c, result
+    except BrokenProcessPool as e:  # from a result or a submit: a worker is gone
+        how = _how_it_died(list((pool._processes or {}).values()))  # before _stop kills more
+        _stop(pool)
+        raise RunError(f"a worker process died ({how}); no output was written") from e
+    except BaseException:
+        _stop(pool)
+        raise
+    else:
+        pool.shutdown()
     finally:
         _JOB = None
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Hold Ctrl-C and SIGTERM while workers are forked, and deliver them after.
+
+    A signal that lands in fork's own hooks is swallowed ("Exception ignored"): the run
+    would go on, or a worker would die before its handlers are set.  Workers inherit the
+    held mask and release it in `_init_worker` once their handlers are right.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
+def _how_it_died(processes: list) -> str:
+    """How the first worker to die ended.  A broken pool sends SIGTERM to the others, so
+    a worker ended by SIGTERM is named only when no other explains the break."""
+    for p in processes:
+        p.join(timeout=1)
+    ended = [p.exitcode for p in processes if p.exitcode]
+    ended.sort(key=lambda code: code == -signal.SIGTERM)
+    if not ended:
+        return "ended abruptly"
+    if ended[0] < 0:
+        return f"killed by {signal.Signals(-ended[0]).name}"
+    return f"exit code {ended[0]}"
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill the workers now and wait for them (a chunk in progress would take seconds)."""
+    processes = list((pool._processes or {}).values())
+    for p in processes:
+        with contextlib.suppress(Exception):
+            p.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
+    for p in processes:
+        p.join(timeout=5)
 
 
 def default_workers(config: Config) -> int:
@@ -381,7 +492,7 @@ def _build(
         plans = plan_projects(seed, config, org, vocab, fields)
         progress.stage("projects", len(plans))
         conn.execute("COMMIT")
-        with tempfile.TemporaryDirectory(prefix=f".{tmp.name}.", dir=tmp.parent) as parts:
+        with tempfile.TemporaryDirectory(prefix="parts-", dir=tmp.parent) as parts:
             job = _ProjectJob(
                 seed, org, plans, tags, vocab, config.tasks_per_project, anchor, Path(parts)
             )

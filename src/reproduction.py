@@ -146,7 +146,8 @@ def reproduce(
     """
     source = Path(source)
     run = read_run(source)  # the input first: its problem is the one to report
-    check_target(Path(out), overwrite, source=source, setting="out (--out)", example="copy.sqlite")
+    # as typed: Path() would drop a trailing slash
+    check_target(out, overwrite, source=source, setting="out (--out)", example="copy.sqlite")
     with closing(open_readonly(source, required=("generation_runs",))) as conn:
         digests, damage = readable_digests(source, conn)
         with reading(source):

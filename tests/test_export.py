@@ -17,6 +17,8 @@ import pytest
 from conftest import q
 from typer.testing import CliRunner
 
+import src.export.run
+from src import OutputExistsError
 from src.export import ExportOptionError, export
 from src.export.parquet import BOOLEAN_COLUMNS
 from src.fingerprint import fingerprint_file, primary_key
@@ -197,6 +199,27 @@ def test_existing_folder_is_refused_then_replaced_with_force(small_seed1, tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temp folder left
 
 
+def test_a_folder_that_appears_during_the_export_is_kept_and_the_export_fails(
+    small_seed1, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # setup: another run creates the target folder while this one writes its files
+    target = tmp_path / "out"
+    real = src.export.run.manifest
+
+    def racing(*args, **kwargs):
+        target.mkdir()
+        (target / "theirs.csv").write_text("the other run's")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(src.export.run, "manifest", racing)
+    # run
+    with pytest.raises(OutputExistsError, match="appeared"):
+        export(small_seed1.path, "csv", target, tables=["tags"])
+    # assert: the other folder is intact, this run's build folder is gone
+    assert sorted(p.name for p in target.iterdir()) == ["theirs.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
 def test_force_never_replaces_a_folder_that_is_not_an_export(small_seed1, tmp_path: Path) -> None:
     # setup: a folder of other files, and a folder holding the input
     other = tmp_path / "docs"
@@ -287,6 +310,27 @@ def test_out_path_that_is_a_file_exits_2(small_seed1, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2 and "is a file" in result.stderr
     assert (tmp_path / "out").read_text() == "x"
+
+
+@pytest.mark.parametrize("case", ["name-too-long", "through-a-file"])
+def test_out_path_that_cannot_be_created_exits_2_in_one_line(
+    small_seed1, tmp_path: Path, case: str
+) -> None:
+    # setup
+    (tmp_path / "a_file").write_text("x")
+    out = {"name-too-long": tmp_path / ("n" * 300), "through-a-file": tmp_path / "a_file" / "d"}
+    # run
+    result = CliRunner().invoke(
+        app, ["export", str(small_seed1.path), "-f", "csv", "-o", str(out[case])]
+    )
+    # assert: one line (not an OSError from Path.exists()), nothing written
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert {"name-too-long": "255 bytes", "through-a-file": "not a directory"}[case] in (
+        result.stderr
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
 
 
 def test_missing_pyarrow_names_the_extra(small_seed1, tmp_path: Path, monkeypatch) -> None:

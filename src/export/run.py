@@ -6,17 +6,16 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
-import os
-import shutil
 import sqlite3
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from ..config import creation_problems
 from ..errors import OutputExistsError, OutputPathError
 from ..fingerprint import fingerprint_connection
+from ..output import atomic_target
 from ..pipeline import PROGRAM, NullProgress, Progress
 from ..schema import column_declarations, table_names
 from .registry import ExportContext, ExportOptionError, FileInfo, Format, get_format
@@ -79,6 +78,9 @@ def check_out_dir(out_dir: Path, overwrite: bool, source: Path) -> None:
     --force replaces only an earlier export (a folder with a manifest.json) or an empty
     folder, never one holding the input, so a slip such as ``--out . --force`` loses nothing.
     """
+    problems = creation_problems(out_dir, "--out")  # never raises, unlike Path.exists()
+    if problems:
+        raise OutputPathError(problems[0])
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputPathError(f"--out: {out_dir} is a file; give a folder path")
     if source.resolve().is_relative_to(out_dir.resolve()):
@@ -90,11 +92,6 @@ def check_out_dir(out_dir: Path, overwrite: bool, source: Path) -> None:
             f"--out: {out_dir} is not an export (no {MANIFEST}) and not empty; --force "
             "replaces only an earlier export, so give a new or empty folder"
         )
-    parent = out_dir.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputPathError(f"--out: cannot create {out_dir}: {parent} is not writable")
 
 
 def check_requirements(fmt: Format) -> None:
@@ -108,27 +105,15 @@ def check_requirements(fmt: Format) -> None:
 
 @contextlib.contextmanager
 def atomic_folder(target: Path, overwrite: bool):
-    """Yield an empty temporary folder beside ``target``; on success it becomes ``target``
-    (replacing an old one only if ``overwrite``); on any error or interrupt it is removed."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    except OSError as e:
-        raise OutputPathError(f"--out: cannot write in {target.parent}: {e.strerror}") from e
-    old = None
-    try:
-        yield tmp
-        os.chmod(tmp, 0o755)  # mkdtemp makes 0700; exports are meant to be shared
-        if target.exists():
-            if not overwrite:
-                raise OutputExistsError(f"{target} already exists; pass --force to replace it")
-            old = target.with_name(tmp.name.replace(".tmp", ".old"))
-            os.replace(target, old)
-        os.replace(tmp, target)
-    finally:
-        for p in (tmp, old):
-            if p is not None and p.exists():
-                shutil.rmtree(p, ignore_errors=True)
+    """Yield an empty folder to build the export in; on success it becomes ``target``.
+
+    `output.atomic_target` does the rest as for every output: a locked hidden build folder
+    beside ``target`` (a killed run's is swept by the next), a last step that never replaces
+    a folder that appeared meanwhile unless ``overwrite``, a full disk said in one line.
+    """
+    with atomic_target(target, overwrite=overwrite) as folder:
+        folder.mkdir()
+        yield folder
 
 
 def manifest(fmt: Format, files: dict[str, FileInfo], fingerprint: str, source: Path) -> dict:
