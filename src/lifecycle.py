@@ -804,31 +804,38 @@ def _drop(sim: _Sim, d: Draws, gap: float) -> None:
 
 
 def _reassign_departed(sim: _Sim, d: Draws) -> None:
-    """Open work of someone who left goes to a colleague (before the anchor)."""
+    """Open work of someone who left goes to a colleague (before the anchor).  In a stalled
+    project (``ctx.anchor`` is its halt) someone who leaves after the halt is only taken off
+    the task, as nothing else happens there."""
     life, ctx = sim.life, sim.ctx
+    limit = ctx.horizon if ctx.horizon is not None else ctx.anchor
     a = life.assignee
-    if life.completed is not None or a is None:
-        return
-    if ctx.horizon is not None and ctx.anchor <= a.leave < ctx.horizon:
-        # a stalled project: its owner only takes the leaver off the task
-        t = ctx.owner.cal.advance(max(sim.t, a.leave), 0.05)
-        if t < ctx.horizon and ctx.owner.active(t):
-            sim.assign(t, ctx.owner, None)
-        return
-    if a.leave >= ctx.anchor:
-        return
     for _ in range(4):  # the new assignee may leave too
+        if life.completed is not None or a is None or a.leave >= limit:
+            return
+        if a.leave >= ctx.anchor:
+            _take_off(sim, a.leave, limit)
+            return
         try:
             sim.handover(a.leave)
         except Censored:
             # leave fell right before the anchor: the owner takes it over at once
-            owner = sim.ctx.owner
+            owner = ctx.owner
             t = owner.cal.advance(max(sim.t, a.leave), 0.001)
-            if t < sim.ctx.anchor and owner.active(t):
+            if t < ctx.anchor and owner.active(t):
                 sim.assign(t, owner, owner)
+            elif ctx.horizon is not None:
+                _take_off(sim, max(sim.t, a.leave), limit)
             return
         a = life.assignee
-        if a is None or a.leave >= sim.ctx.anchor:
+
+
+def _take_off(sim: _Sim, t0: int, limit: int) -> None:
+    """The owner (or, if they are gone, a member still there) unassigns the task after t0."""
+    for actor in (sim.ctx.owner, *sim.ctx.editors):
+        t = actor.cal.advance(t0, 0.05)
+        if t < limit and actor.active(t):
+            sim.assign(t, actor, None)
             return
 
 

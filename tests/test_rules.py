@@ -677,15 +677,15 @@ def test_every_user_has_exactly_one_primary_team(db: Path) -> None:
     )
 
 
-def test_dependencies_stay_in_one_project_without_cycles(db: Path) -> None:
-    # run: pairs in no common project, and any task reachable from itself
+def test_dependencies_hold_in_time_without_cycles(db: Path) -> None:
+    # run: a completed task whose dependency (in its project or another) was not done before
+    # it, and any task reachable from itself
     none_of(
         db,
         """
         SELECT d.task_id, d.depends_on_id FROM task_dependencies d
-         WHERE NOT EXISTS (SELECT 1 FROM task_memberships a JOIN task_memberships b
-                              ON a.project_id = b.project_id
-                           WHERE a.task_id = d.task_id AND b.task_id = d.depends_on_id)
+          JOIN tasks a ON a.id = d.task_id JOIN tasks b ON b.id = d.depends_on_id
+         WHERE a.completed = 1 AND (b.completed = 0 OR b.completed_at > a.completed_at)
     """,
     )
     none_of(
