@@ -151,6 +151,17 @@ def test_hand_offs_go_to_a_reviewing_function(db: Path) -> None:
     assert any(home == "Leadership" for _, _, home, *_ in rows)
 
 
+def test_some_tasks_are_multi_homed_in_another_team_s_project(db: Path) -> None:
+    crossing = q1(
+        db,
+        """SELECT count(*) FROM task_memberships a
+           JOIN task_memberships b ON b.task_id = a.task_id AND b.is_primary = 0
+           JOIN projects pa ON pa.id = a.project_id JOIN projects pb ON pb.id = b.project_id
+           WHERE a.is_primary = 1 AND pa.team_id != pb.team_id""",
+    )
+    assert crossing > 0
+
+
 def test_dependencies_cross_projects_in_time_order(db: Path, fig: dict) -> None:
     # run
     cross, total = q(

@@ -249,6 +249,10 @@ def plan_projects(
             others=list(list_projects.get(team.index, ())),
         )
         _shape(seed, org, plan, reviewers)
+        if plan.handoff is not None:  # work is also posted to the reviewing team's latest list
+            shared = list_projects.get(org.users[plan.handoff[1]].team, [])
+            if shared and shared[-1] not in plan.others:
+                plan.others.append(shared[-1])
         _include_everyone(seed, org, plan, waiting, placed)
         plans.append(plan)
         if view != "board":  # later projects may multi-home tasks into the last few of these
