@@ -71,9 +71,16 @@ _NOT_PLURAL = re.compile(r"(?:ss|us|is|as|ics|ws)$")
 _ONLY_ZERO = re.compile(r"\bonly 0\b", re.I)
 
 
+NAMES_SEP = "\x1f"  # between the names `count_mismatch` takes out (project, then milestones)
+
+
 def _without(text: str, project: str | None) -> str:
-    """The text without the project's name (a name like "2026 goals" states no count)."""
-    return text.replace(project, " ") if project else text
+    """The text without the project's name (a name like "2026 goals" states no count), nor
+    any other name given after it, separated by NAMES_SEP ("ISO 9001 audit is done")."""
+    for name in project.split(NAMES_SEP) if project else ():
+        if name:
+            text = text.replace(name, " ")
+    return text
 
 
 def count_mismatch(
@@ -224,7 +231,11 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
                        sum(CASE WHEN w.is_open THEN {_DUE_AT} < w.day ELSE 0 END) AS overdue_n
                 FROM ({_work_at(_COUNTING)}) w
                 GROUP BY w.uid) c ON c.uid = u.id
-            WHERE count_mismatch(x.text, p.name, COALESCE(c.open_n, 0), COALESCE(c.overdue_n, 0),
+            WHERE count_mismatch(x.text, p.name || COALESCE(char(31) || (
+                      SELECT group_concat(m.name, char(31)) FROM task_memberships mm
+                      JOIN tasks m ON m.id = mm.task_id AND m.resource_subtype = 'milestone'
+                      WHERE mm.project_id = p.id AND mm.is_primary = 1), ''),
+                  COALESCE(c.open_n, 0), COALESCE(c.overdue_n, 0),
                                  COALESCE(c.done_n, 0))""",
         WARNING,
     ),
