@@ -42,7 +42,10 @@ def test_warp_keeps_order_and_count_and_follows_the_multipliers() -> None:
 def test_a_quiet_month_gets_less_new_work(tmp_path: Path) -> None:
     # setup: the same small Education file with and without its season
     def june_share(path: Path) -> float:
-        return q1(path, "SELECT avg(substr(created_at, 1, 7) = '2026-06') FROM tasks")
+        return q1(
+            path,
+            "SELECT avg(substr(created_at, 1, 7) = '2026-06') FROM tasks WHERE parent_id IS NULL",
+        )
 
     seasonal = tmp_path / "season.sqlite"
     flat = tmp_path / "flat.sqlite"
