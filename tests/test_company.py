@@ -125,7 +125,7 @@ def test_assignments_cross_team_lines(db: Path, fig: dict) -> None:
 
 
 def test_hand_offs_go_to_a_reviewing_function(db: Path) -> None:
-    # run: sign-off tasks, named "<label>: <project>", and their assignee's home team
+    # run: sign-off tasks, named "<label> for <project>", and their assignee's home team
     rows = q(
         db,
         """SELECT t.name, p.name, hm.name, t.resource_subtype,
@@ -137,7 +137,7 @@ def test_hand_offs_go_to_a_reviewing_function(db: Path) -> None:
            JOIN projects p ON p.id = tm.project_id
            JOIN team_memberships h ON h.user_id = t.assignee_id AND h.is_primary = 1
            JOIN teams hm ON hm.id = h.team_id
-           WHERE t.name = substr(t.name, 1, instr(t.name, ': ') - 1) || ': ' || p.name
+           WHERE t.name = substr(t.name, 1, instr(t.name, ' for ') - 1) || ' for ' || p.name
              AND t.assignee_id IS NOT NULL""",
     )
     # assert: approvals by Legal, Finance, Security, Compliance... or an executive, who are

@@ -178,7 +178,7 @@ def generate_project(
                 name = pick.pick(pool)
             used.add(name)
         elif t is tasks[0] and signoff is not None and plan.handoff is not None:
-            name = f"{plan.handoff[2]}: {plan.name}"
+            name = f"{plan.handoff[2]} for {plan.name}"
             taken.add(name)
         elif t.life.subtype == "milestone":
             name = pick.pick(spec["milestones"])
