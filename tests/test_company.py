@@ -162,20 +162,6 @@ def test_some_tasks_are_multi_homed_in_another_team_s_project(db: Path) -> None:
     assert crossing > 0
 
 
-def test_guests_from_partner_teams_comment(db: Path) -> None:
-    guests, members = q(db, "SELECT sum(is_guest), count(*) FROM project_memberships")[0]
-    comments = q1(
-        db,
-        """SELECT count(*) FROM stories s
-           JOIN task_memberships tm ON tm.task_id = s.task_id
-           JOIN project_memberships pm ON pm.project_id = tm.project_id
-                                       AND pm.user_id = s.created_by_id AND pm.is_guest = 1
-           WHERE s.resource_subtype = 'comment_added'""",
-    )
-    assert 0.02 <= guests / members <= 0.10
-    assert comments > 0
-
-
 def test_dependencies_cross_projects_in_time_order(db: Path, fig: dict) -> None:
     # run
     cross, total = q(

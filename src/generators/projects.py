@@ -82,8 +82,6 @@ REVIEWERS = (
 # the sign-off, posts some of the status updates and takes part like any member (design).
 P_EXECUTIVE = 0.3
 EXECUTIVE_LABEL = "Executive approval"
-# Projects of ten or more members that invite a commenter from a partner team (design).
-P_PARTNER_GUEST = 0.5
 # People of the team who are in no project yet join each new project, up to this many (design).
 NEW_MEMBERS = 6
 
@@ -261,7 +259,6 @@ def plan_projects(
             if shared and shared[-1] not in plan.others:
                 plan.others.append(shared[-1])
         _include_everyone(seed, org, plan, waiting, placed)
-        _partner_guest(seed, org, plan)
         plans.append(plan)
         if view != "board":  # later projects may multi-home tasks into the last few of these
             recent = list_projects.setdefault(team.index, [])
@@ -384,31 +381,6 @@ def _include_everyone(
         placed.update(added)
         guests = [m for m in plan.members if m[1]]
         plan.members = [m for m in plan.members if not m[1]] + [(u, False) for u in added] + guests
-
-
-def _partner_guest(seed: int, org: Org, plan: ProjectPlan) -> None:
-    """A project of ten or more members may invite a commenter from a partner team (a guest:
-    comments only, at most one in ten members), from its own stream."""
-    if any(guest for _, guest in plan.members) or len(plan.members) < 9:
-        return
-    rng = rng_for(seed, Stream.PROJECT_SHAPES, plan.index, 4)
-    if rng.random() >= P_PARTNER_GUEST:
-        return
-    inside = {u for u, _ in plan.members}
-    guest = _draw(
-        rng,
-        range(len(org.users)),
-        lambda u: (
-            org.users[u].team != plan.team
-            and not org.teams[org.users[u].team].is_leadership
-            and org.users[u].leave is None
-            and org.users[u].join < plan.created
-            and u not in inside
-        ),
-        None,
-    )
-    if guest is not None:
-        plan.members.append((guest, True))
 
 
 def _stays(org: Org, u: int, team: int, day: int) -> bool:
