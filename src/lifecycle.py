@@ -5,7 +5,9 @@ A task's life is drawn whole from its project's stream: created -> (assigned) ->
 change is a system story at a working instant of the person who made it; the anchor only
 *censors* the life (events at or after it are not kept), which is how a continuous mode can
 carry the same lives forward.  Comments are laid over the state timeline afterwards, each of a
-kind that fits the task's state at the moment it is written.
+kind that fits the task's state at the moment it is written.  Each person acts in their own
+calendar (their zone's minus their time off): a step due while they are away waits for their
+return, or, through a long absence, the work is handed over.
 
 Numbers below cite their source: (A) and (B) are the references in docs/realism.md;
 "design" marks a choice of ours made to land in a band listed there.
@@ -20,7 +22,16 @@ from typing import Any
 
 from .model import FieldDef
 from .rng import buffered
-from .worktime import DAY_MS, Calendar, day_ms, fmt_date, fmt_ms, is_workday, parse_ms
+from .worktime import (
+    DAY_MS,
+    Calendar,
+    PersonalCalendar,
+    day_ms,
+    fmt_date,
+    fmt_ms,
+    is_workday,
+    parse_ms,
+)
 
 NEVER = 2**62  # "has not left"
 
@@ -112,6 +123,9 @@ PLANNED_LEAD = (0.25, 0.7)
 
 EXTRA_COMMENT_RATE = 1.2  # free comments per task, before the chattiness and priority factors
 EXTRA_COMMENT_PER_WD = 0.12  # more for longer-lived work
+# Share of planned absences that start during in-progress work which the assignee announces
+# on that task (design).
+P_ANNOUNCE = 0.5
 
 
 class Censored(Exception):
@@ -168,7 +182,7 @@ class Member:
     user_id: int
     first_name: str
     name: str
-    cal: Calendar
+    cal: Calendar | PersonalCalendar  # their zone's calendar minus their own absences
     join: int
     leave: int  # NEVER if they stay
 
@@ -241,7 +255,7 @@ class Event:
     new_option: int | None = None
     kind: str | None = None  # comment kind
     addressee: Member | None = None
-    date_arg: int | None = None  # a date the comment mentions (OOO until, due date)
+    date_arg: int | None = None  # a date the comment names (return from absence, due date)
 
 
 @dataclass
@@ -322,7 +336,16 @@ class _Sim:
         """Time and actor of the next step by ``role`` ('assignee' or 'owner')."""
         if role == "assignee" and self.life.assignee is not None:
             actor = self.life.assignee
-            t = self.place(actor, self._fit(actor, gap))
+            cal = actor.cal
+            t = cal.advance(self.t, max(self._fit(actor, gap), 1e-5), self.d.u())
+            # the work waits through a short absence (the calendar skips it); through a
+            # long one (parental leave) it is handed over like a leaver's
+            away = cal.long_away(self.t, t) if cal.longs else None
+            if away is not None:
+                self.handover(away)
+                return self.act(role, gap * 0.5)
+            if t >= self.ctx.anchor:
+                raise Censored
             if not actor.active(t):
                 self.handover(actor.leave)
                 return self.act(role, gap * 0.5)
@@ -331,16 +354,33 @@ class _Sim:
         return self.place(actor, self._fit(actor, gap)), actor
 
     def handover(self, leave: int) -> None:
-        """The assignee left: the owner reassigns their open work soon after."""
-        owner = self.ctx.owner
-        t = self.place(owner, self.d.lognormal(0.4, 0.6), base=max(self.t, leave))
+        """The assignee left (or is away for long): the owner reassigns their open work soon
+        after, or a colleague does while the owner is away for long themselves."""
+        base = max(self.t, leave)
+        actor = self.reassigner(base)
+        t = self.place(actor, self.d.lognormal(0.4, 0.6), base=base)
         self.t = t
         new = self.someone(t, exclude=self.life.assignee)
-        if new is self.life.assignee or not new.active(t):
-            new = owner
-        self.assign(t, owner, new)
+        if (
+            new is self.life.assignee
+            or not new.active(t)
+            or (new is not actor and new.cal.longs and new.cal.long_away(t, t + 5 * DAY_MS))
+        ):
+            new = actor  # nobody about to be away for long is handed the work
+        self.assign(t, actor, new)
         if self.d.chance(P_COMMENT_ON["reassigned"]):
-            self.comment(t, owner, "reassigned", addressee=new, gap=0.01)
+            self.comment(t, actor, "reassigned", addressee=new, gap=0.01)
+
+    def reassigner(self, t: int) -> Member:
+        """The owner, unless a long absence of theirs has begun or begins within days of
+        ``t``: then a colleague who is in the company (the owner if there is none)."""
+        owner = self.ctx.owner
+        cal = owner.cal
+        if not cal.longs or cal.long_away(t, t + 5 * DAY_MS) is None:
+            return owner
+        gone = self.life.assignee
+        pool = [m for m in self.ctx.editors if m.join <= t < m.leave and m not in (owner, gone)]
+        return self.d.pick(pool) if pool else owner
 
     # -- state changes -------------------------------------------------------------------
     def emit(self, ev: Event) -> None:
@@ -672,7 +712,9 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
             plan.append((0.5 + d.u() * 0.4, "block"))
     if d.chance(P_REASSIGN):
         plan.append((d.u() * 0.7, "reassign"))
-    overrun = due_ms is not None and t + work * 1.4 * DAY_MS > due_ms
+    # People move due dates they will miss: likelier when the work overruns, in the
+    # assignee's own calendar (a vacation before the due date is an overrun too).
+    overrun = due_ms is not None and actor.cal.advance(t, work) > due_ms
     if due_ms is not None and d.chance(P_OVERRUN_MOVE if overrun else P_DUE_CHANGE):
         plan.append((d.u() * 0.9, "due"))
     if (
@@ -708,7 +750,7 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
             old_on, old_at = life.due_on, life.due_at
             shift = (2 + int(d.u() * 9)) * DAY_MS
             if overrun:
-                shift += max(0, t + int(work * 1.4 * DAY_MS) - due_ms) // DAY_MS * DAY_MS
+                shift += max(0, actor.cal.advance(t, work) - due_ms) // DAY_MS * DAY_MS
             if life.due_at is not None:
                 life.due_at = fmt_ms(parse_ms(life.due_at) + shift)
             else:
@@ -819,13 +861,15 @@ def _reassign_departed(sim: _Sim, d: Draws) -> None:
         try:
             sim.handover(a.leave)
         except Censored:
-            # leave fell right before the anchor: the owner takes it over at once
-            owner = ctx.owner
-            t = owner.cal.advance(max(sim.t, a.leave), 0.001)
-            if t < ctx.anchor and owner.active(t):
-                sim.assign(t, owner, owner)
+            # leave fell right before the anchor: the owner (or, while they are away for
+            # long, a colleague) takes it over at once
+            base = max(sim.t, a.leave)
+            actor = sim.reassigner(base)
+            t = actor.cal.advance(base, 0.001)
+            if t < ctx.anchor and actor.active(t):
+                sim.assign(t, actor, actor)
             elif ctx.horizon is not None:
-                _take_off(sim, max(sim.t, a.leave), limit)
+                _take_off(sim, base, limit)
             return
         a = life.assignee
 
@@ -887,14 +931,7 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
         elif state == "Blocked":
             kind, actor = ("nudge", other) if overdue and d.chance(0.5) else ("progress", assignee)
         elif state == "In progress":
-            r = d.u()
-            kind, actor = (
-                ("progress", assignee)
-                if r < 0.5
-                else ("question", other)
-                if r < 0.9
-                else ("ooo", assignee)
-            )
+            kind, actor = ("progress", assignee) if d.u() < 0.55 else ("question", other)
         else:
             kind, actor = ("nudge", other) if overdue and d.chance(0.4) else ("question", other)
         if actor is None or (kind in ("question", "nudge") and assignee is None and d.chance(0.5)):
@@ -907,26 +944,36 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
         if addressee is None or addressee is actor:
             addressee = ctx.owner if actor is not ctx.owner else life.creator
         date_arg = None
-        if kind == "ooo":
-            # away until just before their next action on this task (or a few days)
-            nxt = min((e.t for e in life.events if e.actor is actor and e.t > t), default=None)
-            back = actor.cal.advance(t, 2 + d.u() * 4)
-            if nxt is not None:
-                if nxt - t < 3 * DAY_MS:
-                    continue  # they act again within days: not an out-of-office moment
-                back = min(back, nxt - DAY_MS)
-            date_arg = back
-        elif kind in ("start", "nudge") and due_ms is not None:
+        if kind in ("start", "nudge") and due_ms is not None:
             date_arg = due_ms
         sim.comment(t, actor, kind, addressee=addressee, date_arg=date_arg)
         if kind == "question" and assignee is not None and d.chance(0.8):
             ta = assignee.cal.advance(t, d.lognormal(0.15, 0.8), d.u())
             if ta < end and assignee.active(ta) and _state_at(timeline, ta) == (state, assignee):
                 sim.comment(ta, assignee, "answer", addressee=actor)
+    _announce_absences(sim, d, end)
     followers, created, u = life.followers, life.created, d.u
     for m in ctx.members:  # Member.active and chance inlined (a hot loop, the same draws)
         if m.user_id not in followers and m.join <= created < m.leave and u() < 0.04:
             followers[m.user_id] = m
+
+
+def _announce_absences(sim: _Sim, d: Draws, end: int) -> None:
+    """Out-of-office notes: an assignee with work in progress when a planned absence of theirs
+    begins may say so on the task, in the last working day or two before it, naming the real
+    return date (the first working day after it, in their calendar)."""
+    timeline = sim.life.timeline
+    for i, (t_from, state, a) in enumerate(timeline):
+        if a is None or state not in ("In progress", "Blocked"):
+            continue
+        t_to = min(timeline[i + 1][0] if i + 1 < len(timeline) else end, end)
+        cal = a.cal
+        k = cal.absence_starting(t_from, t_to)
+        if k is None or not d.chance(P_ANNOUNCE):
+            continue
+        t = cal.from_w(cal.to_w(cal.t0[k]) - 0.05 - d.u() * 1.5)
+        if t_from < t < t_to and a.active(t):
+            sim.comment(t, a, "ooo", date_arg=cal.back[k])
 
 
 def _state_at(timeline: list[tuple[int, str, Member | None]], t: int) -> tuple[str, Any]:

@@ -45,6 +45,7 @@ from .generators.projects import plan_projects, reviewer_memberships
 from .generators.tags import generate_tags
 from .generators.tasks import generate_project
 from .generators.teams import generate_teams, team_membership_rows, team_rows
+from .generators.time_off import absences_by_user, generate_time_off, time_off_rows
 from .generators.users import generate_users, user_rows
 from .generators.workspace import generate_workspace, workspace_rows
 from .llm import LLMReport, LLMSettings, rewrite_database
@@ -85,6 +86,7 @@ PROJECT_TABLES = (
 INSERT_ORDER = (
     "workspaces",
     "users",
+    "time_off",
     "teams",
     "team_memberships",
     "custom_fields",
@@ -458,10 +460,12 @@ def _build(
         teams = generate_teams(rng_for(seed, Stream.TEAMS), workspace, vocab, config.users)
         progress.advance()
         users = generate_users(rng_for(seed, Stream.USERS), config, workspace, teams, calendars)
-        org = Org(workspace, teams, users, calendars)
+        absences = generate_time_off(seed, config, users, calendars)
+        org = Org(workspace, teams, users, calendars, absences_by_user(absences))
         progress.advance()
         writer.add("workspaces", workspace_rows(workspace))
         writer.add("users", user_rows(users, workspace))
+        writer.add("time_off", time_off_rows(absences, users))
         writer.add("teams", team_rows(teams, workspace))
         memberships = team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
         # each team's designated reviewers (Legal, Finance, ..., an executive) join it

@@ -446,6 +446,12 @@ MUTATIONS = [
      "UPDATE custom_field_value_options SET enum_option_id = 61 WHERE enum_option_id = 64"),
     ("cf.people_values", "INSERT INTO custom_field_value_people VALUES (101, 51, 11)"),
     ("cf.currency_code", "UPDATE custom_fields SET currency_code = NULL WHERE id = 52"),
+    ("absence.no_activity",  # Ben comments on Mar 3 (10:00 in Chicago)
+     "INSERT INTO time_off VALUES (501, 12, 'sick', '2026-03-03', '2026-03-03', "
+     "'2026-03-03T13:00:00.000Z')"),
+    ("absence.time_off_rows",
+     "INSERT INTO time_off VALUES (501, 14, 'vacation', '2026-05-08', '2026-05-04', "
+     "'2026-04-01T15:00:00.000Z')"),
 ]  # fmt: skip
 
 

@@ -38,7 +38,7 @@ def member_for(org: Org, user_index: int) -> Member:
         u.id,
         u.first_name,
         u.name,
-        org.calendars[u.zone],
+        org.calendar(user_index),  # their zone's calendar minus their time off
         u.join,
         NEVER if u.leave is None else u.leave,
     )

@@ -166,10 +166,21 @@ def plan_projects(
                 lambda u, ti=team.index, day=created_day: _stays(org, u, ti, day),
                 owner_u,
             )
+        if _away_long(org, owner_u, created_day):
+            # nobody starts a project from parental leave: a colleague who is there does
+            owner_u = _draw(
+                rng,
+                team.members,
+                lambda u, ti=team.index, day=created_day: (
+                    _stays(org, u, ti, day) and not _away_long(org, u, day)
+                ),
+                owner_u,
+            )
         if team.managers and owner_u == team.managers[0]:
             manager_owned[team.index] = manager_owned.get(team.index, 0) + 1
-        owner = org.users[owner_u]
-        created = org.calendars[owner.zone].advance(created_day, float(rng.random()))
+        created = org.calendar(owner_u).advance(created_day, float(rng.random()))
+        if created >= anchor:  # no one there to start it: the owner's zone day, as before
+            created = org.calendars[org.users[owner_u].zone].advance(created_day, 0.5)
 
         k = min(len(team.members) - 1, 2 + int(rng.poisson(5)))
         chosen: set[int] = set()
@@ -386,6 +397,12 @@ def _include_everyone(
 def _stays(org: Org, u: int, team: int, day: int) -> bool:
     user = org.users[u]
     return user.leave is None and user.join < day and user.team == team
+
+
+def _away_long(org: Org, u: int, day: int) -> bool:
+    """On (or about to start) a long absence around ``day``: parental leave."""
+    cal = org.calendar(u)
+    return bool(cal.longs) and cal.long_away(day, day + 30 * DAY_MS) is not None
 
 
 def _draw(rng: np.random.Generator, pool, ok, fallback, tries: int = 40):
