@@ -103,9 +103,9 @@ class Shape:
 # finishes, often late; operations and intake queues keep a steady backlog: requests wait to
 # be picked up and some never are.
 SHAPES = {
-    "timeboxed": Shape(0.35, 1.2, 0.12, 0.025, 0.2, 0.12, 1.2, 0.1),
-    "operations": Shape(2.0, 1.4, 0.3, 0.03, 0.0, 0.12, 1.2, 0.33),
-    "intake": Shape(3.0, 1.4, 0.4, 0.04, 0.0, 0.12, 1.2, 0.5),
+    "timeboxed": Shape(0.35, 1.2, 0.12, 0.025, 0.15, 0.12, 1.0, 0.1),
+    "operations": Shape(2.0, 1.4, 0.3, 0.03, 0.0, 0.12, 1.0, 0.33),
+    "intake": Shape(3.0, 1.4, 0.4, 0.04, 0.0, 0.12, 1.0, 0.45),
 }
 
 
@@ -116,7 +116,7 @@ def shape_of(kind: str, timeboxed: bool) -> Shape:
 
 # Planned work is dated at most this far ahead (calendar days): the plan is detailed for the
 # next weeks, later phases get their tasks when they come near (rolling-wave planning, design).
-PLAN_HORIZON_DAYS = 60.0
+PLAN_HORIZON_DAYS = 75.0
 # Working days before its due date that planned work starts, as a multiple of its effort:
 # people start late (a median of 0.25x leaves about a third of planned work late, design).
 PLANNED_LEAD = (0.25, 0.7)
