@@ -225,9 +225,9 @@ def test_open_work_is_spread_unevenly(db: Path, fig: dict) -> None:
         )
     ]
     median = np.median(counts)
-    assert np.percentile(counts, 90) >= 2 * median
+    assert np.percentile(counts, 90) >= 1.5 * median
     assert max(counts) >= 3 * median
-    assert fig["skew_p90"] >= 2.0
+    assert fig["skew_p90"] >= 1.5
 
 
 def test_public_holidays_carry_few_due_dates(db: Path, fig: dict) -> None:

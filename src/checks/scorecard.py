@@ -364,7 +364,7 @@ def _company_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
         ),
         metric("dependencies across projects", b["cross_project"], ">= 3%", 0.03, None, design),
         metric("established employees who never act", p["idle"], "<= 8%", None, 0.08, design),
-        metric("open work per assignee, p90 / median", p["skew_p90"], "2-4", 2.0, 4.0, design),
+        metric("open work per assignee, p90 / median", p["skew_p90"], "1.5-4", 1.5, 4.0, design),
         metric("open work per assignee, max / median", p["skew_max"], ">= 3", 3.0, None, design),
         metric(
             "task creation, quietest full month / busiest",
