@@ -41,7 +41,7 @@ from .config import Config
 from .errors import RunError
 from .fingerprint import EXCLUDED, combine, serialize_rows
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
-from .generators.projects import plan_projects
+from .generators.projects import plan_projects, reviewer_memberships
 from .generators.tags import generate_tags
 from .generators.tasks import generate_project
 from .generators.teams import generate_teams, team_membership_rows, team_rows
@@ -467,9 +467,13 @@ def _build(
         writer.add("users", user_rows(users, workspace))
         writer.add("time_off", time_off_rows(absences, users))
         writer.add("teams", team_rows(teams, workspace))
-        writer.add(
-            "team_memberships", team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
-        )
+        memberships = team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
+        # each team's designated reviewers (Legal, Finance, ..., an executive) join it
+        memberships += [
+            (teams[t].id, users[u].id, 0, 0, fmt_ms(since))
+            for t, u, since in reviewer_memberships(seed, org)
+        ]
+        writer.add("team_memberships", memberships)
         progress.advance()
         seconds["organization"] = time.perf_counter() - t0
 

@@ -283,6 +283,22 @@ def personal_calendar(
     )
 
 
+def is_workday(cal: Calendar | PersonalCalendar, day: int) -> bool:
+    """Whether the UTC-midnight date ``day`` is a working weekday in ``cal`` (not a weekend, not
+    a public holiday of its country, not inside the person's time off).  A calendar's day
+    starts at its local midnight, within half a day of the UTC midnight of the same date in
+    every zone."""
+    if (day // DAY_MS + 3) % 7 >= 5:  # 1970-01-01 was a Thursday: Mon=0
+        return False
+    starts = cal.starts
+    j = bisect_left(starts, day - DAY_MS // 2)
+    if not (j < len(starts) and starts[j] < day + DAY_MS // 2):
+        return False
+    t0 = getattr(cal, "t0", ())  # a person's absences (PersonalCalendar): not a day of theirs
+    k = bisect_right(t0, day + DAY_MS // 2) - 1
+    return not (k >= 0 and day + DAY_MS // 2 < cal.t1[k])
+
+
 @lru_cache(maxsize=256)
 def zone_info(name: str) -> ZoneInfo:
     """A time zone from the pinned tzdata package, not the system's zoneinfo (which Python

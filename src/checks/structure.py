@@ -167,14 +167,12 @@ _STRUCTURE_CHECKS = (
            SELECT DISTINCT start FROM reach WHERE start = node""",
     ),
     Check(
-        "structure.dependency_same_project",
-        "a task and the task it depends on share a project",
+        "structure.dependency_order",
+        "a completed task's dependencies were completed no later than it (a dependency may "
+        "sit in another project: hand-offs cross project lines)",
         """SELECT d.task_id || '/' || d.depends_on_id FROM task_dependencies d
            JOIN tasks a ON a.id = d.task_id JOIN tasks b ON b.id = d.depends_on_id
-           WHERE NOT EXISTS (
-               SELECT 1 FROM task_memberships ma JOIN task_memberships mb
-               ON mb.project_id = ma.project_id AND mb.task_id = COALESCE(b.parent_id, b.id)
-               WHERE ma.task_id = COALESCE(a.parent_id, a.id))""",
+           WHERE a.completed = 1 AND (b.completed = 0 OR b.completed_at > a.completed_at)""",
     ),
     Check(
         "structure.one_primary_team",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..lifecycle import Draws, ProjectCtx, TaskLife, close_at_wrap_up
 from ..worktime import DAY_MS
 
-MIN_CLOSED_SHARE = 0.9  # of top-level tasks closed before a project is wrapped up (design)
+MIN_CLOSED_SHARE = 0.8  # of top-level tasks closed before a project is wrapped up (design)
 CLOSE_GAP_WD = 0.004  # working days between two closures at the wrap-up (a few minutes)
 
 

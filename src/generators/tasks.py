@@ -17,18 +17,16 @@ from typing import Any
 
 from ..ids import Kind, gid
 from ..lifecycle import (
-    NEVER,
     PRIORITIES,
     Draws,
     Member,
-    OtherProject,
     ProjectCtx,
-    Section,
     TaskLife,
     simulate_task,
 )
 from ..model import FieldDef, Org
 from ..rng import Stream, rng_for
+from ..seasons import monthly, warp
 from ..text import (
     Picker,
     TaskKind,
@@ -44,7 +42,8 @@ from .comments import CommentWriter, TaskFacts
 from .completion import Completion, wrap_up
 from .descriptions import Pools, describe, facts_of
 from .field_values import industry_value, typed_value
-from .projects import ProjectPlan
+from .handoffs import HANDOFF_LOCAL, cross_dependencies, handoff_life, member_for, project_ctx
+from .projects import EXECUTIVE_LABEL, ProjectPlan
 from .status_updates import status_update_rows
 
 P_SUBTASKS = 0.16  # top-level tasks with subtasks; with dependencies lands in (B)'s 0.2-0.8 band
@@ -69,21 +68,9 @@ class _Task:
     life: TaskLife
     parent: int | None  # local index of the parent
     deps: list[int] = field(default_factory=list)
+    ext_deps: list[int] = field(default_factory=list)  # task ids in earlier projects
     tags: list[int] = field(default_factory=list)
     values: dict[int, Any] = field(default_factory=dict)  # field index -> value
-
-
-def member_for(org: Org, user_index: int) -> Member:
-    u = org.users[user_index]
-    return Member(
-        u.index,
-        u.id,
-        u.first_name,
-        u.name,
-        org.calendar(user_index),
-        u.join,
-        NEVER if u.leave is None else u.leave,
-    )
 
 
 def generate_project(
@@ -98,27 +85,11 @@ def generate_project(
 ) -> ProjectRows:
     rng = rng_for(seed, Stream.TASKS, plan.index)
     d = Draws(rng)
-    members = {u: member_for(org, u) for u, _ in plan.members}
-    owner = members[plan.owner]
-    sections = [Section(i, n, s) for i, n, s in plan.sections]
+    ctx, members = project_ctx(org, plan, plans, anchor)
+    owner, sections = ctx.owner, ctx.sections
     fields = {f.name: f for f, _ in plan.fields}
-    status = fields["Status"]
     priority = fields.get("Priority")
-    others = [
-        OtherProject(plans[q].id, plans[q].sections[0][0], plans[q].created) for q in plan.others
-    ]
-    ctx = ProjectCtx(
-        plan.id,
-        owner,
-        list(members.values()),
-        sections,
-        plan.board,
-        anchor,
-        status,
-        priority,
-        others,
-        guests=frozenset(org.users[u].id for u, guest in plan.members if guest),
-    )
+    until = ctx.anchor
 
     # --- structure -------------------------------------------------------------------------
     n = max(2, round(tasks_per_project * math.exp(0.3 * d.z() - 0.045)))
@@ -131,8 +102,15 @@ def generate_project(
     hints = sorted(
         cal.from_w(w0 + (d.u() * 4 if d.chance(0.25) else d.u() * (w1 - w0))) for _ in range(n)
     )
+    # the industry's season: more new work in its busy months, less in its quiet ones
+    hints = warp(cal, hints, plan.created, plan.created + span, monthly(org.workspace.industry))
     tasks: list[_Task] = []
     top: list[_Task] = []
+    signoff = handoff_life(seed, plan, ctx, members)
+    if signoff is not None:  # the sign-off asked of another function: the first task
+        tasks.append(_Task(HANDOFF_LOCAL, signoff, None))
+        top.append(tasks[0])
+        _values(d, tasks[0], plan, ctx, members)
     for hint in hints:
         phase = sections[min(int((hint - plan.created) / span * len(sections)), len(sections) - 1)]
         life = simulate_task(ctx, d, hint, first_section=None if plan.board else phase)
@@ -172,8 +150,10 @@ def generate_project(
         d,
         plan.due_ms,
         [(t.life, None if t.parent is None else tasks[t.parent].life) for t in tasks],
-        anchor,
+        until,
     )
+    for i, dep_id in cross_dependencies(seed, org, plan, plans, anchor, [t.life for t in top]):
+        top[i].ext_deps.append(dep_id)
 
     # --- text --------------------------------------------------------------------------
     pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index))
@@ -198,6 +178,9 @@ def generate_project(
                     break
                 name = pick.pick(pool)
             used.add(name)
+        elif t is tasks[0] and signoff is not None and plan.handoff is not None:
+            name = f"{plan.handoff[2]} for {plan.name}"
+            taken.add(name)
         elif t.life.subtype == "milestone":
             name = pick.pick(spec["milestones"])
             if name in taken:
@@ -302,6 +285,8 @@ def generate_project(
                 tb["task_memberships"].append((tid, other.id, other.section_id, position, 0))
         for dep in t.deps:
             tb["task_dependencies"].append((tid, ids[dep]))
+        for dep_id in t.ext_deps:  # a sign-off of an earlier project
+            tb["task_dependencies"].append((tid, dep_id))
         for uid in sorted(life.followers):
             tb["task_followers"].append((tid, uid))
         for ti in sorted(t.tags):
@@ -627,6 +612,9 @@ def _project_rows(
             anchor,
             top,
             milestones,
+            sponsor=member_for(org, plan.handoff[1])
+            if plan.handoff is not None and plan.handoff[2] == EXECUTIVE_LABEL
+            else None,
         )
     )
     for u, guest in plan.members:
