@@ -672,7 +672,7 @@ def simulate_task(
                 _stall_blocked(sim, d)
             raise Censored  # nothing more happens before the anchor; comments come below
         if fate == "dropped":
-            _drop(sim, d, d.lognormal(3.0, 0.8))  # closed work counts in days to completion
+            _drop(sim, d, d.lognormal(6.0, 0.8))
             raise Censored
         _work(sim, d, subtype, due_ms)
     except Censored:
