@@ -189,6 +189,24 @@ class CommentWriter:
 
 
 _OOO_IN = tuple(p.strip("%").lower() for p in OOO_LIKE if p.startswith("%"))
+# Substrings one of which every claim pattern above and in comment_claims needs (cheap first test)
+_HINTS = (
+    "til",
+    "off",
+    "ooo",
+    "vacation",
+    "sick",
+    "out",
+    "back",
+    "depend",
+    "previous",
+    "earlier",
+    "subtask",
+    "clos",
+    "cancel",
+    "dropping",
+    "won't",
+)
 _OOO_START = tuple(p.rstrip("%").lower() for p in OOO_LIKE if not p.startswith("%"))
 
 
@@ -196,6 +214,8 @@ def claims(text: str) -> tuple[str | None, bool]:
     """What a text claims as `validate` reads it: a comment claim, and whether it announces
     an absence (the patterns of src/checks/absence_claims.py, LIKE case-blind, GLOB as is)."""
     low = text.lower()
+    if not any(h in low for h in _HINTS):
+        return None, False
     ooo = (
         any(p in low for p in _OOO_IN)
         or low.startswith(_OOO_START)
