@@ -770,3 +770,32 @@ def test_reproduce_refuses_a_broken_llm_record(server: Server, tmp_path: Path) -
         with pytest.raises(InputFileError, match="llm record is not usable"):
             reproduce(path, tmp_path / "copy.sqlite")
         assert not (tmp_path / "copy.sqlite").exists()
+
+
+@pytest.mark.parametrize("damage", ["foreign", "corrupt"])
+def test_a_cache_path_naming_another_database_is_bypassed_and_left_untouched(
+    tmp_path: Path, damage: str
+) -> None:
+    """--llm-cache given a file that is not an LLM cache (the organization file by mistake, a
+    damaged file): used as is, the cache's tables were added to it.  It must be left byte for
+    byte as it was, with the usual "not usable; running without it" message."""
+    from src.llm.cache import Cache
+
+    path = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE tasks (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.executemany("INSERT INTO tasks VALUES (?, ?)", [(i, "x" * 500) for i in range(200)])
+    conn.commit()
+    conn.close()
+    if damage == "corrupt":  # the schema page is intact, a data page is not
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2 : len(data) // 2 + 4096] = b"\xff" * 4096
+        path.write_bytes(bytes(data))
+    before = path.read_bytes()
+    cache = Cache(path)
+    cache.put_many([("k", "text", None)])
+    cache.close()
+    assert path.read_bytes() == before
+    assert cache.problem is not None and "not an LLM cache" in cache.problem
+    assert "running without it" in cache.problem
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.sqlite"]
