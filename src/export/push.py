@@ -24,7 +24,7 @@ from ..schema import optional_table_statement
 from .asana_client import DEFAULT_BASE_URL, AsanaClient, NotFound, PushError
 from .push_plan import Stage, Step, build_plan
 from .registry import ExportOptionError
-from .source import open_source
+from .source import open_source, reading_rows
 
 MAP_TABLE = "push_map"
 # Asana's documented rate limit per token: 1,500 requests per minute on paid plans (150 on
@@ -144,8 +144,9 @@ def plan(path: str | Path, workspace: str, concurrency: int = 4) -> PushPlan:
     _check_options(workspace, concurrency)
     conn = open_source(path)
     try:
-        store = MapStore(conn, workspace, create=False)
-        return _plan_of(build_plan(conn, workspace), store, concurrency)
+        with reading_rows(path):
+            stages = build_plan(conn, workspace)
+        return _plan_of(stages, MapStore(conn, workspace, create=False), concurrency)
     finally:
         conn.close()
 
@@ -198,8 +199,9 @@ def push(
     conn = _open_for_push(Path(path))
     stop = threading.Event()
     try:
+        with reading_rows(path):  # before push_map is added: a damaged file stays as it was
+            stages = build_plan(conn, workspace)
         store = MapStore(conn, workspace, create=True)
-        stages = build_plan(conn, workspace)
         the_plan = _plan_of(stages, store, concurrency)
         sent = 0
         sent_lock = threading.Lock()
