@@ -799,3 +799,26 @@ def test_a_cache_path_naming_another_database_is_bypassed_and_left_untouched(
     assert cache.problem is not None and "not an LLM cache" in cache.problem
     assert "running without it" in cache.problem
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.sqlite"]
+
+
+@pytest.mark.parametrize(
+    ("name", "flag", "key", "bad"),
+    [
+        ("budget_calls", "--llm-budget-calls", "LLM_BUDGET_CALLS", "x"),
+        ("budget_tokens", "--llm-budget-tokens", "LLM_BUDGET_TOKENS", "-5"),
+        ("concurrency", "--llm-concurrency", "LLM_CONCURRENCY", "0"),
+        ("timeout", "--llm-timeout", "LLM_TIMEOUT", "abc"),
+    ],
+)
+def test_a_bad_numeric_llm_setting_names_its_flag_and_key(
+    name: str, flag: str, key: str, bad: str
+) -> None:
+    """As every other setting does: the user must find the value whether it came from a flag,
+    the environment or .env (it said only "llm concurrency: ...")."""
+    from src.errors import ConfigError
+
+    for explicit, env in (({name: bad}, {}), ({}, {key: bad})):
+        with pytest.raises(ConfigError) as e:
+            resolve_llm_settings(explicit, env)
+        assert len(e.value.problems) == 1
+        assert f"({flag} / {key})" in e.value.problems[0] and repr(bad) in e.value.problems[0]

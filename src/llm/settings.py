@@ -126,18 +126,21 @@ def resolve_llm_settings(
             )
         problems += _url_problems(provider, base_url)
     fields = _fields(get("fields", "LLM_FIELDS"), problems)
-    budget_calls = _count(get("budget_calls", "LLM_BUDGET_CALLS"), "llm budget calls", problems)
-    budget_tokens = _count(get("budget_tokens", "LLM_BUDGET_TOKENS"), "llm budget tokens", problems)
-    concurrency = _count(get("concurrency", "LLM_CONCURRENCY"), "llm concurrency", problems)
+    budget_calls = _count(get("budget_calls", "LLM_BUDGET_CALLS"), "budget calls", problems)
+    budget_tokens = _count(get("budget_tokens", "LLM_BUDGET_TOKENS"), "budget tokens", problems)
+    raw = get("concurrency", "LLM_CONCURRENCY")
+    concurrency = _count(raw, "concurrency", problems)
     if concurrency is not None and not 1 <= concurrency <= 32:
-        problems.append(f"llm concurrency: must be 1 … 32, got {concurrency}")
+        problems.append(f"{_label('concurrency')}: must be 1 … 32, got {raw!r}")
     timeout = get("timeout", "LLM_TIMEOUT")
     try:
         timeout = 30.0 if timeout is None else float(timeout)
         if not 0 < timeout <= 600:
             raise ValueError
     except ValueError:
-        problems.append(f"llm timeout: seconds, more than 0 and at most 600, got {timeout!r}")
+        problems.append(
+            f"{_label('timeout')}: seconds, more than 0 and at most 600, got {timeout!r}"
+        )
         timeout = 30.0
     cache = None if x.get("no_cache") else Path(get("cache_path", "LLM_CACHE") or DEFAULT_CACHE)
     if problems:
@@ -202,6 +205,13 @@ def _fields(value: Any, problems: list[str]) -> tuple[str, ...]:
     return tuple(f for f in FIELDS if f in names)  # canonical order
 
 
+def _label(name: str) -> str:
+    """ "llm concurrency (--llm-concurrency / LLM_CONCURRENCY)": the setting, its flag and its
+    environment key, so a bad value is found wherever it was given."""
+    dashed, key = name.replace(" ", "-"), name.replace(" ", "_").upper()
+    return f"llm {name} (--llm-{dashed} / LLM_{key})"
+
+
 def _count(value: Any, name: str, problems: list[str]) -> int | None:
     if value is None:
         return None
@@ -211,5 +221,5 @@ def _count(value: Any, name: str, problems: list[str]) -> int | None:
             raise ValueError
         return n
     except (TypeError, ValueError):
-        problems.append(f"{name}: must be a whole number ≥ 0, got {value!r}")
+        problems.append(f"{_label(name)}: must be a whole number ≥ 0, got {value!r}")
         return None
