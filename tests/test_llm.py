@@ -822,3 +822,23 @@ def test_a_bad_numeric_llm_setting_names_its_flag_and_key(
             resolve_llm_settings(explicit, env)
         assert len(e.value.problems) == 1
         assert f"({flag} / {key})" in e.value.problems[0] and repr(bad) in e.value.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("explicit", "env", "needle"),
+    [
+        ({"concurency": 3}, {}, "'concurency': not an LLM setting; did you mean concurrency?"),
+        ({"timeout": [1]}, {}, "llm timeout (--llm-timeout / LLM_TIMEOUT)"),
+        ({}, {"LLM": 5}, "llm (--llm / LLM): must be one of off, groq, openai, got '5'"),
+    ],
+)
+def test_the_library_answers_odd_settings_with_a_config_error(
+    explicit: dict, env: dict, needle: str
+) -> None:
+    """As resolve_config does: a misspelled key is named with the nearest one, and a value of
+    an odd type is a ConfigError, never a TypeError or AttributeError."""
+    from src.errors import ConfigError
+
+    with pytest.raises(ConfigError) as e:
+        resolve_llm_settings(explicit, env)
+    assert needle in str(e.value)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..config import closest
 from ..errors import ConfigError
 
 PROVIDERS = ("off", "groq", "openai")
@@ -89,7 +90,8 @@ def resolve_llm_settings(
     (LLM, LLM_MODEL, LLM_BASE_URL, GROQ_MODEL, GROQ_BASE_URL, GROQ_API_KEY), then defaults.
     Every bad value is reported at once in one ConfigError."""
     x = {k: v for k, v in (explicit or {}).items() if v is not None}
-    env = env or {}
+    env = {k: str(v) for k, v in (env or {}).items()}  # as resolve_config reads them: as text
+    problems: list[str] = [_unknown_setting(k) for k in x if k not in SETTING_NAMES]
 
     def get(name: str, *keys: str) -> Any:
         if name in x:
@@ -99,7 +101,6 @@ def resolve_llm_settings(
                 return env[k].strip()
         return None
 
-    problems: list[str] = []
     provider = get("provider", "LLM")
     if provider is None:
         provider = "groq" if env.get("GROQ_API_KEY", "").strip() else "off"
@@ -137,7 +138,7 @@ def resolve_llm_settings(
         timeout = 30.0 if timeout is None else float(timeout)
         if not 0 < timeout <= 600:
             raise ValueError
-    except ValueError:
+    except (TypeError, ValueError):
         problems.append(
             f"{_label('timeout')}: seconds, more than 0 and at most 600, got {timeout!r}"
         )
@@ -203,6 +204,19 @@ def _fields(value: Any, problems: list[str]) -> tuple[str, ...]:
         )
         return tuple(FIELDS)
     return tuple(f for f in FIELDS if f in names)  # canonical order
+
+
+# the explicit values resolve_llm_settings reads (the CLI's --llm-* flags without "llm_")
+SETTING_NAMES = (
+    "provider", "model", "base_url", "fields", "cache_path", "no_cache",
+    "budget_calls", "budget_tokens", "concurrency", "timeout",
+)  # fmt: skip
+
+
+def _unknown_setting(key: Any) -> str:
+    near = closest(str(key), SETTING_NAMES)
+    hint = f"did you mean {near}?" if near else f"the settings are {', '.join(SETTING_NAMES)}"
+    return f"{key!r}: not an LLM setting; {hint}"
 
 
 def _label(name: str) -> str:
