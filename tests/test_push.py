@@ -349,3 +349,18 @@ def test_a_damaged_file_is_one_line_and_nothing_is_sent(
     assert len(result.stderr.strip().splitlines()) == 1 and str(path) in result.stderr
     assert path.read_bytes() == before and server.seen == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+@pytest.mark.parametrize("url", ["ftp://x/api/1.0", "app.asana.com/api/1.0", "https://", "x"])
+def test_a_base_url_that_is_not_http_is_refused_at_once(source: Path, url: str) -> None:
+    """A bad ASANA_BASE_URL was tried as is: a minute of retries against no server, then
+    exit 1 as if Asana were down.  It is bad input: one line naming it, exit 2, file as it was."""
+    before = source.read_bytes()
+    env = {"ASANA_ACCESS_TOKEN": TOKEN, "ASANA_BASE_URL": url}
+    t0 = time.monotonic()
+    result = CliRunner().invoke(app, ["push", str(source), "--workspace", WORKSPACE], env=env)
+    assert result.exit_code == 2, result.output
+    assert time.monotonic() - t0 < 10
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ASANA_BASE_URL" in lines[0] and repr(url) in lines[0]
+    assert TOKEN not in result.output and source.read_bytes() == before

@@ -17,6 +17,7 @@ from collections.abc import Hashable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..errors import InputFileError, SeedError
 from ..pipeline import NullProgress, Progress
@@ -158,6 +159,17 @@ def _check_options(workspace: str, concurrency: int) -> None:
         raise ExportOptionError(f"--concurrency: {concurrency} is outside 1 … 15")
 
 
+def _check_base_url(base_url: str) -> None:
+    """An http(s) URL with a host, or one line now: tried as is, a bad one cost a minute of
+    retries against no server and then read as if Asana were down."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ExportOptionError(
+            f"ASANA_BASE_URL: {base_url!r} is not an http(s) URL with a host; "
+            f"the default is {DEFAULT_BASE_URL}"
+        )
+
+
 def _run_step(step: Step, client: AsanaClient, store: MapStore) -> bool:
     """Send one step unless it is done; True if a request was sent."""
     if (step.kind, step.local) in store.done:
@@ -193,6 +205,7 @@ def push(
     after the requests in flight are recorded.
     """
     _check_options(workspace, concurrency)
+    _check_base_url(base_url)
     progress = progress or NullProgress()
     client = client or AsanaClient(token, base_url)
     started = time.monotonic()
