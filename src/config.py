@@ -51,6 +51,9 @@ HOLIDAY_YEARS = (2001, 2035)
 CALENDAR_LEAD = dt.timedelta(days=60)
 CALENDAR_TAIL = dt.timedelta(days=400)
 MAX_HISTORY_MONTHS = 36
+# Continuous mode: every life is drawn to this many days after the end date, and the clock
+# (the anchor of a file advanced by `simulate` or `live`) may move up to it.
+HORIZON_DAYS = 365
 
 # setting name -> environment key, for messages and for resolve_config
 ENV_KEYS = {

@@ -70,6 +70,7 @@ P_COMMENT_ON = {
 }
 EXTRA_COMMENT_RATE = 1.2  # free comments per task, before the chattiness and priority factors
 EXTRA_COMMENT_PER_WD = 0.12  # more for longer-lived work
+OPEN_DISCUSSION_SPAN = 120 * DAY_MS  # free comments on work never closed stop after (design)
 
 
 class Censored(Exception):
@@ -221,6 +222,7 @@ class TaskLife:
     renamed: bool = False
     dropped: bool = False
     dropped_at: int | None = None
+    dropped_start_on: str | None = None  # the start date a drop removed (for censoring)
     work_wd: float = 1.0
     multi_home: list[tuple[OtherProject, int]] = field(default_factory=list)
     followers: dict[int, Member] = field(default_factory=dict)
@@ -683,7 +685,7 @@ def _drop(sim: _Sim, d: Draws, gap: float) -> None:
             Event(t, owner, "due_date_changed", old_due_on=life.due_on, old_due_at=life.due_at)
         )
         life.due_on = life.due_at = None
-        life.start_on = None
+        life.dropped_start_on, life.start_on = life.start_on, None
     if sim.in_project:
         sim.set_status(t, owner, "On hold")
         sim.move(t, owner, "backlog")
@@ -733,7 +735,9 @@ def _multi_home(sim: _Sim, d: Draws) -> None:
 def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
     """Free comments, each of a kind that fits the state at its moment."""
     life, ctx = sim.life, sim.ctx
-    end = min(ctx.anchor, (life.completed or ctx.anchor) + 3 * DAY_MS)
+    # open work is discussed for a while, not until the horizon (the anchor a life runs to)
+    until = life.completed or min(ctx.anchor, life.created + OPEN_DISCUSSION_SPAN)
+    end = min(ctx.anchor, until + 3 * DAY_MS)
     if life.dropped_at is not None:  # nobody discusses dropped work
         end = min(end, life.dropped_at)
     if end <= life.created + 60_000:

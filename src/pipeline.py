@@ -32,7 +32,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 
-from .config import Config
+from .config import HORIZON_DAYS, Config
 from .fingerprint import EXCLUDED, combine, serialize_rows
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
 from .generators.projects import plan_projects
@@ -54,7 +54,7 @@ from .schema import (
     transport_statements,
 )
 from .text import load_vocabulary
-from .worktime import WORKFORCE_ZONES, build_calendar, date_ms, fmt_ms
+from .worktime import DAY_MS, WORKFORCE_ZONES, build_calendar, date_ms, fmt_ms
 
 PROGRAM = "asana-seed"
 # Insert order inside one project's batch: parents before children (foreign keys are on).
@@ -135,8 +135,13 @@ def versions() -> dict[str, str]:
 
 
 def anchor_ms(config: Config) -> int:
-    """The anchor: 00:00 UTC on the end date.  Every event in the file is before it."""
+    """The anchor: 00:00 UTC on the end date, the end of the history (a new file's clock)."""
     return date_ms(config.end_date)
+
+
+def horizon_ms(config: Config) -> int:
+    """How far every life is drawn: the clock of a continued file may move up to it."""
+    return anchor_ms(config) + HORIZON_DAYS * DAY_MS
 
 
 def generate(
@@ -146,11 +151,13 @@ def generate(
     overwrite: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
+    clock: int | None = None,
 ) -> Summary:
     """Generate the organization described by ``config`` into ``path`` (default: its db_path).
 
     ``workers`` processes generate projects in parallel (default: 2 for large runs, else 1);
-    the content is identical for any worker count.
+    the content is identical for any worker count.  ``clock`` (epoch ms, default the anchor)
+    is the moment the file shows: a later clock gives the same history and what followed.
     """
     target = Path(path) if path is not None else config.db_path
     progress = progress or NullProgress()
@@ -158,7 +165,7 @@ def generate(
     config = dataclasses.replace(config, db_path=target)  # the record names the real file
     workers = default_workers(config) if workers is None else workers
     with atomic_target(target) as tmp:
-        return _build(config, tmp, target, progress, workers)
+        return _build(config, tmp, target, progress, workers, clock)
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,8 @@ class _ProjectJob:
     tasks_per_project: int
     anchor: int
     parts: Path  # where chunk files are written (a temporary folder beside the output)
+    clock: int | None = None
+    horizon: int | None = None
 
     def run(self, indices: range) -> tuple[Path, dict[str, bytes]]:
         """Generate a chunk of projects into a small SQLite file of its own, and return it
@@ -194,6 +203,8 @@ class _ProjectJob:
                 self.vocab,
                 self.tasks_per_project,
                 self.anchor,
+                self.clock,
+                self.horizon,
             )
             for t, rows in project.tables.items():
                 tables[t] += sorted(rows, key=PK_KEYS[t])
@@ -304,12 +315,20 @@ def default_workers(config: Config) -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers: int) -> Summary:
+def _build(
+    config: Config,
+    tmp: Path,
+    target: Path,
+    progress: Progress,
+    workers: int,
+    clock: int | None = None,
+) -> Summary:
     started = dt.datetime.now(dt.UTC)
     seconds: dict[str, float] = {}
     counts: dict[str, int] = defaultdict(int)
     seed = config.seed
     anchor = anchor_ms(config)
+    clock = anchor if clock is None else clock
     vocab = load_vocabulary(config.industry)
 
     conn = sqlite3.connect(tmp, isolation_level=None)
@@ -366,7 +385,16 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
         conn.execute("COMMIT")
         with tempfile.TemporaryDirectory(prefix=f".{tmp.name}.", dir=tmp.parent) as parts:
             job = _ProjectJob(
-                seed, org, plans, tags, vocab, config.tasks_per_project, anchor, Path(parts)
+                seed,
+                org,
+                plans,
+                tags,
+                vocab,
+                config.tasks_per_project,
+                anchor,
+                Path(parts),
+                clock,
+                horizon_ms(config),
             )
             # closing(): the workers are shut down before the part folder is removed
             chunks = contextlib.closing(_run_projects(job, workers))
@@ -407,7 +435,7 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
             (
                 1,
                 seed,
-                fmt_ms(anchor),
+                fmt_ms(clock),
                 canonical_json(config.to_dict()),
                 versions()[PROGRAM],
                 canonical_json(versions()),
@@ -424,7 +452,7 @@ def _build(config: Config, tmp: Path, target: Path, progress: Progress, workers:
     return Summary(
         path=target,
         seed=seed,
-        anchor=fmt_ms(anchor),
+        anchor=fmt_ms(clock),
         fingerprint=fp,
         row_counts=row_counts,
         stage_seconds=seconds,

@@ -31,6 +31,7 @@ from ..model import FieldDef, Org
 from ..rng import Stream, rng_for
 from ..text import Picker, Vocabulary, fill, unique_task_name
 from ..worktime import DAY_MS, fmt_date, fmt_many, fmt_ms, ms_date
+from .censor import censor
 from .completion import Completion, wrap_up
 from .projects import ProjectPlan
 from .status_updates import status_update_rows
@@ -42,6 +43,9 @@ P_SUBTASK_DESCRIPTION = 0.2
 P_TAG = 0.3
 P_FIELD_VALUE = {"Priority": 0.9, "Estimate (hours)": 0.6, "Target date": 0.45, "Reviewer": 0.4}
 P_INDUSTRY_VALUE = 0.65
+# Subtasks of work still open are broken out within this span of its creation (design: the
+# span an open task had before the anchor, on average, when lives stopped there).
+SUBTASK_SPAN = 45 * DAY_MS
 
 
 @dataclass
@@ -84,7 +88,17 @@ def generate_project(
     vocab: Vocabulary,
     tasks_per_project: int,
     anchor: int,
+    clock: int | None = None,
+    horizon: int | None = None,
 ) -> ProjectRows:
+    """The project's rows at ``clock`` (default: the anchor, the end of the history).
+
+    Every life is drawn to the fixed ``horizon`` (default: the anchor) and only censored at
+    the clock, and no draw depends on the clock: the rows at a later clock extend those at
+    an earlier one (continuous mode, `src/live/`).
+    """
+    clock = anchor if clock is None else clock
+    horizon = anchor if horizon is None else horizon
     rng = rng_for(seed, Stream.TASKS, plan.index)
     d = Draws(rng)
     members = {u: member_for(org, u) for u, _ in plan.members}
@@ -102,7 +116,7 @@ def generate_project(
         list(members.values()),
         sections,
         plan.board,
-        anchor,
+        horizon,
         status,
         priority,
         others,
@@ -111,18 +125,12 @@ def generate_project(
 
     # --- structure -------------------------------------------------------------------------
     n = max(2, round(tasks_per_project * math.exp(0.3 * d.z() - 0.045)))
-    end = min(anchor, plan.due_ms + 14 * DAY_MS if plan.due_ms else anchor)
-    span = max(end - plan.created, DAY_MS)
-    # Creation moments, drawn in the owner's working time (so no weekend pile-up): a quarter
-    # at kick-off, the rest spread over the project's life.
-    cal = owner.cal
-    w0, w1 = cal.to_w(plan.created), cal.to_w(plan.created + span)
-    hints = sorted(
-        cal.from_w(w0 + (d.u() * 4 if d.chance(0.25) else d.u() * (w1 - w0))) for _ in range(n)
-    )
+    hints, span, hints_end = _creation_hints(d, owner, plan, n, anchor, horizon)
     tasks: list[_Task] = []
     top: list[_Task] = []
     for hint in hints:
+        if hint >= clock:
+            break  # later tasks are not simulated: hints are sorted and drawn up front
         phase = sections[min(int((hint - plan.created) / span * len(sections)), len(sections) - 1)]
         life = simulate_task(ctx, d, hint, first_section=None if plan.board else phase)
         if life is None:
@@ -147,7 +155,7 @@ def generate_project(
         _values(d, t, plan, ctx, members)
         if life.subtype == "default_task" and d.chance(P_SUBTASKS):
             k = 1 + min(int(-math.log(1 - d.u() * 0.999) / 0.6), 5)
-            stop = life.completed or anchor
+            stop = life.completed or min(horizon, life.created + SUBTASK_SPAN)
             for _ in range(k):
                 sub_hint = life.created + int(d.u() * 0.3 * max(stop - life.created, DAY_MS))
                 sub = simulate_task(ctx, d, sub_hint, first_section=None, parent=life)
@@ -155,14 +163,19 @@ def generate_project(
                 if sub is not None and (life.completed is None or sub.created < life.completed):
                     tasks.append(_Task(len(tasks), sub, t.local))
 
-    # the project is completed once its work is closed: that closes the rest, before any row
-    completion = wrap_up(
-        ctx,
-        d,
-        plan.due_ms,
-        [(t.life, None if t.parent is None else tasks[t.parent].life) for t in tasks],
-        anchor,
-    )
+    # the project is completed once its work is closed: that closes the rest, before any row.
+    # Its own stream: how far the task stream got depends on the clock.
+    late = Draws(rng_for(seed, Stream.TASKS, plan.index, 1))
+    completion = None
+    if clock > hints_end:  # every task of the project is simulated
+        completion = wrap_up(
+            ctx,
+            late,
+            plan.due_ms,
+            [(t.life, None if t.parent is None else tasks[t.parent].life) for t in tasks],
+            horizon,
+            not_before=hints_end,
+        )
 
     # --- text --------------------------------------------------------------------------
     pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index))
@@ -200,15 +213,20 @@ def generate_project(
     # --- rows --------------------------------------------------------------------------
     rows = ProjectRows()
     tb = rows.tables
+    # the rows' text has its own stream: how many names were drawn depends on the clock
+    pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index, 2))
     story_n = 0
     ids = [gid(Kind.TASK, t.local, plan.index) for t in tasks]
+    # Each life as it stands at the clock (None: not created yet).  Text is drawn for every
+    # simulated task and event, shown or not, so the draws never depend on the clock.
+    shown = [censor(t.life, clock, ctx, t.parent is None) for t in tasks]
     # Every timestamp of the project's tasks and stories, formatted in one numpy call: per
     # task its creation, last change and completion (0 if open), then its events.
     instants: list[int] = []
-    for t in tasks:
-        life = t.life
+    for t, c in zip(tasks, shown, strict=True):
+        life = c or t.life
         instants += (life.created, life.modified, life.completed or 0)
-        instants += [ev.t for ev in life.events]
+        instants += [ev.t for ev in t.life.events]
     stamps = iter(fmt_many(instants))
     option_labels = {oid: (f.name, label) for f in fields.values() for oid, label in f.options}
     n_stories = len(instants) - 3 * len(tasks)
@@ -218,8 +236,7 @@ def generate_project(
     positions: dict[int, int] = defaultdict(int)
     last = plan.created
     add_story = tb["stories"].append
-    for t, name in zip(tasks, names, strict=True):
-        life = t.life
+    for t, name, life in zip(tasks, names, shown, strict=True):
         tid = ids[t.local]
         parent_id = None if t.parent is None else ids[t.parent]
         is_sub = t.parent is not None
@@ -234,10 +251,17 @@ def generate_project(
                 team=team.name,
             )
         old_name = None
-        if life.renamed:
+        if t.life.renamed:
             old_name = pick.pick(vocab.common["name_variants"]) + name
-        completed = life.completed is not None
         created_at, modified_at, completed_at = next(stamps), next(stamps), next(stamps)
+        if life is None:  # created after the clock: its draws are made, its rows are not
+            for ev in t.life.events:
+                next(stamps)
+                if ev.subtype == "comment_added":
+                    pick.u()
+            story_n += len(t.life.events)
+            continue
+        completed = life.completed is not None
         tb["tasks"].append(
             (
                 tid,
@@ -270,35 +294,84 @@ def generate_project(
                 position = 1_000_000_000 + plan.index * 100_000 + t.local
                 tb["task_memberships"].append((tid, other.id, other.section_id, position, 0))
         for dep in t.deps:
-            tb["task_dependencies"].append((tid, ids[dep]))
+            if shown[dep] is not None:
+                tb["task_dependencies"].append((tid, ids[dep]))
         for uid in sorted(life.followers):
             tb["task_followers"].append((tid, uid))
         for ti in sorted(t.tags):
             tb["task_tags"].append((tid, tags[ti][0]))
-        for ev in life.events:
-            add_story(
-                _story_row(
-                    story_base + story_n,
-                    tid,
-                    ev,
-                    next(stamps),
-                    name,
-                    old_name,
-                    pick,
-                    vocab,
-                    plan,
-                    option_labels,
+        for ev in t.life.events:
+            stamp = next(stamps)
+            if ev.t >= clock:  # after the clock: its text is drawn, its row not kept
+                if ev.subtype == "comment_added":
+                    pick.u()
+            else:
+                add_story(
+                    _story_row(
+                        story_base + story_n,
+                        tid,
+                        ev,
+                        stamp,
+                        name,
+                        old_name,
+                        pick,
+                        vocab,
+                        plan,
+                        option_labels,
+                    )
                 )
-            )
             story_n += 1
         _value_rows(tb, tid, t, life, plan, members)
 
     # the project row, now that its tasks' lives are known
     rows.last_event = last
     _project_rows(
-        tb, seed, org, plan, tasks, names, owner, anchor, last, completion, d, vocab, pick
+        tb,
+        seed,
+        org,
+        plan,
+        tasks,
+        names,
+        owner,
+        clock,
+        last,
+        completion,
+        late,
+        vocab,
+        Picker(rng_for(seed, Stream.TASK_TEXT, plan.index, 1)),
     )
     return rows
+
+
+def _creation_hints(
+    d: Draws,
+    owner: Member,
+    plan: ProjectPlan,
+    n: int,
+    anchor: int,
+    horizon: int,
+) -> tuple[list[int], int, int]:
+    """Creation moments of the project's top-level tasks, sorted, in the owner's working
+    time (so no weekend pile-up): a quarter at kick-off, the rest spread over the project's
+    life until the anchor; after it, new work keeps arriving at the same rate until the
+    project's end or the horizon.  Returns (hints, span before the anchor, end of the hints).
+
+    All are drawn up front, whatever the clock, so the draws that follow never depend on it.
+    """
+    end = min(anchor, plan.due_ms + 14 * DAY_MS if plan.due_ms else anchor)
+    span = max(end - plan.created, DAY_MS)
+    cal = owner.cal
+    w0, w1 = cal.to_w(plan.created), cal.to_w(plan.created + span)
+    hints = [
+        cal.from_w(w0 + (d.u() * 4 if d.chance(0.25) else d.u() * (w1 - w0))) for _ in range(n)
+    ]
+    full_end = min(horizon, plan.due_ms + 14 * DAY_MS if plan.due_ms else horizon)
+    if full_end > plan.created + span:
+        w2 = cal.to_w(full_end)
+        lam = 0.75 * n / max(w1 - w0, 1e-6) * (w2 - w1)
+        k = max(0, round(lam + math.sqrt(lam) * d.z()))
+        hints += [cal.from_w(w1 + d.u() * (w2 - w1)) for _ in range(k)]
+    return sorted(hints), span, max(full_end, plan.created + span)
 
 
 def _values(
@@ -374,6 +447,8 @@ def _value_rows(
             tb["custom_field_values"].append((tid, f.id, None, None, oid, None, life.status))
     for fi, (kind, v) in sorted(t.values.items()):
         f = by_index[fi]
+        if f.name == "Priority":  # as it stands at the clock
+            v = f.option_id(PRIORITIES[life.priority_now])
         if kind == "enum":
             label = dict(f.options)[v]
             tb["custom_field_values"].append((tid, f.id, None, None, v, None, label))
@@ -528,10 +603,13 @@ def _project_rows(
 ) -> None:
     """The project row (completed as `wrap_up` decided), members, sections, settings."""
     top = [t.life for t in tasks if t.parent is None]
+    # the completion (drawn to the horizon) shows once the clock has passed it; archiving is
+    # drawn whatever the clock and shows a month after the completion
     completed_at = completion.completed_at if completion else None
-    archived = int(
-        completed_at is not None and completed_at < anchor - 30 * DAY_MS and d.chance(0.5)
-    )
+    archive = d.chance(0.5)
+    if completed_at is not None and completed_at >= anchor:
+        completed_at = None
+    archived = int(completed_at is not None and completed_at < anchor - 30 * DAY_MS and archive)
     modified = max(last, completed_at or 0)
     team = org.teams[plan.team]
     notes = fill(
