@@ -462,6 +462,41 @@ def report_cmd(
     )
 
 
+def _live_settings(config_file: Path | None, **flags: Any) -> Any:
+    """Continuous mode's settings from flags > LIVE_* environment > --config TOML."""
+    from .live import resolve_settings
+
+    return _run(resolve_settings, flags, dict(os.environ), config_file)
+
+
+@app.command("simulate")
+def simulate_cmd(
+    file: Path = typer.Argument(..., help="A file made by this generator."),
+    days: float = typer.Option(..., "--days", help="Simulated days to move the clock by."),
+    config_file: Path | None = typer.Option(None, "--config", help="A live TOML file."),
+    level: str | None = typer.Option(None, "--level", help="Activity: low | medium | high."),
+    steadiness: float | None = typer.Option(
+        None, "--steadiness", help="0: activity at the 9/13/16 h peaks .. 1: even."
+    ),
+    workers: int | None = typer.Option(None, "--workers", help="Worker processes."),
+) -> None:
+    """Move FILE's clock forward by --days: new tasks, comments, changes, status updates,
+    in one transaction; the run record gets a row with the new clock."""
+    from .live import advance
+
+    settings = _live_settings(config_file, level=level, steadiness=steadiness)
+    with _progress() as bar:
+        done = _run(
+            advance, file, days, settings=settings, progress=_RichProgress(bar), workers=workers
+        )
+    events = ", ".join(f"{k} {v:,}" for k, v in done.events().items()) or "nothing new"
+    out.print(
+        f"[green]{file}[/]: clock {done.previous} -> {done.clock}; new: {events} "
+        f"({done.seconds:.1f} s)",
+        highlight=False,
+    )
+
+
 def _terminate(signum: int, frame: Any) -> None:
     """SIGTERM (a `kill`, a CI timeout) cleans up like Ctrl-C: no partial output is left."""
     raise KeyboardInterrupt

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .config import HORIZON_DAYS, Config
+from .errors import ConfigError
 from .fingerprint import EXCLUDED, combine, serialize_rows
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
 from .generators.projects import plan_projects
@@ -164,6 +165,13 @@ def generate(
     check_target(target, overwrite)
     config = dataclasses.replace(config, db_path=target)  # the record names the real file
     workers = default_workers(config) if workers is None else workers
+    if clock is not None and not anchor_ms(config) <= clock <= horizon_ms(config):
+        raise ConfigError(
+            [
+                f"clock: must lie from the end date to {HORIZON_DAYS} days after it "
+                f"({fmt_ms(anchor_ms(config))} to {fmt_ms(horizon_ms(config))}), got {clock}"
+            ]
+        )
     with atomic_target(target) as tmp:
         return _build(config, tmp, target, progress, workers, clock)
 

@@ -22,6 +22,7 @@ from .fingerprint import combine, readable_digests
 from .inputs import column_differences, open_readonly, reading
 from .output import check_target
 from .pipeline import Progress, Summary, generate
+from .worktime import parse_ms
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,11 @@ def reproduce(
             columns = column_differences(conn)
     cfg = dict(run["config"])
     cfg["db_path"] = str(out)
-    summary = generate(Config.from_dict(cfg), out, overwrite=overwrite, progress=progress)
+    # the latest run's anchor is the file's clock (moved on by `simulate` and `live`)
+    clock = _clock(run["anchor"])
+    summary = generate(
+        Config.from_dict(cfg), out, overwrite=overwrite, progress=progress, clock=clock
+    )
     problems = _differences(source, digests, damage, columns, summary.table_digests)
     return Reproduction(
         summary=summary,
@@ -130,6 +135,14 @@ def reproduce(
         problems=tuple(f"{t} ({'; '.join(why)})" for t, why in problems.items()),
         corrupt=bool(damage),
     )
+
+
+def _clock(anchor: Any) -> int | None:
+    """The recorded clock as epoch ms; None (the end date's midnight) if not a timestamp."""
+    try:
+        return parse_ms(anchor)
+    except (TypeError, ValueError):
+        return None
 
 
 def _differences(

@@ -1,0 +1,94 @@
+"""Writing a later state of the world into a file: the rows that are new or changed, by
+primary key, in one transaction, with the clock recorded in the same transaction.
+
+Rows are compared whole (SQLite's EXCEPT), so only what differs is written; foreign keys are
+checked at the commit (deferred), so the order of the tables does not matter inside it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from ..schema import column_names, primary_key_columns, table_names
+
+CONTENT_TABLES = tuple(t for t in table_names() if t != "generation_runs")
+
+
+def _pk(table: str) -> list[str]:
+    names = column_names(table)
+    return [names[i] for i in primary_key_columns()[table]]
+
+
+def _key_list(table: str, alias: str = "") -> str:
+    return ", ".join(f"{alias}[{c}]" for c in _pk(table))
+
+
+def apply_world(conn: sqlite3.Connection, schema: str) -> Counter:
+    """Make the main database's content equal to attached ``schema``'s (same schema.sql),
+    inside the caller's transaction.  Returns rows written per table ("+" new, "~" changed,
+    "-" removed)."""
+    counts: Counter = Counter()
+    for table in CONTENT_TABLES:
+        keys = _key_list(table)
+        changed = (
+            f'SELECT {keys} FROM (SELECT * FROM {schema}."{table}" '
+            f'EXCEPT SELECT * FROM main."{table}")'
+        )
+        gone = f'SELECT {keys} FROM main."{table}" EXCEPT SELECT {keys} FROM {schema}."{table}"'
+        conn.execute("DROP TABLE IF EXISTS temp._keys")
+        conn.execute(
+            f"CREATE TEMP TABLE _keys AS SELECT * FROM ({changed}) UNION SELECT * FROM ({gone})"
+        )
+        n = conn.execute("SELECT count(*) FROM temp._keys").fetchone()[0]
+        if not n:
+            continue
+        tuple_keys = f"({keys})" if len(_pk(table)) > 1 else keys
+        existing = conn.execute(
+            f'DELETE FROM main."{table}" WHERE {tuple_keys} IN (SELECT * FROM temp._keys)'
+        ).rowcount
+        added = conn.execute(
+            f'INSERT INTO main."{table}" SELECT * FROM {schema}."{table}" '
+            f"WHERE {tuple_keys} IN (SELECT * FROM temp._keys)"
+        ).rowcount
+        counts[f"{table}+"] += max(added - existing, 0)
+        counts[f"{table}~"] += min(added, existing)
+        counts[f"{table}-"] += max(existing - added, 0)
+    conn.execute("DROP TABLE IF EXISTS temp._keys")
+    return counts
+
+
+def upsert_rows(
+    conn: sqlite3.Connection,
+    tables: Mapping[str, Iterable[tuple]],
+    replace_children_of: Iterable[int] = (),
+) -> None:
+    """Insert or replace ``tables``' rows (whole rows, schema order) in the caller's
+    transaction; child rows of the tasks in ``replace_children_of`` are removed first."""
+    tasks = list(replace_children_of)
+    if tasks:
+        conn.execute("DROP TABLE IF EXISTS temp._touched")
+        conn.execute("CREATE TEMP TABLE _touched (id INTEGER PRIMARY KEY)")
+        conn.executemany("INSERT OR IGNORE INTO temp._touched VALUES (?)", ((t,) for t in tasks))
+        for table in CHILD_TABLES:
+            conn.execute(
+                f'DELETE FROM main."{table}" WHERE task_id IN (SELECT id FROM temp._touched)'
+            )
+    for table, rows in tables.items():
+        names = column_names(table)
+        conn.executemany(
+            f'INSERT OR REPLACE INTO main."{table}" VALUES ({", ".join("?" * len(names))})', rows
+        )
+
+
+# rows that belong to one task and are rewritten with it (stories are only ever appended)
+CHILD_TABLES = (
+    "task_memberships",
+    "task_dependencies",
+    "task_followers",
+    "custom_field_values",
+    "custom_field_value_options",
+    "custom_field_value_people",
+    "task_tags",
+)
