@@ -127,10 +127,9 @@ def load_toml(path: Path) -> dict[str, Any]:
     data = data.get("live", data)
     unknown = sorted(set(data) - set(FIELDS) - {"batch"})
     if unknown:
+        known = ", ".join(FIELDS)
         raise ConfigError(
-            [
-                f"config (--config): {path}: unknown setting {unknown[0]!r}; known: {', '.join(FIELDS)}"
-            ]
+            [f"config (--config): {path}: unknown setting {unknown[0]!r}; known: {known}"]
         )
     return data
 
