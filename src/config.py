@@ -54,6 +54,16 @@ MAX_HISTORY_MONTHS = 36
 # Continuous mode: every life is drawn to this many days after the end date, and the clock
 # (the anchor of a file advanced by `simulate` or `live`) may move up to it.
 HORIZON_DAYS = 365
+# Continuous mode's activity level: new work after the end date (new tasks, so their comments
+# and changes, and new projects) at this multiple of the history's own rate.
+ACTIVITY_LEVELS = {"low": 0.5, "medium": 1.0, "high": 1.8}
+
+
+def continuation_rate(record: Mapping[str, Any] | None) -> float:
+    """The rate a run record's continuous settings ask for (1.0 without any)."""
+    level = (record or {}).get("level", "medium")
+    return ACTIVITY_LEVELS.get(level, 1.0)
+
 
 # setting name -> environment key, for messages and for resolve_config
 ENV_KEYS = {

@@ -35,6 +35,7 @@ from typing import Any, Protocol
 from .config import HORIZON_DAYS, Config
 from .errors import ConfigError
 from .fingerprint import EXCLUDED, combine, serialize_rows
+from .generators.continuation import continue_users, project_schedule
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
 from .generators.projects import plan_projects
 from .generators.tags import generate_tags
@@ -153,12 +154,14 @@ def generate(
     progress: Progress | None = None,
     workers: int | None = None,
     clock: int | None = None,
+    rate: float = 1.0,
 ) -> Summary:
     """Generate the organization described by ``config`` into ``path`` (default: its db_path).
 
     ``workers`` processes generate projects in parallel (default: 2 for large runs, else 1);
     the content is identical for any worker count.  ``clock`` (epoch ms, default the anchor)
     is the moment the file shows: a later clock gives the same history and what followed.
+    ``rate`` scales new work after the end date (continuous mode's activity level).
     """
     target = Path(path) if path is not None else config.db_path
     progress = progress or NullProgress()
@@ -173,7 +176,7 @@ def generate(
             ]
         )
     with atomic_target(target) as tmp:
-        return _build(config, tmp, target, progress, workers, clock)
+        return _build(config, tmp, target, progress, workers, clock, rate)
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,7 @@ class _ProjectJob:
     parts: Path  # where chunk files are written (a temporary folder beside the output)
     clock: int | None = None
     horizon: int | None = None
+    rate: float = 1.0  # activity level: new work after the end date, times this
 
     def run(self, indices: range) -> tuple[Path, dict[str, bytes]]:
         """Generate a chunk of projects into a small SQLite file of its own, and return it
@@ -202,6 +206,8 @@ class _ProjectJob:
         """
         tables: dict[str, list[tuple]] = defaultdict(list)
         for i in indices:
+            if self.clock is not None and self.plans[i].created >= self.clock:
+                continue  # starts after the clock: nothing of it shows yet
             project = generate_project(
                 self.seed,
                 self.org,
@@ -213,6 +219,7 @@ class _ProjectJob:
                 self.anchor,
                 self.clock,
                 self.horizon,
+                self.rate,
             )
             for t, rows in project.tables.items():
                 tables[t] += sorted(rows, key=PK_KEYS[t])
@@ -330,6 +337,7 @@ def _build(
     progress: Progress,
     workers: int,
     clock: int | None = None,
+    rate: float = 1.0,
 ) -> Summary:
     started = dt.datetime.now(dt.UTC)
     seconds: dict[str, float] = {}
@@ -337,6 +345,7 @@ def _build(
     seed = config.seed
     anchor = anchor_ms(config)
     clock = anchor if clock is None else clock
+    horizon = horizon_ms(config)
     vocab = load_vocabulary(config.industry)
 
     conn = sqlite3.connect(tmp, isolation_level=None)
@@ -361,14 +370,15 @@ def _build(
         teams = generate_teams(rng_for(seed, Stream.TEAMS), workspace, vocab, config.users)
         progress.advance()
         users = generate_users(rng_for(seed, Stream.USERS), config, workspace, teams, calendars)
+        users = continue_users(seed, config, workspace, teams, users, calendars, horizon)
         org = Org(workspace, teams, users, calendars)
         progress.advance()
         writer.add("workspaces", workspace_rows(workspace))
-        writer.add("users", user_rows(users, workspace))
+        writer.add("users", user_rows(users, workspace, clock))
         writer.add("teams", team_rows(teams, workspace))
-        writer.add(
-            "team_memberships", team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
-        )
+        members = team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
+        joined = {u.id for u in users if u.join < clock}
+        writer.add("team_memberships", [r for r in members if r[1] in joined])
         progress.advance()
         seconds["organization"] = time.perf_counter() - t0
 
@@ -388,7 +398,8 @@ def _build(
 
         # --- projects and their activity ----------------------------------------------
         t0 = time.perf_counter()
-        plans = plan_projects(seed, config, org, vocab, fields)
+        later = project_schedule(seed, config, horizon, rate)
+        plans = plan_projects(seed, config, org, vocab, fields, later)
         progress.stage("projects", len(plans))
         conn.execute("COMMIT")
         with tempfile.TemporaryDirectory(prefix=f".{tmp.name}.", dir=tmp.parent) as parts:
@@ -402,7 +413,8 @@ def _build(
                 anchor,
                 Path(parts),
                 clock,
-                horizon_ms(config),
+                horizon,
+                rate,
             )
             # closing(): the workers are shut down before the part folder is removed
             chunks = contextlib.closing(_run_projects(job, workers))

@@ -86,9 +86,15 @@ def _weighted(rng: np.random.Generator, pairs: tuple[tuple[str, float], ...]) ->
 
 
 def plan_projects(
-    seed: int, config: Config, org: Org, vocab: Vocabulary, fields: list[FieldDef]
+    seed: int,
+    config: Config,
+    org: Org,
+    vocab: Vocabulary,
+    fields: list[FieldDef],
+    later: list[int] = (),  # type: ignore[assignment]
 ) -> list[ProjectPlan]:
-    """Plans for every project, each from its own stream (PROJECTS, index)."""
+    """Plans for every project, each from its own stream (PROJECTS, index); ``later`` holds
+    the creation days of the projects that start after the end date (continuous mode)."""
     teams = [t for t in org.teams if not t.is_leadership]
     team_sizes = np.array([sum(1 for u in org.users if u.team == t.index) for t in teams], float)
     team_p = team_sizes / team_sizes.sum()
@@ -98,13 +104,17 @@ def plan_projects(
     names: set[str] = set()
     plans: list[ProjectPlan] = []
     list_projects: dict[int, list[int]] = {}
-    for p in range(config.projects):
+    for p in range(config.projects + len(later)):
         rng = rng_for(seed, Stream.PROJECTS, p)
         team = teams[int(rng.choice(len(teams), p=team_p))]
         spec = team.spec
         # Projects start through the window, more of them early (ongoing initiatives).
         span = max(anchor - 21 * DAY_MS - start, DAY_MS)
         created_day = start + int(rng.beta(0.8, 1.3) * span)
+        if p >= config.projects:
+            created_day = later[p - config.projects]
+        # members are people there when the project starts (after the end date: joiners too)
+        joined_by = max(anchor, created_day)
         # Owner: the manager, or a long-standing member of the team who stays.  Candidates are
         # drawn at random and checked, so planning stays cheap for teams of thousands.
         # A manager owns a handful of projects, not hundreds: after six, members own them
@@ -132,7 +142,7 @@ def plan_projects(
             leave = org.users[u].leave
             if (
                 u != owner_u
-                and org.users[u].join < anchor
+                and org.users[u].join < joined_by
                 and (leave is None or leave > created + 7 * DAY_MS)
             ):
                 chosen.add(u)
@@ -141,8 +151,11 @@ def plan_projects(
             guest = _draw(
                 rng,
                 range(len(org.users)),
-                lambda u, ti=team.index, ch=chosen: (
-                    org.users[u].team != ti and org.users[u].leave is None and u not in ch
+                lambda u, ti=team.index, ch=chosen, by=joined_by: (
+                    org.users[u].team != ti
+                    and org.users[u].leave is None
+                    and org.users[u].join < by
+                    and u not in ch
                 ),
                 None,
             )

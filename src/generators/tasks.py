@@ -90,6 +90,7 @@ def generate_project(
     anchor: int,
     clock: int | None = None,
     horizon: int | None = None,
+    rate: float = 1.0,
 ) -> ProjectRows:
     """The project's rows at ``clock`` (default: the anchor, the end of the history).
 
@@ -125,7 +126,7 @@ def generate_project(
 
     # --- structure -------------------------------------------------------------------------
     n = max(2, round(tasks_per_project * math.exp(0.3 * d.z() - 0.045)))
-    hints, span, hints_end = _creation_hints(d, owner, plan, n, anchor, horizon)
+    hints, span, hints_end = _creation_hints(d, owner, plan, n, anchor, horizon, rate)
     tasks: list[_Task] = []
     top: list[_Task] = []
     for hint in hints:
@@ -350,6 +351,7 @@ def _creation_hints(
     n: int,
     anchor: int,
     horizon: int,
+    rate: float = 1.0,
 ) -> tuple[list[int], int, int]:
     """Creation moments of the project's top-level tasks, sorted, in the owner's working
     time (so no weekend pile-up): a quarter at kick-off, the rest spread over the project's
@@ -359,6 +361,9 @@ def _creation_hints(
     All are drawn up front, whatever the clock, so the draws that follow never depend on it.
     """
     end = min(anchor, plan.due_ms + 14 * DAY_MS if plan.due_ms else anchor)
+    if plan.created >= anchor:  # a project of continuous mode: its first 90 days set its pace
+        end = min(plan.created + 90 * DAY_MS, plan.due_ms + 14 * DAY_MS if plan.due_ms else horizon)
+        n = max(2, round(n * rate))
     span = max(end - plan.created, DAY_MS)
     cal = owner.cal
     w0, w1 = cal.to_w(plan.created), cal.to_w(plan.created + span)
@@ -368,7 +373,7 @@ def _creation_hints(
     full_end = min(horizon, plan.due_ms + 14 * DAY_MS if plan.due_ms else horizon)
     if full_end > plan.created + span:
         w2 = cal.to_w(full_end)
-        lam = 0.75 * n / max(w1 - w0, 1e-6) * (w2 - w1)
+        lam = 0.75 * n / max(w1 - w0, 1e-6) * (w2 - w1) * (1.0 if plan.created >= anchor else rate)
         k = max(0, round(lam + math.sqrt(lam) * d.z()))
         hints += [cal.from_w(w1 + d.u() * (w2 - w1)) for _ in range(k)]
     return sorted(hints), span, max(full_end, plan.created + span)

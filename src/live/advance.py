@@ -152,6 +152,7 @@ def advance(
             progress=progress,
             workers=workers,
             clock=target,
+            rate=settings.rate,
         )
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
         try:

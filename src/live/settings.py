@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config import ACTIVITY_LEVELS
 from ..errors import ConfigError
 
-# Activity level: multiplies the rate of new tasks (and so their comments and changes) after
-# the end date.  At the default scale, medium is the history's own rate.
-LEVELS = {"low": 0.5, "medium": 1.0, "high": 1.8}
+LEVELS = ACTIVITY_LEVELS  # activity level -> multiple of the history's rate of new work
 MODES = ("production", "emulated")
 ENV_PREFIX = "LIVE_"
 FIELDS = (
