@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -79,7 +80,7 @@ def member_for(org: Org, user_index: int) -> Member:
     )
 
 
-def generate_project(
+def simulate_project(
     seed: int,
     org: Org,
     plan: ProjectPlan,
@@ -91,12 +92,12 @@ def generate_project(
     clock: int | None = None,
     horizon: int | None = None,
     rate: float = 1.0,
-) -> ProjectRows:
-    """The project's rows at ``clock`` (default: the anchor, the end of the history).
-
-    Every life is drawn to the fixed ``horizon`` (default: the anchor) and only censored at
-    the clock, and no draw depends on the clock: the rows at a later clock extend those at
-    an earlier one (continuous mode, `src/live/`).
+) -> ProjectWorld:
+    """The project's world up to ``clock`` (default: the anchor, the end of the history):
+    every task created before it, its whole life drawn to the fixed ``horizon`` (default:
+    the anchor), and every text drawn.  No draw depends on the clock, so the world at a later
+    clock extends the one at an earlier clock; `project_rows` shows it at any clock up to
+    its own (continuous mode, `src/live/`).
     """
     clock = anchor if clock is None else clock
     horizon = anchor if horizon is None else horizon
@@ -143,8 +144,9 @@ def generate_project(
             # blocked by a recent earlier task that was finished before this one was (or
             # any recent one while this is still open): the dependency order holds in time
             j = top[max(len(top) - 2 - int(d.u() * min(len(top) - 1, 8)), 0)]
-            if life.completed is None or (
-                j.life.completed is not None and j.life.completed <= life.completed
+            if j.life.created < life.created and (
+                life.completed is None
+                or (j.life.completed is not None and j.life.completed <= life.completed)
             ):
                 t.deps.append(j.local)
         if d.chance(P_TAG) and tags:
@@ -211,39 +213,16 @@ def generate_project(
             name = f"{name} ({plan.name})"
         names.append(name)
 
-    # --- rows --------------------------------------------------------------------------
-    rows = ProjectRows()
-    tb = rows.tables
-    # the rows' text has its own stream: how many names were drawn depends on the clock
+    # --- the rows' text: its own stream, since how many names were drawn depends on the
+    # clock; drawn for every event, shown or not, so the draws never depend on the clock
     pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index, 2))
-    story_n = 0
-    ids = [gid(Kind.TASK, t.local, plan.index) for t in tasks]
-    # Each life as it stands at the clock (None: not created yet).  Text is drawn for every
-    # simulated task and event, shown or not, so the draws never depend on the clock.
-    shown = [censor(t.life, clock, ctx, t.parent is None) for t in tasks]
-    # Every timestamp of the project's tasks and stories, formatted in one numpy call: per
-    # task its creation, last change and completion (0 if open), then its events.
-    instants: list[int] = []
-    for t, c in zip(tasks, shown, strict=True):
-        life = c or t.life
-        instants += (life.created, life.modified, life.completed or 0)
-        instants += [ev.t for ev in t.life.events]
-    stamps = iter(fmt_many(instants))
-    option_labels = {oid: (f.name, label) for f in fields.values() for oid, label in f.options}
-    n_stories = len(instants) - 3 * len(tasks)
-    story_base = gid(Kind.STORY, 0, plan.index)
-    if n_stories:
-        gid(Kind.STORY, n_stories - 1, plan.index)  # the last id is in range: all are
-    positions: dict[int, int] = defaultdict(int)
-    last = plan.created
-    add_story = tb["stories"].append
-    for t, name, life in zip(tasks, names, shown, strict=True):
-        tid = ids[t.local]
-        parent_id = None if t.parent is None else ids[t.parent]
-        is_sub = t.parent is not None
-        notes = ""
-        if pick.u() < (P_SUBTASK_DESCRIPTION if is_sub else P_DESCRIPTION):
-            notes = fill(
+    notes: list[str] = []
+    old_names: list[str | None] = []
+    templates: list[list[str | None]] = []
+    for t, name in zip(tasks, names, strict=True):
+        note = ""
+        if pick.u() < (P_SUBTASK_DESCRIPTION if t.parent is not None else P_DESCRIPTION):
+            note = fill(
                 pick.pick(vocab.industry["descriptions"]),
                 task=name,
                 project=plan.name,
@@ -251,25 +230,153 @@ def generate_project(
                 object=name[:1].lower() + name[1:],
                 team=team.name,
             )
-        old_name = None
-        if t.life.renamed:
-            old_name = pick.pick(vocab.common["name_variants"]) + name
-        created_at, modified_at, completed_at = next(stamps), next(stamps), next(stamps)
-        if life is None:  # created after the clock: its draws are made, its rows are not
-            for ev in t.life.events:
-                next(stamps)
-                if ev.subtype == "comment_added":
-                    pick.u()
-            story_n += len(t.life.events)
+        notes.append(note)
+        old_names.append(
+            pick.pick(vocab.common["name_variants"]) + name if t.life.renamed else None
+        )
+        templates.append(
+            [
+                pick.pick(vocab.comments(ev.kind)) if ev.subtype == "comment_added" else None
+                for ev in t.life.events
+            ]
+        )
+    world = ProjectWorld(
+        seed,
+        org,
+        plan,
+        ctx,
+        members,
+        owner,
+        tags,
+        vocab,
+        tasks,
+        names,
+        notes,
+        old_names,
+        templates,
+        completion,
+        late.chance(0.5),
+        clock,
+    )
+    world.status_rows = _status_rows(world)  # type: ignore[assignment]
+    return world
+
+
+@dataclass
+class ProjectWorld:
+    """One project simulated up to a clock: what `project_rows` shows at any earlier one."""
+
+    seed: int
+    org: Org
+    plan: ProjectPlan
+    ctx: ProjectCtx
+    members: dict[int, Member]
+    owner: Member
+    tags: list[tuple]
+    vocab: Vocabulary
+    tasks: list[_Task]
+    names: list[str]
+    notes: list[str]
+    old_names: list[str | None]
+    templates: list[list[str | None]]  # per task and event: a comment's template
+    completion: Completion | None
+    archive: bool  # archived a month after its completion (drawn whatever the clock)
+    clock: int
+    status_rows: Any = None  # (project notes, status update rows up to the clock)
+
+    def __post_init__(self) -> None:
+        self.ids = [gid(Kind.TASK, t.local, self.plan.index) for t in self.tasks]
+        firsts, n = [], 0
+        for t in self.tasks:
+            firsts.append(n)
+            n += len(t.life.events)
+        if n:
+            gid(Kind.STORY, n - 1, self.plan.index)  # the last id is in range: all are
+        self.first_story = firsts
+        # every moment the project changes (task creations and events), for its row
+        self.moments = sorted(
+            [t.life.created for t in self.tasks] + [e.t for t in self.tasks for e in t.life.events]
+        )
+
+    def completed_at(self, clock: int) -> int | None:
+        c = self.completion
+        return c.completed_at if c is not None and c.completed_at < clock else None
+
+    def last_change(self, clock: int) -> int:
+        i = bisect_left(self.moments, clock)
+        return max(self.plan.created, self.moments[i - 1] if i else 0)
+
+
+def generate_project(
+    seed: int,
+    org: Org,
+    plan: ProjectPlan,
+    plans: list[ProjectPlan],
+    tags: list[tuple],
+    vocab: Vocabulary,
+    tasks_per_project: int,
+    anchor: int,
+    clock: int | None = None,
+    horizon: int | None = None,
+    rate: float = 1.0,
+) -> ProjectRows:
+    """The project's rows at ``clock`` (default: the anchor, the end of the history)."""
+    world = simulate_project(
+        seed, org, plan, plans, tags, vocab, tasks_per_project, anchor, clock, horizon, rate
+    )
+    return project_rows(world, world.clock)
+
+
+def project_rows(
+    w: ProjectWorld,
+    clock: int,
+    only: list[int] | None = None,
+    since: int = 0,
+    whole: bool = True,
+) -> ProjectRows:
+    """The project's rows as they stand at ``clock`` (at most the world's own).
+
+    ``only`` limits the tasks to those local indices (default all) and ``since`` their
+    stories to those from that moment; ``whole`` adds the project's own rows (project,
+    members, sections, settings, status updates).  Rows go per table in key order.
+    """
+    assert clock <= w.clock
+    plan, org, ctx = w.plan, w.org, w.ctx
+    rows = ProjectRows()
+    tb = rows.tables
+    tasks = w.tasks if only is None else [w.tasks[i] for i in only]
+    # each life as it stands at the clock (None: not created yet)
+    shown = {t.local: censor(t.life, clock, ctx, t.parent is None) for t in tasks}
+    # every timestamp needed, formatted in one numpy call: per task its creation, last
+    # change and completion (0 if open), then its stories from ``since`` to the clock
+    instants: list[int] = []
+    for t in tasks:
+        life = shown[t.local]
+        if life is not None:
+            instants += (life.created, life.modified, life.completed or 0)
+            instants += [ev.t for ev in life.events if ev.t >= since]
+    stamps = iter(fmt_many(instants))
+    fields = {f.name: f for f, _ in plan.fields}
+    option_labels = {oid: (f.name, label) for f in fields.values() for oid, label in f.options}
+    story_base = gid(Kind.STORY, 0, plan.index)
+    ids = w.ids
+    add_story = tb["stories"].append
+    for t in tasks:
+        life = shown[t.local]
+        if life is None:
             continue
+        tid = ids[t.local]
+        name = w.names[t.local]
+        is_sub = t.parent is not None
+        created_at, modified_at, completed_at = next(stamps), next(stamps), next(stamps)
         completed = life.completed is not None
         tb["tasks"].append(
             (
                 tid,
                 org.workspace.id,
-                parent_id,
+                None if t.parent is None else ids[t.parent],
                 name,
-                notes,
+                w.notes[t.local],
                 life.subtype,
                 (life.approval or "pending") if life.subtype == "approval" else None,
                 life.assignee.user_id if life.assignee else None,
@@ -284,63 +391,42 @@ def generate_project(
                 life.completer.user_id if completed else None,
             )
         )
-        last = max(last, life.modified)
         if not is_sub:
+            # positions follow creation: a task keeps its place whatever the others do
             sec = life.section
-            positions[sec.id] += 1
-            tb["task_memberships"].append((tid, plan.id, sec.id, positions[sec.id], 1))
+            tb["task_memberships"].append((tid, plan.id, sec.id, t.local + 1, 1))
             for other, _ in life.multi_home:
                 # after the section's own tasks, ordered by home project and task: unique in
                 # any section whichever projects cross-post into it
                 position = 1_000_000_000 + plan.index * 100_000 + t.local
                 tb["task_memberships"].append((tid, other.id, other.section_id, position, 0))
-        for dep in t.deps:
-            if shown[dep] is not None:
-                tb["task_dependencies"].append((tid, ids[dep]))
+        for dep in t.deps:  # an earlier-created task: there whenever this one is
+            tb["task_dependencies"].append((tid, ids[dep]))
         for uid in sorted(life.followers):
             tb["task_followers"].append((tid, uid))
         for ti in sorted(t.tags):
-            tb["task_tags"].append((tid, tags[ti][0]))
-        for ev in t.life.events:
-            stamp = next(stamps)
-            if ev.t >= clock:  # after the clock: its text is drawn, its row not kept
-                if ev.subtype == "comment_added":
-                    pick.u()
-            else:
+            tb["task_tags"].append((tid, w.tags[ti][0]))
+        first, templates = w.first_story[t.local], w.templates[t.local]
+        for k, ev in enumerate(life.events):
+            if ev.t >= since:
                 add_story(
                     _story_row(
-                        story_base + story_n,
+                        story_base + first + k,
                         tid,
                         ev,
-                        stamp,
+                        next(stamps),
                         name,
-                        old_name,
-                        pick,
-                        vocab,
+                        w.old_names[t.local],
+                        templates[k],
                         plan,
                         option_labels,
                     )
                 )
-            story_n += 1
-        _value_rows(tb, tid, t, life, plan, members)
-
-    # the project row, now that its tasks' lives are known
+        _value_rows(tb, tid, t, life, plan, w.members)
+    last = w.last_change(clock)
     rows.last_event = last
-    _project_rows(
-        tb,
-        seed,
-        org,
-        plan,
-        tasks,
-        names,
-        owner,
-        clock,
-        last,
-        completion,
-        late,
-        vocab,
-        Picker(rng_for(seed, Stream.TASK_TEXT, plan.index, 1)),
-    )
+    if whole:
+        _project_rows(tb, w, clock, last)
     return rows
 
 
@@ -503,8 +589,7 @@ def _story_row(
     stamp: str,
     name: str,
     old_name: str | None,
-    pick: Picker,
-    vocab: Vocabulary,
+    template: str | None,
     plan: ProjectPlan,
     option_labels: dict[int, tuple[str, str]],
 ) -> tuple:
@@ -512,7 +597,7 @@ def _story_row(
     old_n = new_n = None
     if st == "comment_added":
         text = fill(
-            pick.pick(vocab.comments(ev.kind)),
+            template,
             name=(ev.addressee.first_name if ev.addressee else ""),
             task=name,
             project=plan.name,
@@ -591,35 +676,49 @@ def _human_date_text(value: str) -> str:
     return day.strftime("%b ") + str(day.day)
 
 
-def _project_rows(
-    tb: dict[str, list[tuple]],
-    seed: int,
-    org: Org,
-    plan: ProjectPlan,
-    tasks: list[_Task],
-    names: list[str],
-    owner: Member,
-    anchor: int,
-    last: int,
-    completion: Completion | None,
-    d: Draws,
-    vocab: Vocabulary,
-    pick: Picker,
-) -> None:
-    """The project row (completed as `wrap_up` decided), members, sections, settings."""
-    top = [t.life for t in tasks if t.parent is None]
-    # the completion (drawn to the horizon) shows once the clock has passed it; archiving is
-    # drawn whatever the clock and shows a month after the completion
-    completed_at = completion.completed_at if completion else None
-    archive = d.chance(0.5)
-    if completed_at is not None and completed_at >= anchor:
-        completed_at = None
-    archived = int(completed_at is not None and completed_at < anchor - 30 * DAY_MS and archive)
-    modified = max(last, completed_at or 0)
-    team = org.teams[plan.team]
+def _status_rows(w: ProjectWorld) -> tuple[str, list[tuple]]:
+    """The project's notes and its status updates up to the world's clock (each reporting
+    the project's state at its moment), from their own streams."""
+    plan, vocab = w.plan, w.vocab
+    pick = Picker(rng_for(w.seed, Stream.TASK_TEXT, plan.index, 1))
+    team = w.org.teams[plan.team]
     notes = fill(
         pick.pick(vocab.org["project_notes"]), project=plan.name, theme=plan.theme, team=team.name
     )
+    milestones = sorted(
+        (x.life.due_on or "", w.names[x.local], x.life.created, x.life.completed)
+        for x in w.tasks
+        if x.life.subtype == "milestone"
+    )  # names are unique in a project: the None of an open milestone is never compared
+    completion = w.completion
+    rows = status_update_rows(
+        Draws(rng_for(w.seed, Stream.STATUS_UPDATES, plan.index)),
+        pick,
+        vocab,
+        plan.index,
+        plan.id,
+        plan.name,
+        w.owner,
+        plan.created,
+        plan.due_ms,
+        w.completed_at(w.clock),
+        completion.wrapped if completion else 0,
+        w.clock,
+        [t.life for t in w.tasks if t.parent is None],
+        milestones,
+    )
+    return notes, rows
+
+
+def _project_rows(tb: dict[str, list[tuple]], w: ProjectWorld, clock: int, last: int) -> None:
+    """The project row at ``clock`` (completed as `wrap_up` decided, archived a month after),
+    its status updates so far, members, sections, settings."""
+    plan, org, owner = w.plan, w.org, w.owner
+    completed_at = w.completed_at(clock)
+    archived = int(completed_at is not None and completed_at < clock - 30 * DAY_MS and w.archive)
+    modified = max(last, completed_at or 0)
+    team = org.teams[plan.team]
+    notes, updates = w.status_rows
     tb["projects"].append(
         (
             plan.id,
@@ -641,30 +740,8 @@ def _project_rows(
             owner.user_id if completed_at else None,
         )
     )
-    milestones = sorted(
-        (x.life.due_on or "", names[x.local], x.life.created, x.life.completed)
-        for x in tasks
-        if x.life.subtype == "milestone"
-    )  # names are unique in a project: the None of an open milestone is never compared
-    su_draws = Draws(rng_for(seed, Stream.STATUS_UPDATES, plan.index))
-    tb["status_updates"].extend(
-        status_update_rows(
-            su_draws,
-            pick,
-            vocab,
-            plan.index,
-            plan.id,
-            plan.name,
-            owner,
-            plan.created,
-            plan.due_ms,
-            completed_at,
-            completion.wrapped if completion else 0,
-            anchor,
-            top,
-            milestones,
-        )
-    )
+    stamp = fmt_ms(clock)
+    tb["status_updates"].extend(r for r in updates if r[-1] < stamp)
     for u, guest in plan.members:
         user = org.users[u]
         level = "admin" if u == plan.owner else "commenter" if guest else "editor"
