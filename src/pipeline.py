@@ -32,7 +32,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 
-from .config import HORIZON_DAYS, Config
+from .config import CALENDAR_LEAD, CALENDAR_TAIL, HORIZON_DAYS, Config
 from .errors import ConfigError
 from .fingerprint import EXCLUDED, combine, serialize_rows
 from .generators.continuation import continue_users, project_schedule
@@ -330,6 +330,46 @@ def default_workers(config: Config) -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+@dataclass
+class World:
+    """The organization and catalog a file's projects are built on, and the projects' plans
+    up to the horizon (continuous mode shows more of them as its clock moves)."""
+
+    org: Org
+    vocab: Any
+    team_members: list[tuple]
+    field_rows: list[tuple]
+    option_rows: list[tuple]
+    tags: list[tuple]
+    plans: list
+
+
+def build_world(config: Config, rate: float = 1.0) -> World:
+    """Everything but the projects' activity, from the config's keyed streams."""
+    seed = config.seed
+    horizon = horizon_ms(config)
+    vocab = load_vocabulary(config.industry)
+    first = config.start_date - CALENDAR_LEAD
+    last = config.end_date + CALENDAR_TAIL
+    calendars = {
+        z: build_calendar(seed, z, first, last) for z, _ in WORKFORCE_ZONES[config.workforce]
+    }
+    workspace = generate_workspace(rng_for(seed, Stream.WORKSPACE), config, vocab)
+    teams = generate_teams(rng_for(seed, Stream.TEAMS), workspace, vocab, config.users)
+    users = generate_users(rng_for(seed, Stream.USERS), config, workspace, teams, calendars)
+    users = continue_users(seed, config, workspace, teams, users, calendars, horizon)
+    org = Org(workspace, teams, users, calendars)
+    team_members = team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
+    fields = generate_custom_fields(vocab)
+    field_rows, option_rows = custom_field_rows(
+        rng_for(seed, Stream.CUSTOM_FIELDS), fields, workspace
+    )
+    tags = generate_tags(rng_for(seed, Stream.TAGS), vocab, workspace)
+    later = project_schedule(seed, config, horizon, rate)
+    plans = plan_projects(seed, config, org, vocab, fields, later)
+    return World(org, vocab, team_members, field_rows, option_rows, tags, plans)
+
+
 def _build(
     config: Config,
     tmp: Path,
@@ -346,7 +386,6 @@ def _build(
     anchor = anchor_ms(config)
     clock = anchor if clock is None else clock
     horizon = horizon_ms(config)
-    vocab = load_vocabulary(config.industry)
 
     conn = sqlite3.connect(tmp, isolation_level=None)
     try:
@@ -358,48 +397,29 @@ def _build(
         writer = _Writer(conn, counts)
         conn.execute("BEGIN")
 
-        # --- organization ------------------------------------------------------------
+        # --- organization and catalog -------------------------------------------------
         t0 = time.perf_counter()
-        progress.stage("organization", 3)
-        first = config.start_date - dt.timedelta(days=60)
-        last = config.end_date + dt.timedelta(days=400)
-        calendars = {
-            z: build_calendar(seed, z, first, last) for z, _ in WORKFORCE_ZONES[config.workforce]
-        }
-        workspace = generate_workspace(rng_for(seed, Stream.WORKSPACE), config, vocab)
-        teams = generate_teams(rng_for(seed, Stream.TEAMS), workspace, vocab, config.users)
-        progress.advance()
-        users = generate_users(rng_for(seed, Stream.USERS), config, workspace, teams, calendars)
-        users = continue_users(seed, config, workspace, teams, users, calendars, horizon)
-        org = Org(workspace, teams, users, calendars)
-        progress.advance()
-        writer.add("workspaces", workspace_rows(workspace))
-        writer.add("users", user_rows(users, workspace, clock))
-        writer.add("teams", team_rows(teams, workspace))
-        members = team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
+        progress.stage("organization", 1)
+        world = build_world(config, rate)
+        org, users = world.org, world.org.users
+        writer.add("workspaces", workspace_rows(org.workspace))
+        writer.add("users", user_rows(users, org.workspace, clock))
+        writer.add("teams", team_rows(org.teams, org.workspace))
         joined = {u.id for u in users if u.join < clock}
-        writer.add("team_memberships", [r for r in members if r[1] in joined])
+        writer.add("team_memberships", [r for r in world.team_members if r[1] in joined])
         progress.advance()
         seconds["organization"] = time.perf_counter() - t0
-
-        # --- catalog -----------------------------------------------------------------
         t0 = time.perf_counter()
         progress.stage("catalog", 1)
-        fields = generate_custom_fields(vocab)
-        field_rows, option_rows = custom_field_rows(
-            rng_for(seed, Stream.CUSTOM_FIELDS), fields, workspace
-        )
-        writer.add("custom_fields", field_rows)
-        writer.add("custom_field_enum_options", option_rows)
-        tags = generate_tags(rng_for(seed, Stream.TAGS), vocab, workspace)
-        writer.add("tags", tags)
+        writer.add("custom_fields", world.field_rows)
+        writer.add("custom_field_enum_options", world.option_rows)
+        writer.add("tags", world.tags)
         progress.advance()
         seconds["catalog"] = time.perf_counter() - t0
 
         # --- projects and their activity ----------------------------------------------
         t0 = time.perf_counter()
-        later = project_schedule(seed, config, horizon, rate)
-        plans = plan_projects(seed, config, org, vocab, fields, later)
+        plans, tags = world.plans, world.tags
         progress.stage("projects", len(plans))
         conn.execute("COMMIT")
         with tempfile.TemporaryDirectory(prefix=f".{tmp.name}.", dir=tmp.parent) as parts:
@@ -408,7 +428,7 @@ def _build(
                 org,
                 plans,
                 tags,
-                vocab,
+                world.vocab,
                 config.tasks_per_project,
                 anchor,
                 Path(parts),
