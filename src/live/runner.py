@@ -310,15 +310,22 @@ class Live:
         return max(min(goal, self.horizon), self.clock)
 
     def _within_batch_range(self, goal: int) -> int:
-        """Move ``goal`` so that the batch holds batch_min..batch_max events (emulated)."""
+        """Move ``goal`` so that the batch holds batch_min..batch_max events (emulated),
+        looking ahead day by day (at most a week) for quiet nights and weekends."""
         s = self.settings
-        day = self._day_for(self.clock)
-        ahead = [m[0] for m in day.span(self.clock, day.end)]
+        ahead: list[int] = []
+        t = self.clock
+        while t < self.horizon and t < self.clock + 7 * DAY_MS:
+            day = self._day_for(t)
+            ahead += [m[0] for m in day.span(t, day.end)]
+            if len(ahead) >= s.batch_max or (len(ahead) >= s.batch_min and day.end >= goal):
+                break
+            t = day.end
         n = bisect.bisect_left(ahead, goal)
         if n < s.batch_min:
-            goal = ahead[s.batch_min - 1] + 1 if len(ahead) >= s.batch_min else day.end
-        elif n > s.batch_max:
-            goal = ahead[s.batch_max - 1] + 1
+            return ahead[s.batch_min - 1] + 1 if len(ahead) >= s.batch_min else t
+        if n > s.batch_max:
+            return ahead[s.batch_max - 1] + 1
         return goal
 
     def run_batch(self, until: int | None = None, due: float | None = None) -> Batch:
