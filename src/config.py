@@ -59,10 +59,27 @@ HORIZON_DAYS = 365
 ACTIVITY_LEVELS = {"low": 0.5, "medium": 1.0, "high": 1.8}
 
 
-def continuation_rate(record: Mapping[str, Any] | None) -> float:
-    """The rate a run record's continuous settings ask for (1.0 without any)."""
-    level = (record or {}).get("level", "medium")
-    return ACTIVITY_LEVELS.get(level, 1.0)
+@dataclass(frozen=True)
+class Tuning:
+    """Continuous mode's world settings: new work after the end date comes at ``rate`` times
+    the history's rate, and follows the hour-of-day profile of ``steadiness`` (0: peaks at
+    9, 13 and 16 h; 1: even; None: the history's own profile)."""
+
+    rate: float = 1.0
+    steadiness: float | None = None
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any] | None) -> Tuning:
+        """The tuning a run record's continuous settings ask for (none: the defaults)."""
+        record = record or {}
+        steadiness = record.get("steadiness")
+        return cls(
+            ACTIVITY_LEVELS.get(record.get("level", "medium"), 1.0),
+            None if steadiness is None else float(steadiness),
+        )
+
+
+NO_TUNING = Tuning()
 
 
 # setting name -> environment key, for messages and for resolve_config

@@ -285,9 +285,17 @@ class _Sim:
         return self.place(actor, self._fit(actor, gap)), actor
 
     def handover(self, leave: int) -> None:
-        """The assignee left: the owner reassigns their open work soon after."""
+        """The assignee leaves: the owner reassigns their open work in their last days (an
+        off-boarding, so no open work is ever held by someone gone), or soon after the leave
+        when the task moved on too late for that."""
         owner = self.ctx.owner
-        t = self.place(owner, self.d.lognormal(0.4, 0.6), base=max(self.t, leave))
+        gap, spread = self.d.lognormal(0.4, 0.6), self.d.u()
+        cal = owner.cal
+        t = cal.from_w(cal.to_w(leave) - min(gap, 2.0) * (0.1 + 0.9 * spread))
+        if not (self.t < t < leave and owner.active(t)):
+            t = cal.advance(max(self.t, leave), max(gap, 1e-5), spread)
+        if t >= self.ctx.anchor:
+            raise Censored
         self.t = t
         new = self.someone(t, exclude=self.life.assignee)
         if new is self.life.assignee or not new.active(t):

@@ -32,7 +32,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 
-from .config import CALENDAR_LEAD, CALENDAR_TAIL, HORIZON_DAYS, Config
+from .config import CALENDAR_LEAD, CALENDAR_TAIL, HORIZON_DAYS, NO_TUNING, Config, Tuning
 from .errors import ConfigError
 from .fingerprint import EXCLUDED, combine, serialize_rows
 from .generators.continuation import continue_users, project_schedule
@@ -154,14 +154,14 @@ def generate(
     progress: Progress | None = None,
     workers: int | None = None,
     clock: int | None = None,
-    rate: float = 1.0,
+    tuning: Tuning = NO_TUNING,
 ) -> Summary:
     """Generate the organization described by ``config`` into ``path`` (default: its db_path).
 
     ``workers`` processes generate projects in parallel (default: 2 for large runs, else 1);
     the content is identical for any worker count.  ``clock`` (epoch ms, default the anchor)
     is the moment the file shows: a later clock gives the same history and what followed.
-    ``rate`` scales new work after the end date (continuous mode's activity level).
+    ``tuning`` shapes new work after the end date (continuous mode's level and slider).
     """
     target = Path(path) if path is not None else config.db_path
     progress = progress or NullProgress()
@@ -176,7 +176,7 @@ def generate(
             ]
         )
     with atomic_target(target) as tmp:
-        return _build(config, tmp, target, progress, workers, clock, rate)
+        return _build(config, tmp, target, progress, workers, clock, tuning)
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ class _ProjectJob:
     parts: Path  # where chunk files are written (a temporary folder beside the output)
     clock: int | None = None
     horizon: int | None = None
-    rate: float = 1.0  # activity level: new work after the end date, times this
+    tuning: Tuning = NO_TUNING  # continuous mode: new work after the end date
 
     def run(self, indices: range) -> tuple[Path, dict[str, bytes]]:
         """Generate a chunk of projects into a small SQLite file of its own, and return it
@@ -219,7 +219,7 @@ class _ProjectJob:
                 self.anchor,
                 self.clock,
                 self.horizon,
-                self.rate,
+                self.tuning,
             )
             for t, rows in project.tables.items():
                 tables[t] += sorted(rows, key=PK_KEYS[t])
@@ -344,7 +344,7 @@ class World:
     plans: list
 
 
-def build_world(config: Config, rate: float = 1.0) -> World:
+def build_world(config: Config, tuning: Tuning = NO_TUNING) -> World:
     """Everything but the projects' activity, from the config's keyed streams."""
     seed = config.seed
     horizon = horizon_ms(config)
@@ -365,7 +365,7 @@ def build_world(config: Config, rate: float = 1.0) -> World:
         rng_for(seed, Stream.CUSTOM_FIELDS), fields, workspace
     )
     tags = generate_tags(rng_for(seed, Stream.TAGS), vocab, workspace)
-    later = project_schedule(seed, config, horizon, rate)
+    later = project_schedule(seed, config, horizon, tuning.rate)
     plans = plan_projects(seed, config, org, vocab, fields, later)
     return World(org, vocab, team_members, field_rows, option_rows, tags, plans)
 
@@ -377,7 +377,7 @@ def _build(
     progress: Progress,
     workers: int,
     clock: int | None = None,
-    rate: float = 1.0,
+    tuning: Tuning = NO_TUNING,
 ) -> Summary:
     started = dt.datetime.now(dt.UTC)
     seconds: dict[str, float] = {}
@@ -400,7 +400,7 @@ def _build(
         # --- organization and catalog -------------------------------------------------
         t0 = time.perf_counter()
         progress.stage("organization", 1)
-        world = build_world(config, rate)
+        world = build_world(config, tuning)
         org, users = world.org, world.org.users
         writer.add("workspaces", workspace_rows(org.workspace))
         writer.add("users", user_rows(users, org.workspace, clock))
@@ -434,7 +434,7 @@ def _build(
                 Path(parts),
                 clock,
                 horizon,
-                rate,
+                tuning,
             )
             # closing(): the workers are shut down before the part folder is removed
             chunks = contextlib.closing(_run_projects(job, workers))

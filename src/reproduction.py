@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Config, continuation_rate
+from .config import Config, Tuning
 from .errors import ConfigError, InputFileError
 from .fingerprint import combine, readable_digests
 from .inputs import column_differences, open_readonly, reading
@@ -120,11 +120,16 @@ def reproduce(
             columns = column_differences(conn)
     cfg = dict(run["config"])
     cfg["db_path"] = str(out)
-    rate = continuation_rate(cfg.pop("continuous", None))
+    tuning = Tuning.from_record(cfg.pop("continuous", None))
     # the latest run's anchor is the file's clock (moved on by `simulate` and `live`)
     clock = _clock(run["anchor"])
     summary = generate(
-        Config.from_dict(cfg), out, overwrite=overwrite, progress=progress, clock=clock, rate=rate
+        Config.from_dict(cfg),
+        out,
+        overwrite=overwrite,
+        progress=progress,
+        clock=clock,
+        tuning=tuning,
     )
     problems = _differences(source, digests, damage, columns, summary.table_digests)
     return Reproduction(

@@ -8,6 +8,7 @@ catalog and its own plan.  Structure is decided first; text fills the slots afte
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from bisect import bisect_left
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from ..config import NO_TUNING, Tuning
 from ..ids import Kind, gid
 from ..lifecycle import (
     NEVER,
@@ -31,7 +33,7 @@ from ..lifecycle import (
 from ..model import FieldDef, Org
 from ..rng import Stream, rng_for
 from ..text import Picker, Vocabulary, fill, unique_task_name
-from ..worktime import DAY_MS, fmt_date, fmt_many, fmt_ms, ms_date
+from ..worktime import DAY_MS, fmt_date, fmt_many, fmt_ms, hour_profile, ms_date
 from .censor import censor
 from .completion import Completion, wrap_up
 from .projects import ProjectPlan
@@ -91,7 +93,7 @@ def simulate_project(
     anchor: int,
     clock: int | None = None,
     horizon: int | None = None,
-    rate: float = 1.0,
+    tuning: Tuning = NO_TUNING,
 ) -> ProjectWorld:
     """The project's world up to ``clock`` (default: the anchor, the end of the history):
     every task created before it, its whole life drawn to the fixed ``horizon`` (default:
@@ -127,14 +129,19 @@ def simulate_project(
 
     # --- structure -------------------------------------------------------------------------
     n = max(2, round(tasks_per_project * math.exp(0.3 * d.z() - 0.045)))
-    hints, span, hints_end = _creation_hints(d, owner, plan, n, anchor, horizon, rate)
+    # work arriving after the end date draws from its own stream: the tuning never moves
+    # the history's draws
+    later = Draws(rng_for(seed, Stream.TASKS, plan.index, 3))
+    hints, span, hints_end = _creation_hints(d, later, owner, plan, n, anchor, horizon, tuning.rate)
+    steady = _retuned(ctx, tuning) if tuning.steadiness is not None else ctx
     tasks: list[_Task] = []
     top: list[_Task] = []
     for hint in hints:
         if hint >= clock:
             break  # later tasks are not simulated: hints are sorted and drawn up front
         phase = sections[min(int((hint - plan.created) / span * len(sections)), len(sections) - 1)]
-        life = simulate_task(ctx, d, hint, first_section=None if plan.board else phase)
+        tctx = steady if hint >= anchor else ctx  # new work follows the tuned hour profile
+        life = simulate_task(tctx, d, hint, first_section=None if plan.board else phase)
         if life is None:
             continue
         t = _Task(len(tasks), life, None)
@@ -161,7 +168,7 @@ def simulate_project(
             stop = life.completed or min(horizon, life.created + SUBTASK_SPAN)
             for _ in range(k):
                 sub_hint = life.created + int(d.u() * 0.3 * max(stop - life.created, DAY_MS))
-                sub = simulate_task(ctx, d, sub_hint, first_section=None, parent=life)
+                sub = simulate_task(tctx, d, sub_hint, first_section=None, parent=life)
                 # a subtask is broken out of live work, not added after its parent is done
                 if sub is not None and (life.completed is None or sub.created < life.completed):
                     tasks.append(_Task(len(tasks), sub, t.local))
@@ -318,11 +325,11 @@ def generate_project(
     anchor: int,
     clock: int | None = None,
     horizon: int | None = None,
-    rate: float = 1.0,
+    tuning: Tuning = NO_TUNING,
 ) -> ProjectRows:
     """The project's rows at ``clock`` (default: the anchor, the end of the history)."""
     world = simulate_project(
-        seed, org, plan, plans, tags, vocab, tasks_per_project, anchor, clock, horizon, rate
+        seed, org, plan, plans, tags, vocab, tasks_per_project, anchor, clock, horizon, tuning
     )
     return project_rows(world, world.clock)
 
@@ -430,8 +437,21 @@ def project_rows(
     return rows
 
 
+def _retuned(ctx: ProjectCtx, tuning: Tuning) -> ProjectCtx:
+    """``ctx`` with every member's calendar in the tuning's hour-of-day profile."""
+    cdf = hour_profile(float(tuning.steadiness or 0.0))
+    cals: dict[int, Any] = {}
+    members = []
+    for m in ctx.members:
+        cal = cals.get(id(m.cal)) or cals.setdefault(id(m.cal), dataclasses.replace(m.cal, cdf=cdf))
+        members.append(dataclasses.replace(m, cal=cal))
+    by_id = {m.user_id: m for m in members}
+    return dataclasses.replace(ctx, owner=by_id[ctx.owner.user_id], members=members)
+
+
 def _creation_hints(
     d: Draws,
+    later: Draws,
     owner: Member,
     plan: ProjectPlan,
     n: int,
@@ -460,8 +480,8 @@ def _creation_hints(
     if full_end > plan.created + span:
         w2 = cal.to_w(full_end)
         lam = 0.75 * n / max(w1 - w0, 1e-6) * (w2 - w1) * (1.0 if plan.created >= anchor else rate)
-        k = max(0, round(lam + math.sqrt(lam) * d.z()))
-        hints += [cal.from_w(w1 + d.u() * (w2 - w1)) for _ in range(k)]
+        k = max(0, round(lam + math.sqrt(lam) * later.z()))
+        hints += [cal.from_w(w1 + later.u() * (w2 - w1)) for _ in range(k)]
     return sorted(hints), span, max(full_end, plan.created + span)
 
 

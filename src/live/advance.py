@@ -152,7 +152,7 @@ def advance(
             progress=progress,
             workers=workers,
             clock=target,
-            rate=settings.rate,
+            tuning=settings.tuning,
         )
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
         try:

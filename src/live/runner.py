@@ -125,7 +125,7 @@ class Live:
         self.wall = wall
         self._lock = self._acquire_lock()
         try:
-            self.world = build_world(self.config, self.settings.rate)
+            self.world = build_world(self.config, self.settings.tuning)
             self.conn = self._open()
             self.run_id = self._start_run()
         except BaseException:
@@ -259,7 +259,7 @@ class Live:
                 anchor,
                 end,
                 self.horizon,
-                self.settings.rate,
+                self.settings.tuning,
             )
             p = plan.index
             if start <= plan.created < end:

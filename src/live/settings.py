@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import ACTIVITY_LEVELS
+from ..config import ACTIVITY_LEVELS, Tuning
 from ..errors import ConfigError
 
 LEVELS = ACTIVITY_LEVELS  # activity level -> multiple of the history's rate of new work
@@ -60,7 +60,7 @@ class Settings:
     """Continuous mode's settings (see the module docstring for which decide content)."""
 
     level: str = "medium"
-    steadiness: float = 0.5  # 0: clustered at the 9:00, 13:00, 16:00 peaks; 1: even
+    steadiness: float | None = None  # 0: at the 9/13/16 h peaks; 1: even; None: as before
     mode: str = "production"
     interval: float = 10.0  # wall seconds between batches
     speed: float = 1.0  # simulated seconds per wall second
@@ -72,7 +72,9 @@ class Settings:
         problems = []
         if self.level not in LEVELS:
             problems.append(f"level: must be one of {', '.join(LEVELS)}, got {self.level!r}")
-        if not _number(self.steadiness) or not 0 <= self.steadiness <= 1:
+        if self.steadiness is not None and (
+            not _number(self.steadiness) or not 0 <= self.steadiness <= 1
+        ):
             problems.append(f"steadiness: must be a number from 0 to 1, got {self.steadiness!r}")
         if self.mode not in MODES:
             problems.append(f"mode: must be one of {', '.join(MODES)}, got {self.mode!r}")
@@ -95,6 +97,10 @@ class Settings:
     @property
     def rate(self) -> float:
         return LEVELS[self.level]
+
+    @property
+    def tuning(self) -> Tuning:
+        return Tuning(self.rate, None if self.steadiness is None else float(self.steadiness))
 
     def world(self) -> dict[str, Any]:
         """The settings that decide content (fixed for a file once it is continued)."""
