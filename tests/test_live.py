@@ -228,3 +228,53 @@ def test_simulate_cli_and_its_bad_inputs(base, tmp_path):
         assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     r = _cli("simulate", str(tmp_path / "none.sqlite"), "--days", "1")
     assert r.returncode == 2 and "no such file" in r.stderr
+
+
+def _peak_share(path: Path, since: str) -> float:
+    """Share of the stories on tasks created since ``since`` that fall within an hour of
+    the 9:00, 13:00 or 16:00 local peaks of their author."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    rows = sqlite3.connect(path).execute(
+        "SELECT s.created_at, u.timezone FROM stories s JOIN tasks t ON t.id = s.task_id "
+        "JOIN users u ON u.id = s.created_by_id WHERE t.created_at >= ?",
+        (since,),
+    )
+    near = total = 0
+    for stamp, zone in rows:
+        when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(ZoneInfo(zone))
+        hour = when.hour + when.minute / 60
+        near += any(abs(hour - peak) <= 1 for peak in (9, 13, 16))
+        total += 1
+    assert total > 200
+    return near / total
+
+
+def test_tuning_shapes_only_new_work_and_the_slider_moves_the_peaks(base, tmp_path):
+    start = fmt_ms(file_clock(base).clock)
+    shares = {}
+    history = set()
+    for steadiness in (0.0, 1.0):
+        path = _copy(base, tmp_path / f"s{steadiness}.sqlite")
+        advance(path, 40, settings=Settings(level="high", steadiness=steadiness))
+        shares[steadiness] = _peak_share(path, start)
+        old = sqlite3.connect(path).execute(
+            "SELECT count(*), sum(length(text)), max(id) FROM stories WHERE created_at < ?",
+            (start,),
+        )
+        history.add(old.fetchone())
+        assert _failed(path) == []
+    assert len(history) == 1  # the history is the same whatever the tuning
+    assert shares[0.0] > shares[1.0] + 0.1
+
+
+def test_the_shipped_configs_load():
+    prod = resolve_settings(config_file=ROOT / "live.production.toml")
+    emu = resolve_settings(config_file=ROOT / "live.emulated.toml")
+    assert (prod.mode, prod.speed, prod.allow_future) == ("production", 1.0, False)
+    assert (emu.mode, emu.batch_min, emu.batch_max) == ("emulated", 5, 20)
+    # a flag wins over the file, the environment over the file too
+    assert resolve_settings({"speed": "60"}, {}, ROOT / "live.production.toml").speed == 60
+    env = {"LIVE_LEVEL": "low"}
+    assert resolve_settings({}, env, ROOT / "live.emulated.toml").level == "low"

@@ -11,6 +11,7 @@ remains and nothing happens in the project after its completion.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from ..lifecycle import Draws, ProjectCtx, TaskLife, close_at_wrap_up
@@ -18,6 +19,7 @@ from ..worktime import DAY_MS
 from .censor import censor
 
 MIN_CLOSED_SHARE = 0.9  # of top-level tasks closed before a project is wrapped up (design)
+QUIET_WD = 10.0  # working days without any event before a wrap-up (design)
 CLOSE_GAP_WD = 0.004  # working days between two closures at the wrap-up (a few minutes)
 
 
@@ -45,8 +47,9 @@ def wrap_up(
     top = [x for x, parent in lives if parent is None]
     if not (due_ms and due_ms + 7 * DAY_MS < anchor and top):
         return None
-    # Lives run to the horizon: the wrap-up comes once nine tenths of the work is closed
-    # (and after every task is created), and cuts the rest of the lives short.
+    # Lives run to the horizon: the wrap-up comes once nine tenths of the work is closed,
+    # every task is created and the project has gone quiet for a while; it cuts the rest of
+    # the lives short.
     closes = sorted(
         x.completed if x.completed is not None else x.dropped_at
         for x in top
@@ -56,8 +59,8 @@ def wrap_up(
     if len(closes) < need:
         return None
     owner = ctx.owner
-    base = max(closes[need - 1], due_ms + 7 * DAY_MS, not_before, *(x.created for x, _ in lives))
-    t = owner.cal.advance(base, d.lognormal(0.8, 0.7))
+    base = max(closes[need - 1], due_ms, not_before, *(x.created for x, _ in lives))
+    t = owner.cal.advance(_quiet_from(owner, lives, base), d.lognormal(0.8, 0.7))
     cuts = [(censor(x, t, ctx, parent is None) or x, parent) for x, parent in lives]
     # subtasks first, then their parent: a parent is not closed over open pieces
     children: dict[int, list[int]] = {}
@@ -82,3 +85,18 @@ def wrap_up(
     for (i, in_project), at in zip(order, times, strict=True):
         close_at_wrap_up(ctx, d, lives[i][0], at, owner, in_project)
     return Completion(t, sum(1 for _, in_project in order if in_project))
+
+
+def _quiet_from(owner, lives, base: int) -> int:
+    """The first moment from ``base`` after ``QUIET_WD`` of the owner's working days with no
+    event in any of ``lives``."""
+    times = sorted(e.t for x, _ in lives for e in x.events)
+    t = base
+    while True:
+        i = bisect_right(times, t) - 1
+        if i < 0:
+            return t
+        quiet_since = owner.cal.advance(times[i], QUIET_WD)
+        if quiet_since <= t:
+            return t
+        t = quiet_since
