@@ -5,10 +5,14 @@ to a bare executemany of the same rows into the same schema.
     python scripts/benchmark.py --scales xl      # the 1M-task preset (minutes)
     python scripts/benchmark.py --scales default large --workers 1
     python scripts/benchmark.py --scales xl --no-bare --check   # also time validate and report
+    python scripts/benchmark.py --live --scales default large   # continuous mode
 
 Each preset runs in a fresh child process so its peak RSS is its own.  Targets (2-core machine):
 default <= 3 s wall; large (~100k tasks) within 2x the bare insert; xl <= 120 s and <= 2 GB;
-with --check, `report` on xl <= 60 s.
+with --check, `report` on xl <= 60 s.  With --live (continuous mode): `simulate --days 30`
+<= 3 s on default and <= 60 s on large; `live` keeps one batch per second at --speed 3600 on
+large (lag printed); readers' query latency while live writes within 2x of idle; the WAL stays
+bounded with a reader always attached.
 """
 
 from __future__ import annotations
@@ -104,6 +108,109 @@ def child(scale: str, workers: int | None, bare: bool, check: bool = False) -> N
     print(json.dumps(result))
 
 
+READER_QUERIES = (
+    "SELECT assignee_id, count(*) FROM tasks WHERE completed = 0 GROUP BY assignee_id",
+    "SELECT count(*) FROM stories WHERE created_at >= (SELECT max(created_at) FROM stories)",
+    "SELECT p.name, count(*) FROM tasks t JOIN task_memberships m ON m.task_id = t.id "
+    "JOIN projects p ON p.id = m.project_id WHERE t.completed = 0 GROUP BY p.id",
+)
+
+
+def _reader_latency(path: Path, seconds: float) -> tuple[float, int]:
+    """Median seconds of one round of READER_QUERIES (each round one read transaction)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    times = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        t0 = time.perf_counter()
+        conn.execute("BEGIN")
+        for q in READER_QUERIES:
+            conn.execute(q).fetchall()
+        conn.execute("COMMIT")
+        times.append(time.perf_counter() - t0)
+    conn.close()
+    times.sort()
+    return times[len(times) // 2], len(times)
+
+
+def live_child(scale: str, batches: int) -> None:
+    """simulate --days 30, then live at --speed 3600 with a reader attached."""
+    import shutil
+    import threading
+
+    from src.live import Settings, advance
+    from src.live.runner import Live
+
+    config = resolve_config({"scale": scale, "end_date": "2026-06-30", "seed": 42}, {}, None)
+    result: dict = {"scale": scale}
+    with tempfile.TemporaryDirectory() as d:
+        base = Path(d) / "base.sqlite"
+        generate(config, base)
+        path = Path(d) / "sim.sqlite"
+        shutil.copyfile(base, path)
+        c0, t0 = time.process_time(), time.perf_counter()
+        done = advance(path, 30)
+        result["simulate_30d_s"] = round(time.perf_counter() - t0, 2)
+        result["simulate_30d_cpu_s"] = round(time.process_time() - c0, 2)
+        result["simulate_new_stories"] = done.events().get("stories", 0)
+        result["idle_query_s"], _ = _reader_latency(path, 3.0)
+        # live: one batch per wall second at x3600, from a working morning, a reader attached
+        live_path = Path(d) / "live.sqlite"
+        shutil.copyfile(base, live_path)
+        advance(live_path, until=done_clock(base) + 9 * 3_600_000)  # 09:00 UTC on the end date
+        stop = threading.Event()
+        lat: list[float] = []
+        wal_max = [0]
+
+        def reader() -> None:
+            while not stop.is_set():
+                lat.append(_reader_latency(live_path, 1.0)[0])
+                wal = live_path.with_name(live_path.name + "-wal")
+                if wal.exists():
+                    wal_max[0] = max(wal_max[0], wal.stat().st_size)
+
+        settings = Settings(interval=1.0, speed=3600, allow_future=True)
+        with Live(live_path, settings) as live:
+            live.run_batch(live.clock + 1)  # the first day's world, before the clock starts
+            live.started_wall, live.started_clock = time.time(), live.clock
+            thread = threading.Thread(target=reader)
+            thread.start()
+            lags, sizes, secs = [], [], []
+            due = time.time()
+            for _ in range(batches):
+                while time.time() < due:
+                    time.sleep(0.005)
+                b = live.run_batch(due=due)
+                lags.append(b.lag)
+                sizes.append(b.size)
+                secs.append(b.seconds)
+                due += 1.0
+            stop.set()
+            thread.join()
+        behind = live.started_clock + int((time.time() - live.started_wall) * 3600 * 1000)
+        result.update(
+            {
+                "live_batches": batches,
+                "live_events_per_batch": round(sum(sizes) / len(sizes), 1),
+                "live_batch_s_median": round(sorted(secs)[len(secs) // 2], 3),
+                "live_batch_s_max": round(max(secs), 2),
+                "live_lag_s_max": round(max(lags), 2),
+                "live_lag_s_end": round(lags[-1], 2),
+                "live_sim_behind_s": round(max(0, behind - live.clock) / 1000, 1),
+                "live_query_s": round(sorted(lat)[len(lat) // 2], 4) if lat else None,
+                "wal_max_mb": round(wal_max[0] / 2**20, 1),
+            }
+        )
+        result["idle_query_s"] = round(result["idle_query_s"], 4)
+    print(json.dumps(result))
+
+
+def done_clock(path: Path) -> int:
+    from src.live import file_clock
+
+    return file_clock(path).clock
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--scales", nargs="+", default=["default", "small", "large"])
@@ -112,8 +219,20 @@ def main() -> None:
     ap.add_argument(
         "--check", action="store_true", help="also time `validate` and `report` on each file"
     )
+    ap.add_argument("--live", action="store_true", help="benchmark continuous mode instead")
+    ap.add_argument("--batches", type=int, default=60, help="--live: batches to time")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child and args.live:
+        live_child(args.child, args.batches)
+        return
+    if args.live:
+        for scale in args.scales:
+            cmd = [sys.executable, __file__, "--live", "--child", scale]
+            cmd += ["--batches", str(args.batches)]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            print(out.strip().splitlines()[-1])
+        return
     if args.child:
         child(args.child, args.workers, not args.no_bare, args.check)
         return

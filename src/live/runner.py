@@ -21,6 +21,7 @@ import datetime as dt
 import fcntl
 import os
 import sqlite3
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -113,6 +114,7 @@ class Live:
         settings: Settings | None = None,
         *,
         wall: Callable[[], float] = time.time,
+        prefetch: bool = True,
     ):
         self.path = Path(path)
         if not self.path.is_file():
@@ -134,6 +136,9 @@ class Live:
         self.started_wall = wall()
         self.started_clock = self.clock
         self.day: _Day | None = None
+        self._next: tuple[int, threading.Thread, list[_Day]] | None = None
+        self.prefetch = prefetch
+        self._closing = False
         self.batches = 0
         self.written: Counter = Counter()
 
@@ -210,8 +215,12 @@ class Live:
         return last + 1
 
     def close(self) -> None:
-        """Record the session's fingerprint and batch count, leave WAL mode if no reader is
-        attached, and release the lock."""
+        """Stop preparing the next day, record the session's fingerprint and batch count,
+        leave WAL mode if no reader is attached, and release the lock."""
+        self._closing = True
+        if self._next is not None:
+            self._next[1].join()
+            self._next = None
         if getattr(self, "conn", None) is None:
             self._release_lock()
             return
@@ -237,16 +246,40 @@ class Live:
 
     # -- the world, a day at a time ----------------------------------------------------
     def _day_for(self, t: int) -> _Day:
+        """The day holding ``t``; the next day is prepared in a background thread meanwhile
+        (a day's world costs about what generating the file costs, a batch far less)."""
         start = t // DAY_MS * DAY_MS
         if self.day is not None and self.day.start == start:
             return self.day
+        nxt = self._next
+        if nxt is not None and nxt[0] == start:
+            nxt[1].join()
+            day = nxt[2][0] if nxt[2] else self._build_day(start)
+        else:
+            if nxt is not None:
+                nxt[1].join()  # a stale guess (the clock jumped): let it finish, drop it
+            day = self._build_day(start)
+        self._next = None
+        self.day = day
+        following = start + DAY_MS
+        if following < self.horizon and self.prefetch:
+            holder: list[_Day] = []
+            thread = threading.Thread(
+                target=lambda: holder.append(self._build_day(following)), daemon=True
+            )
+            thread.start()
+            self._next = (following, thread, holder)
+        return day
+
+    def _build_day(self, start: int) -> _Day:
+        """Every project's world up to the end of the day from ``start``, and its moments."""
         end = min(start + DAY_MS, self.horizon)
         cfg, world = self.config, self.world
         worlds: dict[int, ProjectWorld] = {}
         moments: list[tuple[int, int, int, str]] = []
         anchor = anchor_ms(cfg)
         for plan in world.plans:
-            if plan.created >= end:
+            if plan.created >= end or self._closing:
                 continue
             w = simulate_project(
                 cfg.seed,
@@ -292,8 +325,7 @@ class Live:
             if u.leave is not None and start <= u.leave < end:
                 moments.append((u.leave, -1, u.index, "left"))
         moments.sort()
-        self.day = _Day(start, end, worlds, moments)
-        return self.day
+        return _Day(start, end, worlds, moments)
 
     # -- batches ------------------------------------------------------------------------
     def target(self) -> int:
