@@ -189,6 +189,13 @@ def test_a_number_in_the_project_name_is_no_claim() -> None:
     assert claims_counts(text, "Support tooling 2026 goals") == 0
 
 
+def test_a_number_in_a_milestone_name_is_no_claim() -> None:
+    text = "Floor sets is complete. Store audit scores above 90 is done and live in all stores."
+    assert count_mismatch(text, "Floor sets", 0, 0, 12) == 1  # read as "90 done" without names
+    names = "Floor sets\x1fStore audit scores above 90\x1fOpening day"
+    assert count_mismatch(text, names, 0, 0, 12) == 0
+
+
 def test_owned_claim_pattern() -> None:
     assert owned_claim("On track, and all 5 open items have owners and dates.") == 5
     assert owned_claim("Every open task has an owner and a date.") == -1
