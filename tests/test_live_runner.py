@@ -18,7 +18,8 @@ import pytest
 from src.config import Config
 from src.fingerprint import fingerprint_file
 from src.live import Settings, advance, file_clock
-from src.live.runner import Live, lock_path
+from src.live.lock import lock_path
+from src.live.runner import Live
 from src.live.status import status
 from src.pipeline import generate
 from src.validate import validate
@@ -204,6 +205,14 @@ def test_one_writer_at_a_time(base, tmp_path):
             timeout=60,
         )
         assert r.returncode == 2 and "already attached" in r.stderr
+        r = subprocess.run(
+            [sys.executable, "-m", "src.main", "simulate", str(path), "--days", "1"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert r.returncode == 2 and "live writer is attached" in r.stderr
 
 
 def test_the_clock_never_passes_the_wall_clock_unless_asked(base, tmp_path):

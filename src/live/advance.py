@@ -35,6 +35,7 @@ from ..pipeline import (
 from ..reproduction import read_run
 from ..worktime import DAY_MS, fmt_ms, parse_ms
 from .apply import apply_world
+from .lock import writer_pid
 from .settings import Settings
 
 
@@ -139,6 +140,9 @@ def advance(
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"{path}: no such file")
+    pid = writer_pid(path)
+    if pid is not None:
+        raise InputFileError(f"{path}: a live writer is attached (pid {pid}); stop it first")
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     now = file_clock(path)

@@ -37,6 +37,7 @@ from ..pipeline import PROGRAM, anchor_ms, build_world, canonical_json, versions
 from ..worktime import DAY_MS, fmt_ms, parse_ms
 from .advance import _iso, check_world, file_clock
 from .apply import CHILD_TABLES
+from .lock import lock_path
 from .settings import Settings
 
 JOURNAL_SIZE_LIMIT = 32 * 1024 * 1024  # bytes the WAL is cut back to after a checkpoint
@@ -60,10 +61,6 @@ ORDER = (
     "status_updates",
 )
 PROJECT_ONCE = ("project_memberships", "sections", "custom_field_settings")
-
-
-def lock_path(path: Path) -> Path:
-    return path.with_name(path.name + ".live.lock")
 
 
 @dataclass(frozen=True)

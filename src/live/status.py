@@ -4,8 +4,6 @@ the file is only read, and the writer's lock is tested, never taken)."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import sqlite3
 from contextlib import closing
@@ -16,7 +14,7 @@ from typing import Any
 from ..errors import InputFileError
 from ..inputs import open_readonly, reading
 from ..worktime import DAY_MS, fmt_ms, parse_ms
-from .runner import lock_path
+from .lock import writer_pid
 
 HOUR_MS = 3_600_000
 # what counts as an event, by kind: (label, SQL over the span [?, ?))
@@ -59,23 +57,6 @@ class Status:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {"attached": self.attached}
-
-
-def writer_pid(path: Path) -> int | None:
-    """The pid of the live writer holding ``path``'s lock, or None if none holds it."""
-    try:
-        f = open(lock_path(path))  # noqa: SIM115 - closed below
-    except OSError:
-        return None
-    with f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            text = f.read().strip()
-            return int(text) if text.isdigit() else -1
-        with contextlib.suppress(OSError):
-            fcntl.flock(f, fcntl.LOCK_UN)
-    return None
 
 
 def status(path: str | Path) -> Status:
