@@ -135,8 +135,8 @@ def _reader_latency(path: Path, seconds: float) -> tuple[float, int]:
 
 def live_child(scale: str, batches: int) -> None:
     """simulate --days 30, then live at --speed 3600 with a reader attached."""
+    import multiprocessing
     import shutil
-    import threading
 
     from src.live import Settings, advance
     from src.live.runner import Live
@@ -158,23 +158,27 @@ def live_child(scale: str, batches: int) -> None:
         live_path = Path(d) / "live.sqlite"
         shutil.copyfile(base, live_path)
         advance(live_path, until=done_clock(base) + 9 * 3_600_000)  # 09:00 UTC on the end date
-        stop = threading.Event()
-        lat: list[float] = []
-        wal_max = [0]
+        # the reader is another process (as an agent or a dashboard would be), always
+        # attached: one read transaction after another, timed; the WAL's size sampled
+        ctx = multiprocessing.get_context("fork")
+        stop = ctx.Event()
+        found = ctx.Queue()
 
         def reader() -> None:
+            lat, wal_max = [], 0
+            wal = live_path.with_name(live_path.name + "-wal")
             while not stop.is_set():
                 lat.append(_reader_latency(live_path, 1.0)[0])
-                wal = live_path.with_name(live_path.name + "-wal")
                 if wal.exists():
-                    wal_max[0] = max(wal_max[0], wal.stat().st_size)
+                    wal_max = max(wal_max, wal.stat().st_size)
+            found.put((lat, wal_max))
 
         settings = Settings(interval=1.0, speed=3600, allow_future=True)
         with Live(live_path, settings) as live:
             live.run_batch(live.clock + 1)  # the first day's world, before the clock starts
             live.started_wall, live.started_clock = time.time(), live.clock
-            thread = threading.Thread(target=reader)
-            thread.start()
+            proc = ctx.Process(target=reader)
+            proc.start()
             lags, sizes, secs = [], [], []
             due = time.time()
             for _ in range(batches):
@@ -186,7 +190,8 @@ def live_child(scale: str, batches: int) -> None:
                 secs.append(b.seconds)
                 due += 1.0
             stop.set()
-            thread.join()
+            lat, wal_bytes = found.get()
+            proc.join()
         behind = live.started_clock + int((time.time() - live.started_wall) * 3600 * 1000)
         result.update(
             {
@@ -198,7 +203,7 @@ def live_child(scale: str, batches: int) -> None:
                 "live_lag_s_end": round(lags[-1], 2),
                 "live_sim_behind_s": round(max(0, behind - live.clock) / 1000, 1),
                 "live_query_s": round(sorted(lat)[len(lat) // 2], 4) if lat else None,
-                "wal_max_mb": round(wal_max[0] / 2**20, 1),
+                "wal_max_mb": round(wal_bytes / 2**20, 1),
             }
         )
         result["idle_query_s"] = round(result["idle_query_s"], 4)

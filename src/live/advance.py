@@ -165,7 +165,7 @@ def advance(
             conn.execute("BEGIN IMMEDIATE")
             try:
                 conn.execute("PRAGMA defer_foreign_keys=ON")
-                written = apply_world(conn, "next")
+                written = apply_world(conn, "next", since=fmt_ms(now.clock))
                 record_run(conn, summary, settings, started, time.perf_counter() - t0)
                 conn.execute("COMMIT")
             finally:

@@ -25,13 +25,27 @@ def _key_list(table: str, alias: str = "") -> str:
     return ", ".join(f"{alias}[{c}]" for c in _pk(table))
 
 
-def apply_world(conn: sqlite3.Connection, schema: str) -> Counter:
+# tables whose rows never change once written (a story, a status update): only the rows from
+# the old clock on can be new, so only those are compared
+APPEND_ONLY = ("stories", "status_updates")
+
+
+def apply_world(conn: sqlite3.Connection, schema: str, since: str | None = None) -> Counter:
     """Make the main database's content equal to attached ``schema``'s (same schema.sql),
     inside the caller's transaction.  Returns rows written per table ("+" new, "~" changed,
-    "-" removed)."""
+    "-" removed).  With ``since`` (the old clock), the append-only tables are compared from
+    that moment on only: the world before it is the same by construction."""
     counts: Counter = Counter()
     for table in CONTENT_TABLES:
         keys = _key_list(table)
+        if since is not None and table in APPEND_ONLY:
+            added = conn.execute(
+                f'INSERT OR REPLACE INTO main."{table}" SELECT * FROM {schema}."{table}" '
+                "WHERE created_at >= ?",
+                (since,),
+            ).rowcount
+            counts[f"{table}+"] += added
+            continue
         changed = (
             f'SELECT {keys} FROM (SELECT * FROM {schema}."{table}" '
             f'EXCEPT SELECT * FROM main."{table}")'

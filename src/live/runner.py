@@ -40,7 +40,7 @@ from .apply import CHILD_TABLES
 from .lock import lock_path
 from .settings import Settings
 
-JOURNAL_SIZE_LIMIT = 32 * 1024 * 1024  # bytes the WAL is cut back to after a checkpoint
+JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024  # the WAL is truncated once past this (bytes)
 # the tables a batch writes, parents first (foreign keys are checked at the commit anyway)
 ORDER = (
     "users",
@@ -174,6 +174,7 @@ class Live:
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+        conn.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints are explicit, per batch
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         return conn
@@ -384,12 +385,30 @@ class Live:
             finally:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self._checkpoint()
             self.clock = goal
         self.batches += 1
         self.written += events
         lag = max(0.0, self.wall() - due) if due is not None else 0.0
         return Batch(previous, self.clock, dict(events), time.perf_counter() - t0, lag)
+
+    def _checkpoint(self) -> None:
+        """Copy the batch into the database file; once the WAL is past its size limit, wait
+        briefly for readers to reach the latest snapshot and truncate it (a reader in a long
+        transaction only delays that to a later batch: readers are never blocked)."""
+        conn = self.conn
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        wal = self.path.with_name(self.path.name + "-wal")
+        try:
+            big = wal.stat().st_size > JOURNAL_SIZE_LIMIT
+        except OSError:
+            return
+        if big:
+            conn.execute("PRAGMA busy_timeout=250")
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.execute("PRAGMA busy_timeout=30000")
 
     def _write_span(self, day: _Day, lo: int, hi: int) -> Counter:
         """Write what changed in [lo, hi) of ``day``: the rows of touched tasks and
