@@ -49,12 +49,18 @@ def _copy(src: Path, dst: Path) -> Path:
 def test_a_later_clock_extends_the_file_at_an_earlier_one(tmp_path):
     """Prefix-stable: every story and status update before T1 is identical at T2; rows of
     T1 absent at T2 are only those whose state changed (tasks, projects, field values)."""
-    c = small(seed=11)
+    c = small(seed=9, industry="Government")
     t1 = anchor_ms(c) + 5 * DAY_MS + 13 * 3_600_000
-    t2 = anchor_ms(c) + 40 * DAY_MS
+    t2 = anchor_ms(c) + 150 * DAY_MS  # projects wrapped up in between: ids never move
     generate(c, tmp_path / "a.sqlite", clock=t1)
     generate(c, tmp_path / "b.sqlite", clock=t2)
     conn = sqlite3.connect(tmp_path / "a.sqlite")
+    conn.execute("ATTACH ? AS b", (str(tmp_path / "b.sqlite"),))
+    wrapped = conn.execute(
+        "SELECT count(*) FROM b.projects WHERE completed_at >= ?", (fmt_ms(t1),)
+    ).fetchone()[0]
+    assert wrapped > 0
+    conn.execute("DETACH b")
     conn.execute("ATTACH ? AS b", (str(tmp_path / "b.sqlite"),))
     for table in ("stories", "status_updates"):
         lost = "SELECT count(*) FROM (SELECT * FROM main.{t} EXCEPT SELECT * FROM b.{t})"

@@ -49,6 +49,7 @@ P_INDUSTRY_VALUE = 0.65
 # Subtasks of work still open are broken out within this span of its creation (design: the
 # span an open task had before the anchor, on average, when lives stopped there).
 SUBTASK_SPAN = 45 * DAY_MS
+WRAP_UP_EVENTS = 3  # the most stories a wrap-up adds to a task (complete, status, section)
 
 
 @dataclass
@@ -67,6 +68,7 @@ class _Task:
     deps: list[int] = field(default_factory=list)
     tags: list[int] = field(default_factory=list)
     values: dict[int, Any] = field(default_factory=dict)  # field index -> value
+    slots: int = 0  # story ids it owns: its drawn events and room for a wrap-up's closing
 
 
 def member_for(org: Org, user_index: int) -> Member:
@@ -176,6 +178,10 @@ def simulate_project(
     # the project is completed once its work is closed: that closes the rest, before any row.
     # Its own stream: how far the task stream got depends on the clock.
     late = Draws(rng_for(seed, Stream.TASKS, plan.index, 1))
+    # Story ids are numbered by these slots, fixed before a wrap-up cuts a life short and
+    # closes it (whether the wrap-up is known yet depends on the clock): ids never move.
+    for t in tasks:
+        t.slots = len(t.life.events) + WRAP_UP_EVENTS
     completion = None
     if clock > hints_end:  # every task of the project is simulated
         completion = wrap_up(
@@ -296,7 +302,7 @@ class ProjectWorld:
         firsts, n = [], 0
         for t in self.tasks:
             firsts.append(n)
-            n += len(t.life.events)
+            n += t.slots
         if n:
             gid(Kind.STORY, n - 1, self.plan.index)  # the last id is in range: all are
         self.first_story = firsts
