@@ -293,7 +293,22 @@ CREATE TABLE generation_runs (
     row_counts_json TEXT NOT NULL,
     fingerprint     TEXT NOT NULL,          -- SHA-256 over every other table, see `fingerprint`
     started_at      TEXT NOT NULL,          -- wall clock of the run itself
-    finished_at     TEXT NOT NULL
+    finished_at     TEXT NOT NULL,
+    llm_json        TEXT                    -- LLM tier: provider, model, fields, calls, tokens,
+                                            -- cache hits, fallbacks, cost; NULL when it was off
+);
+
+-- optional: created by `push` when it first runs on a file, never by the generator.  What push
+-- has replayed into an Asana workspace: per local object (or per step, which kind names) the
+-- gid Asana gave it, so a rerun after Ctrl-C or a crash skips what is done and creates no
+-- duplicate.  remote_gid is '' for a step that creates nothing (added links) and for a user
+-- with no account in the workspace.  Excluded from the content fingerprint.
+CREATE TABLE push_map (
+    workspace_gid   TEXT NOT NULL,          -- the Asana workspace pushed to
+    kind            TEXT NOT NULL,          -- team, project, section, task, story, ... or a step
+    local_gid       INTEGER NOT NULL,       -- the id in this file
+    remote_gid      TEXT NOT NULL,          -- the gid in Asana
+    PRIMARY KEY (workspace_gid, kind, local_gid)
 );
 
 CREATE INDEX idx_users_workspace ON users(workspace_id);

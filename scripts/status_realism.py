@@ -86,17 +86,18 @@ FIGURES = (
 )
 
 
-def measure(path: Path) -> list[tuple[int, int]]:
-    """(numerator, denominator) of every figure for one file."""
+def measure(path: Path, figures=FIGURES, setup=prepare) -> list[tuple[int, int]]:
+    """(numerator, denominator) of every figure for one file (scripts/context_realism.py
+    passes its own figures and SQL functions)."""
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    prepare(conn)
+    setup(conn)
     try:
         return [
             (
                 conn.execute(f"SELECT count(*) FROM ({num})").fetchone()[0],
                 conn.execute(f"SELECT count(*) FROM ({den})").fetchone()[0],
             )
-            for _, num, den in FIGURES
+            for _, num, den in figures
         ]
     finally:
         conn.close()

@@ -7,10 +7,12 @@ summary = generate(Config(seed=7, users=50), "output/demo.sqlite")
 from .config import INDUSTRIES, SCALES, Config, resolve_config
 from .errors import (
     ConfigError,
+    DiskFullError,
     FileIntegrityError,
     InputFileError,
     OutputExistsError,
     OutputPathError,
+    RunError,
     SeedError,
 )
 from .fingerprint import fingerprint_file
@@ -22,6 +24,7 @@ __all__ = [
     "SCALES",
     "Config",
     "ConfigError",
+    "DiskFullError",
     "FileIntegrityError",
     "InputFileError",
     "NullProgress",
@@ -29,6 +32,7 @@ __all__ = [
     "OutputPathError",
     "Progress",
     "Reproduction",
+    "RunError",
     "SeedError",
     "Summary",
     "fingerprint_file",

@@ -11,6 +11,7 @@ import datetime as dt
 import difflib
 import numbers
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -290,28 +291,78 @@ def env_key_meant(key: str) -> str | None:
 
 
 def path_problems(
-    path: Path, setting: str = "db_path (DB_PATH)", example: str = "x.sqlite"
+    path: str | Path, setting: str = "db_path (DB_PATH)", example: str = "x.sqlite"
 ) -> list[str]:
     """Why an output path cannot be written, if it cannot (checked where a file is written,
     not when a Config is built, so a Config stays a pure description).
 
     ``setting`` names the option the path came from (``db_path (--out)``, ``out_path (--out)``)
     and ``example`` is a file name fitting that output, for the "give a file path" hint.
+    ``path`` may be the string a user typed: a trailing slash names a folder (``Path`` would
+    drop it and write a file of that name).  No check raises: a name too long, a folder that
+    cannot be searched or a file in the middle of the path each become one line.
     """
-    if not isinstance(path, Path) or not str(path):
+    text = os.fspath(path) if isinstance(path, str | os.PathLike) else None
+    if not isinstance(text, str) or not text:
         return [f"{setting}: must be a file path, got {path!r}"]
-    if path.is_dir():
-        return [f"{setting}: {path} is a directory; give a file path such as {path}/{example}"]
+    if text.endswith(("/", os.sep)):
+        return [
+            f"{setting}: {text} ends with a slash, so it names a folder; give a file "
+            "path, without the trailing slash"
+        ]
+    path = Path(text)
+    too_long = _name_too_long(path)
+    if too_long:
+        return [f"{setting}: {too_long}"]
+    try:
+        if stat.S_ISDIR(os.stat(path).st_mode):
+            return [f"{setting}: {path} is a directory; give a file path such as {path}/{example}"]
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # a new file; its folders are checked below
+    except OSError as e:
+        return [f"{setting}: cannot use {path}: {e.strerror}"]
+    return creation_problems(path, setting)
+
+
+def creation_problems(path: Path, setting: str) -> list[str]:
+    """Why ``path`` (a file or a folder) cannot be created, if it cannot: a name too long, a
+    folder on the way that is a file or cannot be searched, a folder that cannot be written.
+    Never raises: each is one line naming ``setting``."""
+    too_long = _name_too_long(path)
+    if too_long:
+        return [f"{setting}: {too_long}"]
     parent = path.parent
-    while not parent.exists():
-        if parent == parent.parent:
+    while True:
+        try:
+            mode = os.stat(parent).st_mode
             break
-        parent = parent.parent
-    if not parent.is_dir():
+        except (FileNotFoundError, NotADirectoryError):
+            if parent == parent.parent:
+                return [f"{setting}: cannot create {path}: no folder of it exists"]
+            parent = parent.parent
+        except OSError as e:
+            return [f"{setting}: cannot reach {parent} to create {path}: {e.strerror}"]
+    if not stat.S_ISDIR(mode):
         return [f"{setting}: cannot create {path}: {parent} is not a directory"]
     if not os.access(parent, os.W_OK | os.X_OK):
         return [f"{setting}: cannot write in {parent} (permission denied)"]
     return []
+
+
+NAME_MAX = 255  # bytes in one file or folder name on Linux, macOS and Windows file systems
+
+
+def _name_too_long(path: Path) -> str | None:
+    """Which part of ``path`` is longer than a file system allows, said plainly, or None."""
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > NAME_MAX:
+            shown = part if len(part) <= 40 else part[:20] + "…" + part[-12:]
+            return (
+                f"the name {shown!r} is {size} bytes; a file or folder name is limited to "
+                f"{NAME_MAX} bytes"
+            )
+    return None
 
 
 def resolve_config(
@@ -353,10 +404,11 @@ def resolve_config(
     raw.setdefault("end_date", today or dt.datetime.now(dt.UTC).date())
     for field in dataclasses.fields(Config):
         raw.setdefault(field.name, field.default)
+    given_path = raw["db_path"]  # as typed: Path() would drop a trailing slash
     values = _normalised(raw)
     problems.extend(_problems(values, sources))
     if isinstance(values["db_path"], Path):
-        problems.extend(path_problems(values["db_path"], _label("db_path", sources)))
+        problems.extend(path_problems(given_path, _label("db_path", sources)))
     if problems:
         raise ConfigError(problems)
     return Config(**values)

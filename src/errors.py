@@ -42,3 +42,13 @@ class FileIntegrityError(InputFileError):
     are gone): an integrity finding, so exit code 1 as for a failed rule."""
 
     exit_code = 1
+
+
+class RunError(SeedError):
+    """The run itself failed (a worker process died); nothing was written."""
+
+    exit_code = 1
+
+
+class DiskFullError(RunError):
+    """The disk filled while writing the output; nothing was written."""

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .inputs import is_corruption, open_readonly, reading
 
-EXCLUDED = ("generation_runs",)
+EXCLUDED = ("generation_runs", "push_map")  # a run record; push's bookkeeping
 
 
 # A protocol-2 pickle of a tuple of four or more items is PROTO 2, MARK, the items, TUPLE,
@@ -85,8 +85,10 @@ def file_tables(conn: sqlite3.Connection) -> list[str]:
     ]
 
 
-def fingerprint_connection(conn: sqlite3.Connection) -> str:
-    return combine(table_digests(conn))
+def fingerprint_connection(conn: sqlite3.Connection, known: Mapping[str, str] = {}) -> str:
+    """The fingerprint of an open file; ``known`` gives digests already taken of some tables
+    (an export hashes the rows it reads), which are then not read again."""
+    return combine({t: known.get(t) or table_digest(conn, t) for t in file_tables(conn)})
 
 
 def fingerprint_file(path: str | Path) -> str:

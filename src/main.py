@@ -25,7 +25,13 @@ from typer.core import TyperGroup
 
 from .config import ENV_KEYS, SCALES, Config, env_key_meant, resolve_config
 from .errors import ConfigError, SeedError
+from .export import export
+from .export.asana_client import DEFAULT_BASE_URL
+from .export.push import PushPlan, push
+from .export.push import plan as push_plan
 from .fingerprint import fingerprint_file
+from .llm import FIELDS, LLMReport, api_key, resolve_llm_settings
+from .llm.settings import DEFAULT_CACHE
 from .pipeline import Summary, generate
 from .report import build_report, format_value
 from .reproduction import reproduce
@@ -79,6 +85,10 @@ class _RichProgress:
 
     def advance(self, n: int = 1) -> None:
         self.progress.advance(self.task, n)
+
+    def note(self, text: str) -> None:
+        """A line above the bars (the LLM estimate before the first call)."""
+        err.print(text, highlight=False)
 
 
 def _environment(env_file: Path | None) -> tuple[dict[str, str], list[str]]:
@@ -172,9 +182,10 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _resolve(
     explicit: dict[str, Any], env_file: Path | None, workers: str | None, today: dt.date
-) -> tuple[Config, int | None]:
-    """resolve_config, with the CLI's own problems (the .env file, --workers) in the same
-    ConfigError, so every bad flag, variable and line is reported at once."""
+) -> tuple[Config, int | None, Any, str | None]:
+    """resolve_config and the LLM settings, with the CLI's own problems (the .env file,
+    --workers) in the same ConfigError, so every bad flag, variable and line is reported at
+    once.  Returns the config, the worker count, the LLM settings and the key (kept apart)."""
     env, problems = _environment(env_file)
     count = None
     if workers is not None:
@@ -187,13 +198,18 @@ def _resolve(
                 problems.append(
                     f"workers (--workers): must be a whole number from 1 to 64, got {count}"
                 )
+    llm = key = config = None
+    try:
+        llm, key = _llm_options(explicit, env)
+    except ConfigError as e:
+        problems = [*e.problems, *problems]
     try:
         config = resolve_config(explicit, env, today)
     except ConfigError as e:
         raise ConfigError([*e.problems, *problems]) from None
     if problems:
         raise ConfigError(problems)
-    return config, count
+    return config, count, llm, key
 
 
 def _progress() -> Progress:
@@ -236,6 +252,38 @@ def _render(summary: Summary, title: str = "Generated") -> None:
     ):
         facts.add_row(f"[bold]{k}", v)
     out.print(facts)
+    if summary.llm is not None:
+        _render_llm(summary.llm)
+
+
+def _render_llm(r: LLMReport) -> None:
+    """The LLM tier's figures: calls, tokens, cache hits, fallbacks by reason, cost."""
+    table = Table(title=f"LLM text tier ({r.provider}, {r.model})", show_header=False)
+    cost = "unknown (no price for this model)" if r.cost is None else f"${r.cost:.4f}"
+    fallbacks = ", ".join(f"{k} {v:,}" for k, v in sorted(r.fallbacks.items())) or "none"
+    for k, v in (
+        ("fields", ", ".join(r.fields)),
+        ("items", f"{r.items:,} ({r.accepted:,} with LLM text, {r.cache_hits:,} from the cache)"),
+        (
+            "calls",
+            f"{r.calls:,} ({r.batches:,} batches, {r.retries:,} retries, {r.errors:,} failed)",
+        ),
+        ("tokens", f"{r.tokens_in:,} in, {r.tokens_out:,} out"),
+        ("template fallbacks", fallbacks),
+        ("estimated cost", cost),
+        ("seconds", f"{r.seconds:.2f}"),
+    ):
+        table.add_row(f"[bold]{k}", v)
+    out.print(table)
+    for message in r.messages:
+        err.print(f"[yellow]warning:[/] {message}", highlight=False)
+
+
+def _llm_options(explicit: dict[str, Any], env: dict[str, str]) -> tuple[Any, str | None]:
+    """LLM settings from the llm_* flags and the environment, and the key (kept apart)."""
+    flags = {k[4:]: explicit.pop(k) for k in list(explicit) if k.startswith("llm_")}
+    settings = resolve_llm_settings(flags, env)
+    return settings, api_key(settings, env)
 
 
 @app.callback(invoke_without_command=True)
@@ -266,7 +314,7 @@ def main(
     ),
     industry: str = typer.Option(None, "--industry", help="One of ten industries (INDUSTRY)."),
     workforce: str = typer.Option(None, "--workforce", help="us | global (WORKFORCE)."),
-    out_path: Path = typer.Option(
+    out_path: str = typer.Option(  # a string: Path() would drop a trailing slash
         None, "--out", "-o", help="Output file (DB_PATH; output/asana_simulation.sqlite)."
     ),
     force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
@@ -279,6 +327,44 @@ def main(
     ),
     env_file: Path = typer.Option(
         None, "--env-file", help="Read settings from this file instead of ./.env."
+    ),
+    llm: str = typer.Option(
+        None,
+        "--llm",
+        help="LLM text tier: off | groq | openai (env LLM; default groq when GROQ_API_KEY is "
+        "set, else off).",
+    ),
+    llm_fields: str = typer.Option(
+        None, "--llm-fields", help=f"Comma list of {', '.join(FIELDS)} (LLM_FIELDS; all)."
+    ),
+    llm_base_url: str = typer.Option(
+        None, "--llm-base-url", help="OpenAI-compatible server URL ending in /v1 (LLM_BASE_URL)."
+    ),
+    llm_model: str = typer.Option(None, "--llm-model", help="Model name (LLM_MODEL/GROQ_MODEL)."),
+    llm_cache: Path = typer.Option(
+        None, "--llm-cache", help=f"LLM text cache file (LLM_CACHE; {DEFAULT_CACHE})."
+    ),
+    no_llm_cache: bool = typer.Option(False, "--no-llm-cache", help="Bypass the LLM cache."),
+    llm_budget_calls: str = typer.Option(
+        None,
+        "--llm-budget-calls",
+        metavar="INTEGER",
+        help="At most this many LLM requests (batches).",
+    ),
+    llm_budget_tokens: str = typer.Option(
+        None,
+        "--llm-budget-tokens",
+        metavar="INTEGER",
+        help="At most about this many LLM tokens in and out.",
+    ),
+    llm_concurrency: str = typer.Option(
+        None,
+        "--llm-concurrency",
+        metavar="INTEGER",
+        help="Concurrent LLM requests, 1 … 32 (LLM_CONCURRENCY; 4).",
+    ),
+    llm_timeout: str = typer.Option(
+        None, "--llm-timeout", metavar="SECONDS", help="Seconds per LLM request (LLM_TIMEOUT; 30)."
     ),
 ) -> None:
     """With no command: generate the organization (same as `generate`)."""
@@ -297,6 +383,16 @@ def main(
         "force": force or None,
         "env_file": env_file,
         "workers": workers,
+        "llm_provider": llm,
+        "llm_fields": llm_fields,
+        "llm_base_url": llm_base_url,
+        "llm_model": llm_model,
+        "llm_cache_path": llm_cache,
+        "llm_no_cache": no_llm_cache or None,
+        "llm_budget_calls": llm_budget_calls,
+        "llm_budget_tokens": llm_budget_tokens,
+        "llm_concurrency": llm_concurrency,
+        "llm_timeout": llm_timeout,
     }
     if ctx.invoked_subcommand is not None:
         given = sorted(k for k, v in explicit.items() if v is not None)
@@ -313,10 +409,16 @@ def main(
     env_file = explicit.pop("env_file", None)
     workers = explicit.pop("workers", None)
     today = dt.datetime.now(dt.UTC).date()
-    config, workers = _run(_resolve, explicit, env_file, workers, today)
+    config, workers, llm_settings, key = _run(_resolve, explicit, env_file, workers, today)
     with _progress() as bar:
         summary = _run(
-            generate, config, overwrite=force, progress=_RichProgress(bar), workers=workers
+            generate,
+            config,
+            overwrite=force,
+            progress=_RichProgress(bar),
+            workers=workers,
+            llm=llm_settings,
+            llm_api_key=key,
         )
     _render(summary)
 
@@ -335,13 +437,23 @@ def fingerprint_cmd(
 @app.command("reproduce")
 def reproduce_cmd(
     file: Path = typer.Argument(..., help="A file made by this generator."),
-    out_path: Path = typer.Option(..., "--out", "-o", help="Where to write the copy."),
+    out_path: str = typer.Option(..., "--out", "-o", help="Where to write the copy."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
+    llm_cache: Path = typer.Option(
+        DEFAULT_CACHE, "--llm-cache", help="Where an LLM run's text is cached (never called)."
+    ),
 ) -> None:
     """Regenerate FILE from its generation_runs record and compare it with FILE, table by
     table."""
     with _progress() as bar:
-        outcome = _run(reproduce, file, out_path, overwrite=force, progress=_RichProgress(bar))
+        outcome = _run(
+            reproduce,
+            file,
+            out_path,
+            overwrite=force,
+            progress=_RichProgress(bar),
+            llm_cache=llm_cache,
+        )
     _render(outcome.summary, "Reproduced")
     if not outcome.identical:
         _fail(f"{file}: {outcome.verdict}", 1)
@@ -449,7 +561,7 @@ def stats_cmd(
 @app.command("report")
 def report_cmd(
     file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
-    out_path: Path = typer.Option(..., "--out", "-o", help="Where to write the HTML page."),
+    out_path: str = typer.Option(..., "--out", "-o", help="Where to write the HTML page."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
 ) -> None:
     """Write one self-contained HTML page: activity, flow and workload charts, the scorecard."""
@@ -458,6 +570,96 @@ def report_cmd(
         f"[green]wrote[/] {summary.path} ({summary.bytes / 2**20:.1f} MB, "
         f"{len(summary.charts)} charts, {summary.metrics} scorecard metrics) "
         f"in {summary.seconds:.1f} s",
+        highlight=False,
+    )
+
+
+@app.command("export")
+def export_cmd(
+    file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
+    fmt: str = typer.Option(..., "--format", "-f", help="csv | jsonl | parquet | asana-json."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="The folder to create."),
+    tables: str = typer.Option(
+        None,
+        "--tables",
+        help="Comma-separated tables to export (asana-json: resource types); default all.",
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --out folder."),
+) -> None:
+    """Export FILE to a folder: one file per table (or resource type) and manifest.json."""
+    wanted = tables.split(",") if tables is not None else None
+    with _progress() as bar:
+        summary = _run(
+            export, file, fmt, out_dir, wanted, overwrite=force, progress=_RichProgress(bar)
+        )
+    total = sum(summary.row_counts.values())
+    out.print(
+        f"[green]exported[/] {total:,} rows in {len(summary.files)} file(s) as "
+        f"{summary.format} to {summary.out_dir} (source fingerprint {summary.fingerprint})",
+        highlight=False,
+    )
+
+
+def _print_plan(the_plan: PushPlan, file: Path) -> None:
+    table = Table(title=f"Replay of {file} into workspace {the_plan.workspace}")
+    for col in ("stage", "requests", "done", "to send"):
+        table.add_column(col, justify="left" if col == "stage" else "right")
+    for s in the_plan.stages:
+        table.add_row(s.name, f"{s.requests:,}", f"{s.done:,}", f"{s.requests - s.done:,}")
+    table.add_row(
+        "[bold]total",
+        f"[bold]{the_plan.requests:,}",
+        f"[bold]{the_plan.requests - the_plan.remaining:,}",
+        f"[bold]{the_plan.remaining:,}",
+    )
+    out.print(table)
+    minutes = the_plan.estimate_seconds() / 60
+    free = the_plan.estimate_seconds(per_minute=150) / 60
+    out.print(
+        f"{the_plan.remaining:,} requests to send: about {minutes:.0f} min with "
+        f"{the_plan.concurrency} in flight (~0.4 s a round trip, within Asana's paid-plan limit "
+        f"of 1,500/min); about {free:.0f} min at the free plan's 150/min",
+        highlight=False,
+    )
+
+
+@app.command("push")
+def push_cmd(
+    file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
+    workspace: str = typer.Option(..., "--workspace", help="The Asana workspace gid."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the plan and the request count; send nothing."
+    ),
+    concurrency: int = typer.Option(
+        4, "--concurrency", help="Requests in flight at once (1 … 15)."
+    ),
+) -> None:
+    """Replay FILE into a real Asana workspace (token from ASANA_ACCESS_TOKEN); resumable."""
+    the_plan = _run(push_plan, file, workspace, concurrency)
+    _print_plan(the_plan, file)
+    if dry_run:
+        return
+    env, _ = _environment(None)  # .env problems matter to generating, not here
+    token = env.get("ASANA_ACCESS_TOKEN", "")
+    if not token:
+        _fail("ASANA_ACCESS_TOKEN is not set: create a personal access token in Asana and "
+              "export it (it is never written anywhere)")  # fmt: skip
+    base_url = env.get("ASANA_BASE_URL") or DEFAULT_BASE_URL
+    with _progress() as bar:
+        summary = _run(
+            push,
+            file,
+            workspace,
+            token,
+            base_url=base_url,
+            concurrency=concurrency,
+            progress=_RichProgress(bar),
+        )
+    out.print(
+        f"[green]pushed[/] {summary.sent:,} requests in {summary.seconds:.0f} s "
+        f"({summary.skipped:,} done before, {summary.retries} retried, "
+        f"{summary.rate_limited} rate-limited); {summary.unmatched_people} people have no "
+        "account in the workspace (their names are in the text)",
         highlight=False,
     )
 
@@ -573,7 +775,7 @@ def live_cmd(
         explicit = {"db_path": str(file), "seed": seed, "scale": scale}
         explicit |= {"industry": industry, "workforce": workforce}
         today = dt.datetime.now(dt.UTC).date()
-        config, _ = _run(_resolve, explicit, None, None, today)
+        config, *_ = _run(_resolve, explicit, None, None, today)
         with _progress() as bar:
             summary = _run(generate, config, file, progress=_RichProgress(bar))
         _render(summary)

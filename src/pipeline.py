@@ -1,18 +1,20 @@
 """`generate`: one config in, one SQLite file out, written atomically.
 
 Stages run in a fixed order (organization, catalog, projects, indexes); each reports
-progress through the small `Progress` protocol and is timed.  The file is built beside the
-target under a temporary name and renamed over it only when complete, so an interrupt or a
-crash never leaves a half-written target or a stray temporary file.
+progress through the small `Progress` protocol and is timed.  The file is built in a locked
+hidden folder beside the target and put in place only when complete (`output.atomic_target`),
+so an interrupt or a crash never leaves a half-written target or a stray temporary file.
 
 Projects are generated in chunks (by forked workers for large runs), each written to a part
-file in a temporary folder beside the target; the one writer copies the parts in, in project
-order, with foreign keys on.  The output is the same whatever the number of workers.
+file in that folder; the one writer copies the parts in, in project order, with foreign keys
+on.  The output is the same whatever the number of workers.  Workers die with the process
+that forked them, even when it is killed with SIGKILL.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
 import datetime as dt
 import gc
@@ -21,11 +23,14 @@ import json
 import multiprocessing
 import os
 import platform
+import signal
 import sqlite3
 import tempfile
+import threading
 import time
 from collections import defaultdict, deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from importlib import metadata
 from operator import itemgetter
@@ -33,7 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .config import CALENDAR_LEAD, CALENDAR_TAIL, HORIZON_DAYS, NO_TUNING, Config, Tuning
-from .errors import ConfigError
+from .errors import ConfigError, RunError
 from .fingerprint import EXCLUDED, combine, serialize_rows
 from .generators.continuation import continue_users, project_schedule
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
@@ -43,6 +48,7 @@ from .generators.tasks import generate_project
 from .generators.teams import generate_teams, team_membership_rows, team_rows
 from .generators.users import generate_users, user_rows
 from .generators.workspace import generate_workspace, workspace_rows
+from .llm import LLMReport, LLMSettings, rewrite_database
 from .model import Org
 from .output import atomic_target, check_target
 from .rng import Stream, rng_for
@@ -124,6 +130,7 @@ class Summary:
     stage_seconds: dict[str, float]
     config: Config
     table_digests: dict[str, str] = dataclasses.field(default_factory=dict)  # per table
+    llm: LLMReport | None = None  # what the LLM text tier did, when it was on
 
 
 def versions() -> dict[str, str]:
@@ -155,6 +162,8 @@ def generate(
     workers: int | None = None,
     clock: int | None = None,
     tuning: Tuning = NO_TUNING,
+    llm: LLMSettings | None = None,
+    llm_api_key: str | None = None,
 ) -> Summary:
     """Generate the organization described by ``config`` into ``path`` (default: its db_path).
 
@@ -162,10 +171,17 @@ def generate(
     the content is identical for any worker count.  ``clock`` (epoch ms, default the anchor)
     is the moment the file shows: a later clock gives the same history and what followed.
     ``tuning`` shapes new work after the end date (continuous mode's level and slider).
+    ``llm`` turns the LLM text tier on (text
+    columns only; ``llm_api_key`` is used for the calls and kept nowhere).
+
+    Raises OutputPathError or OutputExistsError before any work (and OutputExistsError at the
+    end if the target appeared meanwhile: it is never replaced without ``overwrite``),
+    DiskFullError when the disk fills, RunError when a worker process dies.
     """
-    target = Path(path) if path is not None else config.db_path
+    given = path if path is not None else config.db_path
     progress = progress or NullProgress()
-    check_target(target, overwrite)
+    check_target(given, overwrite)  # as given: a trailing slash names a folder
+    target = Path(given)
     config = dataclasses.replace(config, db_path=target)  # the record names the real file
     workers = default_workers(config) if workers is None else workers
     if clock is not None and not anchor_ms(config) <= clock <= horizon_ms(config):
@@ -175,8 +191,14 @@ def generate(
                 f"({fmt_ms(anchor_ms(config))} to {fmt_ms(horizon_ms(config))}), got {clock}"
             ]
         )
-    with atomic_target(target) as tmp:
-        return _build(config, tmp, target, progress, workers, clock, tuning)
+    with atomic_target(target, overwrite=overwrite, expected_bytes=estimated_bytes(config)) as tmp:
+        return _build(config, tmp, target, progress, workers, clock, tuning, llm, llm_api_key)
+
+
+def estimated_bytes(config: Config) -> int:
+    """About how large the file will be (for a full disk's message): measured at 4.2-4.3 kB
+    per planned top-level task from 1,800 to 100k tasks, plus the organization."""
+    return 256 * 1024 + 4300 * config.projects * config.tasks_per_project
 
 
 @dataclass(frozen=True)
@@ -271,15 +293,51 @@ def _insert_sparse(conn: sqlite3.Connection, table: str, rows: list[tuple]) -> N
 
 _JOB: _ProjectJob | None = None
 CHUNK = 16  # projects per worker call
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
-def _init_worker() -> None:
-    """A worker allocates millions of short-lived objects that hold no cycles, so the cyclic
+def _init_worker(parent: int) -> None:
+    """Set up a forked worker: it dies with its parent and takes signals as a pool's worker
+    should.
+
+    SIGTERM gets its default action (the CLI's handler, inherited by fork, would turn it into
+    an exception that a worker blocked on a full pipe never gets out of), and SIGINT is
+    ignored: Ctrl-C reaches the whole process group, and the parent, which owns the clean-up,
+    stops the workers itself.
+
+    A worker allocates millions of short-lived objects that hold no cycles, so the cyclic
     collector's frequent passes are nearly all waste (about 13% of its time): inherited
     objects are frozen out of them and the passes made rare.  Only the worker's own process
-    is touched."""
+    is touched.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # held while forking
+    _die_with_parent(parent)
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make the kernel send SIGKILL to this worker when its parent dies (Linux), or else
+    watch the parent from a thread.  Either way a parent killed with SIGKILL (an OOM kill,
+    ``kill -9``) leaves no worker running, holding the build folder and the parent's output.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # not Linux: no prctl
+        armed = False
+    if os.getppid() != parent:  # the parent died before the kernel was told to watch it
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _run_chunk(indices: range) -> tuple[Path, dict[str, bytes]]:
@@ -293,6 +351,8 @@ def _run_projects(job: _ProjectJob, workers: int):
 
     Each project draws only from its own keyed streams, so the rows are identical whatever
     the worker count; at most 2 chunks per worker are in flight, which keeps memory flat.
+    On any error or interrupt (or when the consumer stops early) the workers are killed at
+    once rather than left to finish their chunks; a worker that died becomes a RunError.
     """
     chunks = [range(i, min(i + CHUNK, len(job.plans))) for i in range(0, len(job.plans), CHUNK)]
     if workers <= 1 or len(chunks) < 2:
@@ -301,26 +361,82 @@ def _run_projects(job: _ProjectJob, workers: int):
         return
     global _JOB
     _JOB = job
+    ctx = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+    )
     try:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_init_worker
-        ) as pool:
-            pending: deque = deque()
-            it = iter(chunks)
+        pending: deque = deque()
+        it = iter(chunks)
+        with _signals_held():  # the first submit forks every worker (fork context)
             for c in it:
                 pending.append((c, pool.submit(_run_chunk, c)))
                 if len(pending) >= 2 * workers:
                     break
-            while pending:
-                c, future = pending.popleft()
-                result = future.result()
-                nxt = next(it, None)
-                if nxt is not None:
-                    pending.append((nxt, pool.submit(_run_chunk, nxt)))
-                yield c, result
+        while pending:
+            c, future = pending.popleft()
+            result = future.result()
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append((nxt, pool.submit(_run_chunk, nxt)))
+            yield c, result
+    except BrokenProcessPool as e:  # from a result or a submit: a worker is gone
+        how = _how_it_died(list((pool._processes or {}).values()))  # before _stop kills more
+        _stop(pool)
+        raise RunError(f"a worker process died ({how}); no output was written") from e
+    except BaseException:
+        _stop(pool)
+        raise
+    else:
+        pool.shutdown()
     finally:
         _JOB = None
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Hold Ctrl-C and SIGTERM while workers are forked, and deliver them after.
+
+    A signal that lands in fork's own hooks is swallowed ("Exception ignored"): the run
+    would go on, or a worker would die before its handlers are set.  Workers inherit the
+    held mask and release it in `_init_worker` once their handlers are right.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
+def _how_it_died(processes: list) -> str:
+    """How the first worker to die ended.  A broken pool sends SIGTERM to the others, so
+    a worker ended by SIGTERM is named only when no other explains the break."""
+    for p in processes:
+        p.join(timeout=1)
+    ended = [p.exitcode for p in processes if p.exitcode]
+    ended.sort(key=lambda code: code == -signal.SIGTERM)
+    if not ended:
+        return "ended abruptly"
+    if ended[0] < 0:
+        return f"killed by {signal.Signals(-ended[0]).name}"
+    return f"exit code {ended[0]}"
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill the workers now and wait for them (a chunk in progress would take seconds)."""
+    processes = list((pool._processes or {}).values())
+    for p in processes:
+        with contextlib.suppress(Exception):
+            p.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
+    for p in processes:
+        p.join(timeout=5)
 
 
 def default_workers(config: Config) -> int:
@@ -378,6 +494,8 @@ def _build(
     workers: int,
     clock: int | None = None,
     tuning: Tuning = NO_TUNING,
+    llm: LLMSettings | None = None,
+    llm_api_key: str | None = None,
 ) -> Summary:
     started = dt.datetime.now(dt.UTC)
     seconds: dict[str, float] = {}
@@ -422,7 +540,7 @@ def _build(
         plans, tags = world.plans, world.tags
         progress.stage("projects", len(plans))
         conn.execute("COMMIT")
-        with tempfile.TemporaryDirectory(prefix=f".{tmp.name}.", dir=tmp.parent) as parts:
+        with tempfile.TemporaryDirectory(prefix="parts-", dir=tmp.parent) as parts:
             job = _ProjectJob(
                 seed,
                 org,
@@ -465,13 +583,22 @@ def _build(
         progress.advance()
         seconds["indexes"] = time.perf_counter() - t0
 
+        # --- LLM text tier: text columns only; the changed tables get new digests ----------
+        report = None
+        if llm is not None and llm.on:
+            t0 = time.perf_counter()
+            basis = combine(writer.digests())  # the template content: keys the run's outcome
+            report = rewrite_database(conn, llm, llm_api_key, progress, basis=basis)
+            writer.rehashed.update(report.digests)
+            seconds["llm"] = time.perf_counter() - t0
+
         digests = writer.digests()
         fp = combine(digests)
 
         row_counts = {t: counts.get(t, 0) for t in table_names() if t != "generation_runs"}
         finished = dt.datetime.now(dt.UTC)
         conn.execute(
-            "INSERT INTO generation_runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO generation_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 1,
                 seed,
@@ -484,6 +611,9 @@ def _build(
                 fp,
                 _iso(started),
                 _iso(finished),
+                None
+                if report is None
+                else canonical_json({"settings": llm.to_dict(), "report": report.to_dict()}),
             ),
         )
         conn.execute("PRAGMA journal_mode=DELETE")
@@ -498,6 +628,7 @@ def _build(
         stage_seconds=seconds,
         config=config,
         table_digests=digests,
+        llm=report,
     )
 
 
@@ -513,6 +644,7 @@ class _Writer:
     def __init__(self, conn: sqlite3.Connection, counts: dict[str, int]):
         self.conn, self.counts = conn, counts
         self.hashers = {t: hashlib.sha256() for t in table_names() if t not in EXCLUDED}
+        self.rehashed: dict[str, str] = {}  # tables hashed again after a later change (LLM)
 
     def add(self, table: str, rows: Any) -> None:
         if rows:
@@ -541,7 +673,7 @@ class _Writer:
             self.conn.execute("DETACH DATABASE part")
 
     def digests(self) -> dict[str, str]:
-        return {t: h.hexdigest() for t, h in self.hashers.items()}
+        return {t: self.rehashed.get(t) or h.hexdigest() for t, h in self.hashers.items()}
 
 
 def canonical_json(obj: Any) -> str:

@@ -139,16 +139,17 @@ def build_report(
 ) -> ReportSummary:
     """Read the organization file at ``path`` and write the HTML report to ``out_path``.
 
-    The page is written under a temporary name beside the target and renamed when complete, so
-    a crash never leaves a half-written report.  Raises NotADatabaseError for a bad input file,
-    OutputExistsError for an existing target without ``overwrite``, OutputPathError when the
-    target cannot be written.
+    The page is built in a hidden folder beside the target and put in place when complete
+    (`output.atomic_target`), so a crash never leaves a half-written report.  Raises
+    NotADatabaseError for a bad input file, OutputExistsError for an existing target without
+    ``overwrite`` (also one that appeared while the page was built), OutputPathError when the
+    target cannot be written, DiskFullError when the disk fills.
     """
     t0 = time.perf_counter()
     source, target = Path(path), Path(out_path)
     with closing(open_readonly(source)) as conn, reading(source):
-        check_target(  # after the input: its problem first
-            target, overwrite, source=source, setting="out_path (--out)", example="report.html"
+        check_target(  # after the input: its problem first; as typed: keeps a trailing slash
+            out_path, overwrite, source=source, setting="out_path (--out)", example="report.html"
         )
         try:
             data = report_data(conn)
@@ -162,7 +163,7 @@ def build_report(
                 f"{source}: cannot be read for a report: {found}; `validate {source}` "
                 "lists every bad value"
             ) from exc
-    size = _write_atomically(target, page)
+    size = _write_atomically(target, page, overwrite)
     return ReportSummary(
         path=target,
         source=source,
@@ -175,10 +176,11 @@ def build_report(
     )
 
 
-def _write_atomically(target: Path, page: str) -> int:
-    with atomic_target(target) as tmp:
-        tmp.write_text(page, encoding="utf-8")
-    return target.stat().st_size
+def _write_atomically(target: Path, page: str, overwrite: bool) -> int:
+    data = page.encode("utf-8")
+    with atomic_target(target, overwrite=overwrite, expected_bytes=len(data)) as tmp:
+        tmp.write_bytes(data)
+    return len(data)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ an edited file (its rows no longer match the record) from a program that makes o
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from contextlib import closing
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from .config import Config, Tuning
 from .errors import ConfigError, InputFileError
 from .fingerprint import combine, readable_digests
 from .inputs import column_differences, open_readonly, reading
+from .llm import FIELDS, LLMSettings
+from .llm.settings import PROVIDERS
 from .output import check_target
 from .pipeline import Progress, Summary, generate
 from .worktime import parse_ms
@@ -61,6 +64,12 @@ class Reproduction:
             f"differs from its regenerated copy in {len(self.differing)} table(s): "
             f"{', '.join(self.problems)}"
         )
+        missing = self.summary.llm.missing_from_cache if self.summary.llm else 0
+        if missing and not self.edited:
+            return (
+                f"{where}; the LLM cache lacks {missing:,} of its LLM-written texts, which the "
+                "copy holds as template text (reproduce never calls the LLM)"
+            )
         if self.corrupt:
             return f"{where}; the file is corrupt (its pages cannot be read)"
         if self.edited:
@@ -82,6 +91,12 @@ def read_run(path: str | Path) -> dict[str, Any]:
             "SELECT seed, anchor, config_json, fingerprint, program_version "
             "FROM generation_runs ORDER BY id DESC LIMIT 1"
         ).fetchone()
+        llm_row = None
+        columns = {c[1] for c in conn.execute("PRAGMA table_info(generation_runs)")}
+        if "llm_json" in columns:  # files made before the LLM tier have no such column
+            llm_row = conn.execute(
+                "SELECT llm_json FROM generation_runs ORDER BY id DESC LIMIT 1"
+            ).fetchone()
     if row is None:
         raise InputFileError(f"{p}: its generation_runs table is empty; nothing to reproduce")
     try:
@@ -90,6 +105,7 @@ def read_run(path: str | Path) -> dict[str, Any]:
     except (ValueError, TypeError, AttributeError, ConfigError) as e:
         raise InputFileError(f"{p}: its generation_runs config is not usable ({e})") from e
     return {
+        "llm": _recorded_llm(p, llm_row[0] if llm_row else None),
         "seed": row[0],
         "anchor": row[1],
         "config": config,
@@ -98,22 +114,41 @@ def read_run(path: str | Path) -> dict[str, Any]:
     }
 
 
+def _recorded_llm(p: Path, text: str | None) -> dict[str, Any] | None:
+    """The LLM tier's record of a run (settings and figures), or None when it was off."""
+    if not text:
+        return None
+    try:
+        llm = json.loads(text)
+        recorded = llm["settings"]
+        if recorded["provider"] not in PROVIDERS[1:] or not set(recorded["fields"]) <= set(FIELDS):
+            raise ValueError("unknown provider or fields")
+        llm["settings"] = LLMSettings(**{**recorded, "fields": tuple(recorded["fields"])})
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        raise InputFileError(f"{p}: its generation_runs llm record is not usable ({e})") from e
+    return llm
+
+
 def reproduce(
     source: str | Path,
     out: str | Path,
     *,
     overwrite: bool = False,
     progress: Progress | None = None,
+    llm_cache: str | Path | None = LLMSettings.cache_path,
 ) -> Reproduction:
     """Regenerate ``source`` from its run record into ``out`` and compare the copy with
     ``source``'s rows now, table by table.
 
     Raises InputFileError when ``source`` cannot be read at all (before anything is written);
-    a file that reads but differs is not an error: see ``Reproduction.verdict``.
+    a file that reads but differs is not an error: see ``Reproduction.verdict``.  The text of
+    an LLM run comes from the cache at ``llm_cache`` (no call is ever made); the copy's ``llm``
+    report counts the items the cache did not hold.
     """
     source = Path(source)
     run = read_run(source)  # the input first: its problem is the one to report
-    check_target(Path(out), overwrite, source=source, setting="out (--out)", example="copy.sqlite")
+    # as typed: Path() would drop a trailing slash
+    check_target(out, overwrite, source=source, setting="out (--out)", example="copy.sqlite")
     with closing(open_readonly(source, required=("generation_runs",))) as conn:
         digests, damage = readable_digests(source, conn)
         with reading(source):
@@ -123,6 +158,13 @@ def reproduce(
     tuning = Tuning.from_record(cfg.pop("continuous", None))
     # the latest run's anchor is the file's clock (moved on by `simulate` and `live`)
     clock = _clock(run["anchor"])
+    llm = None
+    if run["llm"] is not None:
+        llm = dataclasses.replace(
+            run["llm"]["settings"],
+            cache_path=None if llm_cache is None else Path(llm_cache),
+            cache_only=True,
+        )
     summary = generate(
         Config.from_dict(cfg),
         out,
@@ -130,7 +172,17 @@ def reproduce(
         progress=progress,
         clock=clock,
         tuning=tuning,
+        llm=llm,
     )
+    if summary.llm is not None:
+        written = int(run["llm"].get("report", {}).get("accepted", 0))
+        missing = max(0, written - summary.llm.cache_hits)
+        if missing:
+            summary.llm.missing_from_cache = missing
+            summary.llm.messages.append(
+                f"the LLM cache {llm_cache} lacks {missing:,} of the {written:,} LLM-written "
+                f"items of {source}; they hold template text (reproduce never calls the LLM)"
+            )
     problems = _differences(source, digests, damage, columns, summary.table_digests)
     return Reproduction(
         summary=summary,

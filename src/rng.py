@@ -56,3 +56,13 @@ def buffered(draw: Callable[[int], np.ndarray], block: int) -> Callable[[], floa
             yield from draw(block).tolist()
 
     return values().__next__
+
+
+def weighted_index(x: float, weights: tuple[float, ...]) -> int:
+    """The index a uniform ``x`` in [0, 1) falls on when the weights (summing to 1) split it."""
+    acc = 0.0
+    for i, w in enumerate(weights):
+        acc += w
+        if x < acc:
+            return i
+    return len(weights) - 1

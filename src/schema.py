@@ -7,20 +7,43 @@ from functools import lru_cache
 from pathlib import Path
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema.sql"
+OPTIONAL_MARK = "-- optional:"
 
 
 @lru_cache(maxsize=1)
-def schema_statements() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(table statements, index statements), split with sqlite3.complete_statement."""
-    tables, indexes, buf = [], [], ""
+def _statements() -> tuple[tuple[str, ...], tuple[str, ...], dict[str, str]]:
+    tables, indexes, optional, buf = [], [], {}, ""
     for line in SCHEMA_PATH.read_text(encoding="utf-8").splitlines(keepends=True):
         buf += line
         if sqlite3.complete_statement(buf):
             stmt = buf.strip()
             buf = ""
-            body = "\n".join(x for x in stmt.splitlines() if not x.strip().startswith("--"))
-            (indexes if body.strip().upper().startswith("CREATE INDEX") else tables).append(stmt)
-    return tuple(tables), tuple(indexes)
+            lines = stmt.splitlines()
+            body = "\n".join(x for x in lines if not x.strip().startswith("--")).strip()
+            if body.upper().startswith("CREATE INDEX"):
+                indexes.append(stmt)
+            elif any(x.startswith(OPTIONAL_MARK) for x in lines):
+                optional[body.split()[2]] = stmt
+            else:
+                tables.append(stmt)
+    return tuple(tables), tuple(indexes), optional
+
+
+def schema_statements() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(table statements, index statements), split with sqlite3.complete_statement.  Tables
+    whose comment starts with ``-- optional:`` are left out: the code that needs one creates
+    it (`optional_table_statement`)."""
+    tables, indexes, _ = _statements()
+    return tables, indexes
+
+
+def optional_table_statement(name: str) -> str:
+    """The CREATE TABLE statement of an optional table of schema.sql (e.g. push_map)."""
+    return _statements()[2][name]
+
+
+def optional_table_names() -> tuple[str, ...]:
+    return tuple(_statements()[2])
 
 
 def apply_schema(conn: sqlite3.Connection, with_indexes: bool = True) -> None:
@@ -82,6 +105,12 @@ def primary_key_columns() -> dict[str, tuple[int, ...]]:
 
 def column_names(table: str) -> tuple[str, ...]:
     return _tables()[table][0]
+
+
+def column_declarations(table: str) -> tuple[tuple[str, str, bool], ...]:
+    """Each column of ``table`` as (name, declared type upper-cased, nullable), from schema.sql:
+    what exporters need to type a column without looking at its values."""
+    return tuple((c[1], c[2].upper(), not c[3] and not c[5]) for c in _table_info()[table])
 
 
 @lru_cache(maxsize=1)

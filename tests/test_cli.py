@@ -34,6 +34,8 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No setting leaks in from the real environment or the repository's .env."""
     for key in ENV_KEYS.values():
         monkeypatch.delenv(key, raising=False)
+    for key in ("LLM", "GROQ_API_KEY", "LLM_API_KEY", "LLM_BASE_URL", "LLM_MODEL"):
+        monkeypatch.delenv(key, raising=False)  # the LLM tier stays off in these tests
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -662,8 +664,9 @@ def test_usage_errors_are_one_line(args: list[str], expected: str) -> None:
 def test_validate_summary_counts_scorecard_misses_as_warnings(tmp_path: Path) -> None:
     # setup: the hand-built valid file passes every rule, but it is too tiny to land in
     # most realism bands
-    from src.checks.scorecard import scorecard
     from test_validate import build_valid_db
+
+    from src.checks.scorecard import scorecard
 
     path = build_valid_db(tmp_path / "valid.sqlite")
     misses = sum(m.in_band is False for m in scorecard(path))

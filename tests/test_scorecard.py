@@ -108,8 +108,29 @@ def test_volume_per_task(card: dict[str, Metric]) -> None:
     assert value(card, "system stories per task (all tasks)") == 4.25
 
 
+VARIETY = "distinct description ratio, names removed"
+
+
+def test_description_variety_counts_texts_without_their_names(
+    card: dict[str, Metric], valid_db: Path, tmp_path: Path
+) -> None:
+    # setup: 102's text is 101's but for its task's name (pasted lower-cased); 103 has its own
+    path = mutate(valid_db, tmp_path, "UPDATE tasks SET notes = 'Needs a decision.' WHERE id = 103")
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE tasks SET notes = name || '. Part of Spring launch.' WHERE id = 101")
+        conn.execute(
+            "UPDATE tasks SET notes = 'review vendor contracts. Part of Spring launch.' "
+            "WHERE id = 102"
+        )
+    # run
+    m = {m.name: m for m in scorecard(path)}[VARIETY]
+    # assert: ". Part of ." twice and "Needs a decision." once; none in the valid file
+    assert m.value == pytest.approx(2 / 3) and m.in_band is True
+    assert card[VARIETY].value is None and card[VARIETY].in_band is None
+
+
 def test_every_metric_names_band_and_source(card: dict[str, Metric]) -> None:
-    assert len(card) == 15
+    assert len(card) == 16
     for m in card.values():
         assert m.band and m.source
         assert m.in_band is None or isinstance(m.in_band, bool)

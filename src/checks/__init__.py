@@ -2,8 +2,9 @@
 against one file.
 
 The rules come in families, one module each (`structure`, `temporal`, `people`, `fields`,
-`replay`, `status_claims`); a family is a module with ``checks(conn) -> list[Check]`` (and, if
-its SQL calls Python functions, ``prepare(conn)`` to register them on every connection), and
+`replay`, `status_claims`, `context_claims`); a family is a module with
+``checks(conn) -> list[Check]`` (and, if its SQL calls Python functions, ``prepare(conn)`` to
+register them on every connection), and
 adding one is adding its name to FAMILIES.  `localtime` answers the rules about local time
 from one pass over every human event, `scorecard` measures realism, `core` holds what they
 share.
@@ -28,7 +29,15 @@ from .scorecard import SCORECARD_PARTS, time_of_day_metrics
 from .structure import foreign_key_result, integrity_result
 
 # The families of rules, in report order: register a new module of checks here.
-FAMILIES = ("structure", "temporal", "people", "fields", "replay", "status_claims")
+FAMILIES = (
+    "structure",
+    "temporal",
+    "people",
+    "fields",
+    "replay",
+    "status_claims",
+    "context_claims",
+)
 
 
 def families() -> tuple[ModuleType, ...]:

@@ -311,6 +311,38 @@ def _volume_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
     )
 
 
+_DESCRIPTION_SKELETONS = """
+    SELECT CAST(count(DISTINCT replace(replace(replace(t.notes, t.name, ''),
+                                                  lower(substr(t.name, 1, 1)) || substr(t.name, 2),
+                                                  ''), p.name, '')) AS REAL) / count(*)
+    FROM tasks t
+    JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
+    JOIN projects p ON p.id = tm.project_id
+    WHERE t.parent_id IS NULL AND t.notes != ''"""
+
+
+def _text_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
+    """Variety of descriptions: the share that stay distinct once the task's name (as is and
+    lower-cased) and its project's name are taken out, so templates that only paste names
+    count once (issue 8: they reduced to 16-18 skeletons per industry)."""
+    return (
+        metric(
+            "distinct description ratio, names removed",
+            _scalar(conn, _DESCRIPTION_SKELETONS),
+            ">= 0.25",
+            0.25,
+            None,
+            SOURCE_DESIGN,
+        ),
+    )
+
+
 # The metrics that read the file itself, each a function of an open connection, in the
 # scorecard's order (after the time-of-day metrics): `validate` runs them as jobs of its own.
-SCORECARD_PARTS = (_comment_metrics, _completion_metrics, _task_state_metrics, _volume_metrics)
+SCORECARD_PARTS = (
+    _comment_metrics,
+    _completion_metrics,
+    _task_state_metrics,
+    _volume_metrics,
+    _text_metrics,
+)

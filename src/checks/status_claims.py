@@ -71,11 +71,13 @@ _NOT_PLURAL = re.compile(r"(?:ss|us|is|as|ics|ws)$")
 _ONLY_ZERO = re.compile(r"\bonly 0\b", re.I)
 
 
+NAMES_SEP = "\x1f"  # between the names `count_mismatch` takes out (project, then milestones)
+
+
 def _without(text: str, project: str | None) -> str:
     """The text without the project's name (a name like "2026 goals" states no count), nor
-    the names of its milestones when ``project`` carries them after a char(31) each
-    ("Store audit scores above 90 is done" states no count either)."""
-    for name in sorted((project or "").split("\x1f"), key=len, reverse=True):
+    any other name given after it, separated by NAMES_SEP ("ISO 9001 audit is done")."""
+    for name in project.split(NAMES_SEP) if project else ():
         if name:
             text = text.replace(name, " ")
     return text
@@ -187,11 +189,6 @@ def _updates(where: str) -> str:
 
 
 _COUNTING = _updates("claims_counts(x.text, p.name)")
-# the project's name and its milestones' names, char(31) apart (for count_mismatch)
-_WITH_MILESTONES = """p.name || COALESCE((
-    SELECT char(31) || group_concat(t.name, char(31)) FROM task_memberships tm
-    JOIN tasks t ON t.id = tm.task_id
-    WHERE tm.project_id = p.id AND tm.is_primary = 1 AND t.resource_subtype = 'milestone'), '')"""
 _OWNING = _updates("owned_claim(x.text) IS NOT NULL")
 
 # (rule, description, sql, severity): the same fields as validate's Check, in order.
@@ -234,8 +231,12 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
                        sum(CASE WHEN w.is_open THEN {_DUE_AT} < w.day ELSE 0 END) AS overdue_n
                 FROM ({_work_at(_COUNTING)}) w
                 GROUP BY w.uid) c ON c.uid = u.id
-            WHERE count_mismatch(x.text, {_WITH_MILESTONES}, COALESCE(c.open_n, 0),
-                                 COALESCE(c.overdue_n, 0), COALESCE(c.done_n, 0))""",
+            WHERE count_mismatch(x.text, p.name || COALESCE(char(31) || (
+                      SELECT group_concat(m.name, char(31)) FROM task_memberships mm
+                      JOIN tasks m ON m.id = mm.task_id AND m.resource_subtype = 'milestone'
+                      WHERE mm.project_id = p.id AND mm.is_primary = 1), ''),
+                  COALESCE(c.open_n, 0), COALESCE(c.overdue_n, 0),
+                                 COALESCE(c.done_n, 0))""",
         WARNING,
     ),
     (

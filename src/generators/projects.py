@@ -14,7 +14,7 @@ from ..config import Config
 from ..ids import Kind, gid
 from ..model import FieldDef, Org
 from ..rng import Stream, rng_for
-from ..text import Vocabulary, fill
+from ..text import Vocabulary, fill, team_function
 from ..worktime import DAY_MS, date_ms, fmt_date, ms_date
 
 PROJECT_COLORS = (
@@ -48,7 +48,9 @@ CORE_FIELD_P = {
     "Target date": 0.3,
     "Reviewer": 0.3,
 }
-INDUSTRY_FIELD_P = 0.4
+# An industry field is switched on only for teams of the functions it declares (Severity for
+# software teams, Patient safety risk for clinical and compliance work), for most of them.
+INDUSTRY_FIELD_P = 0.7
 
 
 @dataclass
@@ -192,8 +194,11 @@ def plan_projects(
         if rng.random() < 0.8:
             due_ms = start_on + int(rng.integers(30, 150)) * DAY_MS
         enabled = []
+        function = team_function(spec)
         for f in fields:
             p_on = CORE_FIELD_P.get(f.name, 0.5) if f.core else INDUSTRY_FIELD_P
+            if not f.core and function not in f.spec.get("functions", (function,)):
+                p_on = 0.0
             if rng.random() < p_on:
                 enabled.append((f, f.name in ("Priority", "Status")))
         plan = ProjectPlan(

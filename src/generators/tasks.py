@@ -32,10 +32,21 @@ from ..lifecycle import (
 )
 from ..model import FieldDef, Org
 from ..rng import Stream, rng_for
-from ..text import Picker, Vocabulary, fill, unique_task_name
-from ..worktime import DAY_MS, fmt_date, fmt_many, fmt_ms, hour_profile, ms_date
+from ..text import (
+    Picker,
+    TaskKind,
+    TaskName,
+    Vocabulary,
+    draw_task_name,
+    fill,
+    team_function,
+    unique_task_name,
+)
+from ..worktime import DAY_MS, fmt_many, fmt_ms, hour_profile, ms_date
 from .censor import censor
 from .completion import Completion, wrap_up
+from .descriptions import Pools, describe, facts_of
+from .field_values import industry_value, typed_value
 from .projects import ProjectPlan
 from .status_updates import status_update_rows
 
@@ -45,7 +56,6 @@ P_DESCRIPTION = 0.85  # "most top-level tasks have a description"
 P_SUBTASK_DESCRIPTION = 0.2
 P_TAG = 0.3
 P_FIELD_VALUE = {"Priority": 0.9, "Estimate (hours)": 0.6, "Target date": 0.45, "Reviewer": 0.4}
-P_INDUSTRY_VALUE = 0.65
 # Subtasks of work still open are broken out within this span of its creation (design: the
 # span an open task had before the anchor, on average, when lives stopped there).
 SUBTASK_SPAN = 45 * DAY_MS
@@ -199,16 +209,22 @@ def simulate_project(
     spec = team.spec
     taken: set[str] = set()
     names: list[str] = []
-    subtask_names = spec["subtasks"] + vocab.common["subtasks"]
+    parts: list[TaskName | None] = []  # the verb and object of each top-level task's name
+    kinds: list[TaskKind | None] = []
+    team_subtasks = spec["subtasks"] + vocab.common["subtasks"]
     used_by_parent: dict[int, set[str]] = defaultdict(set)
     for t in tasks:
+        part = kind = None
         if t.parent is not None:
+            # a parent's subtasks come from its kind's checklist (a launch has its own)
+            parent_kind = kinds[t.parent]
+            pool = parent_kind.subtasks if parent_kind else team_subtasks
             used = used_by_parent[t.parent]
-            name = pick.pick(subtask_names)
+            name = pick.pick(pool)
             for _ in range(6):
                 if name not in used:
                     break
-                name = pick.pick(subtask_names)
+                name = pick.pick(pool)
             used.add(name)
         elif t.life.subtype == "milestone":
             name = pick.pick(spec["milestones"])
@@ -216,7 +232,9 @@ def simulate_project(
                 name = unique_task_name(pick, spec, plan.theme, taken)
             taken.add(name)
         else:
-            name = unique_task_name(pick, spec, plan.theme, taken)
+            part = draw_task_name(pick, spec, plan.theme, taken)
+            kind = vocab.kind_of(part.verb, part.object)
+            name = part.name
             if t.life.subtype == "approval":
                 name = f"Approve: {name[:1].lower()}{name[1:]}" if pick.u() < 0.5 else name
                 taken.add(name)
@@ -225,6 +243,21 @@ def simulate_project(
             # so it cannot collide with a task name in the project it is added to
             name = f"{name} ({plan.name})"
         names.append(name)
+        parts.append(part)
+        kinds.append(kind)
+    # industry fields fit the task's kind (a bug's Severity): drawn once the names are known
+    # (their own stream: how many names were drawn depends on the clock)
+    industry = [f for f, _ in plan.fields if not f.core]
+    values = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index, 3))
+    if industry:
+        for t in tasks:
+            if t.parent is None:
+                for f in industry:
+                    value = industry_value(values.u, f, t.life, kinds[t.local], members)
+                    if value is not None:
+                        t.values[f.index] = value
+    pools = Pools.of(vocab, team_function(spec), spec)
+    priority_index = priority.index if priority is not None else -1
 
     # --- the rows' text: its own stream, since how many names were drawn depends on the
     # clock; drawn for every event, shown or not, so the draws never depend on the clock
@@ -235,14 +268,8 @@ def simulate_project(
     for t, name in zip(tasks, names, strict=True):
         note = ""
         if pick.u() < (P_SUBTASK_DESCRIPTION if t.parent is not None else P_DESCRIPTION):
-            note = fill(
-                pick.pick(vocab.industry["descriptions"]),
-                task=name,
-                project=plan.name,
-                theme=plan.theme,
-                object=name[:1].lower() + name[1:],
-                team=team.name,
-            )
+            # facts of the whole life (drawn to the horizon), whatever the clock
+            note = _notes(pick, pools, t, tasks, names, parts, kinds, plan, priority_index, horizon)
         notes.append(note)
         old_names.append(
             pick.pick(vocab.common["name_variants"]) + name if t.life.renamed else None
@@ -491,60 +518,67 @@ def _creation_hints(
     return sorted(hints), span, max(full_end, plan.created + span)
 
 
+def _notes(
+    pick: Picker,
+    pools: Pools,
+    t: _Task,
+    tasks: list[_Task],
+    names: list[str],
+    parts: list[TaskName | None],
+    kinds: list[TaskKind | None],
+    plan: ProjectPlan,
+    priority_index: int,
+    anchor: int,
+) -> str:
+    """The task's description, from the slots its record fills (descriptions.py)."""
+    life = t.life
+    has_priority = t.parent is None and priority_index in t.values
+    slots = {"project": plan.name, "team": pools.team, "theme": plan.theme}
+    if life.due_on or life.due_at:
+        slots["due"] = _human_date_text(life.due_on or life.due_at)
+    if has_priority:
+        slots["priority"] = PRIORITIES[life.priority_now]
+    top = t if t.parent is None else tasks[t.parent]
+    if t.parent is not None:
+        slots["parent"] = names[t.parent]
+        form = "subtask"
+    else:
+        form = "milestone" if life.subtype == "milestone" else "task"
+    kind = kinds[top.local]
+    return describe(
+        pick,
+        pools,
+        facts_of(life, anchor, has_priority=has_priority, is_sub=t.parent is not None),
+        slots,
+        subject=parts[top.local],
+        form=form,
+        checklist=kind.subtasks if kind else (),
+    )
+
+
 def _values(
     d: Draws, t: _Task, plan: ProjectPlan, ctx: ProjectCtx, members: dict[int, Member]
 ) -> None:
-    """Typed values for the project's enabled fields, correlated with the task's life."""
+    """Typed values for the project's enabled core fields, correlated with the task's life."""
     life = t.life
     for f, _ in plan.fields:
-        name, kind = f.name, f.subtype
-        if name == "Status":
-            continue  # comes from the lifecycle
-        p = P_FIELD_VALUE.get(name, 0.5) if f.core else P_INDUSTRY_VALUE
+        name = f.name
+        if name == "Status" or not f.core:
+            continue  # Status comes from the lifecycle, industry fields with the text
+        p = P_FIELD_VALUE.get(name, 0.5)
         if name == "Priority":
             if life.escalated or d.chance(p):
                 t.values[f.index] = ("enum", f.option_id(PRIORITIES[life.priority_now]))
             continue
         if not d.chance(p):
             continue
-        s = f.spec
         if name == "Estimate (hours)":
             hours = life.work_wd * 3.0 * math.exp(0.4 * d.z())  # longer work, bigger estimate
             t.values[f.index] = ("number", max(0.5, round(hours * 2) / 2))
-        elif kind == "enum":
-            opts = f.options
-            t.values[f.index] = ("enum", opts[d.weighted(_enum_weights(len(opts)))][0])
-        elif kind == "multi_enum":
-            opts = f.options
-            k = 1 + int(d.u() * min(3, len(opts)))
-            chosen = sorted({opts[int(d.u() * len(opts))][0] for _ in range(k)})
-            t.values[f.index] = ("multi", tuple(chosen))
-        elif kind == "number":
-            if "choices" in s:
-                v = float(d.pick(s["choices"]))
-            else:
-                lo, hi = float(s.get("min", 0)), float(s.get("max", 100))
-                v = lo + (hi - lo) * d.u() ** 1.6  # more small values than large
-            prec = int(s.get("precision", 0))
-            t.values[f.index] = ("number", round(v, prec))
-        elif kind == "text":
-            t.values[f.index] = ("text", d.pick(s["values"]))
-        elif kind == "date":
-            base = life.created + int((3 + d.lognormal(10, 0.6)) * DAY_MS)
-            t.values[f.index] = ("date", fmt_date(base))
-        elif kind == "people":
-            pool = [
-                m for m in members.values() if m is not life.assignee and m.active(life.created)
-            ]
-            if pool:
-                t.values[f.index] = ("people", (d.pick(pool).user_id,))
-
-
-@lru_cache(maxsize=64)
-def _enum_weights(n: int) -> tuple[float, ...]:
-    """Weights of n enum options: earlier options more common (1, 1/2, 1/3, ...)."""
-    w = [1.0 / (i + 1) for i in range(n)]
-    return tuple(x / sum(w) for x in w)
+        else:
+            value = typed_value(d.u, f, life, members, d.z)
+            if value is not None:
+                t.values[f.index] = value
 
 
 def _value_rows(
@@ -697,6 +731,7 @@ def _human_day(day_index: int) -> str:
     return day.strftime("%a, %b ") + str(day.day)
 
 
+@lru_cache(maxsize=4096)
 def _human_date_text(value: str) -> str:
     day = dt.date.fromisoformat(value[:10])
     return day.strftime("%b ") + str(day.day)

@@ -65,6 +65,13 @@ def file_clock(path: str | Path) -> FileClock:
         raise InputFileError(f"{path}: its generation_runs anchor is not a timestamp") from e
     with closing(sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)) as conn:
         runs = conn.execute("SELECT count(*) FROM generation_runs").fetchone()[0]
+        llm = conn.execute("SELECT count(*) FROM generation_runs WHERE llm_json IS NOT NULL")
+        if llm.fetchone()[0]:
+            raise InputFileError(
+                f"{path}: its text was rewritten by the LLM tier; continuous mode does not carry "
+                "LLM text yet (it would write template text over it): continue a file made "
+                "without --llm"
+            )
     return FileClock(config, clock, settings, runs)
 
 
@@ -196,7 +203,7 @@ def record_run(
     config = summary.config.to_dict() | {"continuous": settings.to_record()}
     finished = dt.datetime.now(dt.UTC)
     conn.execute(
-        "INSERT INTO generation_runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO generation_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             last + 1,
             summary.seed,
@@ -209,6 +216,7 @@ def record_run(
             summary.fingerprint,
             _iso(started),
             _iso(finished),
+            None,  # llm_json: continuous mode writes template text (the LLM tier is not wired)
         ),
     )
 

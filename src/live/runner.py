@@ -191,7 +191,7 @@ class Live:
             now = _iso(dt.datetime.now(dt.UTC))
             record = self.settings.to_record() | {"live": True}
             conn.execute(
-                "INSERT INTO generation_runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO generation_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     last + 1,
                     self.config.seed,
@@ -204,6 +204,7 @@ class Live:
                     row[0] if row else "",
                     now,
                     now,
+                    None,  # llm_json: template text (the LLM tier is not wired in yet)
                 ),
             )
             conn.execute("COMMIT")
