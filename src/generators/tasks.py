@@ -185,24 +185,6 @@ def simulate_project(
                 if sub is not None and (life.completed is None or sub.created < life.completed):
                     tasks.append(_Task(len(tasks), sub, t.local))
 
-    # the project is completed once its work is closed: that closes the rest, before any row.
-    # Its own stream: how far the task stream got depends on the clock.
-    late = Draws(rng_for(seed, Stream.TASKS, plan.index, 1))
-    # Story ids are numbered by these slots, fixed before a wrap-up cuts a life short and
-    # closes it (whether the wrap-up is known yet depends on the clock): ids never move.
-    for t in tasks:
-        t.slots = len(t.life.events) + WRAP_UP_EVENTS
-    completion = None
-    if clock > hints_end:  # every task of the project is simulated
-        completion = wrap_up(
-            ctx,
-            late,
-            plan.due_ms,
-            [(t.life, None if t.parent is None else tasks[t.parent].life) for t in tasks],
-            horizon,
-            not_before=hints_end,
-        )
-
     # --- text --------------------------------------------------------------------------
     pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index))
     team = org.teams[plan.team]
@@ -279,7 +261,27 @@ def simulate_project(
                 pick.pick(vocab.comments(ev.kind)) if ev.subtype == "comment_added" else None
                 for ev in t.life.events
             ]
+            + [None] * WRAP_UP_EVENTS  # a wrap-up's closing stories are system stories
         )
+    # the project is completed once its work is closed: that closes the rest, before any row
+    # (and after every text is drawn, from the lives as drawn: a wrap-up's cut is the clock's).
+    # Its own stream: how far the task stream got depends on the clock.
+    late = Draws(rng_for(seed, Stream.TASKS, plan.index, 1))
+    # Story ids are numbered by these slots, fixed before a wrap-up cuts a life short and
+    # closes it (whether the wrap-up is known yet depends on the clock): ids never move.
+    for t in tasks:
+        t.slots = len(t.life.events) + WRAP_UP_EVENTS
+    completion = None
+    if clock > hints_end:  # every task of the project is simulated
+        completion = wrap_up(
+            ctx,
+            late,
+            plan.due_ms,
+            [(t.life, None if t.parent is None else tasks[t.parent].life) for t in tasks],
+            horizon,
+            not_before=hints_end,
+        )
+
     world = ProjectWorld(
         seed,
         org,
