@@ -19,7 +19,7 @@ from ..worktime import DAY_MS
 from .censor import censor
 
 MIN_CLOSED_SHARE = 0.9  # of top-level tasks closed before a project is wrapped up (design)
-QUIET_WD = 10.0  # working days without any event before a wrap-up (design)
+QUIET_WD = 8.0  # working days without any event before a wrap-up (design)
 CLOSE_GAP_WD = 0.004  # working days between two closures at the wrap-up (a few minutes)
 
 
