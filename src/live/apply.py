@@ -28,6 +28,17 @@ def _key_list(table: str, alias: str = "") -> str:
 # tables whose rows never change once written (a story, a status update): only the rows from
 # the old clock on can be new, so only those are compared
 APPEND_ONLY = ("stories", "status_updates")
+# a task's own rows: rewritten whole for the tasks touched since the old clock
+TASK_TABLES = (
+    "tasks",
+    "task_memberships",
+    "task_dependencies",
+    "task_followers",
+    "custom_field_values",
+    "custom_field_value_options",
+    "custom_field_value_people",
+    "task_tags",
+)
 
 
 def apply_world(conn: sqlite3.Connection, schema: str, since: str | None = None) -> Counter:
@@ -36,8 +47,32 @@ def apply_world(conn: sqlite3.Connection, schema: str, since: str | None = None)
     "-" removed).  With ``since`` (the old clock), the append-only tables are compared from
     that moment on only: the world before it is the same by construction."""
     counts: Counter = Counter()
+    touched = False
+    if since is not None:
+        # every change to a task comes with a story (or is its creation): the tasks with a
+        # story or a creation from the old clock on are the only ones whose rows can differ
+        conn.execute("DROP TABLE IF EXISTS temp._touched")
+        conn.execute(
+            "CREATE TEMP TABLE _touched AS "
+            f"SELECT task_id AS id FROM {schema}.stories WHERE created_at >= ? "
+            f"UNION SELECT id FROM {schema}.tasks WHERE created_at >= ?",
+            (since, since),
+        )
+        touched = True
     for table in CONTENT_TABLES:
         keys = _key_list(table)
+        if touched and table in TASK_TABLES:
+            key = "id" if table == "tasks" else "task_id"
+            gone = conn.execute(
+                f'DELETE FROM main."{table}" WHERE {key} IN (SELECT id FROM temp._touched)'
+            ).rowcount
+            added = conn.execute(
+                f'INSERT INTO main."{table}" SELECT * FROM {schema}."{table}" '
+                f"WHERE {key} IN (SELECT id FROM temp._touched)"
+            ).rowcount
+            counts[f"{table}+"] += max(added - gone, 0)
+            counts[f"{table}~"] += min(added, gone)
+            continue
         if since is not None and table in APPEND_ONLY:
             added = conn.execute(
                 f'INSERT OR REPLACE INTO main."{table}" SELECT * FROM {schema}."{table}" '
@@ -70,30 +105,8 @@ def apply_world(conn: sqlite3.Connection, schema: str, since: str | None = None)
         counts[f"{table}~"] += min(added, existing)
         counts[f"{table}-"] += max(existing - added, 0)
     conn.execute("DROP TABLE IF EXISTS temp._keys")
+    conn.execute("DROP TABLE IF EXISTS temp._touched")
     return counts
-
-
-def upsert_rows(
-    conn: sqlite3.Connection,
-    tables: Mapping[str, Iterable[tuple]],
-    replace_children_of: Iterable[int] = (),
-) -> None:
-    """Insert or replace ``tables``' rows (whole rows, schema order) in the caller's
-    transaction; child rows of the tasks in ``replace_children_of`` are removed first."""
-    tasks = list(replace_children_of)
-    if tasks:
-        conn.execute("DROP TABLE IF EXISTS temp._touched")
-        conn.execute("CREATE TEMP TABLE _touched (id INTEGER PRIMARY KEY)")
-        conn.executemany("INSERT OR IGNORE INTO temp._touched VALUES (?)", ((t,) for t in tasks))
-        for table in CHILD_TABLES:
-            conn.execute(
-                f'DELETE FROM main."{table}" WHERE task_id IN (SELECT id FROM temp._touched)'
-            )
-    for table, rows in tables.items():
-        names = column_names(table)
-        conn.executemany(
-            f'INSERT OR REPLACE INTO main."{table}" VALUES ({", ".join("?" * len(names))})', rows
-        )
 
 
 # rows that belong to one task and are rewritten with it (stories are only ever appended)
