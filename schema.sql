@@ -35,6 +35,20 @@ CREATE TABLE users (
     left_at         TEXT
 );
 
+-- Personal time off (Asana: a workspace membership's vacation_dates {start_on, end_on}, now
+-- its ooo_entries {start_date, end_date}): the person does nothing from start_on to end_on
+-- (local dates, inclusive) and is back on the next working day.  kind: vacation | sick |
+-- training | parental.  created_at is when the entry was made (ahead for planned absences,
+-- that morning for sick days); entries may lie after the anchor when booked before it.
+CREATE TABLE time_off (
+    id              INTEGER PRIMARY KEY,
+    user_id         INTEGER NOT NULL REFERENCES users(id),
+    kind            TEXT NOT NULL,
+    start_on        TEXT NOT NULL,
+    end_on          TEXT NOT NULL,          -- the last day away, >= start_on
+    created_at      TEXT NOT NULL
+);
+
 -- Teams by business function.
 CREATE TABLE teams (
     id              INTEGER PRIMARY KEY,
@@ -312,6 +326,7 @@ CREATE TABLE push_map (
 );
 
 CREATE INDEX idx_users_workspace ON users(workspace_id);
+CREATE INDEX idx_time_off_user ON time_off(user_id, start_on);
 CREATE INDEX idx_team_memberships_user ON team_memberships(user_id);
 CREATE INDEX idx_projects_team ON projects(team_id);
 CREATE INDEX idx_projects_owner ON projects(owner_id);

@@ -1,8 +1,8 @@
 """Asana-style 16-digit gids derived from the entity's path, never from a global counter.
 
 gid = 10**15 + kind * 10**13 + scope * 10**7 + local.  ``scope`` is the project index for
-project-owned rows (sections, tasks, stories, status updates) and 0 otherwise, so the ids of
-project 7 do not move when project 21 is added.
+project-owned rows (sections, tasks, stories, status updates), the user index for a person's
+time off, and 0 otherwise, so the ids of project 7 do not move when project 21 is added.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class Kind(IntEnum):
     ENUM_OPTION = 18
     TAG = 19
     STATUS_UPDATE = 20
+    TIME_OFF = 21
 
 
 def gid(kind: Kind, local: int, scope: int = 0) -> int:

@@ -5,7 +5,9 @@ A task's life is drawn whole from its project's stream: created -> (assigned) ->
 change is a system story at a working instant of the person who made it; the anchor only
 *censors* the life (events at or after it are not kept), which is how a continuous mode can
 carry the same lives forward.  Comments are laid over the state timeline afterwards, each of a
-kind that fits the task's state at the moment it is written.
+kind that fits the task's state at the moment it is written.  Each person acts in their own
+calendar (their zone's minus their time off): a step due while they are away waits for their
+return, or, through a long absence, the work is handed over.
 
 Numbers below cite their source: (A) and (B) are the references in docs/realism.md;
 "design" marks a choice of ours made to land in a band listed there.
@@ -20,7 +22,16 @@ from typing import Any
 
 from .model import FieldDef
 from .rng import buffered
-from .worktime import DAY_MS, Calendar, day_ms, fmt_date, fmt_ms, parse_ms
+from .worktime import (
+    DAY_MS,
+    Calendar,
+    PersonalCalendar,
+    day_ms,
+    fmt_date,
+    fmt_ms,
+    is_workday,
+    parse_ms,
+)
 
 NEVER = 2**62  # "has not left"
 
@@ -44,13 +55,16 @@ P_MILESTONE = 0.035
 P_APPROVAL = 0.045
 P_ASSIGN_AT_CREATION = 0.795
 P_ASSIGN_LATER = 0.187  # the rest (~1.8%) is never assigned: unassigned backlog, (A) + design
-P_DROPPED = 0.025
-P_STALLED = 0.03
 P_DUE = 0.78
 P_DUE_AT = 0.06  # a due time instead of a due day
 P_START_ON = 0.22
 P_DUE_CHANGE = 0.15
-P_BLOCKED = 0.15
+# People move due dates they will miss (design): likelier when the work overruns; the rest
+# finish late (issue 9: 15-35% of dated work does).
+P_OVERRUN_MOVE = 0.2
+# Stalled work that started and waits on someone (design: most stuck work is waiting).
+P_STALL_BLOCKED = 0.2
+P_HOLIDAY_MOVE = 0.99  # due dates that would fall on a public holiday and are moved (design)
 P_SECOND_BLOCK = 0.2
 P_REASSIGN = 0.06
 P_ESCALATE = 0.04
@@ -68,9 +82,51 @@ P_COMMENT_ON = {
     "reassigned": 0.6,
     "dropped": 0.8,
 }
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a kind of project runs its work (issue 9; design values, tuned together so the
+    files land in docs/realism.md's bands for completion, lateness, planning and Blocked)."""
+
+    pickup_wd: float  # median working days from creation to the start of work
+    pickup_sigma: float
+    p_stalled: float  # tasks nobody gets to before the anchor
+    p_dropped: float
+    p_planned: float  # dated tasks scheduled toward the project's end, started near their date
+    p_blocked: float  # work that waits on someone at least once
+    block_wd: float  # median length of a block, working days
+    p_queued: float  # requests that wait unassigned until picked up (pickup_wd)
+
+
+# Time-boxed work (launch, sprint, campaign, audit) is planned toward its end date and mostly
+# finishes, often late; operations and intake queues keep a steady backlog: requests wait to
+# be picked up and some never are.
+SHAPES = {
+    "timeboxed": Shape(0.35, 1.2, 0.12, 0.025, 0.15, 0.12, 1.0, 0.1),
+    "operations": Shape(2.0, 1.4, 0.3, 0.03, 0.0, 0.12, 1.0, 0.33),
+    "intake": Shape(3.0, 1.4, 0.4, 0.04, 0.0, 0.12, 1.0, 0.45),
+}
+
+
+def shape_of(kind: str, timeboxed: bool) -> Shape:
+    """The shape of a project of this kind (read from SHAPES at call time: tests raise it)."""
+    return SHAPES["timeboxed" if timeboxed else kind]
+
+
+# Planned work is dated at most this far ahead (calendar days): the plan is detailed for the
+# next weeks, later phases get their tasks when they come near (rolling-wave planning, design).
+PLAN_HORIZON_DAYS = 75.0
+# Working days before its due date that planned work starts, as a multiple of its effort:
+# people start late (a median of 0.25x leaves about a third of planned work late, design).
+PLANNED_LEAD = (0.25, 0.7)
+
 EXTRA_COMMENT_RATE = 1.2  # free comments per task, before the chattiness and priority factors
 EXTRA_COMMENT_PER_WD = 0.12  # more for longer-lived work
 OPEN_DISCUSSION_SPAN = 120 * DAY_MS  # free comments on work never closed stop after (design)
+# Share of planned absences that start during in-progress work which the assignee announces
+# on that task (design).
+P_ANNOUNCE = 0.5
 
 
 class Censored(Exception):
@@ -127,7 +183,7 @@ class Member:
     user_id: int
     first_name: str
     name: str
-    cal: Calendar
+    cal: Calendar | PersonalCalendar  # their zone's calendar minus their own absences
     join: int
     leave: int  # NEVER if they stay
 
@@ -165,6 +221,10 @@ class ProjectCtx:
     priority_field: FieldDef | None
     others: list[OtherProject] = field(default_factory=list)
     guests: frozenset[int] = frozenset()  # user ids with commenter access only
+    shape: Shape = SHAPES["timeboxed"]
+    due: int | None = None  # the project's due date (epoch ms), toward which work is planned
+    start: int = 0  # when the project was created (epoch ms)
+    horizon: int | None = None  # the real anchor when ``anchor`` is a stalled project's halt
 
     def __post_init__(self) -> None:
         self.editors = [m for m in self.members if m.user_id not in self.guests]
@@ -196,7 +256,7 @@ class Event:
     new_option: int | None = None
     kind: str | None = None  # comment kind
     addressee: Member | None = None
-    date_arg: int | None = None  # a date the comment mentions (OOO until, due date)
+    date_arg: int | None = None  # a date the comment names (return from absence, due date)
 
 
 @dataclass
@@ -224,6 +284,8 @@ class TaskLife:
     dropped_at: int | None = None
     dropped_start_on: str | None = None  # the start date a drop removed (for censoring)
     work_wd: float = 1.0
+    planned: bool = False  # its due date is a point of the project's plan
+    queued: bool = False  # a request that waits unassigned until someone picks it up
     multi_home: list[tuple[OtherProject, int]] = field(default_factory=list)
     followers: dict[int, Member] = field(default_factory=dict)
     # (time, state, assignee) after each state change; drives comment kinds
@@ -276,33 +338,65 @@ class _Sim:
         """Time and actor of the next step by ``role`` ('assignee' or 'owner')."""
         if role == "assignee" and self.life.assignee is not None:
             actor = self.life.assignee
-            t = self.place(actor, self._fit(actor, gap))
+            cal = actor.cal
+            t = cal.advance(self.t, max(self._fit(actor, gap), 1e-5), self.d.u())
+            # the work waits through a short absence (the calendar skips it); through a
+            # long one (parental leave) it is handed over like a leaver's
+            away = cal.long_away(self.t, t) if cal.longs else None
+            if away is not None:
+                self.handover(away)
+                return self.act(role, gap * 0.5)
+            if t >= self.ctx.anchor:
+                raise Censored
             if not actor.active(t):
                 self.handover(actor.leave)
                 return self.act(role, gap * 0.5)
             return t, actor
         actor = self.ctx.owner
-        return self.place(actor, self._fit(actor, gap)), actor
+        t = self.place(actor, self._fit(actor, gap))
+        gone = self.life.assignee
+        if gone is not None and gone.leave < t:
+            # the assignee left first: their work is handed over before the owner's step (lives
+            # run past the anchor, so an owner's late step must not delay the hand-over)
+            self.handover(gone.leave)
+            return self.act(role, gap * 0.5)
+        return t, actor
 
     def handover(self, leave: int) -> None:
-        """The assignee leaves: the owner reassigns their open work in their last days (an
-        off-boarding, so no open work is ever held by someone gone), or soon after the leave
-        when the task moved on too late for that."""
-        owner = self.ctx.owner
+        """The assignee leaves (or is about to be away for long): the owner reassigns their
+        open work in their last days (an off-boarding, so no open work is ever held by someone
+        gone), or soon after when the task moved on too late for that; a colleague does while
+        the owner is away for long themselves."""
+        actor = self.reassigner(max(self.t, leave))
         gap, spread = self.d.lognormal(0.4, 0.6), self.d.u()
-        cal = owner.cal
+        cal = actor.cal
         t = cal.from_w(cal.to_w(leave) - min(gap, 2.0) * (0.1 + 0.9 * spread))
-        if not (self.t < t < leave and owner.active(t)):
+        if not (self.t < t < leave and actor.active(t)):
             t = cal.advance(max(self.t, leave), max(gap, 1e-5), spread)
         if t >= self.ctx.anchor:
             raise Censored
         self.t = t
         new = self.someone(t, exclude=self.life.assignee)
-        if new is self.life.assignee or not new.active(t):
-            new = owner
-        self.assign(t, owner, new)
+        if (
+            new is self.life.assignee
+            or not new.active(t)
+            or (new is not actor and new.cal.longs and new.cal.long_away(t, t + 5 * DAY_MS))
+        ):
+            new = actor  # nobody about to be away for long is handed the work
+        self.assign(t, actor, new)
         if self.d.chance(P_COMMENT_ON["reassigned"]):
-            self.comment(t, owner, "reassigned", addressee=new, gap=0.01)
+            self.comment(t, actor, "reassigned", addressee=new, gap=0.01)
+
+    def reassigner(self, t: int) -> Member:
+        """The owner, unless a long absence of theirs has begun or begins within days of
+        ``t``: then a colleague who is in the company (the owner if there is none)."""
+        owner = self.ctx.owner
+        cal = owner.cal
+        if not cal.longs or cal.long_away(t, t + 5 * DAY_MS) is None:
+            return owner
+        gone = self.life.assignee
+        pool = [m for m in self.ctx.editors if m.join <= t < m.leave and m not in (owner, gone)]
+        return self.d.pick(pool) if pool else owner
 
     # -- state changes -------------------------------------------------------------------
     def emit(self, ev: Event) -> None:
@@ -389,12 +483,18 @@ def simulate_task(
     *,
     first_section: Section | None,
     parent: TaskLife | None = None,
+    reviewer: Member | None = None,
 ) -> TaskLife | None:
-    """Simulate one task (or, with ``parent``, one subtask).  None if created after the anchor."""
+    """Simulate one task (or, with ``parent``, one subtask).  None if created after the anchor.
+
+    With ``reviewer``, the task is a sign-off asked of them: an approval the owner creates
+    and assigns to them (a hand-off between functions)."""
     in_project = parent is None
     r = d.u()
     subtype = "default_task"
-    if in_project and r < P_MILESTONE:
+    if reviewer is not None:
+        subtype = "approval"
+    elif in_project and r < P_MILESTONE:
         subtype = "milestone"
     elif in_project and r < P_MILESTONE + P_APPROVAL:
         subtype = "approval"
@@ -405,6 +505,8 @@ def simulate_task(
     # creator and creation time
     if parent is None:
         creator = ctx.owner if d.chance(0.35) else _active_or_owner(ctx, d, created_hint)
+        if reviewer is not None:
+            creator = ctx.owner
     else:
         creator = parent.assignee or parent.creator
         if not creator.active(created_hint):
@@ -440,6 +542,8 @@ def simulate_task(
     elif subtype == "approval":
         plan_assign = "now"
         first_assignee = sim.someone(created, exclude=creator)
+        if reviewer is not None and reviewer.active(created):
+            first_assignee = reviewer
     else:
         plan_assign = (
             "now"
@@ -450,6 +554,8 @@ def simulate_task(
         )
         if parent is not None and plan_assign == "never" and d.chance(0.5):
             plan_assign = "now"
+        if in_project and plan_assign == "now" and d.chance(ctx.shape.p_queued):
+            plan_assign, life.queued = "later", True  # waits in the queue until picked up
         first_assignee = None
         if plan_assign == "now":
             first_assignee = (
@@ -473,21 +579,38 @@ def simulate_task(
                 life.section = todo
                 life.events[0].new_section = todo  # created straight into To do
 
-    # fate
+    # fate; work broken down in the first third of a project's life is the plan (kick-off)
+    early = ctx.due is not None and 3 * (created - ctx.start) < ctx.due - ctx.start
     r = d.u()
     fate = "done"
     if plan_assign == "never":
         fate = "dropped" if r < 0.15 else "stalled"
-    elif r < P_DROPPED:
+    elif r < ctx.shape.p_dropped:
         fate = "dropped"
-    elif r < P_DROPPED + P_STALLED:
-        fate = "stalled"
+    elif r < ctx.shape.p_dropped + ctx.shape.p_stalled * _phase(ctx, early, 2.3, 0.35):
+        fate = "stalled"  # kick-off scope is likelier to sit untouched than later work
 
     due_ms: int | None = None
-    p_due = (P_DUE if parent is None else 0.35) * (0.2 if fate == "stalled" else 1.0)
+    p_due = (P_DUE if parent is None else 0.35) * (0.05 if fate == "stalled" else 1.0)
     if subtype == "milestone" or d.chance(p_due):
         days = d.lognormal(DUE_MEDIAN_DAYS[priority], 0.6)
-        due_ms = _weekday_bias(d, (created // DAY_MS + max(1, round(days))) * DAY_MS)
+        if (
+            parent is None
+            and subtype == "default_task"
+            and ctx.due is not None
+            and d.chance(ctx.shape.p_planned * _phase(ctx, early, 3.0, 0.4))
+        ):
+            # a point of the plan: somewhere between now and the project's end date
+            room = min((ctx.due - created) / DAY_MS, PLAN_HORIZON_DAYS)
+            if room > days:
+                days = days + d.u() * (room - days)
+                life.planned = True
+        due_ms = _due_day(
+            d,
+            (life.assignee or creator).cal,
+            (created // DAY_MS + max(1, round(days))) * DAY_MS,
+            created // DAY_MS * DAY_MS,
+        )
         if parent is not None and parent.due_on is not None:
             due_ms = min(due_ms, day_ms(parent.due_on))
             if due_ms <= created // DAY_MS * DAY_MS:
@@ -506,7 +629,11 @@ def simulate_task(
         if subtype != "milestone" and life.due_on and d.chance(P_START_ON):
             span = (due_ms - created // DAY_MS * DAY_MS) // DAY_MS
             if span >= 2:
-                life.start_on = fmt_date(due_ms - (1 + int(d.u() * min(span - 1, 10))) * DAY_MS)
+                start = due_ms - (1 + int(d.u() * min(span - 1, 10))) * DAY_MS
+                cal = (life.assignee or creator).cal
+                while not is_workday(cal, start) and start > created:  # the working day before
+                    start -= DAY_MS
+                life.start_on = fmt_date(start)
 
     life.work_wd = d.lognormal(WORK_MEDIAN_WD[priority], WORK_SIGMA)
     if parent is not None:
@@ -522,8 +649,11 @@ def simulate_task(
             t = sim.place(actor, d.lognormal(0.3, 0.8))
             sim.emit(Event(t, actor, "name_changed"))
             life.renamed = True
+        if life.queued and fate == "stalled":
+            raise Censored  # still waiting in the queue, unassigned
         if plan_assign == "later":
-            t, owner = sim.act("owner", d.lognormal(0.3, 0.9))
+            wait = (ctx.shape.pickup_wd, ctx.shape.pickup_sigma) if life.queued else (0.3, 0.9)
+            t, owner = sim.act("owner", d.lognormal(*wait))
             sim.assign(t, owner, sim.someone(t))
             sim.move(t, owner, "todo")
         if in_project and not ctx.board and d.chance(P_LIST_MOVE) and len(ctx.sections) > 1:
@@ -543,6 +673,8 @@ def simulate_task(
                 )
                 life.section = new
         if fate == "stalled":
+            if life.assignee is not None and d.chance(P_STALL_BLOCKED):
+                _stall_blocked(sim, d)
             raise Censored  # nothing more happens before the anchor; comments come below
         if fate == "dropped":
             _drop(sim, d, d.lognormal(6.0, 0.8))
@@ -574,7 +706,14 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
         _complete(sim, d, t, actor)
         return
 
-    t, actor = sim.act("assignee", d.lognormal(0.35, 1.2))
+    shape = ctx.shape
+    gap = d.lognormal(*((0.35, 1.2) if life.queued else (shape.pickup_wd, shape.pickup_sigma)))
+    if life.planned and due_ms is not None:
+        # planned work waits until its date comes near (people start late, some on time)
+        who = life.assignee or ctx.owner
+        lead = life.work_wd * d.lognormal(*PLANNED_LEAD)
+        gap = max(gap, who.cal.to_w(due_ms) - who.cal.to_w(sim.t) - lead)
+    t, actor = sim.act("assignee", gap)
     sim.set_status(t, actor, "In progress")
     sim.move(t, actor, "in_progress")
     if d.chance(P_COMMENT_ON["start"]):
@@ -583,15 +722,16 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
     # interruptions at fractions of the work
     work = life.work_wd
     plan: list[tuple[float, str]] = []
-    if d.chance(P_BLOCKED * (1.3 if life.priority >= 2 else 1.0)):
+    if d.chance(shape.p_blocked * (1.3 if life.priority >= 2 else 1.0)):
         plan.append((d.u() * 0.8, "block"))
         if d.chance(P_SECOND_BLOCK):
             plan.append((0.5 + d.u() * 0.4, "block"))
     if d.chance(P_REASSIGN):
         plan.append((d.u() * 0.7, "reassign"))
-    # People move due dates they will miss (design): likelier when the work overruns.
-    overrun = due_ms is not None and t + work * 1.4 * DAY_MS > due_ms
-    if due_ms is not None and d.chance(0.6 if overrun else P_DUE_CHANGE):
+    # People move due dates they will miss: likelier when the work overruns, in the
+    # assignee's own calendar (a vacation before the due date is an overrun too).
+    overrun = due_ms is not None and actor.cal.advance(t, work) > due_ms
+    if due_ms is not None and d.chance(P_OVERRUN_MOVE if overrun else P_DUE_CHANGE):
         plan.append((d.u() * 0.9, "due"))
     if (
         sim.in_project
@@ -611,7 +751,7 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
             sim.move(t, actor, "blocked")
             if d.chance(P_COMMENT_ON["blocked"]):
                 sim.comment(t, actor, "blocked", gap=0.003)
-            t, actor = sim.act("assignee", d.lognormal(1.5, 0.8))
+            t, actor = sim.act("assignee", d.lognormal(shape.block_wd, 0.9))
             sim.set_status(t, actor, "In progress")
             sim.move(t, actor, "in_progress")
             if d.chance(P_COMMENT_ON["unblocked"]):
@@ -626,11 +766,12 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
             old_on, old_at = life.due_on, life.due_at
             shift = (2 + int(d.u() * 9)) * DAY_MS
             if overrun:
-                shift += max(0, t + int(work * 1.4 * DAY_MS) - due_ms) // DAY_MS * DAY_MS
+                shift += max(0, actor.cal.advance(t, work) - due_ms) // DAY_MS * DAY_MS
             if life.due_at is not None:
                 life.due_at = fmt_ms(parse_ms(life.due_at) + shift)
             else:
-                life.due_on = fmt_date(_weekday_bias(d, day_ms(life.due_on) + shift))
+                new_day = day_ms(life.due_on) + shift
+                life.due_on = fmt_date(_due_day(d, actor.cal, new_day, t // DAY_MS * DAY_MS))
             sim.emit(
                 Event(
                     t,
@@ -667,6 +808,27 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
     _complete(sim, d, t, actor)
 
 
+def _phase(ctx: ProjectCtx, early: bool, first: float, later: float) -> float:
+    """A rate's factor in the first third of a time-boxed project's life and after it (1 for
+    ongoing work, which has no phases)."""
+    if ctx.due is None:
+        return 1.0
+    return first if early else later
+
+
+def _stall_blocked(sim: _Sim, d: Draws) -> None:
+    """Stalled work that got started and then waits on someone: it stays Blocked."""
+    ctx = sim.ctx
+    t, actor = sim.act("assignee", d.lognormal(ctx.shape.pickup_wd, ctx.shape.pickup_sigma))
+    sim.set_status(t, actor, "In progress")
+    sim.move(t, actor, "in_progress")
+    t, actor = sim.act("assignee", d.lognormal(0.5, 1.0))
+    sim.set_status(t, actor, "Blocked")
+    sim.move(t, actor, "blocked")
+    if d.chance(P_COMMENT_ON["blocked"]):
+        sim.comment(t, actor, "blocked", gap=0.003)
+
+
 def _complete(sim: _Sim, d: Draws, t: int, actor: Member) -> None:
     life = sim.life
     if life.subtype == "approval":
@@ -700,23 +862,40 @@ def _drop(sim: _Sim, d: Draws, gap: float) -> None:
 
 
 def _reassign_departed(sim: _Sim, d: Draws) -> None:
-    """Open work of someone who left goes to a colleague (before the anchor)."""
-    life = sim.life
+    """Open work of someone who left goes to a colleague (before the anchor).  In a stalled
+    project (``ctx.anchor`` is its halt) someone who leaves after the halt is only taken off
+    the task, as nothing else happens there."""
+    life, ctx = sim.life, sim.ctx
+    limit = ctx.horizon if ctx.horizon is not None else ctx.anchor
     a = life.assignee
-    if life.completed is not None or a is None or a.leave >= sim.ctx.anchor:
-        return
     for _ in range(4):  # the new assignee may leave too
+        if life.completed is not None or a is None or a.leave >= limit:
+            return
+        if a.leave >= ctx.anchor:
+            _take_off(sim, a.leave, limit)
+            return
         try:
             sim.handover(a.leave)
         except Censored:
-            # leave fell right before the anchor: the owner takes it over at once
-            owner = sim.ctx.owner
-            t = owner.cal.advance(max(sim.t, a.leave), 0.001)
-            if t < sim.ctx.anchor and owner.active(t):
-                sim.assign(t, owner, owner)
+            # leave fell right before the anchor: the owner (or, while they are away for
+            # long, a colleague) takes it over at once
+            base = max(sim.t, a.leave)
+            actor = sim.reassigner(base)
+            t = actor.cal.advance(base, 0.001)
+            if t < ctx.anchor and actor.active(t):
+                sim.assign(t, actor, actor)
+            elif ctx.horizon is not None:
+                _take_off(sim, base, limit)
             return
         a = life.assignee
-        if a is None or a.leave >= sim.ctx.anchor:
+
+
+def _take_off(sim: _Sim, t0: int, limit: int) -> None:
+    """The owner (or, if they are gone, a member still there) unassigns the task after t0."""
+    for actor in (sim.ctx.owner, *sim.ctx.editors):
+        t = actor.cal.advance(t0, 0.05)
+        if t < limit and actor.active(t):
+            sim.assign(t, actor, None)
             return
 
 
@@ -770,14 +949,7 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
         elif state == "Blocked":
             kind, actor = ("nudge", other) if overdue and d.chance(0.5) else ("progress", assignee)
         elif state == "In progress":
-            r = d.u()
-            kind, actor = (
-                ("progress", assignee)
-                if r < 0.5
-                else ("question", other)
-                if r < 0.9
-                else ("ooo", assignee)
-            )
+            kind, actor = ("progress", assignee) if d.u() < 0.55 else ("question", other)
         else:
             kind, actor = ("nudge", other) if overdue and d.chance(0.4) else ("question", other)
         if actor is None or (kind in ("question", "nudge") and assignee is None and d.chance(0.5)):
@@ -790,26 +962,36 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
         if addressee is None or addressee is actor:
             addressee = ctx.owner if actor is not ctx.owner else life.creator
         date_arg = None
-        if kind == "ooo":
-            # away until just before their next action on this task (or a few days)
-            nxt = min((e.t for e in life.events if e.actor is actor and e.t > t), default=None)
-            back = actor.cal.advance(t, 2 + d.u() * 4)
-            if nxt is not None:
-                if nxt - t < 3 * DAY_MS:
-                    continue  # they act again within days: not an out-of-office moment
-                back = min(back, nxt - DAY_MS)
-            date_arg = back
-        elif kind in ("start", "nudge") and due_ms is not None:
+        if kind in ("start", "nudge") and due_ms is not None:
             date_arg = due_ms
         sim.comment(t, actor, kind, addressee=addressee, date_arg=date_arg)
         if kind == "question" and assignee is not None and d.chance(0.8):
             ta = assignee.cal.advance(t, d.lognormal(0.15, 0.8), d.u())
             if ta < end and assignee.active(ta) and _state_at(timeline, ta) == (state, assignee):
                 sim.comment(ta, assignee, "answer", addressee=actor)
+    _announce_absences(sim, d, end)
     followers, created, u = life.followers, life.created, d.u
     for m in ctx.members:  # Member.active and chance inlined (a hot loop, the same draws)
         if m.user_id not in followers and m.join <= created < m.leave and u() < 0.04:
             followers[m.user_id] = m
+
+
+def _announce_absences(sim: _Sim, d: Draws, end: int) -> None:
+    """Out-of-office notes: an assignee with work in progress when a planned absence of theirs
+    begins may say so on the task, in the last working day or two before it, naming the real
+    return date (the first working day after it, in their calendar)."""
+    timeline = sim.life.timeline
+    for i, (t_from, state, a) in enumerate(timeline):
+        if a is None or state not in ("In progress", "Blocked"):
+            continue
+        t_to = min(timeline[i + 1][0] if i + 1 < len(timeline) else end, end)
+        cal = a.cal
+        k = cal.absence_starting(t_from, t_to)
+        if k is None or not d.chance(P_ANNOUNCE):
+            continue
+        t = cal.from_w(cal.to_w(cal.t0[k]) - 0.05 - d.u() * 1.5)
+        if t_from < t < t_to and a.active(t):
+            sim.comment(t, a, "ooo", date_arg=cal.back[k])
 
 
 def _state_at(timeline: list[tuple[int, str, Member | None]], t: int) -> tuple[str, Any]:
@@ -836,6 +1018,20 @@ def _weekday_bias(d: Draws, day_ms: int) -> int:
     if wd >= 5 and d.chance(0.48):
         return day_ms + (-1 if wd == 5 else 1) * DAY_MS
     return day_ms
+
+
+def _due_day(d: Draws, cal: Calendar, day: int, floor: int) -> int:
+    """A due day off the weekend (mostly, `_weekday_bias`) and off the public holidays of
+    ``cal`` (the assignee's calendar; P_HOLIDAY_MOVE of them move to the working day before,
+    else after, never to ``floor`` or earlier): nobody plans a deadline on Memorial Day."""
+    day = _weekday_bias(d, day)
+    if (day // DAY_MS + 3) % 7 >= 5 or is_workday(cal, day) or not d.chance(P_HOLIDAY_MOVE):
+        return day
+    for step in (-1, -2, -3, -4, 1, 2, 3, 4, 5, 6):
+        c = day + step * DAY_MS
+        if c > floor and is_workday(cal, c):
+            return c
+    return day
 
 
 def _at_local_hour(cal: Calendar, day_ms: int, hour: float) -> int:

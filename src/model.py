@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from .worktime import Calendar
+from .worktime import Calendar, PersonalCalendar, personal_calendar
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,21 @@ class Org:
     workspace: Workspace
     teams: list[Team]
     users: list[User]
-    calendars: dict[int, Calendar]
+    calendars: dict[int, Calendar]  # one per zone, shared by everyone in it
+    # each person's absences (first day, last day, kind), by user index
+    absences: dict[int, list[tuple[dt.date, dt.date, str]]] = field(default_factory=dict)
+    _personal: dict[int, Calendar | PersonalCalendar] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def calendar(self, user_index: int) -> Calendar | PersonalCalendar:
+        """A person's working calendar: their zone's, minus their absences (built once)."""
+        cal = self._personal.get(user_index)
+        if cal is None:
+            zone = self.calendars[self.users[user_index].zone]
+            cal = personal_calendar(zone, self.absences.get(user_index, []))
+            self._personal[user_index] = cal
+        return cal
 
 
 @dataclass(frozen=True)

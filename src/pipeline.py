@@ -42,10 +42,11 @@ from .errors import ConfigError, RunError
 from .fingerprint import EXCLUDED, combine, serialize_rows
 from .generators.continuation import continue_users, project_schedule
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
-from .generators.projects import plan_projects
+from .generators.projects import plan_projects, reviewer_memberships
 from .generators.tags import generate_tags
 from .generators.tasks import generate_project
 from .generators.teams import generate_teams, team_membership_rows, team_rows
+from .generators.time_off import absences_by_user, generate_time_off, time_off_rows
 from .generators.users import generate_users, user_rows
 from .generators.workspace import generate_workspace, workspace_rows
 from .llm import LLMReport, LLMSettings, rewrite_database
@@ -86,6 +87,7 @@ PROJECT_TABLES = (
 INSERT_ORDER = (
     "workspaces",
     "users",
+    "time_off",
     "teams",
     "team_memberships",
     "custom_fields",
@@ -458,6 +460,7 @@ class World:
     option_rows: list[tuple]
     tags: list[tuple]
     plans: list
+    absences: list = dataclasses.field(default_factory=list)  # everyone's time off (time_off rows)
 
 
 def build_world(config: Config, tuning: Tuning = NO_TUNING) -> World:
@@ -474,8 +477,16 @@ def build_world(config: Config, tuning: Tuning = NO_TUNING) -> World:
     teams = generate_teams(rng_for(seed, Stream.TEAMS), workspace, vocab, config.users)
     users = generate_users(rng_for(seed, Stream.USERS), config, workspace, teams, calendars)
     users = continue_users(seed, config, workspace, teams, users, calendars, horizon)
-    org = Org(workspace, teams, users, calendars)
+    # personal time off: booked before the end date (planned up to four weeks beyond it), so
+    # the same at every clock
+    absences = generate_time_off(seed, config, users, calendars)
+    org = Org(workspace, teams, users, calendars, absences_by_user(absences))
     team_members = team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
+    # each team's designated reviewers (Legal, Finance, ..., an executive) join it
+    team_members += [
+        (teams[t].id, users[u].id, 0, 0, fmt_ms(since))
+        for t, u, since in reviewer_memberships(seed, org)
+    ]
     fields = generate_custom_fields(vocab)
     field_rows, option_rows = custom_field_rows(
         rng_for(seed, Stream.CUSTOM_FIELDS), fields, workspace
@@ -483,7 +494,7 @@ def build_world(config: Config, tuning: Tuning = NO_TUNING) -> World:
     tags = generate_tags(rng_for(seed, Stream.TAGS), vocab, workspace)
     later = project_schedule(seed, config, horizon, tuning.rate)
     plans = plan_projects(seed, config, org, vocab, fields, later)
-    return World(org, vocab, team_members, field_rows, option_rows, tags, plans)
+    return World(org, vocab, team_members, field_rows, option_rows, tags, plans, absences)
 
 
 def _build(
@@ -522,6 +533,7 @@ def _build(
         org, users = world.org, world.org.users
         writer.add("workspaces", workspace_rows(org.workspace))
         writer.add("users", user_rows(users, org.workspace, clock))
+        writer.add("time_off", time_off_rows(world.absences, users))
         writer.add("teams", team_rows(org.teams, org.workspace))
         joined = {u.id for u in users if u.join < clock}
         writer.add("team_memberships", [r for r in world.team_members if r[1] in joined])

@@ -19,6 +19,7 @@ import html
 import json
 import math
 import sqlite3
+import statistics
 import time
 from collections.abc import Sequence
 from contextlib import closing
@@ -45,6 +46,7 @@ from .output import atomic_target, check_target
 TOP_PROJECTS = 15
 TOP_PEOPLE = 30
 COMMENT_CAP = 20  # comments per task at or above this share one "20+" bar
+MAX_LOAD = 500  # open tasks per person the load chart bins one by one (a corrupt file: fewer)
 MAX_WEEKS = 520  # a corrupt date must not make the weeks table (and the charts) huge
 TEMPLATE = "plotly_white"
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
@@ -113,6 +115,7 @@ CHART_TITLES = (
     "Days from creation to completion (completed top-level tasks)",
     f"Workload per person (top {TOP_PEOPLE} assignees by open tasks)",
     "Custom field values: the mix of enum options",
+    "Open work per person: how unevenly the load is spread",
 )
 
 
@@ -202,6 +205,7 @@ class ReportData:
     comments: tuple[int, ...]  # tasks with 0, 1, ..., COMMENT_CAP+ comments
     lags: tuple[int, ...]  # completed tasks per LAG_EDGES bin
     workload: tuple[tuple[str, int, int], ...]  # (person, open, completed)
+    load: tuple[int, ...]  # people still in the company with 0, 1, 2, ... open top-level tasks
     fields: tuple[tuple[str, str, tuple[tuple[str, str, int], ...]], ...]  # (field, subtype, opts)
 
     @property
@@ -235,6 +239,7 @@ def report_data(conn: sqlite3.Connection) -> ReportData:
         lags=_lag_histogram(conn),
         workload=_workload(conn),
         fields=_field_mix(conn),
+        load=_load_histogram(conn),
     )
 
 
@@ -398,6 +403,20 @@ def _workload(conn: sqlite3.Connection) -> tuple[tuple[str, int, int], ...]:
     ).fetchall()
     names = _unique_labels([(uid, name) for uid, name, _, _ in rows])
     return tuple((names[uid], open_n, done) for uid, _, open_n, done in rows)
+
+
+def _load_histogram(conn: sqlite3.Connection) -> tuple[int, ...]:
+    """How many people (still in the company) hold 0, 1, 2, ... open top-level tasks."""
+    rows = conn.execute(
+        """SELECT n, count(*) FROM (
+               SELECT (SELECT count(*) FROM tasks t WHERE t.assignee_id = u.id
+                       AND t.completed = 0 AND t.parent_id IS NULL) AS n
+               FROM users u WHERE u.left_at IS NULL) GROUP BY n"""
+    ).fetchall()
+    counts = [0] * (min(max((n for n, _ in rows), default=0), MAX_LOAD) + 1)
+    for n, k in rows:
+        counts[min(n, MAX_LOAD)] += k
+    return tuple(counts)
 
 
 def _field_mix(
@@ -664,6 +683,27 @@ def workload_figure(rows: Sequence[tuple[str, int, int]]) -> go.Figure:
     )
 
 
+def load_figure(counts: Sequence[int]) -> go.Figure:
+    """People by their number of open top-level tasks, with the median and twice the median
+    marked: the people right of the second line are the overloaded ones."""
+    people = [n for n, k in enumerate(counts) for _ in range(k)]
+    fig = go.Figure([go.Bar(x=list(range(len(counts))), y=list(counts), name="people")])
+    top = max(counts, default=0)
+    if people:
+        median = float(statistics.median(people))
+        fig.add_trace(_vline(median, top, f"median ({median:g})", "#2a6f3e", "dash"))
+        over = sum(1 for n in people if n > 2 * median)
+        fig.add_trace(_vline(2 * median, top, f"2 x median: {over} people above", "#b23", "dot"))
+    return _layout(
+        fig,
+        CHART_TITLES[7],
+        380,
+        xaxis={"title": {"text": "open top-level tasks assigned"}},
+        yaxis={"title": {"text": "people"}},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0},
+    )
+
+
 def fields_figure(
     fields: Sequence[tuple[str, str, Sequence[tuple[str, str, int]]]],
 ) -> go.Figure:
@@ -853,6 +893,12 @@ def render_html(source: Path, data: ReportData, metrics: Sequence[Metric]) -> st
             workload_figure(data.workload),
             "chart-workload",
             "Tasks and subtasks currently assigned to each person, open and completed.",
+        ),
+        _chart(
+            load_figure(data.load),
+            "chart-load",
+            "Everyone still in the company by the open top-level tasks assigned to them; "
+            "skewed as real teams are (docs/realism.md: workload skew).",
         ),
         _chart(
             fields_figure(data.fields),

@@ -28,6 +28,8 @@ class Stream(IntEnum):
     TASKS = 10
     TASK_TEXT = 11
     STATUS_UPDATES = 12
+    TIME_OFF = 13  # personal absences, keyed by user index
+    PROJECT_SHAPES = 20  # a project's kind and fate (20+: clear of other branches' streams)
 
 
 def seed_sequence(seed: int, stream: Stream, *path: int) -> np.random.SeedSequence:

@@ -12,10 +12,11 @@ previous event and always inside the actor's working hours.
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
@@ -121,6 +122,7 @@ class Calendar:
     cum: tuple[float, ...]  # len(starts) + 1 entries
     first_day: dt.date
     cdf: tuple[float, ...] = _CDF  # the hour-of-day profile (continuous mode may set another)
+    longs: ClassVar[tuple[tuple[int, int], ...]] = ()  # no personal absences (PersonalCalendar)
 
     def to_w(self, t: int) -> float:
         j = bisect_right(self.starts, t) - 1
@@ -168,6 +170,155 @@ class Calendar:
     def is_working_time(self, t: int) -> bool:
         j = bisect_right(self.starts, t) - 1
         return j >= 0 and _HOUR_KNOTS[0] * HOUR_MS <= t - self.starts[j] < DAY_MS
+
+    def absence_starting(self, lo: int, hi: int) -> int | None:
+        """A zone calendar has no personal absences (see PersonalCalendar)."""
+        return None
+
+
+# An absence this long (working days) hands the person's open work over instead of letting it
+# wait (design: parental leave, weeks; a vacation of two weeks is waited out).
+LONG_ABSENCE_WD = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalCalendar:
+    """One person's working time: their zone's calendar minus their absences.
+
+    The zone calendar is shared, not copied: a person holds only their few absences, each as
+    an interval of the zone's working-time coordinate.  The personal coordinate is the zone's
+    minus the absence weight before ``t``, so ``advance`` skips an absence as it skips a
+    weekend: a step that would fall inside one lands after it.  ``t0``/``t1`` are the absence's
+    first absent midnight and the start of the first working weekday after it; ``back`` is
+    that day as a UTC-midnight date (what an out-of-office note names).
+    """
+
+    base: Calendar
+    t0: tuple[int, ...]
+    t1: tuple[int, ...]
+    p0: tuple[float, ...]  # personal w at each absence (where the flat stretch sits)
+    w1: tuple[float, ...]  # zone w at each return
+    before: tuple[float, ...]  # absence weight before absence k (len + 1 entries)
+    back: tuple[int, ...]
+    kinds: tuple[str, ...]
+    longs: tuple[tuple[int, int], ...]  # (t0, t1) of the absences of LONG_ABSENCE_WD or more
+
+    @property
+    def zone(self) -> int:
+        return self.base.zone
+
+    @property
+    def starts(self) -> tuple[int, ...]:
+        return self.base.starts
+
+    def to_w(self, t: int) -> float:
+        k = bisect_right(self.t0, t) - 1
+        if k < 0:
+            return self.base.to_w(t)
+        if t < self.t1[k]:
+            return self.p0[k]
+        return self.base.to_w(t) - self.before[k + 1]
+
+    def from_w(self, w: float) -> int:
+        k = bisect_right(self.p0, w)
+        bw = w + self.before[k]
+        if k and bw < self.w1[k - 1]:  # rounding: never inside the absence just skipped
+            bw = self.w1[k - 1]
+        return self.base.from_w(bw)
+
+    def advance(self, t: int, gap: float, spread: float | None = None) -> int:
+        """As Calendar.advance, in this person's time: from inside an absence they pick the
+        thread up after it, and a step that reaches an absence goes on after it."""
+        t0 = self.t0
+        k = bisect_right(t0, t) - 1
+        start = self.t1[k] if k >= 0 and t < self.t1[k] else t
+        out = self.base.advance(start, gap, spread)
+        if k + 1 < len(t0) and out >= t0[k + 1]:
+            # it reached the next absence: skip that one's working time (and any later one's)
+            out = self.from_w(self.base.to_w(out) - self.before[k + 1])
+        return out if out > t else t + 1
+
+    def is_working_time(self, t: int) -> bool:
+        k = bisect_right(self.t0, t) - 1
+        return not (k >= 0 and t < self.t1[k]) and self.base.is_working_time(t)
+
+    def long_away(self, t0: int, t1: int) -> int | None:
+        """The start of a long absence (LONG_ABSENCE_WD) that begins before ``t1`` and is not
+        over at ``t0``, if any: work waiting that long is handed over (callers check
+        ``longs`` first: most people have none)."""
+        for a, b in self.longs:
+            if a < t1 and b > t0:
+                return a
+        return None
+
+    def absence_starting(self, lo: int, hi: int) -> int | None:
+        """The index of an announced absence (not sick leave) that starts in (lo, hi]."""
+        t0 = self.t0
+        k = bisect_right(t0, lo)
+        if k < len(t0) and t0[k] <= hi and self.kinds[k] != "sick":
+            return k
+        return None
+
+
+def personal_calendar(
+    base: Calendar, absences: list[tuple[dt.date, dt.date, str]]
+) -> Calendar | PersonalCalendar:
+    """``base`` with the absences (first day, last day, kind; sorted, apart) taken out.
+
+    An absence covers its dates' working days; the person is back on the first working
+    weekday after its last day (a lightly worked weekend day between does not count).
+    """
+    if not absences:
+        return base
+    starts, cum = base.starts, base.cum
+    t0, t1, p0, w1, before, back, kinds = [], [], [], [], [0.0], [], []
+    for first, last, kind in absences:
+        # a local midnight lies within 14 hours before and 12 after the UTC one
+        j0 = bisect_left(starts, date_ms(first) - 14 * HOUR_MS)
+        jr = bisect_left(starts, date_ms(last) + 10 * HOUR_MS)
+        while jr < len(starts) and ((starts[jr] + 12 * HOUR_MS) // DAY_MS + 3) % 7 >= 5:
+            jr += 1  # 1970-01-01 was a Thursday: Mon = 0
+        if j0 >= jr or jr >= len(starts):
+            continue  # no working day inside, or past the calendar's end
+        p0.append(cum[j0] - before[-1])
+        before.append(before[-1] + cum[jr] - cum[j0])
+        t0.append(starts[j0])
+        t1.append(starts[jr])
+        w1.append(cum[jr])
+        back.append((starts[jr] + 12 * HOUR_MS) // DAY_MS * DAY_MS)
+        kinds.append(kind)
+    if not t0:
+        return base
+    longs = tuple(
+        (t0[k], t1[k]) for k in range(len(t0)) if before[k + 1] - before[k] >= LONG_ABSENCE_WD
+    )
+    return PersonalCalendar(
+        base,
+        tuple(t0),
+        tuple(t1),
+        tuple(p0),
+        tuple(w1),
+        tuple(before),
+        tuple(back),
+        tuple(kinds),
+        longs,
+    )
+
+
+def is_workday(cal: Calendar | PersonalCalendar, day: int) -> bool:
+    """Whether the UTC-midnight date ``day`` is a working weekday in ``cal`` (not a weekend, not
+    a public holiday of its country, not inside the person's time off).  A calendar's day
+    starts at its local midnight, within half a day of the UTC midnight of the same date in
+    every zone."""
+    if (day // DAY_MS + 3) % 7 >= 5:  # 1970-01-01 was a Thursday: Mon=0
+        return False
+    starts = cal.starts
+    j = bisect_left(starts, day - DAY_MS // 2)
+    if not (j < len(starts) and starts[j] < day + DAY_MS // 2):
+        return False
+    t0 = getattr(cal, "t0", ())  # a person's absences (PersonalCalendar): not a day of theirs
+    k = bisect_right(t0, day + DAY_MS // 2) - 1
+    return not (k >= 0 and day + DAY_MS // 2 < cal.t1[k])
 
 
 @lru_cache(maxsize=256)

@@ -364,3 +364,50 @@ def test_progress_has_a_stage_per_table_that_ends_full(small_seed1, tmp_path: Pa
     assert list(progress.stages) == list(table_names())
     for table, (total, done) in progress.stages.items():
         assert total == done == summary.row_counts[table], table
+
+
+def damaged_copy(original: Path, folder: Path, damage: str) -> Path:
+    """A copy of the file with one kind of damage a user's edit or a bad disk can leave."""
+    path = folder / f"{damage}.sqlite"
+    sqlite3.connect(original).execute("VACUUM INTO ?", (str(path),)).connection.close()
+    if damage == "corrupt pages":
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2 : len(data) // 2 + 16384] = b"\xff" * 16384
+        path.write_bytes(bytes(data))
+        return path
+    sql = {  # foreign keys are not enforced for an edit made with the sqlite3 shell
+        "dangling reference": "UPDATE tasks SET assignee_id = 'bob' WHERE assignee_id IS NOT NULL",
+        "binary text": "UPDATE tasks SET name = x'ff00fe' WHERE id = (SELECT MIN(id) FROM tasks)",
+    }[damage]
+    conn = sqlite3.connect(path)
+    conn.execute(sql)
+    conn.commit()
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("damage", "fmt"),
+    [
+        ("corrupt pages", "asana-json"),
+        ("dangling reference", "asana-json"),
+        ("binary text", "jsonl"),
+    ],
+)
+def test_a_damaged_or_mistyped_file_is_one_line_and_leaves_no_folder(
+    small_seed1, tmp_path: Path, damage: str, fmt: str
+) -> None:
+    # setup
+    source = damaged_copy(small_seed1.path, tmp_path, damage)
+    before = source.read_bytes()
+    # run
+    result = CliRunner().invoke(
+        app, ["export", str(source), "--format", fmt, "--out", str(tmp_path / "out")]
+    )
+    # assert
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert len(result.stderr.strip().splitlines()) == 1 and str(source) in result.stderr
+    assert "does not follow schema.sql" in result.stderr or "corrupt" in result.stderr
+    assert source.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [source.name]

@@ -135,6 +135,8 @@ FAULTS: dict[str, tuple[Callable[[Path, object], Path], str]] = {
     "schema-page": (_schema_page, "corrupt"),
 }
 COMMANDS = ("fingerprint", "reproduce", "validate", "stats", "report")
+# the commands that came after issue 7 read their input the same way and answer it alike
+ALL_COMMANDS = (*COMMANDS, "export", "push")
 
 
 def run_cli(folder: Path, command: str, path: Path):
@@ -146,6 +148,10 @@ def run_cli(folder: Path, command: str, path: Path):
         args += ["--out", str(folder / "page.html")]
     if command == "validate":
         args += ["--no-scorecard"]
+    if command == "export":
+        args += ["--format", "jsonl", "--out", str(folder / "exported")]
+    if command == "push":
+        args += ["--workspace", "1", "--dry-run"]
     return CliRunner().invoke(app, args)
 
 
@@ -169,7 +175,7 @@ def snapshot(folder: Path) -> dict[str, str | None]:
     }
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", ALL_COMMANDS)
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_a_bad_input_gets_one_line_and_exit_2(
     fault: str, command: str, small_seed1, tmp_path: Path
@@ -296,7 +302,7 @@ def test_a_lock_released_within_the_timeout_is_waited_for(
 
 @pytest.mark.parametrize(
     ("command", "code"),
-    [("fingerprint", 2), ("validate", 1), ("stats", 2), ("report", 2)],
+    [("fingerprint", 2), ("validate", 1), ("stats", 2), ("report", 2), ("export", 2), ("push", 2)],
 )
 def test_corrupt_data_pages_are_one_line(command: str, code: int, small_seed1, tmp_path: Path):
     # setup: the file opens (its schema page is sound) but pages in the middle are garbage

@@ -3,6 +3,7 @@ generation), composably, with every rule still holding."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sqlite3
 import subprocess
@@ -284,3 +285,17 @@ def test_the_shipped_configs_load():
     assert resolve_settings({"speed": "60"}, {}, ROOT / "live.production.toml").speed == 60
     env = {"LIVE_LEVEL": "low"}
     assert resolve_settings({}, env, ROOT / "live.emulated.toml").level == "low"
+
+
+def test_a_leaver_s_work_is_handed_over_before_a_later_step_of_the_owner(tmp_path):
+    """Lives run past the anchor: a step of the owner after the assignee left (a drop weeks
+    later) must not delay the hand-over past the anchor (found on Government/global, seed 42:
+    a task still assigned to someone who had left)."""
+    c = Config(seed=42, end_date=dt.date(2026, 6, 30), industry="Government", workforce="global")
+    generate(c, tmp_path / "g.sqlite")
+    conn = sqlite3.connect(tmp_path / "g.sqlite")
+    held = conn.execute(
+        "SELECT count(*) FROM tasks t JOIN users u ON u.id = t.assignee_id "
+        "WHERE t.completed = 0 AND u.left_at IS NOT NULL"
+    ).fetchone()[0]
+    assert held == 0

@@ -770,3 +770,75 @@ def test_reproduce_refuses_a_broken_llm_record(server: Server, tmp_path: Path) -
         with pytest.raises(InputFileError, match="llm record is not usable"):
             reproduce(path, tmp_path / "copy.sqlite")
         assert not (tmp_path / "copy.sqlite").exists()
+
+
+@pytest.mark.parametrize("damage", ["foreign", "corrupt"])
+def test_a_cache_path_naming_another_database_is_bypassed_and_left_untouched(
+    tmp_path: Path, damage: str
+) -> None:
+    """--llm-cache given a file that is not an LLM cache (the organization file by mistake, a
+    damaged file): used as is, the cache's tables were added to it.  It must be left byte for
+    byte as it was, with the usual "not usable; running without it" message."""
+    from src.llm.cache import Cache
+
+    path = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE tasks (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.executemany("INSERT INTO tasks VALUES (?, ?)", [(i, "x" * 500) for i in range(200)])
+    conn.commit()
+    conn.close()
+    if damage == "corrupt":  # the schema page is intact, a data page is not
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2 : len(data) // 2 + 4096] = b"\xff" * 4096
+        path.write_bytes(bytes(data))
+    before = path.read_bytes()
+    cache = Cache(path)
+    cache.put_many([("k", "text", None)])
+    cache.close()
+    assert path.read_bytes() == before
+    assert cache.problem is not None and "not an LLM cache" in cache.problem
+    assert "running without it" in cache.problem
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.sqlite"]
+
+
+@pytest.mark.parametrize(
+    ("name", "flag", "key", "bad"),
+    [
+        ("budget_calls", "--llm-budget-calls", "LLM_BUDGET_CALLS", "x"),
+        ("budget_tokens", "--llm-budget-tokens", "LLM_BUDGET_TOKENS", "-5"),
+        ("concurrency", "--llm-concurrency", "LLM_CONCURRENCY", "0"),
+        ("timeout", "--llm-timeout", "LLM_TIMEOUT", "abc"),
+    ],
+)
+def test_a_bad_numeric_llm_setting_names_its_flag_and_key(
+    name: str, flag: str, key: str, bad: str
+) -> None:
+    """As every other setting does: the user must find the value whether it came from a flag,
+    the environment or .env (it said only "llm concurrency: ...")."""
+    from src.errors import ConfigError
+
+    for explicit, env in (({name: bad}, {}), ({}, {key: bad})):
+        with pytest.raises(ConfigError) as e:
+            resolve_llm_settings(explicit, env)
+        assert len(e.value.problems) == 1
+        assert f"({flag} / {key})" in e.value.problems[0] and repr(bad) in e.value.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("explicit", "env", "needle"),
+    [
+        ({"concurency": 3}, {}, "'concurency': not an LLM setting; did you mean concurrency?"),
+        ({"timeout": [1]}, {}, "llm timeout (--llm-timeout / LLM_TIMEOUT)"),
+        ({}, {"LLM": 5}, "llm (--llm / LLM): must be one of off, groq, openai, got '5'"),
+    ],
+)
+def test_the_library_answers_odd_settings_with_a_config_error(
+    explicit: dict, env: dict, needle: str
+) -> None:
+    """As resolve_config does: a misspelled key is named with the nearest one, and a value of
+    an odd type is a ConfigError, never a TypeError or AttributeError."""
+    from src.errors import ConfigError
+
+    with pytest.raises(ConfigError) as e:
+        resolve_llm_settings(explicit, env)
+    assert needle in str(e.value)

@@ -327,3 +327,40 @@ def test_bad_options_exit_2_with_one_line(source: Path, args, env, message) -> N
     assert result.exit_code == 2, result.output
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
     assert q1(source, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'push_map'") == 0
+
+
+@pytest.mark.parametrize("damage", ["corrupt pages", "dangling reference"])
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "push"])
+def test_a_damaged_file_is_one_line_and_nothing_is_sent(
+    small_seed1, tmp_path: Path, server, damage: str, dry_run: bool
+) -> None:
+    from test_export import damaged_copy
+
+    # setup
+    path = damaged_copy(small_seed1.path, tmp_path, damage)
+    before = path.read_bytes()
+    env = {"ASANA_ACCESS_TOKEN": TOKEN, "ASANA_BASE_URL": server.url}
+    args = ["push", str(path), "--workspace", WORKSPACE, *(["--dry-run"] if dry_run else [])]
+    # run
+    result = CliRunner().invoke(app, args, env=env)
+    # assert
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert len(result.stderr.strip().splitlines()) == 1 and str(path) in result.stderr
+    assert path.read_bytes() == before and server.seen == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+@pytest.mark.parametrize("url", ["ftp://x/api/1.0", "app.asana.com/api/1.0", "https://", "x"])
+def test_a_base_url_that_is_not_http_is_refused_at_once(source: Path, url: str) -> None:
+    """A bad ASANA_BASE_URL was tried as is: a minute of retries against no server, then
+    exit 1 as if Asana were down.  It is bad input: one line naming it, exit 2, file as it was."""
+    before = source.read_bytes()
+    env = {"ASANA_ACCESS_TOKEN": TOKEN, "ASANA_BASE_URL": url}
+    t0 = time.monotonic()
+    result = CliRunner().invoke(app, ["push", str(source), "--workspace", WORKSPACE], env=env)
+    assert result.exit_code == 2, result.output
+    assert time.monotonic() - t0 < 10
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ASANA_BASE_URL" in lines[0] and repr(url) in lines[0]
+    assert TOKEN not in result.output and source.read_bytes() == before

@@ -32,6 +32,7 @@ from src.report import (
     ReportData,
     build_report,
     lag_position,
+    load_figure,
     report_data,
 )
 
@@ -42,6 +43,7 @@ CHART_IDS = (
     "chart-comments",
     "chart-completion-lag",
     "chart-workload",
+    "chart-load",
     "chart-custom-fields",
 )
 INSTALL_TIMEOUT_S = 900
@@ -222,6 +224,23 @@ def test_workload_and_field_mix_match_sql(small_seed1: Summary, data: ReportData
     assert counted == expected
 
 
+def test_load_histogram_counts_everyone_by_open_work(
+    small_seed1: Summary, data: ReportData
+) -> None:
+    # run: the same histogram in SQL, one row per person still in the company
+    path = small_seed1.path
+    rows = q(
+        path,
+        """SELECT (SELECT count(*) FROM tasks t WHERE t.assignee_id = u.id AND t.completed = 0
+                   AND t.parent_id IS NULL) FROM users u WHERE u.left_at IS NULL""",
+    )
+    # assert
+    assert sum(data.load) == len(rows)
+    assert sum(n * k for n, k in enumerate(data.load)) == sum(r[0] for r in rows)
+    fig = load_figure(data.load)
+    assert any("2 x median" in (trace.name or "") for trace in fig.data)
+
+
 def test_heatmap_profile_gives_the_scorecard(small_seed1: Summary, data: ReportData) -> None:
     # the report bins events once and feeds the scorecard from that: the same metrics as
     # `validate` computes with its own pass
@@ -294,7 +313,7 @@ def test_cli_writes_the_report(small_seed1: Summary, tmp_path: Path) -> None:
     out = tmp_path / "page.html"
     result = invoke("report", str(small_seed1.path), "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert out.is_file() and "7 charts" in result.output
+    assert out.is_file() and "8 charts" in result.output
 
 
 def test_cli_text_file_exits_2(tmp_path: Path) -> None:

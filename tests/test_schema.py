@@ -162,3 +162,16 @@ def test_foreign_keys_are_enforced_on_a_copy(small_seed1, tmp_path: Path) -> Non
     )
     conn.commit()
     conn.close()
+
+
+def test_time_off_follows_asanas_vacation_dates_with_its_user_key(small_seed1) -> None:
+    # setup
+    conn = schema_db()
+    # run
+    columns = [c[0] for c in table_columns(conn)["time_off"]]
+    keys = [(r[2], r[3], r[4]) for r in conn.execute("PRAGMA foreign_key_list(time_off)")]
+    users_with_time_off = q(small_seed1.path, "SELECT count(DISTINCT user_id) FROM time_off")
+    # assert: Asana's start_on/end_on, one row per absence, keyed to its person
+    assert columns == ["id", "user_id", "kind", "start_on", "end_on", "created_at"]
+    assert keys == [("users", "user_id", "id")]
+    assert users_with_time_off[0][0] >= 20

@@ -361,6 +361,9 @@ MUTATIONS = [
     ("format.dates", "UPDATE custom_field_values SET date_value = '2026-1-5' WHERE task_id = 101"),
     ("format.enums", "UPDATE projects SET default_view = 'gantt' WHERE id = 31"),
     ("format.booleans", "UPDATE project_memberships SET is_guest = 2 WHERE user_id = 12"),
+    ("format.types", "UPDATE sections SET position = 'first' WHERE id = 41"),
+    ("format.types", "UPDATE tasks SET name = x'ff00fe' WHERE id = 101"),
+    ("format.types", "UPDATE custom_fields SET precision = 1.5 WHERE id = 52"),
     ("structure.columns", "ALTER TABLE tasks DROP COLUMN notes"),
     ("structure.columns", "ALTER TABLE tags ADD COLUMN colour TEXT"),
     ("time.after_anchor", "UPDATE status_updates SET created_at = '2026-07-01T00:00:00.000Z'"),
@@ -403,8 +406,8 @@ MUTATIONS = [
      "UPDATE task_memberships SET section_id = 44 WHERE task_id = 103"),
     ("structure.self_dependency", "INSERT INTO task_dependencies VALUES (101, 101)"),
     ("structure.dependency_cycle", "INSERT INTO task_dependencies VALUES (101, 102)"),
-    ("structure.dependency_same_project",
-     "UPDATE task_memberships SET project_id = 32, section_id = 44 WHERE task_id = 101"),
+    ("structure.dependency_order",
+     "UPDATE task_dependencies SET task_id = 101, depends_on_id = 102"),
     ("structure.one_primary_team", "UPDATE team_memberships SET is_primary = 0 WHERE user_id = 12"),
     ("task.completed_fields", "UPDATE tasks SET completed_by_id = NULL WHERE id = 101"),
     ("task.approval_status", "UPDATE tasks SET approval_status = 'approved' WHERE id = 103"),
@@ -446,6 +449,12 @@ MUTATIONS = [
      "UPDATE custom_field_value_options SET enum_option_id = 61 WHERE enum_option_id = 64"),
     ("cf.people_values", "INSERT INTO custom_field_value_people VALUES (101, 51, 11)"),
     ("cf.currency_code", "UPDATE custom_fields SET currency_code = NULL WHERE id = 52"),
+    ("absence.no_activity",  # Ben comments on Mar 3 (10:00 in Chicago)
+     "INSERT INTO time_off VALUES (501, 12, 'sick', '2026-03-03', '2026-03-03', "
+     "'2026-03-03T13:00:00.000Z')"),
+    ("absence.time_off_rows",
+     "INSERT INTO time_off VALUES (501, 14, 'vacation', '2026-05-08', '2026-05-04', "
+     "'2026-04-01T15:00:00.000Z')"),
 ]  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """Working-time calendars: advance() always moves forward and lands inside working hours, never on
 a public holiday of the zone's country; timestamps format exactly; the hour-of-day profile's
-CDF and inverse CDF undo each other."""
+CDF and inverse CDF undo each other.  A personal calendar (the zone's minus one person's
+absences) never lands on a day of an absence and skips exactly the absence's working time."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from src.worktime import (
     HOUR_MS,
     ZONES,
     Calendar,
+    PersonalCalendar,
     build_calendar,
     date_ms,
     fmt_ms,
     hour_cdf,
     hour_inverse_cdf,
+    personal_calendar,
 )
 
 FIRST, LAST = dt.date(2025, 10, 1), dt.date(2027, 3, 31)
@@ -169,3 +172,89 @@ def test_hour_profile_is_a_distribution() -> None:
     assert all(b >= a for a, b in zip(values, values[1:], strict=False))
     assert hour_cdf(18.0) - hour_cdf(8.0) >= 0.8
     assert 7.0 <= hour_inverse_cdf(0.0) < hour_inverse_cdf(0.5) < hour_inverse_cdf(0.999) < 24.0
+
+
+# Absences of one person, inclusive local dates: a long weekend, two weeks over a holiday, a
+# day, and a parental leave of weeks.
+ABSENCES = [
+    (dt.date(2026, 1, 2), dt.date(2026, 1, 5), "vacation"),
+    (dt.date(2026, 3, 30), dt.date(2026, 4, 10), "vacation"),
+    (dt.date(2026, 5, 13), dt.date(2026, 5, 13), "sick"),
+    (dt.date(2026, 6, 1), dt.date(2026, 8, 14), "parental"),
+]
+
+
+@pytest.fixture(scope="module", params=ZONE_IDS, ids=[z[0] for z in ZONES])
+def personal(request: pytest.FixtureRequest) -> PersonalCalendar:
+    cal = personal_calendar(build_calendar(7, request.param, FIRST, LAST), ABSENCES)
+    assert isinstance(cal, PersonalCalendar)
+    return cal
+
+
+def away(cal: PersonalCalendar, t: int) -> bool:
+    day = local(t, cal.zone).date()
+    return any(first <= day <= last for first, last, _ in ABSENCES)
+
+
+def test_a_person_without_absences_uses_the_zone_calendar_itself() -> None:
+    zone = build_calendar(7, 0, FIRST, LAST)
+    assert personal_calendar(zone, []) is zone
+
+
+@pytest.mark.parametrize("with_spread", [False, True], ids=["plain", "spread"])
+def test_personal_advance_never_lands_in_an_absence(
+    personal: PersonalCalendar, with_spread: bool
+) -> None:
+    # setup: starts anywhere, inside absences too
+    ts, gaps, spreads = samples(personal.zone, 3000)
+    bad = []
+    for t, gap, u in zip(ts, gaps, spreads, strict=True):
+        # run
+        out = personal.advance(t, gap, u if with_spread else None)
+        # assert (collected): later, in working hours, on no day of an absence
+        if not (out > t and personal.is_working_time(out) and not away(personal, out)):
+            bad.append((fmt_ms(t), gap, fmt_ms(out)))
+    assert bad == [], f"{len(bad)} bad results, e.g. {bad[:3]}"
+
+
+def test_personal_advance_is_monotone_and_skips_the_absence_weight(
+    personal: PersonalCalendar,
+) -> None:
+    # setup
+    ts, gaps, _ = samples(300 + personal.zone, 1500)
+    ts.sort()
+    gaps.sort()
+    zone = personal.base
+    # run
+    by_start = [personal.advance(t, 0.5) for t in ts]
+    by_gap = [personal.advance(ts[len(ts) // 2], g) for g in gaps]
+    # assert: monotone; and a step across the two-week vacation takes the zone's time plus
+    # the vacation's working days
+    assert all(b >= a for a, b in zip(by_start, by_start[1:], strict=False))
+    assert all(b >= a for a, b in zip(by_gap, by_gap[1:], strict=False))
+    tz = ZoneInfo(ZONES[personal.zone][0])
+    before = int(dt.datetime(2026, 3, 26, 12, tzinfo=tz).timestamp() * 1000)
+    skipped = zone.to_w(personal.advance(before, 3.0)) - zone.to_w(before)
+    assert 3.0 + 6 <= skipped <= 3.0 + 12  # 8-10 working weekdays, a holiday or two fewer
+
+
+def test_personal_to_w_and_from_w_undo_each_other(personal: PersonalCalendar) -> None:
+    # setup: working instants outside the absences
+    ts = [t for t in samples(400 + personal.zone, 2000)[0] if personal.is_working_time(t)]
+    # run / assert: from_w(to_w(t)) is t again, to the millisecond the inverse rounds to
+    for t in ts:
+        assert abs(personal.from_w(personal.to_w(t)) - t) <= 2
+
+
+def test_long_absences_are_found_and_short_ones_waited_out(personal: PersonalCalendar) -> None:
+    # setup
+    tz = ZoneInfo(ZONES[personal.zone][0])
+    may = int(dt.datetime(2026, 5, 4, 12, tzinfo=tz).timestamp() * 1000)
+    march = int(dt.datetime(2026, 3, 20, 12, tzinfo=tz).timestamp() * 1000)
+    # run / assert: the parental leave is long, the two-week vacation is not
+    assert personal.long_away(may, may + 60 * DAY_MS) == personal.t0[3]
+    assert personal.long_away(march, march + 30 * DAY_MS) is None
+    # the return day is the first working weekday after the last day away
+    back = dt.date.fromordinal(personal.back[1] // DAY_MS + dt.date(1970, 1, 1).toordinal())
+    assert back > ABSENCES[1][1] and back.weekday() < 5
+    assert (back - ABSENCES[1][1]).days <= 4

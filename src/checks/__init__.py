@@ -37,6 +37,7 @@ FAMILIES = (
     "replay",
     "status_claims",
     "context_claims",
+    "absence_claims",
 )
 
 

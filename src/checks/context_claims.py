@@ -24,7 +24,7 @@ import re
 import sqlite3
 
 from ..inputs import load_anchor
-from .core import Check
+from .core import Check, add_pattern_functions
 
 WARNING = "warning"
 
@@ -85,10 +85,15 @@ def name_theme(name: str | None) -> str | None:
 
 
 def prepare(conn: sqlite3.Connection) -> None:
-    """Add the pattern functions the rules below call (deterministic: SQLite may cache them)."""
-    conn.create_function("duration_claim", 2, duration_claim, deterministic=True)
-    conn.create_function("urgency_claim", 2, urgency_claim, deterministic=True)
-    conn.create_function("name_theme", 1, name_theme, deterministic=True)
+    """Add the pattern functions the rules below call (a value they cannot read is no claim)."""
+    add_pattern_functions(
+        conn,
+        {
+            "duration_claim": duration_claim,
+            "urgency_claim": urgency_claim,
+            "name_theme": name_theme,
+        },
+    )
 
 
 # OFFSET 0 keeps the planner from calling the pattern function again on every joined row.

@@ -143,6 +143,24 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT INTO temp._anchor VALUES (?)", (anchor,))
 
 
+def add_pattern_functions(conn: sqlite3.Connection, functions: dict[str, Any]) -> None:
+    """Register Python functions that read claims out of text, for the rules' SQL.
+
+    A value the pattern cannot read (bytes or a number where text belongs, in an edited file)
+    is no claim: the function answers NULL instead of failing the whole query, and
+    ``format.types`` reports the value itself.
+    """
+    for name, fn in functions.items():
+
+        def safe(*args: Any, _fn: Any = fn) -> Any:
+            try:
+                return _fn(*args)
+            except (TypeError, AttributeError, ValueError):
+                return None
+
+        conn.create_function(name, fn.__code__.co_argcount, safe, deterministic=True)
+
+
 def cost(check: Check) -> int:
     """A rough rank of a rule's cost, so the heavy ones start first: passes over stories."""
     return 2 * check.sql.count("stories") + check.sql.count("tasks")

@@ -15,6 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..inputs import load_anchor, open_readonly, reading
+from .company import (
+    boundary_figures,
+    completion_figures,
+    holiday_load,
+    monthly_flatness,
+    people_figures,
+    schedule_figures,
+)
 from .localtime import EventProfile, human_event_profile, prepare_local_time
 
 SOURCE_A = "A: one company's Jira export, 512 tickets (docs/realism.md)"
@@ -279,9 +287,9 @@ def _task_state_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
         metric(
             "overdue share of open tasks with a due date",
             overdue,
-            "5-40%",
+            "5-60%",
             0.05,
-            0.40,
+            0.60,
             SOURCE_DESIGN,
         ),
         metric(
@@ -307,6 +315,72 @@ def _volume_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
         metric("subtasks + dependencies per top-level task", links, "0.2-0.8", 0.2, 0.8, SOURCE_B),
         metric(
             "system stories per task (all tasks)", ratio(system, tasks), "3-12", 3.0, 12.0, SOURCE_B
+        ),
+    )
+
+
+def _company_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
+    """A living company (issue 9): work at every stage, late and planned, blocked, across
+    boundaries, spread unevenly over people who all take part, and not due on holidays."""
+    c = completion_figures(conn)
+    s = schedule_figures(conn)
+    b = boundary_figures(conn)
+    p = people_figures(conn)
+    design = SOURCE_DESIGN
+    return (
+        metric("completed share of top-level tasks", c["completed"], "55-80%", 0.55, 0.80, design),
+        metric(
+            "completed share, time-boxed projects",
+            c["completed_timeboxed"],
+            "60-90%",
+            0.60,
+            0.90,
+            design,
+        ),
+        metric(
+            "completed share, ongoing projects",
+            c["completed_ongoing"],
+            "35-75%",
+            0.35,
+            0.75,
+            design,
+        ),
+        metric(
+            "per-project completed share, p90 - p10", c["spread"], ">= 0.30", 0.30, None, design
+        ),
+        metric(
+            "completed share, projects under 60 days old",
+            c["completed_young"],
+            "<= 60%",
+            None,
+            0.60,
+            design,
+        ),
+        metric("dated completed tasks finished late", s["late"], "15-35%", 0.15, 0.35, design),
+        metric("open dated tasks due > 14 days out", s["planned"], ">= 15%", 0.15, None, design),
+        metric("Blocked share of open top-level tasks", s["blocked"], "5-15%", 0.05, 0.15, design),
+        metric(
+            "assignments outside the project's team", b["cross_team"], "3-20%", 0.03, 0.20, design
+        ),
+        metric("dependencies across projects", b["cross_project"], ">= 3%", 0.03, None, design),
+        metric("established employees who never act", p["idle"], "<= 8%", None, 0.08, design),
+        metric("open work per assignee, p90 / median", p["skew_p90"], "1.5-4", 1.5, 4.0, design),
+        metric("open work per assignee, max / median", p["skew_max"], ">= 3", 3.0, None, design),
+        metric(
+            "task creation, quietest full month / busiest",
+            monthly_flatness(conn),
+            "- (>= 0.60 once the window opens on a running company)",
+            None,
+            None,
+            design,
+        ),
+        metric(
+            "due dates on a public holiday vs a weekday",
+            holiday_load(conn),
+            "<= 0.40",
+            None,
+            0.40,
+            design,
         ),
     )
 
@@ -345,4 +419,5 @@ SCORECARD_PARTS = (
     _task_state_metrics,
     _volume_metrics,
     _text_metrics,
+    _company_metrics,
 )

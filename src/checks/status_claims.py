@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from .core import Check
+from .core import Check, add_pattern_functions
 
 WARNING = "warning"
 
@@ -143,12 +143,17 @@ def grammar_flaw(text: str | None) -> int:
 
 
 def prepare(conn: sqlite3.Connection) -> None:
-    """Add the pattern functions the rules below call (deterministic: SQLite may cache them)."""
-    conn.create_function("claims_counts", 2, claims_counts, deterministic=True)
-    conn.create_function("count_mismatch", 5, count_mismatch, deterministic=True)
-    conn.create_function("owned_claim", 1, owned_claim, deterministic=True)
-    conn.create_function("milestone_tense", 3, milestone_tense, deterministic=True)
-    conn.create_function("grammar_flaw", 1, grammar_flaw, deterministic=True)
+    """Add the pattern functions the rules below call (a value they cannot read is no claim)."""
+    add_pattern_functions(
+        conn,
+        {
+            "claims_counts": claims_counts,
+            "count_mismatch": count_mismatch,
+            "owned_claim": owned_claim,
+            "milestone_tense": milestone_tense,
+            "grammar_flaw": grammar_flaw,
+        },
+    )
 
 
 # --- the state of a project's work at an update ---------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 
 from ..inputs import column_differences, columns_of, present_tables, value_problem
+from ..schema import declared_columns
 from .core import ERROR, EXAMPLE_LIMIT, WARNING, Check, RuleResult, per_table_check, run_check
 
 # where the column is nullable.
@@ -83,6 +84,32 @@ def integrity_result(conn: sqlite3.Connection) -> RuleResult:
     )
 
 
+# what SQLite may store under each type schema.sql declares (REAL keeps a whole number as is)
+_STORED_AS = {
+    "INTEGER": "'integer', 'null'",
+    "REAL": "'real', 'integer', 'null'",
+    "TEXT": "'text', 'null'",
+}
+
+
+def types_check(conn: sqlite3.Connection) -> Check:
+    """Every value is stored as its column's declared type: SQLite keeps 'many' in a REAL
+    column or bytes in a TEXT one, which every reader of the file then trips over."""
+    have = {table: set(columns_of(conn, table)) for table in present_tables(conn)}
+    return per_table_check(
+        conn,
+        "format.types",
+        "every value is stored as its column's type in schema.sql (no text in a number column, "
+        "no binary anywhere)",
+        (
+            (table, col, f'typeof("{col}") NOT IN ({_STORED_AS[decl.upper()]})')
+            for table, cols in have.items()
+            for col, decl in declared_columns(table)
+            if col in cols and decl.upper() in _STORED_AS
+        ),
+    )
+
+
 def format_checks(conn: sqlite3.Connection) -> list[Check]:
     tables = present_tables(conn)
     timestamps, dates = [], []
@@ -113,6 +140,7 @@ def format_checks(conn: sqlite3.Connection) -> list[Check]:
             conn, "format.enums", "enumerated columns hold one of the schema's values", enums
         ),
         per_table_check(conn, "format.booleans", "boolean columns hold 0 or 1", booleans),
+        types_check(conn),
     ]
 
 
@@ -167,14 +195,12 @@ _STRUCTURE_CHECKS = (
            SELECT DISTINCT start FROM reach WHERE start = node""",
     ),
     Check(
-        "structure.dependency_same_project",
-        "a task and the task it depends on share a project",
+        "structure.dependency_order",
+        "a completed task's dependencies were completed no later than it (a dependency may "
+        "sit in another project: hand-offs cross project lines)",
         """SELECT d.task_id || '/' || d.depends_on_id FROM task_dependencies d
            JOIN tasks a ON a.id = d.task_id JOIN tasks b ON b.id = d.depends_on_id
-           WHERE NOT EXISTS (
-               SELECT 1 FROM task_memberships ma JOIN task_memberships mb
-               ON mb.project_id = ma.project_id AND mb.task_id = COALESCE(b.parent_id, b.id)
-               WHERE ma.task_id = COALESCE(a.parent_id, a.id))""",
+           WHERE a.completed = 1 AND (b.completed = 0 OR b.completed_at > a.completed_at)""",
     ),
     Check(
         "structure.one_primary_team",

@@ -17,6 +17,7 @@ from collections.abc import Hashable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..errors import InputFileError, SeedError
 from ..pipeline import NullProgress, Progress
@@ -24,7 +25,7 @@ from ..schema import optional_table_statement
 from .asana_client import DEFAULT_BASE_URL, AsanaClient, NotFound, PushError
 from .push_plan import Stage, Step, build_plan
 from .registry import ExportOptionError
-from .source import open_source
+from .source import open_source, reading_rows
 
 MAP_TABLE = "push_map"
 # Asana's documented rate limit per token: 1,500 requests per minute on paid plans (150 on
@@ -144,8 +145,9 @@ def plan(path: str | Path, workspace: str, concurrency: int = 4) -> PushPlan:
     _check_options(workspace, concurrency)
     conn = open_source(path)
     try:
-        store = MapStore(conn, workspace, create=False)
-        return _plan_of(build_plan(conn, workspace), store, concurrency)
+        with reading_rows(path):
+            stages = build_plan(conn, workspace)
+        return _plan_of(stages, MapStore(conn, workspace, create=False), concurrency)
     finally:
         conn.close()
 
@@ -155,6 +157,17 @@ def _check_options(workspace: str, concurrency: int) -> None:
         raise ExportOptionError(f"--workspace: {workspace!r} is not an Asana gid (digits only)")
     if not 1 <= concurrency <= 15:
         raise ExportOptionError(f"--concurrency: {concurrency} is outside 1 … 15")
+
+
+def _check_base_url(base_url: str) -> None:
+    """An http(s) URL with a host, or one line now: tried as is, a bad one cost a minute of
+    retries against no server and then read as if Asana were down."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ExportOptionError(
+            f"ASANA_BASE_URL: {base_url!r} is not an http(s) URL with a host; "
+            f"the default is {DEFAULT_BASE_URL}"
+        )
 
 
 def _run_step(step: Step, client: AsanaClient, store: MapStore) -> bool:
@@ -192,14 +205,16 @@ def push(
     after the requests in flight are recorded.
     """
     _check_options(workspace, concurrency)
+    _check_base_url(base_url)
     progress = progress or NullProgress()
     client = client or AsanaClient(token, base_url)
     started = time.monotonic()
     conn = _open_for_push(Path(path))
     stop = threading.Event()
     try:
+        with reading_rows(path):  # before push_map is added: a damaged file stays as it was
+            stages = build_plan(conn, workspace)
         store = MapStore(conn, workspace, create=True)
-        stages = build_plan(conn, workspace)
         the_plan = _plan_of(stages, store, concurrency)
         sent = 0
         sent_lock = threading.Lock()

@@ -19,7 +19,7 @@ from ..output import atomic_target
 from ..pipeline import PROGRAM, NullProgress, Progress
 from ..schema import column_declarations, table_names
 from .registry import ExportContext, ExportOptionError, FileInfo, Format, get_format
-from .source import open_source, reading
+from .source import open_source, reading_rows
 
 MANIFEST = "manifest.json"
 
@@ -163,7 +163,7 @@ def export(
             wanted = present_tables(conn, wanted, explicit=tables is not None, source=source)
         with atomic_folder(target, overwrite) as folder:
             ctx = ExportContext(conn, wanted, folder, progress or NullProgress())
-            with reading(source):  # a damaged page met mid-way: one InputFileError line
+            with reading_rows(source):  # a damaged page or an edited row: one InputFileError line
                 files = format_.write(ctx)
                 fingerprint = fingerprint_connection(conn, ctx.digests)
             text = json.dumps(manifest(format_, files, fingerprint, source), indent=2)

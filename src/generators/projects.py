@@ -52,6 +52,39 @@ CORE_FIELD_P = {
 # software teams, Patient safety risk for clinical and compliance work), for most of them.
 INDUSTRY_FIELD_P = 0.7
 
+# Kinds of project (issue 9), drawn from the project's own stream (PROJECT_SHAPES, index) so
+# the plan's other draws are untouched.  A project without a due date is ongoing work: run
+# as operations (recurring, dated) or as an intake queue of requests (design: most teams
+# keep one of each).  A project with one is time-boxed; which of the four it is names its
+# shape in the docs and the report, the engine treats them alike.
+ONGOING_KINDS = (("operations", 0.5), ("intake", 0.5))
+TIMEBOXED_KINDS = (("launch", 0.3), ("sprint", 0.25), ("campaign", 0.25), ("audit", 0.2))
+# Share of time-boxed projects that stall part-way (work stops; status updates then read
+# "on hold" from the quiet), design: a few in ten of real initiatives lose their sponsor.
+P_PROJECT_STALLS = 0.12
+# Hand-offs between functions (issue 9): a time-boxed project asks a reviewer of another
+# team for sign-off, as an approval task assigned to them; later projects may depend on it.
+# The reviewing functions are found by team name in each industry's data; their label names
+# the task (design: Legal, Finance, Security and Compliance are the usual gates).
+P_HANDOFF = 0.6
+REVIEWERS = (
+    ("Legal", "Legal review"),
+    ("Compliance", "Compliance review"),
+    ("Risk", "Risk review"),
+    ("Security", "Security sign-off"),
+    ("Quality", "Quality sign-off"),
+    ("Safety", "Safety sign-off"),
+    ("EHS", "Safety sign-off"),
+    ("Finance", "Finance approval"),
+    ("Budget", "Budget approval"),
+)
+# Share of hand-offs that go to an executive (the important projects): the executive approves
+# the sign-off, posts some of the status updates and takes part like any member (design).
+P_EXECUTIVE = 0.3
+EXECUTIVE_LABEL = "Executive approval"
+# People of the team who are in no project yet join each new project, up to this many (design).
+NEW_MEMBERS = 6
+
 
 @dataclass
 class ProjectPlan:
@@ -72,6 +105,14 @@ class ProjectPlan:
     due_ms: int | None
     fields: list[tuple[FieldDef, bool]]  # enabled fields, is_important
     others: list[int] = field(default_factory=list)  # earlier list projects of the same team
+    kind: str = "launch"  # one of ONGOING_KINDS or TIMEBOXED_KINDS
+    halt: int | None = None  # work stops here (a stalled project), epoch ms
+    # a sign-off asked of another function: (hint time, reviewer user index, label)
+    handoff: tuple[int, int, str] | None = None
+
+    @property
+    def ongoing(self) -> bool:
+        return self.due_ms is None
 
     @property
     def board(self) -> bool:
@@ -106,9 +147,14 @@ def plan_projects(
     names: set[str] = set()
     plans: list[ProjectPlan] = []
     list_projects: dict[int, list[int]] = {}
+    waiting: dict[int, list[int]] = {}  # per team: its people not yet in any project
+    reviewers = designated_reviewers(seed, org)
+    placed: set[int] = set()
     for p in range(config.projects + len(later)):
         rng = rng_for(seed, Stream.PROJECTS, p)
         team = teams[int(rng.choice(len(teams), p=team_p))]
+        if p < len(teams):  # every department owns a project: the first go round the teams
+            team = teams[p]
         spec = team.spec
         # Projects start through the window, more of them early (ongoing initiatives).
         span = max(anchor - 21 * DAY_MS - start, DAY_MS)
@@ -130,10 +176,22 @@ def plan_projects(
                 lambda u, ti=team.index, day=created_day: _stays(org, u, ti, day),
                 owner_u,
             )
+        if _away_long(org, owner_u, created_day):
+            # nobody starts a project from parental leave: a colleague who is there does
+            owner_u = _draw(
+                rng,
+                team.members,
+                lambda u, ti=team.index, day=created_day: (
+                    _stays(org, u, ti, day) and not _away_long(org, u, day)
+                ),
+                owner_u,
+            )
         if team.managers and owner_u == team.managers[0]:
             manager_owned[team.index] = manager_owned.get(team.index, 0) + 1
-        owner = org.users[owner_u]
-        created = org.calendars[owner.zone].advance(created_day, float(rng.random()))
+        created = org.calendar(owner_u).advance(created_day, float(rng.random()))
+        if created >= anchor and p < config.projects:
+            # no one there to start it before the end date: the owner's zone day, as before
+            created = org.calendars[org.users[owner_u].zone].advance(created_day, 0.5)
 
         k = min(len(team.members) - 1, 2 + int(rng.poisson(5)))
         chosen: set[int] = set()
@@ -220,6 +278,12 @@ def plan_projects(
             fields=enabled,
             others=list(list_projects.get(team.index, ())),
         )
+        _shape(seed, org, plan, reviewers)
+        if plan.handoff is not None:  # work is also posted to the reviewing team's latest list
+            shared = list_projects.get(org.users[plan.handoff[1]].team, [])
+            if shared and shared[-1] not in plan.others:
+                plan.others.append(shared[-1])
+        _include_everyone(seed, org, plan, waiting, placed, anchor)
         plans.append(plan)
         if view != "board":  # later projects may multi-home tasks into the last few of these
             recent = list_projects.setdefault(team.index, [])
@@ -228,9 +292,137 @@ def plan_projects(
     return plans
 
 
+def _shape(seed: int, org: Org, plan: ProjectPlan, reviewers: dict) -> None:
+    """The project's kind, whether it stalls and its hand-off, from its own stream (never the
+    anchor: the stall and the hand-off are points of the project's planned life, so a later
+    clock keeps them)."""
+    rng = rng_for(seed, Stream.PROJECT_SHAPES, plan.index)
+    if plan.due_ms is None:
+        plan.kind = _weighted(rng, ONGOING_KINDS)
+        return
+    plan.kind = _weighted(rng, TIMEBOXED_KINDS)
+    life = plan.due_ms - plan.created
+    if rng.random() < P_PROJECT_STALLS:
+        plan.halt = plan.created + int((0.25 + 0.45 * rng.random()) * life)
+    if rng.random() < P_HANDOFF:
+        at = plan.created + int((0.3 + 0.5 * rng.random()) * life)
+        gates = reviewers.get(plan.team, [])
+        executive = [g for g in gates if g[2] == EXECUTIVE_LABEL]
+        others = [g for g in gates if g[2] != EXECUTIVE_LABEL]
+        pool = executive if executive and (rng.random() < P_EXECUTIVE or not others) else others
+        if pool:
+            _, reviewer, label = pool[int(rng.integers(len(pool)))]
+            joined = org.users[reviewer].join < plan.created
+            if joined and all(u != reviewer for u, _ in plan.members):
+                guests = [m for m in plan.members if m[1]]
+                plan.members = [m for m in plan.members if not m[1]] + [(reviewer, False)] + guests
+                plan.handoff = (at, reviewer, label)
+
+
+def reviewer_teams(org: Org, own: int) -> list[tuple[int, str]]:
+    """The teams other than ``own`` that sign work off, with the label of their sign-off
+    (the leadership signs off important work)."""
+    out = []
+    for team in org.teams:
+        if team.index == own:
+            continue
+        if team.is_leadership:
+            out.append((team.index, EXECUTIVE_LABEL))
+            continue
+        for word, label in REVIEWERS:
+            if word in team.name:
+                out.append((team.index, label))
+                break
+    return out
+
+
+def designated_reviewers(seed: int, org: Org) -> dict[int, list[tuple[int, int, str]]]:
+    """Per team, (gate team, user index, label) of the person each reviewing function (and the
+    leadership) assigns to sign its work off: a secondary member of the team.  Drawn per
+    (team, gate) from its own stream, so they depend on the organization only, not on the
+    projects (adding a project changes no membership)."""
+    out: dict[int, list[tuple[int, int, str]]] = {}
+    for team in org.teams:
+        if team.is_leadership:
+            continue
+        chosen = []
+        for gate, label in reviewer_teams(org, team.index):
+            rng = rng_for(seed, Stream.PROJECT_SHAPES, 2_000_000 + team.index, gate)
+            members = org.teams[gate].members
+            u = _draw(
+                rng,
+                members,
+                lambda u, g=gate: org.users[u].team == g and org.users[u].leave is None,
+                None,
+            )
+            if u is not None:
+                chosen.append((gate, u, label))
+        out[team.index] = chosen
+    return out
+
+
+def reviewer_memberships(seed: int, org: Org) -> list[tuple[int, int, int]]:
+    """(team index, user index, since) of the designated reviewers who are not in the team
+    yet: they join it as secondary members (a project member belongs to its team)."""
+    rows = []
+    for team, chosen in designated_reviewers(seed, org).items():
+        members = set(org.teams[team].members)
+        for _, u, _ in chosen:
+            if u not in members:
+                members.add(u)
+                rows.append((team, u, max(org.teams[team].created, org.users[u].join)))
+    return rows
+
+
+def _include_everyone(
+    seed: int,
+    org: Org,
+    plan: ProjectPlan,
+    waiting: dict[int, list[int]],
+    placed: set[int],
+    anchor: int,
+) -> None:
+    """Add up to NEW_MEMBERS people of the team who are in no project yet to this one, so
+    that nobody sits out the window (issue 9: a fifth of employees never acted).  Only the
+    earlier plans decide who is waiting, so project k never depends on the projects after it;
+    each team's queue is shuffled once from its own stream.  A project that starts after the
+    end date (continuous mode) takes only people already there: at a clock that shows it,
+    everyone in it is in the file."""
+    placed.update(u for u, _ in plan.members)
+    team = org.teams[plan.team]
+    queue = waiting.get(team.index)
+    if queue is None:
+        own = [u for u in team.members if org.users[u].team == team.index]
+        order = rng_for(seed, Stream.PROJECT_SHAPES, 1_000_000 + team.index).permutation(len(own))
+        queue = waiting[team.index] = [own[i] for i in order]
+    added: list[int] = []
+    keep: list[int] = []
+    by = plan.created + 14 * DAY_MS if plan.created < anchor else plan.created
+    for u in queue:
+        if u in placed:
+            continue
+        user = org.users[u]
+        fits = user.join < by and (user.leave is None or user.leave > plan.created + 14 * DAY_MS)
+        if fits and len(added) < NEW_MEMBERS:
+            added.append(u)
+        else:
+            keep.append(u)
+    queue[:] = keep
+    if added:
+        placed.update(added)
+        guests = [m for m in plan.members if m[1]]
+        plan.members = [m for m in plan.members if not m[1]] + [(u, False) for u in added] + guests
+
+
 def _stays(org: Org, u: int, team: int, day: int) -> bool:
     user = org.users[u]
     return user.leave is None and user.join < day and user.team == team
+
+
+def _away_long(org: Org, u: int, day: int) -> bool:
+    """On (or about to start) a long absence around ``day``: parental leave."""
+    cal = org.calendar(u)
+    return bool(cal.longs) and cal.long_away(day, day + 30 * DAY_MS) is not None
 
 
 def _draw(rng: np.random.Generator, pool, ok, fallback, tries: int = 40):

@@ -20,18 +20,16 @@ from typing import Any
 from ..config import NO_TUNING, Tuning
 from ..ids import Kind, gid
 from ..lifecycle import (
-    NEVER,
     PRIORITIES,
     Draws,
     Member,
-    OtherProject,
     ProjectCtx,
-    Section,
     TaskLife,
     simulate_task,
 )
 from ..model import FieldDef, Org
 from ..rng import Stream, rng_for
+from ..seasons import monthly, warp
 from ..text import (
     Picker,
     TaskKind,
@@ -42,12 +40,13 @@ from ..text import (
     team_function,
     unique_task_name,
 )
-from ..worktime import DAY_MS, fmt_many, fmt_ms, hour_profile, ms_date
+from ..worktime import DAY_MS, PersonalCalendar, fmt_many, fmt_ms, hour_profile, ms_date
 from .censor import censor
 from .completion import Completion, wrap_up
 from .descriptions import Pools, describe, facts_of
 from .field_values import industry_value, typed_value
-from .projects import ProjectPlan
+from .handoffs import HANDOFF_LOCAL, cross_dependencies, handoff_life, member_for, project_ctx
+from .projects import EXECUTIVE_LABEL, ProjectPlan
 from .status_updates import status_update_rows
 
 P_SUBTASKS = 0.16  # top-level tasks with subtasks; with dependencies lands in (B)'s 0.2-0.8 band
@@ -76,22 +75,10 @@ class _Task:
     life: TaskLife
     parent: int | None  # local index of the parent
     deps: list[int] = field(default_factory=list)
+    ext_deps: list[int] = field(default_factory=list)  # task ids in earlier projects
     tags: list[int] = field(default_factory=list)
     values: dict[int, Any] = field(default_factory=dict)  # field index -> value
     slots: int = 0  # story ids it owns: its drawn events and room for a wrap-up's closing
-
-
-def member_for(org: Org, user_index: int) -> Member:
-    u = org.users[user_index]
-    return Member(
-        u.index,
-        u.id,
-        u.first_name,
-        u.name,
-        org.calendars[u.zone],
-        u.join,
-        NEVER if u.leave is None else u.leave,
-    )
 
 
 def simulate_project(
@@ -117,37 +104,29 @@ def simulate_project(
     horizon = anchor if horizon is None else horizon
     rng = rng_for(seed, Stream.TASKS, plan.index)
     d = Draws(rng)
-    members = {u: member_for(org, u) for u, _ in plan.members}
-    owner = members[plan.owner]
-    sections = [Section(i, n, s) for i, n, s in plan.sections]
+    # lives run to the horizon (a stalled project's to its halt), whatever the clock
+    ctx, members = project_ctx(org, plan, plans, horizon)
+    owner, sections = ctx.owner, ctx.sections
     fields = {f.name: f for f, _ in plan.fields}
-    status = fields["Status"]
     priority = fields.get("Priority")
-    others = [
-        OtherProject(plans[q].id, plans[q].sections[0][0], plans[q].created) for q in plan.others
-    ]
-    ctx = ProjectCtx(
-        plan.id,
-        owner,
-        list(members.values()),
-        sections,
-        plan.board,
-        horizon,
-        status,
-        priority,
-        others,
-        guests=frozenset(org.users[u].id for u, guest in plan.members if guest),
-    )
 
     # --- structure -------------------------------------------------------------------------
     n = max(2, round(tasks_per_project * math.exp(0.3 * d.z() - 0.045)))
     # work arriving after the end date draws from its own stream: the tuning never moves
     # the history's draws
     later = Draws(rng_for(seed, Stream.TASKS, plan.index, 3))
-    hints, span, hints_end = _creation_hints(d, later, owner, plan, n, anchor, horizon, tuning.rate)
+    season = monthly(org.workspace.industry)
+    hints, span, hints_end = _creation_hints(
+        d, later, owner, plan, n, anchor, horizon, tuning.rate, season
+    )
     steady = _retuned(ctx, tuning) if tuning.steadiness is not None else ctx
     tasks: list[_Task] = []
     top: list[_Task] = []
+    signoff = handoff_life(seed, plan, ctx, members)
+    if signoff is not None:  # the sign-off asked of another function: the first task
+        tasks.append(_Task(HANDOFF_LOCAL, signoff, None))
+        top.append(tasks[0])
+        _values(d, tasks[0], plan, ctx, members)
     for hint in hints:
         if hint >= clock:
             break  # later tasks are not simulated: hints are sorted and drawn up front
@@ -208,6 +187,9 @@ def simulate_project(
                     break
                 name = pick.pick(pool)
             used.add(name)
+        elif t is tasks[0] and signoff is not None and plan.handoff is not None:
+            name = f"{plan.handoff[2]} for {plan.name}"
+            taken.add(name)
         elif t.life.subtype == "milestone":
             name = pick.pick(spec["milestones"])
             if name in taken:
@@ -271,6 +253,15 @@ def simulate_project(
     # closes it (whether the wrap-up is known yet depends on the clock): ids never move.
     for t in tasks:
         t.slots = len(t.life.events) + WRAP_UP_EVENTS
+    # Dependencies on earlier projects' sign-offs: decided on the lives as drawn (before a
+    # wrap-up cuts them) among the work created before the end date, which every clock
+    # shows, so they never depend on the clock.
+    hist = [t for t in top if t.life.created < anchor]
+    bound = max(plan.due_ms or 0, hints_end)  # a wrap-up closes no work before this
+    for i, dep_id in cross_dependencies(
+        seed, org, plan, plans, horizon, [t.life for t in hist], bound
+    ):
+        hist[i].ext_deps.append(dep_id)
     completion = None
     if clock > hints_end:  # every task of the project is simulated
         completion = wrap_up(
@@ -278,7 +269,7 @@ def simulate_project(
             late,
             plan.due_ms,
             [(t.life, None if t.parent is None else tasks[t.parent].life) for t in tasks],
-            horizon,
+            ctx.anchor,  # the horizon, or a stalled project's halt
             not_before=hints_end,
         )
 
@@ -444,6 +435,8 @@ def project_rows(
                 tb["task_memberships"].append((tid, other.id, other.section_id, position, 0))
         for dep in t.deps:  # an earlier-created task: there whenever this one is
             tb["task_dependencies"].append((tid, ids[dep]))
+        for dep_id in t.ext_deps:  # a sign-off of an earlier project
+            tb["task_dependencies"].append((tid, dep_id))
         for uid in sorted(life.followers):
             tb["task_followers"].append((tid, uid))
         for ti in sorted(t.tags):
@@ -478,7 +471,13 @@ def _retuned(ctx: ProjectCtx, tuning: Tuning) -> ProjectCtx:
     cals: dict[int, Any] = {}
     members = []
     for m in ctx.members:
-        cal = cals.get(id(m.cal)) or cals.setdefault(id(m.cal), dataclasses.replace(m.cal, cdf=cdf))
+        cal = cals.get(id(m.cal))
+        if cal is None:
+            if isinstance(m.cal, PersonalCalendar):  # the zone's profile under their absences
+                tuned = dataclasses.replace(m.cal, base=dataclasses.replace(m.cal.base, cdf=cdf))
+            else:
+                tuned = dataclasses.replace(m.cal, cdf=cdf)
+            cal = cals.setdefault(id(m.cal), tuned)
         members.append(dataclasses.replace(m, cal=cal))
     by_id = {m.user_id: m for m in members}
     return dataclasses.replace(ctx, owner=by_id[ctx.owner.user_id], members=members)
@@ -493,6 +492,7 @@ def _creation_hints(
     anchor: int,
     horizon: int,
     rate: float = 1.0,
+    season: tuple[float, ...] = (1.0,),
 ) -> tuple[list[int], int, int]:
     """Creation moments of the project's top-level tasks, sorted, in the owner's working
     time (so no weekend pile-up): a quarter at kick-off, the rest spread over the project's
@@ -508,9 +508,12 @@ def _creation_hints(
     span = max(end - plan.created, DAY_MS)
     cal = owner.cal
     w0, w1 = cal.to_w(plan.created), cal.to_w(plan.created + span)
-    hints = [
+    hints = sorted(
         cal.from_w(w0 + (d.u() * 4 if d.chance(0.25) else d.u() * (w1 - w0))) for _ in range(n)
-    ]
+    )
+    # the industry's season: more new work in its busy months, less in its quiet ones (no
+    # draw: the moments move, their order is kept)
+    hints = warp(cal, hints, plan.created, plan.created + span, season)
     full_end = min(horizon, plan.due_ms + 14 * DAY_MS if plan.due_ms else horizon)
     if full_end > plan.created + span:
         w2 = cal.to_w(full_end)
@@ -769,6 +772,9 @@ def _status_rows(w: ProjectWorld) -> tuple[str, list[tuple]]:
         w.clock,
         [t.life for t in w.tasks if t.parent is None],
         milestones,
+        sponsor=member_for(w.org, plan.handoff[1])
+        if plan.handoff is not None and plan.handoff[2] == EXECUTIVE_LABEL
+        else None,
     )
     return notes, rows
 

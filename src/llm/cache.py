@@ -14,6 +14,9 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+# what a cache file may hold (tables and their automatic indexes); anything else is not ours
+CACHE_OBJECTS = frozenset({"llm_text", "llm_runs", "sqlite_autoindex_llm_runs_1"})
+
 
 def cache_key(parts: dict[str, Any]) -> str:
     return hashlib.sha256(
@@ -44,6 +47,17 @@ class Cache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, isolation_level=None)
+            # never add our tables to someone else's database (the organization file given
+            # by mistake, a damaged file): it must stay byte for byte as it was
+            names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master")}
+            others = sorted(n for n in names if n not in CACHE_OBJECTS)
+            if others:
+                conn.close()
+                self.problem = (
+                    f"LLM cache {path} is not an LLM cache (it holds {', '.join(others[:3])}"
+                    f"{', …' if len(others) > 3 else ''}); running without it"
+                )
+                return
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS llm_text "
                 "(key TEXT PRIMARY KEY, text TEXT NOT NULL, title TEXT) WITHOUT ROWID"

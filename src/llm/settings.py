@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..config import closest
 from ..errors import ConfigError
 
 PROVIDERS = ("off", "groq", "openai")
@@ -89,7 +90,8 @@ def resolve_llm_settings(
     (LLM, LLM_MODEL, LLM_BASE_URL, GROQ_MODEL, GROQ_BASE_URL, GROQ_API_KEY), then defaults.
     Every bad value is reported at once in one ConfigError."""
     x = {k: v for k, v in (explicit or {}).items() if v is not None}
-    env = env or {}
+    env = {k: str(v) for k, v in (env or {}).items()}  # as resolve_config reads them: as text
+    problems: list[str] = [_unknown_setting(k) for k in x if k not in SETTING_NAMES]
 
     def get(name: str, *keys: str) -> Any:
         if name in x:
@@ -99,7 +101,6 @@ def resolve_llm_settings(
                 return env[k].strip()
         return None
 
-    problems: list[str] = []
     provider = get("provider", "LLM")
     if provider is None:
         provider = "groq" if env.get("GROQ_API_KEY", "").strip() else "off"
@@ -126,18 +127,21 @@ def resolve_llm_settings(
             )
         problems += _url_problems(provider, base_url)
     fields = _fields(get("fields", "LLM_FIELDS"), problems)
-    budget_calls = _count(get("budget_calls", "LLM_BUDGET_CALLS"), "llm budget calls", problems)
-    budget_tokens = _count(get("budget_tokens", "LLM_BUDGET_TOKENS"), "llm budget tokens", problems)
-    concurrency = _count(get("concurrency", "LLM_CONCURRENCY"), "llm concurrency", problems)
+    budget_calls = _count(get("budget_calls", "LLM_BUDGET_CALLS"), "budget calls", problems)
+    budget_tokens = _count(get("budget_tokens", "LLM_BUDGET_TOKENS"), "budget tokens", problems)
+    raw = get("concurrency", "LLM_CONCURRENCY")
+    concurrency = _count(raw, "concurrency", problems)
     if concurrency is not None and not 1 <= concurrency <= 32:
-        problems.append(f"llm concurrency: must be 1 … 32, got {concurrency}")
+        problems.append(f"{_label('concurrency')}: must be 1 … 32, got {raw!r}")
     timeout = get("timeout", "LLM_TIMEOUT")
     try:
         timeout = 30.0 if timeout is None else float(timeout)
         if not 0 < timeout <= 600:
             raise ValueError
-    except ValueError:
-        problems.append(f"llm timeout: seconds, more than 0 and at most 600, got {timeout!r}")
+    except (TypeError, ValueError):
+        problems.append(
+            f"{_label('timeout')}: seconds, more than 0 and at most 600, got {timeout!r}"
+        )
         timeout = 30.0
     cache = None if x.get("no_cache") else Path(get("cache_path", "LLM_CACHE") or DEFAULT_CACHE)
     if problems:
@@ -202,6 +206,26 @@ def _fields(value: Any, problems: list[str]) -> tuple[str, ...]:
     return tuple(f for f in FIELDS if f in names)  # canonical order
 
 
+# the explicit values resolve_llm_settings reads (the CLI's --llm-* flags without "llm_")
+SETTING_NAMES = (
+    "provider", "model", "base_url", "fields", "cache_path", "no_cache",
+    "budget_calls", "budget_tokens", "concurrency", "timeout",
+)  # fmt: skip
+
+
+def _unknown_setting(key: Any) -> str:
+    near = closest(str(key), SETTING_NAMES)
+    hint = f"did you mean {near}?" if near else f"the settings are {', '.join(SETTING_NAMES)}"
+    return f"{key!r}: not an LLM setting; {hint}"
+
+
+def _label(name: str) -> str:
+    """ "llm concurrency (--llm-concurrency / LLM_CONCURRENCY)": the setting, its flag and its
+    environment key, so a bad value is found wherever it was given."""
+    dashed, key = name.replace(" ", "-"), name.replace(" ", "_").upper()
+    return f"llm {name} (--llm-{dashed} / LLM_{key})"
+
+
 def _count(value: Any, name: str, problems: list[str]) -> int | None:
     if value is None:
         return None
@@ -211,5 +235,5 @@ def _count(value: Any, name: str, problems: list[str]) -> int | None:
             raise ValueError
         return n
     except (TypeError, ValueError):
-        problems.append(f"{name}: must be a whole number ≥ 0, got {value!r}")
+        problems.append(f"{_label(name)}: must be a whole number ≥ 0, got {value!r}")
         return None

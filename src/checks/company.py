@@ -1,0 +1,188 @@
+"""Figures of a living company, read from any file that follows schema.sql: how much of the
+work is done (overall, per kind of project, in young projects), how late and how far ahead it
+is planned, what is blocked, how much crosses team and project lines, who never acts, how
+unevenly open work is spread, and how much is due on public holidays.
+
+A project's kind is read from the file as a user sees it: a project with a due date is
+time-boxed work (a launch, a sprint, a campaign, an audit), one without is ongoing work
+(operations, an intake queue).  Each figure is one or two aggregate queries; `scorecard`
+holds them against their bands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections import defaultdict
+
+from ..inputs import load_anchor
+from .localtime import _public_holidays
+
+YOUNG_DAYS = 60  # a project created less than this many days before the anchor is young
+PLANNED_DAYS = 14  # open work due further out than this is planned ahead
+MIN_PROJECT_TASKS = 10  # projects with fewer top-level tasks are left out of the spread
+
+_PROJECT_SHARES = """
+    SELECT p.id AS project_id, p.due_on IS NOT NULL AS timeboxed, p.created_at,
+           count(*) AS n, sum(t.completed) AS done
+    FROM tasks t
+    JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
+    JOIN projects p ON p.id = tm.project_id
+    WHERE t.parent_id IS NULL
+    GROUP BY p.id"""
+
+
+def _share(done: float, n: float) -> float | None:
+    return done / n if n else None
+
+
+def completion_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
+    """Completed share of top-level tasks overall, by kind, in young projects, and the
+    spread between projects (p90 - p10 of per-project shares, projects with enough tasks)."""
+    anchor = load_anchor(conn)
+    rows = conn.execute(_PROJECT_SHARES).fetchall()
+    out: dict[str, float | None] = {}
+    out["completed"] = _share(sum(r[4] for r in rows), sum(r[3] for r in rows))
+    for label, kind in (("timeboxed", 1), ("ongoing", 0)):
+        sel = [r for r in rows if r[1] == kind]
+        out[f"completed_{label}"] = _share(sum(r[4] for r in sel), sum(r[3] for r in sel))
+    shares = sorted(r[4] / r[3] for r in rows if r[3] >= MIN_PROJECT_TASKS)
+    out["spread"] = None
+    if len(shares) >= 5:
+        out["spread"] = _quantile(shares, 0.9) - _quantile(shares, 0.1)
+    out["completed_young"] = None
+    if anchor is not None:
+        cut = (dt.datetime.fromisoformat(anchor[:19]) - dt.timedelta(days=YOUNG_DAYS)).isoformat()
+        young = [r for r in rows if r[2] >= cut]
+        out["completed_young"] = _share(sum(r[4] for r in young), sum(r[3] for r in young))
+    return out
+
+
+def _quantile(xs: list[float], p: float) -> float:
+    pos = p * (len(xs) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def schedule_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
+    """Late completion (dated completed tasks done after their due day, UTC), planned work
+    (open dated tasks due more than PLANNED_DAYS after the anchor) and the Blocked share of
+    open top-level work (its Status field reads Blocked)."""
+    anchor = load_anchor(conn)
+    late = conn.execute(
+        """SELECT avg(date(completed_at) > COALESCE(due_on, date(due_at))) FROM tasks
+           WHERE completed = 1 AND completed_at IS NOT NULL
+             AND (due_on IS NOT NULL OR due_at IS NOT NULL)"""
+    ).fetchone()[0]
+    planned = None
+    if anchor is not None:
+        planned = conn.execute(
+            """SELECT avg(COALESCE(due_on, date(due_at)) > date(?, ?)) FROM tasks
+               WHERE completed = 0 AND (due_on IS NOT NULL OR due_at IS NOT NULL)""",
+            (anchor, f"+{PLANNED_DAYS} days"),
+        ).fetchone()[0]
+    blocked = conn.execute(
+        """SELECT avg(EXISTS (SELECT 1 FROM custom_field_values v
+                              JOIN custom_fields f ON f.id = v.custom_field_id
+                              JOIN custom_field_enum_options o ON o.id = v.enum_option_id
+                              WHERE v.task_id = t.id AND f.name = 'Status'
+                                AND o.name = 'Blocked'))
+           FROM tasks t WHERE t.parent_id IS NULL AND t.completed = 0"""
+    ).fetchone()[0]
+    return {"late": late, "planned": planned, "blocked": blocked}
+
+
+def boundary_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
+    """Work across boundaries: assigned top-level tasks whose assignee's primary team is not
+    the team of the task's project, and dependencies between tasks of different projects."""
+    cross_team = conn.execute(
+        """SELECT avg(NOT EXISTS (SELECT 1 FROM team_memberships m
+                                  WHERE m.user_id = t.assignee_id AND m.team_id = p.team_id
+                                    AND m.is_primary = 1))
+           FROM tasks t
+           JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
+           JOIN projects p ON p.id = tm.project_id
+           WHERE t.parent_id IS NULL AND t.assignee_id IS NOT NULL"""
+    ).fetchone()[0]
+    cross_project = conn.execute(
+        """SELECT avg(a.project_id != b.project_id) FROM task_dependencies d
+           JOIN task_memberships a ON a.task_id = d.task_id AND a.is_primary = 1
+           JOIN task_memberships b ON b.task_id = d.depends_on_id AND b.is_primary = 1"""
+    ).fetchone()[0]
+    return {"cross_team": cross_team, "cross_project": cross_project}
+
+
+def people_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
+    """Idle share (established employees, there before the window and still there at its
+    end, who wrote no story in it) and workload skew (p90 and max of open top-level tasks per
+    assignee, as multiples of the median)."""
+    first = conn.execute("SELECT min(created_at) FROM stories").fetchone()[0]
+    idle = None
+    if first is not None:
+        idle = conn.execute(
+            """SELECT avg(NOT EXISTS (SELECT 1 FROM stories s WHERE s.created_by_id = u.id))
+               FROM users u WHERE u.created_at <= ? AND u.left_at IS NULL""",
+            (first,),
+        ).fetchone()[0]
+    counts = sorted(
+        n
+        for (n,) in conn.execute(
+            """SELECT count(*) FROM tasks WHERE completed = 0 AND parent_id IS NULL
+               AND assignee_id IS NOT NULL GROUP BY assignee_id"""
+        )
+    )
+    skew = top = None
+    if len(counts) >= 5:
+        median = _quantile(counts, 0.5)
+        skew = _quantile(counts, 0.9) / median
+        top = counts[-1] / median
+    return {"idle": idle, "skew_p90": skew, "skew_max": top}
+
+
+def holiday_load(conn: sqlite3.Connection) -> float | None:
+    """Due days per weekday public holiday, as a share of due days per ordinary weekday, in
+    the country of each task's assignee (its creator when unassigned): 1.0 means holidays
+    carry a normal day's load."""
+    rows = conn.execute(
+        """SELECT u.country_code, t.due_on, count(*) FROM tasks t
+           JOIN users u ON u.id = COALESCE(t.assignee_id, t.created_by_id)
+           WHERE t.due_on IS NOT NULL GROUP BY u.country_code, t.due_on"""
+    ).fetchall()
+    if not rows:
+        return None
+    by_country: dict[str, dict[dt.date, int]] = defaultdict(dict)
+    for country, day, n in rows:
+        by_country[country][dt.date.fromisoformat(day)] = n
+    on_holiday = holiday_days = ordinary = ordinary_days = 0
+    for country, dues in by_country.items():
+        first, last = min(dues), max(dues)
+        off = set(_public_holidays(country, range(first.year, last.year + 1)))
+        day = first
+        while day <= last:
+            if day.weekday() < 5:
+                if day in off:
+                    on_holiday += dues.get(day, 0)
+                    holiday_days += 1
+                else:
+                    ordinary += dues.get(day, 0)
+                    ordinary_days += 1
+            day += dt.timedelta(days=1)
+    if not holiday_days or not ordinary:
+        return None
+    return (on_holiday / holiday_days) / (ordinary / ordinary_days)
+
+
+def monthly_flatness(conn: sqlite3.Connection) -> float | None:
+    """Tasks created in the quietest full calendar month of the window as a share of the
+    busiest (the first and the anchor's month are partial and left out)."""
+    anchor = load_anchor(conn)
+    rows = conn.execute(
+        "SELECT substr(created_at, 1, 7) AS m, count(*) FROM tasks GROUP BY m ORDER BY m"
+    ).fetchall()
+    if anchor is not None:
+        rows = [r for r in rows if r[0] < anchor[:7]]
+    full = [n for _, n in rows[1:]]
+    if len(full) < 2 or not max(full):
+        return None
+    return min(full) / max(full)

@@ -1,0 +1,251 @@
+"""A living company (issue 9) on the default-scale file: work at every stage, late and planned,
+blocked, across team and project lines, everyone taking part unevenly, no deadlines on public
+holidays.  Each behaviour is read with SQL; the `company` figures are checked against SQL of
+their own where they summarise."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import holidays
+import numpy as np
+import pytest
+from conftest import q, q1
+
+from src.checks import company
+
+
+@pytest.fixture(scope="module")
+def db(default_seed42) -> Path:
+    return default_seed42.path
+
+
+def figures(path: Path) -> dict:
+    with closing(sqlite3.connect(path)) as conn:
+        out: dict = {}
+        for part in (
+            company.completion_figures,
+            company.schedule_figures,
+            company.boundary_figures,
+            company.people_figures,
+        ):
+            out |= part(conn)
+        out["holiday"] = company.holiday_load(conn)
+        return out
+
+
+@pytest.fixture(scope="module")
+def fig(db: Path) -> dict:
+    return figures(db)
+
+
+TOP_BY_PROJECT = """
+    SELECT p.id, p.due_on IS NOT NULL, p.created_at, avg(t.completed), count(*)
+    FROM tasks t JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
+    JOIN projects p ON p.id = tm.project_id WHERE t.parent_id IS NULL GROUP BY p.id"""
+
+
+def test_completion_is_partial_and_differs_between_projects(db: Path, fig: dict) -> None:
+    # run
+    rows = q(db, TOP_BY_PROJECT)
+    shares = [r[3] for r in rows if r[4] >= 10]
+    overall = q1(db, "SELECT avg(completed) FROM tasks WHERE parent_id IS NULL")
+    # assert: a backlog remains, and projects are clearly different
+    assert 0.55 <= overall <= 0.80
+    assert fig["completed"] == pytest.approx(overall)
+    assert np.percentile(shares, 90) - np.percentile(shares, 10) >= 0.30
+
+
+def test_ongoing_work_keeps_a_larger_backlog_than_time_boxed_work(fig: dict) -> None:
+    assert fig["completed_ongoing"] < fig["completed_timeboxed"] - 0.05
+
+
+def test_young_projects_are_far_from_done(db: Path, fig: dict) -> None:
+    # run: projects created in the last 60 days before the anchor
+    done, n = q(
+        db,
+        """SELECT sum(t.completed), count(*) FROM tasks t
+           JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
+           JOIN projects p ON p.id = tm.project_id
+           WHERE t.parent_id IS NULL AND p.created_at >= '2026-05-01'""",
+    )[0]
+    # assert
+    assert n >= 50
+    assert done / n <= 0.60
+    assert fig["completed_young"] <= 0.60
+
+
+def test_some_work_finishes_late_and_some_is_planned_ahead(db: Path, fig: dict) -> None:
+    late = q1(
+        db,
+        """SELECT avg(date(completed_at) > due_on) FROM tasks
+           WHERE completed = 1 AND due_on IS NOT NULL""",
+    )
+    planned = q1(
+        db,
+        """SELECT avg(COALESCE(due_on, date(due_at)) > '2026-07-14') FROM tasks
+           WHERE completed = 0 AND (due_on IS NOT NULL OR due_at IS NOT NULL)""",
+    )
+    assert 0.15 <= late <= 0.35
+    assert planned >= 0.15
+    assert 0.15 <= fig["late"] <= 0.35
+
+
+def test_a_share_of_open_work_is_blocked(fig: dict) -> None:
+    assert 0.05 <= fig["blocked"] <= 0.15
+
+
+def test_some_stalled_projects_go_quiet_and_read_on_hold(db: Path) -> None:
+    # a time-boxed project whose work stopped: no task event in its last 30 days before the
+    # anchor although work is open, and its status updates say so
+    quiet = q(
+        db,
+        """SELECT p.id FROM projects p WHERE p.completed = 0 AND p.due_on IS NOT NULL
+             AND p.created_at < '2026-04-01'
+             AND EXISTS (SELECT 1 FROM status_updates x WHERE x.project_id = p.id
+                         AND x.status_type = 'on_hold')""",
+    )
+    assert quiet
+
+
+def test_assignments_cross_team_lines(db: Path, fig: dict) -> None:
+    share = q1(
+        db,
+        """SELECT avg(NOT EXISTS (SELECT 1 FROM team_memberships m WHERE m.user_id = t.assignee_id
+                                  AND m.team_id = p.team_id AND m.is_primary = 1))
+           FROM tasks t JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
+           JOIN projects p ON p.id = tm.project_id
+           WHERE t.parent_id IS NULL AND t.assignee_id IS NOT NULL""",
+    )
+    assert 0.03 <= share <= 0.20
+    assert fig["cross_team"] == pytest.approx(share)
+
+
+def test_hand_offs_go_to_a_reviewing_function(db: Path) -> None:
+    # run: sign-off tasks, named "<label> for <project>", and their assignee's home team
+    rows = q(
+        db,
+        """SELECT t.name, p.name, hm.name, t.resource_subtype,
+                  EXISTS (SELECT 1 FROM project_memberships pm WHERE pm.project_id = p.id
+                          AND pm.user_id = t.assignee_id AND pm.is_guest = 0),
+                  EXISTS (SELECT 1 FROM team_memberships m WHERE m.team_id = p.team_id
+                          AND m.user_id = t.assignee_id)
+           FROM tasks t JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
+           JOIN projects p ON p.id = tm.project_id
+           JOIN team_memberships h ON h.user_id = t.assignee_id AND h.is_primary = 1
+           JOIN teams hm ON hm.id = h.team_id
+           WHERE t.name = substr(t.name, 1, instr(t.name, ' for ') - 1) || ' for ' || p.name
+             AND t.assignee_id IS NOT NULL""",
+    )
+    # assert: approvals by Legal, Finance, Security, Compliance... or an executive, who are
+    # members of the project and of its team
+    assert len(rows) >= 5
+    gates = ("Legal", "Finance", "Security", "Compliance", "Risk", "Quality", "Leadership")
+    for name, _, home, subtype, member, in_team in rows:
+        assert subtype == "approval"
+        assert any(g in home for g in gates) or "Safety" in home or "EHS" in home, (name, home)
+        assert member and in_team
+    assert any(home == "Leadership" for _, _, home, *_ in rows)
+
+
+def test_some_tasks_are_multi_homed_in_another_team_s_project(db: Path) -> None:
+    crossing = q1(
+        db,
+        """SELECT count(*) FROM task_memberships a
+           JOIN task_memberships b ON b.task_id = a.task_id AND b.is_primary = 0
+           JOIN projects pa ON pa.id = a.project_id JOIN projects pb ON pb.id = b.project_id
+           WHERE a.is_primary = 1 AND pa.team_id != pb.team_id""",
+    )
+    assert crossing > 0
+
+
+def test_dependencies_cross_projects_in_time_order(db: Path, fig: dict) -> None:
+    # run
+    cross, total = q(
+        db,
+        """SELECT sum(a.project_id != b.project_id), count(*) FROM task_dependencies d
+           JOIN task_memberships a ON a.task_id = d.task_id AND a.is_primary = 1
+           JOIN task_memberships b ON b.task_id = d.depends_on_id AND b.is_primary = 1""",
+    )[0]
+    wrong = q1(
+        db,
+        """SELECT count(*) FROM task_dependencies d JOIN tasks a ON a.id = d.task_id
+           JOIN tasks b ON b.id = d.depends_on_id
+           WHERE a.completed = 1 AND (b.completed = 0 OR b.completed_at > a.completed_at)""",
+    )
+    # assert
+    assert cross / total >= 0.03
+    assert wrong == 0
+    assert fig["cross_project"] == pytest.approx(cross / total)
+
+
+def test_established_employees_all_take_part(db: Path, fig: dict) -> None:
+    idle = q1(
+        db,
+        """SELECT avg(NOT EXISTS (SELECT 1 FROM stories s WHERE s.created_by_id = u.id))
+           FROM users u WHERE u.created_at < '2026-01-01' AND u.left_at IS NULL""",
+    )
+    assert idle <= 0.08
+    assert fig["idle"] <= 0.08
+
+
+def test_executives_act_and_every_department_owns_projects(db: Path) -> None:
+    leaders = """SELECT m.user_id FROM team_memberships m JOIN teams t ON t.id = m.team_id
+                 WHERE m.is_primary = 1 AND t.name = 'Leadership'"""
+    authors = q1(db, f"SELECT count(*) FROM status_updates WHERE author_id IN ({leaders})")
+    approvals = q1(
+        db,
+        f"""SELECT count(*) FROM tasks WHERE resource_subtype = 'approval' AND completed = 1
+            AND completed_by_id IN ({leaders})""",
+    )
+    comments = q1(
+        db,
+        f"""SELECT count(*) FROM stories WHERE resource_subtype = 'comment_added'
+            AND created_by_id IN ({leaders})""",
+    )
+    without = q1(
+        db,
+        """SELECT count(*) FROM teams t WHERE t.name != 'Leadership'
+           AND NOT EXISTS (SELECT 1 FROM projects p WHERE p.team_id = t.id)""",
+    )
+    assert authors > 0 and approvals > 0 and comments > 0
+    assert without == 0
+
+
+def test_open_work_is_spread_unevenly(db: Path, fig: dict) -> None:
+    counts = [
+        n
+        for (n,) in q(
+            db,
+            """SELECT count(*) FROM tasks WHERE completed = 0 AND parent_id IS NULL
+               AND assignee_id IS NOT NULL GROUP BY assignee_id""",
+        )
+    ]
+    median = np.median(counts)
+    assert np.percentile(counts, 90) >= 1.5 * median
+    assert max(counts) >= 3 * median
+    assert fig["skew_p90"] >= 1.5
+
+
+def test_public_holidays_carry_few_due_dates(db: Path, fig: dict) -> None:
+    # run: due dates per US weekday holiday vs per ordinary weekday (the default file is us)
+    dues = dict(q(db, "SELECT due_on, count(*) FROM tasks WHERE due_on IS NOT NULL GROUP BY 1"))
+    days = [dt.date.fromisoformat(d) for d in dues]
+    off = holidays.country_holidays("US", years=range(2025, 2028))
+    holiday_days = ordinary_days = on_holiday = ordinary = 0
+    day = min(days)
+    while day <= max(days):
+        if day.weekday() < 5:
+            n = dues.get(day.isoformat(), 0)
+            if day in off:
+                holiday_days, on_holiday = holiday_days + 1, on_holiday + n
+            else:
+                ordinary_days, ordinary = ordinary_days + 1, ordinary + n
+        day += dt.timedelta(days=1)
+    # assert
+    assert holiday_days >= 5
+    assert (on_holiday / holiday_days) / (ordinary / ordinary_days) <= 0.40
+    assert fig["holiday"] <= 0.40
