@@ -55,6 +55,7 @@ P_MILESTONE = 0.035
 P_APPROVAL = 0.045
 P_ASSIGN_AT_CREATION = 0.795
 P_ASSIGN_LATER = 0.187  # the rest (~1.8%) is never assigned: unassigned backlog, (A) + design
+GOLDEN = 0.6180339887498949
 P_DUE = 0.78
 P_DUE_AT = 0.06  # a due time instead of a due day
 P_START_ON = 0.22
@@ -228,6 +229,15 @@ class ProjectCtx:
 
     def __post_init__(self) -> None:
         self.editors = [m for m in self.members if m.user_id not in self.guests]
+        self.never_phase = (self.id * GOLDEN) % 1.0
+
+    def never_draw(self) -> float:
+        """The next point of a golden-ratio sequence (a phase per project): whether a task is
+        never assigned is read from it, so a project's share of unowned backlog is close to
+        its expectation (independent draws spread the file's open unassigned share over
+        8-21% at the default scale once dropped work is closed; the band is 10-20%)."""
+        self.never_phase = (self.never_phase + GOLDEN) % 1.0
+        return self.never_phase
 
     def section_for(self, state: str) -> Section | None:
         for s in self.sections:
@@ -545,12 +555,13 @@ def simulate_task(
         if reviewer is not None and reviewer.active(created):
             first_assignee = reviewer
     else:
+        assigned = P_ASSIGN_AT_CREATION + P_ASSIGN_LATER
         plan_assign = (
-            "now"
-            if r < P_ASSIGN_AT_CREATION
+            "never"
+            if ctx.never_draw() >= assigned
+            else "now"
+            if r < P_ASSIGN_AT_CREATION / assigned
             else "later"
-            if r < P_ASSIGN_AT_CREATION + P_ASSIGN_LATER
-            else "never"
         )
         if parent is not None and plan_assign == "never" and d.chance(0.5):
             plan_assign = "now"
@@ -584,7 +595,7 @@ def simulate_task(
     r = d.u()
     fate = "done"
     if plan_assign == "never":
-        fate = "dropped" if r < 0.15 else "stalled"
+        fate = "dropped" if r < 0.2 else "stalled"  # dropped work is closed (_drop)
     elif r < ctx.shape.p_dropped:
         fate = "dropped"
     elif r < ctx.shape.p_dropped + ctx.shape.p_stalled * _phase(ctx, early, 2.3, 0.35):
@@ -842,12 +853,14 @@ def _complete(sim: _Sim, d: Draws, t: int, actor: Member) -> None:
 
 
 def _drop(sim: _Sim, d: Draws, gap: float) -> None:
+    """The owner drops the task: it is closed (marked complete by them, Status "Done", the
+    terminal option of the Status field: adding a "Cancelled" one would change every file's
+    enum options), so a comment that says "closing" or "cancelling"
+    is true; the due date is cleared and it is sometimes unassigned."""
     life = sim.life
     t, owner = sim.act("owner", gap)
     life.dropped = True
     life.dropped_at = t
-    if d.chance(P_COMMENT_ON["dropped"]):
-        sim.comment(t, owner, "dropped", gap=0.002)
     if life.assignee is not None and d.chance(0.1):
         sim.assign(t, owner, None)
     if life.due_on or life.due_at:
@@ -856,9 +869,15 @@ def _drop(sim: _Sim, d: Draws, gap: float) -> None:
         )
         life.due_on = life.due_at = None
         life.dropped_start_on, life.start_on = life.start_on, None
+    if life.subtype == "approval":
+        life.approval = "rejected"  # an approval that is dropped is turned down
+    sim.emit(Event(t, owner, "marked_complete"))
+    life.completed, life.completer = t, owner
     if sim.in_project:
-        sim.set_status(t, owner, "On hold")
-        sim.move(t, owner, "backlog")
+        sim.set_status(t, owner, "Done")
+        sim.move(t, owner, "done")
+    if d.chance(P_COMMENT_ON["dropped"]):
+        sim.comment(t, owner, "dropped", gap=0.002)
 
 
 def _reassign_departed(sim: _Sim, d: Draws) -> None:

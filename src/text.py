@@ -31,9 +31,6 @@ class Vocabulary:
     def teams(self) -> list[dict[str, Any]]:
         return self.industry["teams"]
 
-    def comments(self, kind: str) -> list[str]:
-        return self.common["comments"][kind] + self.industry.get("comments", {}).get(kind, [])
-
     def kind_of(self, verb: str, obj: str) -> TaskKind | None:
         """`task_kind` of a name's verb and object, the verb's and the object's kinds each
         remembered (a team's names combine a few dozen verbs with a few dozen objects)."""

@@ -140,8 +140,24 @@ def test_description_variety_counts_texts_without_their_names(
     assert card[VARIETY].value is None and card[VARIETY].in_band is None
 
 
+def test_comment_variety_counts_distinct_texts_and_the_top_share(
+    card: dict[str, Metric], valid_db: Path, tmp_path: Path
+) -> None:
+    # the valid file's 4 comments are distinct; the top share is not judged on 4 comments
+    assert card["distinct comment ratio"].value == 1.0
+    assert card["top comment text share"].value is None
+    # setup: three of the four say the same
+    path = mutate(
+        valid_db,
+        tmp_path,
+        "UPDATE stories SET text = 'On it.' WHERE id IN (207, 215)",
+    )
+    m = {m.name: m for m in scorecard(path)}["distinct comment ratio"]
+    assert m.value == pytest.approx(2 / 4) and m.in_band is False
+
+
 def test_every_metric_names_band_and_source(card: dict[str, Metric]) -> None:
-    assert len(card) == 31
+    assert len(card) == 33
     for m in card.values():
         assert m.band and m.source
         assert m.in_band is None or isinstance(m.in_band, bool)

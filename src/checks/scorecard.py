@@ -411,6 +411,28 @@ def _text_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
     )
 
 
+MIN_COMMENTS_FOR_SHARE = 1000
+_COMMENT_VARIETY = """
+    SELECT count(*), count(DISTINCT text), (SELECT max(n) FROM (
+               SELECT count(*) AS n FROM stories WHERE resource_subtype = 'comment_added'
+               GROUP BY text))
+    FROM stories WHERE resource_subtype = 'comment_added'"""
+
+
+def _comment_variety_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
+    """Variety of comments (issue 8: ~35% distinct and the top text ~50 times before):
+    the share of comment texts that are distinct, and the share of the commonest one (judged
+    from MIN_COMMENTS_FOR_SHARE comments: in a handful, one text is a large share by arithmetic)."""
+    total, distinct, top = conn.execute(_COMMENT_VARIETY).fetchone()
+    share = ratio(top or 0, total) if total >= MIN_COMMENTS_FOR_SHARE else None
+    return (
+        metric(
+            "distinct comment ratio", ratio(distinct, total), ">= 0.60", 0.60, None, SOURCE_DESIGN
+        ),
+        metric("top comment text share", share, "<= 0.005", None, 0.005, SOURCE_DESIGN),
+    )
+
+
 # The metrics that read the file itself, each a function of an open connection, in the
 # scorecard's order (after the time-of-day metrics): `validate` runs them as jobs of its own.
 SCORECARD_PARTS = (
@@ -419,5 +441,6 @@ SCORECARD_PARTS = (
     _task_state_metrics,
     _volume_metrics,
     _text_metrics,
+    _comment_variety_metrics,
     _company_metrics,
 )

@@ -42,6 +42,7 @@ from ..text import (
 )
 from ..worktime import DAY_MS, PersonalCalendar, fmt_many, fmt_ms, hour_profile, ms_date
 from .censor import censor
+from .comments import CommentWriter, TaskFacts
 from .completion import Completion, wrap_up
 from .descriptions import Pools, describe, facts_of
 from .field_values import industry_value, typed_value
@@ -220,15 +221,24 @@ def simulate_project(
                     value = industry_value(values.u, f, t.life, kinds[t.local], members)
                     if value is not None:
                         t.values[f.index] = value
-    pools = Pools.of(vocab, team_function(spec), spec)
+    function = team_function(spec)
+    pools = Pools.of(vocab, function, spec)
+    children: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for t in tasks:
+        if t.parent is not None:
+            children[t.parent].append((t.life.creator.user_id, t.life.created))
     priority_index = priority.index if priority is not None else -1
 
     # --- the rows' text: its own stream, since how many names were drawn depends on the
     # clock; drawn for every event, shown or not, so the draws never depend on the clock
     pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index, 2))
+    # Comment texts from the facts of the lives as drawn (to the horizon, before a wrap-up):
+    # each claim is checked at the comment's own time (a dependency completed before it,
+    # subtasks its author creates after it), so it holds at every clock that shows it.
+    writer = CommentWriter(pick, vocab, function, plan.name)
     notes: list[str] = []
     old_names: list[str | None] = []
-    templates: list[list[str | None]] = []
+    comments: list[list[str | None]] = []
     for t, name in zip(tasks, names, strict=True):
         note = ""
         if pick.u() < (P_SUBTASK_DESCRIPTION if t.parent is not None else P_DESCRIPTION):
@@ -238,13 +248,25 @@ def simulate_project(
         old_names.append(
             pick.pick(vocab.common["name_variants"]) + name if t.life.renamed else None
         )
-        templates.append(
-            [
-                pick.pick(vocab.comments(ev.kind)) if ev.subtype == "comment_added" else None
-                for ev in t.life.events
-            ]
-            + [None] * WRAP_UP_EVENTS  # a wrap-up's closing stories are system stories
+        part = parts[t.local]
+        writer.task(
+            TaskFacts(
+                name,
+                part.object if part else "this",
+                t.parent is not None,
+                [tasks[dep].life.completed for dep in t.deps],
+                children.get(t.local, []),
+            ),
+            owner.first_name,
         )
+        texts: list[str | None] = []
+        for ev in t.life.events:
+            if ev.subtype == "comment_added":
+                texts.append(writer.text(ev, _human_date))
+            else:
+                writer.seen(ev.t)
+                texts.append(None)
+        comments.append(texts + [None] * WRAP_UP_EVENTS)  # a wrap-up's stories are system's
     # the project is completed once its work is closed: that closes the rest, before any row
     # (and after every text is drawn, from the lives as drawn: a wrap-up's cut is the clock's).
     # Its own stream: how far the task stream got depends on the clock.
@@ -286,7 +308,7 @@ def simulate_project(
         names,
         notes,
         old_names,
-        templates,
+        comments,
         completion,
         late.chance(0.5),
         clock,
@@ -311,7 +333,7 @@ class ProjectWorld:
     names: list[str]
     notes: list[str]
     old_names: list[str | None]
-    templates: list[list[str | None]]  # per task and event: a comment's template
+    comments: list[list[str | None]]  # per task and event: a comment's text (None: system)
     completion: Completion | None
     archive: bool  # archived a month after its completion (drawn whatever the clock)
     clock: int
@@ -441,7 +463,7 @@ def project_rows(
             tb["task_followers"].append((tid, uid))
         for ti in sorted(t.tags):
             tb["task_tags"].append((tid, w.tags[ti][0]))
-        first, templates = w.first_story[t.local], w.templates[t.local]
+        first, comments = w.first_story[t.local], w.comments[t.local]
         for k, ev in enumerate(life.events):
             if ev.t >= since:
                 add_story(
@@ -452,7 +474,7 @@ def project_rows(
                         next(stamps),
                         name,
                         w.old_names[t.local],
-                        templates[k],
+                        comments[k],
                         plan,
                         option_labels,
                     )
@@ -654,20 +676,14 @@ def _story_row(
     stamp: str,
     name: str,
     old_name: str | None,
-    template: str | None,
+    comment: str | None,
     plan: ProjectPlan,
     option_labels: dict[int, tuple[str, str]],
 ) -> tuple:
     st = ev.subtype
     old_n = new_n = None
-    if st == "comment_added":
-        text = fill(
-            template,
-            name=(ev.addressee.first_name if ev.addressee else ""),
-            task=name,
-            project=plan.name,
-            date=_human_date(ev.date_arg),
-        )
+    if st == "comment_added":  # a wrap-up's closing stories take slots of cut comments
+        text = comment
         kind = "comment"
     else:
         kind = "system"

@@ -1,0 +1,229 @@
+"""Comment text from the facts of the record: the lifecycle decides what happened (the kind of
+each comment, who wrote it to whom, when), and this module draws a text whose claims those facts
+make true.
+
+- A claim-bearing pool is drawn only when its claim holds: ``start_dep`` / ``unblocked_dep``
+  once a task the task depends on was completed, ``blocked_dep`` while one is still open,
+  ``start_subtasks`` when the author goes on to create subtasks of this (top-level) task.
+- A thread is a conversation: a question is drawn from a topic not yet asked on the task, and
+  the answer (addressed to the asker) answers that topic; a nudge by someone whose question is
+  still open follows it up, and a nudge names the days since the task's previous story.
+- Pools are the common ones plus the team function's (``functions.<fn>.comments``) and, for the
+  industry's line teams, the industry's own; a text is composed of an optional opener, the body
+  and an optional sign-off, with specifics from the record (the task's object, a date, a person).
+- No text appears twice on one task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+from ..checks.absence_claims import OOO_GLOB, OOO_LIKE
+from ..checks.comment_claims import comment_claim
+from ..text import Picker, Vocabulary, fill
+from ..worktime import DAY_MS
+
+# Functions whose teams talk like their function in any industry (IT in a bank is IT): the
+# industry's own comment flavour is for its line teams.
+SUPPORT_FUNCTIONS = frozenset({"it", "hr", "software", "product", "marketing", "finance"})
+
+P_OPENER = 0.5
+P_SIGNOFF = 0.45
+P_CLAIM = 0.5  # a comment whose claim the record allows makes it this often
+P_ELAPSED = 0.6  # a nudge after two quiet days names the wait this often
+MIN_ELAPSED_DAYS = 2.0
+SUBTASK_CLAIM_DAYS = 7  # "break it into subtasks": the author creates one within this many days
+
+
+@dataclass
+class TaskFacts:
+    """What the record shows about one task, as the comments of it may claim."""
+
+    name: str
+    obj: str
+    is_sub: bool
+    deps_completed: list[int | None] = field(default_factory=list)  # None: still open
+    subtasks: list[tuple[int, int]] = field(default_factory=list)  # (creator user id, created)
+
+
+def _threads(pools: dict[str, Any]) -> list[dict[str, Any]]:
+    threads = list(pools.get("threads", ()))
+    q, a = pools.get("question", ()), pools.get("answer", ())
+    # an industry's questions and answers are written in pairs, one topic each
+    threads += [
+        {"topic": f"industry-{i}", "q": [qq], "a": [aa]}
+        for i, (qq, aa) in enumerate(zip(q, a, strict=False))
+    ]
+    return threads
+
+
+class CommentWriter:
+    """Draws the comment texts of one project's tasks, task by task, in story order."""
+
+    def __init__(self, pick: Picker, vocab: Vocabulary, function: str, project: str):
+        self.pick = pick
+        self.project = project
+        common = vocab.common["comments"]
+        own = vocab.function_text(function).get("comments", {})
+        industry = {} if function in SUPPORT_FUNCTIONS else vocab.industry.get("comments", {})
+        sources = (common, own, industry)
+        kinds = {k for src in sources for k, v in src.items() if isinstance(v, list)}
+        self.pools: dict[str, list[str]] = {
+            k: [x for src in sources for x in src.get(k, ()) if isinstance(x, str)] for k in kinds
+        }
+        self.threads = _threads(common) + _threads(own) + _threads(industry)
+        self.openers: dict[str, list[str]] = common["openers"]
+        self.signoffs: dict[str, list[str]] = common["signoffs"]
+
+    def task(self, facts: TaskFacts, owner: str) -> None:
+        """Start a task: its facts, and a fresh memory of what was said on it."""
+        self.facts = facts
+        self.owner = owner
+        self.used: set[str] = set()
+        self.asked: set[int] = set()
+        self.open_q: dict[int, int] = {}  # asker's user id -> thread index
+        self.prev_t: int | None = None
+        self.last_t: int | None = None
+
+    def seen(self, t: int) -> None:
+        """A story of the task at t (stories come in time order): a nudge says how long it
+        has been since the latest one before it."""
+        if self.last_t is None or t > self.last_t:
+            self.prev_t, self.last_t = self.last_t, t
+
+    def _before(self, t: int) -> int | None:
+        """The latest story time strictly before t."""
+        if self.last_t is not None and self.last_t < t:
+            return self.last_t
+        return self.prev_t
+
+    def text(self, ev: Any, human_date: Any) -> str:
+        facts, kind = self.facts, ev.kind
+        values = {
+            "name": ev.addressee.first_name if ev.addressee else "",
+            "task": facts.name,
+            "project": self.project,
+            "date": human_date(ev.date_arg),
+            "object": facts.obj,
+            "owner": self.owner if ev.actor.first_name != self.owner else "all",
+        }
+        uid = ev.actor.user_id
+        thread = self._thread(ev, kind, uid)
+        for attempt in range(8):
+            body, group = self._body(ev, kind, uid, values, thread)
+            text = self._compose(body, group, values, attempt)
+            if text not in self.used:
+                break
+        else:
+            text = f"{human_date(ev.t)}: {text}"
+            n = 2
+            while text in self.used:
+                text, n = f"{text} ({n})", n + 1
+        self.used.add(text)
+        self.seen(ev.t)
+        return text
+
+    def _thread(self, ev: Any, kind: str, uid: int) -> int | None:
+        """The topic of a question (one not yet asked on the task) or of the answer (the
+        question its addressee asked)."""
+        if kind == "question":
+            free = [i for i in range(len(self.threads)) if i not in self.asked]
+            i = self.pick.pick(free) if free else int(self.pick.u() * len(self.threads))
+            self.asked.add(i)
+            self.open_q[uid] = i
+            return i
+        if kind == "answer":
+            i = self.open_q.pop(ev.addressee.user_id, None) if ev.addressee else None
+            return i if i is not None else int(self.pick.u() * len(self.threads))
+        return None
+
+    def _body(
+        self, ev: Any, kind: str, uid: int, values: dict[str, str], thread: int | None
+    ) -> tuple[str, str]:
+        """The body template of the comment and the pool group its opener comes from."""
+        facts, pick, t = self.facts, self.pick, ev.t
+        u = pick.u()
+        if thread is not None:
+            return pick.pick(self.threads[thread]["q" if kind == "question" else "a"]), kind
+        if kind == "nudge":
+            before = self._before(t)
+            days = (t - before) / DAY_MS if before is not None else 0.0
+            if days >= MIN_ELAPSED_DAYS and u < P_ELAPSED:
+                n = int(days + 0.5)
+                values["elapsed"] = f"{n} days"
+                pool = "followup" if uid in self.open_q else "nudge_elapsed"
+                return pick.pick(self.pools[pool]), "nudge"
+        elif kind in ("start", "unblocked") and u < P_CLAIM:
+            if any(c is not None and c <= t for c in facts.deps_completed):
+                return pick.pick(self.pools[f"{kind}_dep"]), kind
+            # subtasks within the week after: a claim validate can judge at any clock
+            authored = any(
+                by == uid and t <= at <= t + SUBTASK_CLAIM_DAYS * DAY_MS
+                for by, at in facts.subtasks
+            )
+            if kind == "start" and not facts.is_sub and authored:
+                return pick.pick(self.pools["start_subtasks"]), kind
+        elif (
+            kind == "blocked"
+            and u < P_CLAIM
+            and any(c is None or c > t for c in facts.deps_completed)
+        ):
+            return pick.pick(self.pools["blocked_dep"]), kind
+        return pick.pick(self.pools[kind]), kind
+
+    def _compose(self, body: str, group: str, values: dict[str, str], attempt: int) -> str:
+        pick = self.pick
+        parts = []
+        boost = 0.15 * attempt  # a redraw (the text was said already) varies more
+        openers = self.openers.get(group)
+        if openers and pick.u() < P_OPENER + boost:
+            parts.append(pick.pick(openers))
+        parts.append(body)
+        signoffs = self.signoffs.get(group)
+        if signoffs and pick.u() < P_SIGNOFF + boost:
+            parts.append(pick.pick(signoffs))
+        text = fill(" ".join(parts), **values)
+        if len(parts) == 1:
+            return text
+        plain = fill(body, **values)
+        if claims(text) != claims(plain):
+            return plain  # a task name in an opener ("About sick leave policy") claims nothing
+        return text[:1].upper() + text[1:]
+
+
+_OOO_IN = tuple(p.strip("%").lower() for p in OOO_LIKE if p.startswith("%"))
+# Substrings one of which every claim pattern above and in comment_claims needs (cheap first test)
+_HINTS = (
+    "til",
+    "off",
+    "ooo",
+    "vacation",
+    "sick",
+    "out",
+    "back",
+    "depend",
+    "previous",
+    "earlier",
+    "subtask",
+    "clos",
+    "cancel",
+    "dropping",
+    "won't",
+)
+_OOO_START = tuple(p.rstrip("%").lower() for p in OOO_LIKE if not p.startswith("%"))
+
+
+def claims(text: str) -> tuple[str | None, bool]:
+    """What a text claims as `validate` reads it: a comment claim, and whether it announces
+    an absence (the patterns of src/checks/absence_claims.py, LIKE case-blind, GLOB as is)."""
+    low = text.lower()
+    if not any(h in low for h in _HINTS):
+        return None, False
+    ooo = (
+        any(p in low for p in _OOO_IN)
+        or low.startswith(_OOO_START)
+        or any(fnmatchcase(text, g) for g in OOO_GLOB)
+    )
+    return comment_claim(text), ooo

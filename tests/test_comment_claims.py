@@ -1,0 +1,202 @@
+"""The comment-claim rules (src/checks/comment_claims.py): the hand-built valid file with true
+dependency, subtask, closing and elapsed-time claims passes every one of them, and each claim
+broken with SQL makes its rule fire (mutation tests); generated files of every industry pass
+them all, and their threads pair each answer with its question's topic.
+
+In the valid file (tests/test_validate.py) task 102 depends on 101, completed 2026-03-05T16:00Z
+by Ben (12); subtask 104 of 102 was created by Ben at 03-11T15:00Z; task 103 is open, its
+stories 216 (04-07T19:00Z) and 217 (04-08T14:00Z).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import Summary, industries_with_data, q
+from test_context_claims import broken
+from test_validate import build_valid_db, result
+
+from src.checks.comment_claims import RULES, comment_claim, elapsed_claim
+from src.text import DATA_DIR
+from src.validate import validate
+
+RULE_IDS = [rule for rule, *_ in RULES]
+
+SUBTASK_COMMENT = (
+    "INSERT INTO stories (id, task_id, created_by_id, created_at, type, resource_subtype, text) "
+    "VALUES (230, 102, 12, '2026-03-10T16:00:00.000Z', 'comment', 'comment_added', "
+    "'Starting. I''ll break it into subtasks once I know the scope.')"
+)
+
+
+def text(story: int, value: str) -> str:
+    return f"UPDATE stories SET text = '{value}' WHERE id = {story}"
+
+
+@pytest.fixture(scope="module")
+def claims_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = build_valid_db(tmp_path_factory.mktemp("comments") / "org.sqlite")
+    with sqlite3.connect(path) as conn:
+        conn.execute(text(215, "Unblocked — the dependency closed, picking this up again."))
+        conn.execute(text(207, "Looks good. Closing this out once Ben marks it."))
+        conn.execute(text(217, "Ana, it''s been 1 day — any news?"))
+        conn.execute(SUBTASK_COMMENT)
+    return path
+
+
+def test_true_claims_pass_every_comment_rule(claims_db: Path) -> None:
+    report = validate(claims_db)
+    failed = [(r.rule, r.examples) for r in report.rules if not r.passed]
+    assert failed == []
+    assert set(RULE_IDS) <= {r.rule for r in report.rules}
+    assert all(result(report, rule).severity == "warning" for rule in RULE_IDS)
+
+
+MUTATIONS = [
+    # "the dependency closed" on a task without a dependency
+    ("comments.dependency_claim", 215, ("DELETE FROM task_dependencies WHERE task_id = 102",)),
+    # "the dependency closed" before the task it depends on was completed
+    (
+        "comments.dependency_closed",
+        215,
+        ("UPDATE stories SET created_at = '2026-03-04T15:05:00.000Z' WHERE id = 215",),
+    ),
+    # "waiting on the previous task" after it was completed
+    (
+        "comments.dependency_closed",
+        215,
+        (text(215, "Waiting on the previous task before I can go further here."),),
+    ),
+    # "break it into subtasks", and the subtask is someone else's
+    ("comments.subtask_claim", 230, ("UPDATE tasks SET created_by_id = 11 WHERE id = 104",)),
+    # "break it into subtasks" on a subtask
+    ("comments.subtask_claim", 230, ("UPDATE stories SET task_id = 104 WHERE id = 230",)),
+    # "cancelling" on a task that stays open
+    ("comments.closing_claim", 217, (text(217, "Cancelling, leadership decided against it."),)),
+    # the same text twice on one task
+    ("comments.repeated_text", 207, (text(207, "On it."),)),
+    # "it's been 5 days" less than a day after the previous story
+    ("comments.nudge_elapsed", 217, (text(217, "Ana, it''s been 5 days — any news?"),)),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "story", "statements"),
+    MUTATIONS,
+    ids=[f"{r}-{i}" for i, (r, *_) in enumerate(MUTATIONS)],
+)
+def test_each_broken_claim_fires_its_rule(
+    claims_db: Path, tmp_path: Path, rule: str, story: int, statements: tuple[str, ...]
+) -> None:
+    # setup
+    path = broken(claims_db, tmp_path, *statements)
+    # run
+    found = result(validate(path), rule)
+    # assert
+    assert found.offending == 1 and found.examples == (story,)
+    assert found.severity == "warning"
+
+
+def test_every_comment_rule_has_a_mutation() -> None:
+    assert {rule for rule, *_ in MUTATIONS} == set(RULE_IDS)
+
+
+# --- the patterns -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "claim"),
+    [
+        ("Unblocked, the dependency closed yesterday.", "dep_closed"),
+        ("Starting on X now that the earlier piece is closed.", "dep_closed"),
+        ("Blocked on a dependency: the previous task hasn't been closed yet.", "dep_waiting"),
+        ("Getting started. I'll break it into subtasks once I know the scope.", "subtasks"),
+        ("Closing as duplicate.", "closing"),
+        ("Cancelling. Leadership decided not to go ahead.", "closing"),
+        ("Dropping this. The approach changed.", "closing"),
+        ("Can we split this into two tasks?", None),
+        ("Looks good to me. Approved.", None),
+    ],
+)
+def test_claim_pattern(value: str, claim: str | None) -> None:
+    assert comment_claim(value) == claim
+
+
+@pytest.mark.parametrize(
+    ("value", "days"),
+    [("it's been 3 days", 3.0), ("It's been a week.", 7.0), ("it's been 2 weeks", 14.0)],
+)
+def test_elapsed_pattern(value: str, days: float) -> None:
+    assert elapsed_claim(value) == days
+    assert elapsed_claim("any update?") is None
+
+
+# --- generated files ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("industry", industries_with_data())
+def test_generated_files_make_only_true_comment_claims(databases, industry: str) -> None:
+    summary = databases.small(seed=3, industry=industry)
+    report = validate(summary.path)
+    assert [r.rule for r in report.rules if r.rule in RULE_IDS and not r.passed] == []
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{[a-z]+\}", template)
+    return re.compile(".*".join(re.escape(p) for p in parts))
+
+
+def test_answers_answer_the_question_asked(default_seed42: Summary) -> None:
+    """Each answer follows a question of its topic: the common threads' templates match the
+    answer and the question the answerer was asked last on the task."""
+    threads = json.loads((DATA_DIR / "common.json").read_text())["comments"]["threads"]
+    questions = [(t["topic"], _pattern(x)) for t in threads for x in t["q"]]
+    answers = [(t["topic"], _pattern(x)) for t in threads for x in t["a"]]
+
+    def topic(value: str, patterns: list) -> set[str]:
+        return {name for name, p in patterns if p.search(value)}
+
+    rows = q(
+        default_seed42.path,
+        """SELECT task_id, created_by_id, text FROM stories
+           WHERE resource_subtype = 'comment_added' ORDER BY task_id, created_at, id""",
+    )
+    asked: dict[int, set[str]] = {}
+    paired = matched = 0
+    last_task = None
+    for task, _, value in rows:
+        if task != last_task:
+            asked, last_task = {}, task
+        qt = topic(value, questions)
+        at = topic(value, answers)
+        if qt and not at:
+            asked = {0: qt}
+        elif at and asked:
+            paired += 1
+            matched += bool(at & asked[0])
+            asked = {}
+    assert paired > 50
+    assert matched / paired > 0.9
+
+
+@pytest.mark.parametrize(("anchor", "fires"), [("2026-03-15", False), ("2026-03-20", True)])
+def test_a_subtask_claim_in_the_files_last_week_is_pending(
+    claims_db: Path, tmp_path: Path, anchor: str, fires: bool
+) -> None:
+    # setup: the claim of 03-10 has no subtask by its author yet; the file ends 5 or 10 days
+    # later (continuous mode's lives run past the clock: the subtask may still come)
+    path = broken(
+        claims_db,
+        tmp_path,
+        "UPDATE tasks SET created_by_id = 11 WHERE id = 104",
+        f"UPDATE generation_runs SET anchor = '{anchor}T00:00:00.000Z'",
+    )
+    # run
+    found = result(validate(path), "comments.subtask_claim")
+    # assert
+    assert found.passed is not fires
+    assert found.examples == ((230,) if fires else ())
