@@ -9,6 +9,7 @@ to a bare executemany of the same rows into the same schema.
     python scripts/benchmark.py --export --default-file a.sqlite --large-file b.sqlite
     python scripts/benchmark.py --llm            # the LLM stage, 300 ms server, concurrency 4 and 8
     python scripts/benchmark.py --llm --llm-concurrency 16
+    python scripts/benchmark.py --live --scales default large   # continuous mode
 
 Each preset runs in a fresh child process so its peak RSS is its own.  Targets (2-core machine):
 default <= 3 s wall; large (~100k tasks) within 2x the bare insert; xl <= 120 s and <= 2 GB;
@@ -18,6 +19,9 @@ with --check, `report` on xl <= 60 s.  With --llm: the default run's LLM stage (
 <= 1 GB peak RSS, asana-json of the default file <= 5 s (validation included); each export runs
 in a fresh child process so its peak RSS is its own; its CPU seconds (user + system, the whole
 process, imports included) are printed beside the wall seconds, as the machine may be shared.
+With --live (continuous mode): `simulate --days 30` <= 3 s on default and <= 60 s on large;
+`live` keeps one batch per second at --speed 3600 on large (lag printed); readers' query
+latency while live writes within 2x of idle; the WAL stays bounded with a reader attached.
 """
 
 from __future__ import annotations
@@ -251,6 +255,114 @@ def llm_benchmark(concurrencies: list[int], delay: float) -> None:
     httpd.shutdown()
 
 
+READER_QUERIES = (
+    "SELECT assignee_id, count(*) FROM tasks WHERE completed = 0 GROUP BY assignee_id",
+    "SELECT count(*) FROM stories WHERE created_at >= (SELECT max(created_at) FROM stories)",
+    "SELECT p.name, count(*) FROM tasks t JOIN task_memberships m ON m.task_id = t.id "
+    "JOIN projects p ON p.id = m.project_id WHERE t.completed = 0 GROUP BY p.id",
+)
+
+
+def _reader_latency(path: Path, seconds: float) -> tuple[float, int]:
+    """Median seconds of one round of READER_QUERIES (each round one read transaction)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    times = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        t0 = time.perf_counter()
+        conn.execute("BEGIN")
+        for q in READER_QUERIES:
+            conn.execute(q).fetchall()
+        conn.execute("COMMIT")
+        times.append(time.perf_counter() - t0)
+    conn.close()
+    times.sort()
+    return times[len(times) // 2], len(times)
+
+
+def live_child(scale: str, batches: int) -> None:
+    """simulate --days 30, then live at --speed 3600 with a reader attached."""
+    import multiprocessing
+    import shutil
+
+    from src.live import Settings, advance
+    from src.live.runner import Live
+
+    config = resolve_config({"scale": scale, "end_date": "2026-06-30", "seed": 42}, {}, None)
+    result: dict = {"scale": scale}
+    with tempfile.TemporaryDirectory() as d:
+        base = Path(d) / "base.sqlite"
+        generate(config, base)
+        path = Path(d) / "sim.sqlite"
+        shutil.copyfile(base, path)
+        c0, t0 = time.process_time(), time.perf_counter()
+        done = advance(path, 30)
+        result["simulate_30d_s"] = round(time.perf_counter() - t0, 2)
+        result["simulate_30d_cpu_s"] = round(time.process_time() - c0, 2)
+        result["simulate_new_stories"] = done.events().get("stories", 0)
+        result["idle_query_s"], _ = _reader_latency(path, 3.0)
+        # live: one batch per wall second at x3600, from a working morning, a reader attached
+        live_path = Path(d) / "live.sqlite"
+        shutil.copyfile(base, live_path)
+        advance(live_path, until=done_clock(base) + 9 * 3_600_000)  # 09:00 UTC on the end date
+        # the reader is another process (as an agent or a dashboard would be), always
+        # attached: one read transaction after another, timed; the WAL's size sampled
+        ctx = multiprocessing.get_context("fork")
+        stop = ctx.Event()
+        found = ctx.Queue()
+
+        def reader() -> None:
+            lat, wal_max = [], 0
+            wal = live_path.with_name(live_path.name + "-wal")
+            while not stop.is_set():
+                lat.append(_reader_latency(live_path, 1.0)[0])
+                if wal.exists():
+                    wal_max = max(wal_max, wal.stat().st_size)
+            found.put((lat, wal_max))
+
+        settings = Settings(interval=1.0, speed=3600, allow_future=True)
+        with Live(live_path, settings) as live:
+            live.run_batch(live.clock + 1)  # the first day's world, before the clock starts
+            live.started_wall, live.started_clock = time.time(), live.clock
+            proc = ctx.Process(target=reader)
+            proc.start()
+            lags, sizes, secs = [], [], []
+            due = time.time()
+            for _ in range(batches):
+                while time.time() < due:
+                    time.sleep(0.005)
+                b = live.run_batch(due=due)
+                lags.append(b.lag)
+                sizes.append(b.size)
+                secs.append(b.seconds)
+                due += 1.0
+            stop.set()
+            lat, wal_bytes = found.get()
+            proc.join()
+        behind = live.started_clock + int((time.time() - live.started_wall) * 3600 * 1000)
+        result.update(
+            {
+                "live_batches": batches,
+                "live_events_per_batch": round(sum(sizes) / len(sizes), 1),
+                "live_batch_s_median": round(sorted(secs)[len(secs) // 2], 3),
+                "live_batch_s_max": round(max(secs), 2),
+                "live_lag_s_max": round(max(lags), 2),
+                "live_lag_s_end": round(lags[-1], 2),
+                "live_sim_behind_s": round(max(0, behind - live.clock) / 1000, 1),
+                "live_query_s": round(sorted(lat)[len(lat) // 2], 4) if lat else None,
+                "wal_max_mb": round(wal_bytes / 2**20, 1),
+            }
+        )
+        result["idle_query_s"] = round(result["idle_query_s"], 4)
+    print(json.dumps(result))
+
+
+def done_clock(path: Path) -> int:
+    from src.live import file_clock
+
+    return file_clock(path).clock
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--scales", nargs="+", default=["default", "small", "large"])
@@ -265,9 +377,21 @@ def main() -> None:
     ap.add_argument("--llm", action="store_true", help="benchmark the LLM stage instead")
     ap.add_argument("--llm-concurrency", type=int, nargs="+", default=[4, 8])
     ap.add_argument("--llm-delay", type=float, default=0.3, help="server seconds per reply")
+    ap.add_argument("--live", action="store_true", help="benchmark continuous mode instead")
+    ap.add_argument("--batches", type=int, default=60, help="--live: batches to time")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--export-child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child and args.live:
+        live_child(args.child, args.batches)
+        return
+    if args.live:
+        for scale in args.scales:
+            cmd = [sys.executable, __file__, "--live", "--child", scale]
+            cmd += ["--batches", str(args.batches)]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            print(out.strip().splitlines()[-1])
+        return
     if args.export_child:
         export_child(args.export_child[0], Path(args.export_child[1]))
         return

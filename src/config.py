@@ -52,6 +52,36 @@ HOLIDAY_YEARS = (2001, 2035)
 CALENDAR_LEAD = dt.timedelta(days=60)
 CALENDAR_TAIL = dt.timedelta(days=400)
 MAX_HISTORY_MONTHS = 36
+# Continuous mode: every life is drawn to this many days after the end date, and the clock
+# (the anchor of a file advanced by `simulate` or `live`) may move up to it.
+HORIZON_DAYS = 365
+# Continuous mode's activity level: new work after the end date (new tasks, so their comments
+# and changes, and new projects) at this multiple of the history's own rate.
+ACTIVITY_LEVELS = {"low": 0.5, "medium": 1.0, "high": 1.8}
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Continuous mode's world settings: new work after the end date comes at ``rate`` times
+    the history's rate, and follows the hour-of-day profile of ``steadiness`` (0: peaks at
+    9, 13 and 16 h; 1: even; None: the history's own profile)."""
+
+    rate: float = 1.0
+    steadiness: float | None = None
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any] | None) -> Tuning:
+        """The tuning a run record's continuous settings ask for (none: the defaults)."""
+        record = record or {}
+        steadiness = record.get("steadiness")
+        return cls(
+            ACTIVITY_LEVELS.get(record.get("level", "medium"), 1.0),
+            None if steadiness is None else float(steadiness),
+        )
+
+
+NO_TUNING = Tuning()
+
 
 # setting name -> environment key, for messages and for resolve_config
 ENV_KEYS = {

@@ -124,6 +124,7 @@ PLANNED_LEAD = (0.25, 0.7)
 
 EXTRA_COMMENT_RATE = 1.2  # free comments per task, before the chattiness and priority factors
 EXTRA_COMMENT_PER_WD = 0.12  # more for longer-lived work
+OPEN_DISCUSSION_SPAN = 120 * DAY_MS  # free comments on work never closed stop after (design)
 # Share of planned absences that start during in-progress work which the assignee announces
 # on that task (design).
 P_ANNOUNCE = 0.5
@@ -291,6 +292,7 @@ class TaskLife:
     renamed: bool = False
     dropped: bool = False
     dropped_at: int | None = None
+    dropped_start_on: str | None = None  # the start date a drop removed (for censoring)
     work_wd: float = 1.0
     planned: bool = False  # its due date is a point of the project's plan
     queued: bool = False  # a request that waits unassigned until someone picks it up
@@ -361,14 +363,28 @@ class _Sim:
                 return self.act(role, gap * 0.5)
             return t, actor
         actor = self.ctx.owner
-        return self.place(actor, self._fit(actor, gap)), actor
+        t = self.place(actor, self._fit(actor, gap))
+        gone = self.life.assignee
+        if gone is not None and gone.leave < t:
+            # the assignee left first: their work is handed over before the owner's step (lives
+            # run past the anchor, so an owner's late step must not delay the hand-over)
+            self.handover(gone.leave)
+            return self.act(role, gap * 0.5)
+        return t, actor
 
     def handover(self, leave: int) -> None:
-        """The assignee left (or is away for long): the owner reassigns their open work soon
-        after, or a colleague does while the owner is away for long themselves."""
-        base = max(self.t, leave)
-        actor = self.reassigner(base)
-        t = self.place(actor, self.d.lognormal(0.4, 0.6), base=base)
+        """The assignee leaves (or is about to be away for long): the owner reassigns their
+        open work in their last days (an off-boarding, so no open work is ever held by someone
+        gone), or soon after when the task moved on too late for that; a colleague does while
+        the owner is away for long themselves."""
+        actor = self.reassigner(max(self.t, leave))
+        gap, spread = self.d.lognormal(0.4, 0.6), self.d.u()
+        cal = actor.cal
+        t = cal.from_w(cal.to_w(leave) - min(gap, 2.0) * (0.1 + 0.9 * spread))
+        if not (self.t < t < leave and actor.active(t)):
+            t = cal.advance(max(self.t, leave), max(gap, 1e-5), spread)
+        if t >= self.ctx.anchor:
+            raise Censored
         self.t = t
         new = self.someone(t, exclude=self.life.assignee)
         if (
@@ -852,7 +868,7 @@ def _drop(sim: _Sim, d: Draws, gap: float) -> None:
             Event(t, owner, "due_date_changed", old_due_on=life.due_on, old_due_at=life.due_at)
         )
         life.due_on = life.due_at = None
-        life.start_on = None
+        life.dropped_start_on, life.start_on = life.start_on, None
     if life.subtype == "approval":
         life.approval = "rejected"  # an approval that is dropped is turned down
     sim.emit(Event(t, owner, "marked_complete"))
@@ -925,7 +941,9 @@ def _multi_home(sim: _Sim, d: Draws) -> None:
 def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
     """Free comments, each of a kind that fits the state at its moment."""
     life, ctx = sim.life, sim.ctx
-    end = min(ctx.anchor, (life.completed or ctx.anchor) + 3 * DAY_MS)
+    # open work is discussed for a while, not until the horizon (the anchor a life runs to)
+    until = life.completed or min(ctx.anchor, life.created + OPEN_DISCUSSION_SPAN)
+    end = min(ctx.anchor, until + 3 * DAY_MS)
     if life.dropped_at is not None:  # nobody discusses dropped work
         end = min(end, life.dropped_at)
     if end <= life.created + 60_000:

@@ -37,9 +37,10 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 
-from .config import Config
-from .errors import RunError
+from .config import CALENDAR_LEAD, CALENDAR_TAIL, HORIZON_DAYS, NO_TUNING, Config, Tuning
+from .errors import ConfigError, RunError
 from .fingerprint import EXCLUDED, combine, serialize_rows
+from .generators.continuation import continue_users, project_schedule
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
 from .generators.projects import plan_projects, reviewer_memberships
 from .generators.tags import generate_tags
@@ -62,7 +63,7 @@ from .schema import (
     transport_statements,
 )
 from .text import load_vocabulary
-from .worktime import WORKFORCE_ZONES, build_calendar, date_ms, fmt_ms
+from .worktime import DAY_MS, WORKFORCE_ZONES, build_calendar, date_ms, fmt_ms
 
 PROGRAM = "asana-seed"
 # Insert order inside one project's batch: parents before children (foreign keys are on).
@@ -145,8 +146,13 @@ def versions() -> dict[str, str]:
 
 
 def anchor_ms(config: Config) -> int:
-    """The anchor: 00:00 UTC on the end date.  Every event in the file is before it."""
+    """The anchor: 00:00 UTC on the end date, the end of the history (a new file's clock)."""
     return date_ms(config.end_date)
+
+
+def horizon_ms(config: Config) -> int:
+    """How far every life is drawn: the clock of a continued file may move up to it."""
+    return anchor_ms(config) + HORIZON_DAYS * DAY_MS
 
 
 def generate(
@@ -156,13 +162,18 @@ def generate(
     overwrite: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
+    clock: int | None = None,
+    tuning: Tuning = NO_TUNING,
     llm: LLMSettings | None = None,
     llm_api_key: str | None = None,
 ) -> Summary:
     """Generate the organization described by ``config`` into ``path`` (default: its db_path).
 
     ``workers`` processes generate projects in parallel (default: 2 for large runs, else 1);
-    the content is identical for any worker count.  ``llm`` turns the LLM text tier on (text
+    the content is identical for any worker count.  ``clock`` (epoch ms, default the anchor)
+    is the moment the file shows: a later clock gives the same history and what followed.
+    ``tuning`` shapes new work after the end date (continuous mode's level and slider).
+    ``llm`` turns the LLM text tier on (text
     columns only; ``llm_api_key`` is used for the calls and kept nowhere).
 
     Raises OutputPathError or OutputExistsError before any work (and OutputExistsError at the
@@ -175,8 +186,15 @@ def generate(
     target = Path(given)
     config = dataclasses.replace(config, db_path=target)  # the record names the real file
     workers = default_workers(config) if workers is None else workers
+    if clock is not None and not anchor_ms(config) <= clock <= horizon_ms(config):
+        raise ConfigError(
+            [
+                f"clock: must lie from the end date to {HORIZON_DAYS} days after it "
+                f"({fmt_ms(anchor_ms(config))} to {fmt_ms(horizon_ms(config))}), got {clock}"
+            ]
+        )
     with atomic_target(target, overwrite=overwrite, expected_bytes=estimated_bytes(config)) as tmp:
-        return _build(config, tmp, target, progress, workers, llm, llm_api_key)
+        return _build(config, tmp, target, progress, workers, clock, tuning, llm, llm_api_key)
 
 
 def estimated_bytes(config: Config) -> int:
@@ -197,6 +215,9 @@ class _ProjectJob:
     tasks_per_project: int
     anchor: int
     parts: Path  # where chunk files are written (a temporary folder beside the output)
+    clock: int | None = None
+    horizon: int | None = None
+    tuning: Tuning = NO_TUNING  # continuous mode: new work after the end date
 
     def run(self, indices: range) -> tuple[Path, dict[str, bytes]]:
         """Generate a chunk of projects into a small SQLite file of its own, and return it
@@ -209,6 +230,8 @@ class _ProjectJob:
         """
         tables: dict[str, list[tuple]] = defaultdict(list)
         for i in indices:
+            if self.clock is not None and self.plans[i].created >= self.clock:
+                continue  # starts after the clock: nothing of it shows yet
             project = generate_project(
                 self.seed,
                 self.org,
@@ -218,6 +241,9 @@ class _ProjectJob:
                 self.vocab,
                 self.tasks_per_project,
                 self.anchor,
+                self.clock,
+                self.horizon,
+                self.tuning,
             )
             for t, rows in project.tables.items():
                 tables[t] += sorted(rows, key=PK_KEYS[t])
@@ -422,12 +448,63 @@ def default_workers(config: Config) -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+@dataclass
+class World:
+    """The organization and catalog a file's projects are built on, and the projects' plans
+    up to the horizon (continuous mode shows more of them as its clock moves)."""
+
+    org: Org
+    vocab: Any
+    team_members: list[tuple]
+    field_rows: list[tuple]
+    option_rows: list[tuple]
+    tags: list[tuple]
+    plans: list
+    absences: list = dataclasses.field(default_factory=list)  # everyone's time off (time_off rows)
+
+
+def build_world(config: Config, tuning: Tuning = NO_TUNING) -> World:
+    """Everything but the projects' activity, from the config's keyed streams."""
+    seed = config.seed
+    horizon = horizon_ms(config)
+    vocab = load_vocabulary(config.industry)
+    first = config.start_date - CALENDAR_LEAD
+    last = config.end_date + CALENDAR_TAIL
+    calendars = {
+        z: build_calendar(seed, z, first, last) for z, _ in WORKFORCE_ZONES[config.workforce]
+    }
+    workspace = generate_workspace(rng_for(seed, Stream.WORKSPACE), config, vocab)
+    teams = generate_teams(rng_for(seed, Stream.TEAMS), workspace, vocab, config.users)
+    users = generate_users(rng_for(seed, Stream.USERS), config, workspace, teams, calendars)
+    users = continue_users(seed, config, workspace, teams, users, calendars, horizon)
+    # personal time off: booked before the end date (planned up to four weeks beyond it), so
+    # the same at every clock
+    absences = generate_time_off(seed, config, users, calendars)
+    org = Org(workspace, teams, users, calendars, absences_by_user(absences))
+    team_members = team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
+    # each team's designated reviewers (Legal, Finance, ..., an executive) join it
+    team_members += [
+        (teams[t].id, users[u].id, 0, 0, fmt_ms(since))
+        for t, u, since in reviewer_memberships(seed, org)
+    ]
+    fields = generate_custom_fields(vocab)
+    field_rows, option_rows = custom_field_rows(
+        rng_for(seed, Stream.CUSTOM_FIELDS), fields, workspace
+    )
+    tags = generate_tags(rng_for(seed, Stream.TAGS), vocab, workspace)
+    later = project_schedule(seed, config, horizon, tuning.rate)
+    plans = plan_projects(seed, config, org, vocab, fields, later)
+    return World(org, vocab, team_members, field_rows, option_rows, tags, plans, absences)
+
+
 def _build(
     config: Config,
     tmp: Path,
     target: Path,
     progress: Progress,
     workers: int,
+    clock: int | None = None,
+    tuning: Tuning = NO_TUNING,
     llm: LLMSettings | None = None,
     llm_api_key: str | None = None,
 ) -> Summary:
@@ -436,7 +513,8 @@ def _build(
     counts: dict[str, int] = defaultdict(int)
     seed = config.seed
     anchor = anchor_ms(config)
-    vocab = load_vocabulary(config.industry)
+    clock = anchor if clock is None else clock
+    horizon = horizon_ms(config)
 
     conn = sqlite3.connect(tmp, isolation_level=None)
     try:
@@ -448,57 +526,45 @@ def _build(
         writer = _Writer(conn, counts)
         conn.execute("BEGIN")
 
-        # --- organization ------------------------------------------------------------
+        # --- organization and catalog -------------------------------------------------
         t0 = time.perf_counter()
-        progress.stage("organization", 3)
-        first = config.start_date - dt.timedelta(days=60)
-        last = config.end_date + dt.timedelta(days=400)
-        calendars = {
-            z: build_calendar(seed, z, first, last) for z, _ in WORKFORCE_ZONES[config.workforce]
-        }
-        workspace = generate_workspace(rng_for(seed, Stream.WORKSPACE), config, vocab)
-        teams = generate_teams(rng_for(seed, Stream.TEAMS), workspace, vocab, config.users)
-        progress.advance()
-        users = generate_users(rng_for(seed, Stream.USERS), config, workspace, teams, calendars)
-        absences = generate_time_off(seed, config, users, calendars)
-        org = Org(workspace, teams, users, calendars, absences_by_user(absences))
-        progress.advance()
-        writer.add("workspaces", workspace_rows(workspace))
-        writer.add("users", user_rows(users, workspace))
-        writer.add("time_off", time_off_rows(absences, users))
-        writer.add("teams", team_rows(teams, workspace))
-        memberships = team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
-        # each team's designated reviewers (Legal, Finance, ..., an executive) join it
-        memberships += [
-            (teams[t].id, users[u].id, 0, 0, fmt_ms(since))
-            for t, u, since in reviewer_memberships(seed, org)
-        ]
-        writer.add("team_memberships", memberships)
+        progress.stage("organization", 1)
+        world = build_world(config, tuning)
+        org, users = world.org, world.org.users
+        writer.add("workspaces", workspace_rows(org.workspace))
+        writer.add("users", user_rows(users, org.workspace, clock))
+        writer.add("time_off", time_off_rows(world.absences, users))
+        writer.add("teams", team_rows(org.teams, org.workspace))
+        joined = {u.id for u in users if u.join < clock}
+        writer.add("team_memberships", [r for r in world.team_members if r[1] in joined])
         progress.advance()
         seconds["organization"] = time.perf_counter() - t0
-
-        # --- catalog -----------------------------------------------------------------
         t0 = time.perf_counter()
         progress.stage("catalog", 1)
-        fields = generate_custom_fields(vocab)
-        field_rows, option_rows = custom_field_rows(
-            rng_for(seed, Stream.CUSTOM_FIELDS), fields, workspace
-        )
-        writer.add("custom_fields", field_rows)
-        writer.add("custom_field_enum_options", option_rows)
-        tags = generate_tags(rng_for(seed, Stream.TAGS), vocab, workspace)
-        writer.add("tags", tags)
+        writer.add("custom_fields", world.field_rows)
+        writer.add("custom_field_enum_options", world.option_rows)
+        writer.add("tags", world.tags)
         progress.advance()
         seconds["catalog"] = time.perf_counter() - t0
 
         # --- projects and their activity ----------------------------------------------
         t0 = time.perf_counter()
-        plans = plan_projects(seed, config, org, vocab, fields)
+        plans, tags = world.plans, world.tags
         progress.stage("projects", len(plans))
         conn.execute("COMMIT")
         with tempfile.TemporaryDirectory(prefix="parts-", dir=tmp.parent) as parts:
             job = _ProjectJob(
-                seed, org, plans, tags, vocab, config.tasks_per_project, anchor, Path(parts)
+                seed,
+                org,
+                plans,
+                tags,
+                world.vocab,
+                config.tasks_per_project,
+                anchor,
+                Path(parts),
+                clock,
+                horizon,
+                tuning,
             )
             # closing(): the workers are shut down before the part folder is removed
             chunks = contextlib.closing(_run_projects(job, workers))
@@ -548,7 +614,7 @@ def _build(
             (
                 1,
                 seed,
-                fmt_ms(anchor),
+                fmt_ms(clock),
                 canonical_json(config.to_dict()),
                 versions()[PROGRAM],
                 canonical_json(versions()),
@@ -568,7 +634,7 @@ def _build(
     return Summary(
         path=target,
         seed=seed,
-        anchor=fmt_ms(anchor),
+        anchor=fmt_ms(clock),
         fingerprint=fp,
         row_counts=row_counts,
         stage_seconds=seconds,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Config
+from .config import Config, Tuning
 from .errors import ConfigError, InputFileError
 from .fingerprint import combine, readable_digests
 from .inputs import column_differences, open_readonly, reading
@@ -25,6 +25,7 @@ from .llm import FIELDS, LLMSettings
 from .llm.settings import PROVIDERS
 from .output import check_target
 from .pipeline import Progress, Summary, generate
+from .worktime import parse_ms
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,9 @@ def reproduce(
             columns = column_differences(conn)
     cfg = dict(run["config"])
     cfg["db_path"] = str(out)
+    tuning = Tuning.from_record(cfg.pop("continuous", None))
+    # the latest run's anchor is the file's clock (moved on by `simulate` and `live`)
+    clock = _clock(run["anchor"])
     llm = None
     if run["llm"] is not None:
         llm = dataclasses.replace(
@@ -161,7 +165,15 @@ def reproduce(
             cache_path=None if llm_cache is None else Path(llm_cache),
             cache_only=True,
         )
-    summary = generate(Config.from_dict(cfg), out, overwrite=overwrite, progress=progress, llm=llm)
+    summary = generate(
+        Config.from_dict(cfg),
+        out,
+        overwrite=overwrite,
+        progress=progress,
+        clock=clock,
+        tuning=tuning,
+        llm=llm,
+    )
     if summary.llm is not None:
         written = int(run["llm"].get("report", {}).get("accepted", 0))
         missing = max(0, written - summary.llm.cache_hits)
@@ -181,6 +193,14 @@ def reproduce(
         problems=tuple(f"{t} ({'; '.join(why)})" for t, why in problems.items()),
         corrupt=bool(damage),
     )
+
+
+def _clock(anchor: Any) -> int | None:
+    """The recorded clock as epoch ms; None (the end date's midnight) if not a timestamp."""
+    try:
+        return parse_ms(anchor)
+    except (TypeError, ValueError):
+        return None
 
 
 def _differences(

@@ -72,24 +72,45 @@ WORKFORCE_ZONES: dict[str, tuple[tuple[int, float], ...]] = {
 }
 
 
-def hour_inverse_cdf(f: float) -> float:
+def hour_inverse_cdf(f: float, cdf: tuple[float, ...] = _CDF) -> float:
     """Local hour (fractional) at quantile ``f`` of the hour-of-day profile."""
-    i = bisect_right(_CDF, f) - 1
-    if i >= len(_CDF) - 1:
+    i = bisect_right(cdf, f) - 1
+    if i >= len(cdf) - 1:
         return float(_HOUR_KNOTS[-1]) - 1e-9
-    span = _CDF[i + 1] - _CDF[i]
-    return _HOUR_KNOTS[i] + (f - _CDF[i]) / span * (_HOUR_KNOTS[i + 1] - _HOUR_KNOTS[i])
+    span = cdf[i + 1] - cdf[i]
+    return _HOUR_KNOTS[i] + (f - cdf[i]) / span * (_HOUR_KNOTS[i + 1] - _HOUR_KNOTS[i])
 
 
-def hour_cdf(hour: float) -> float:
+def hour_cdf(hour: float, cdf: tuple[float, ...] = _CDF) -> float:
     if hour <= _HOUR_KNOTS[0]:
         return 0.0
     if hour >= _HOUR_KNOTS[-1]:
         return 1.0
     i = bisect_right(_HOUR_KNOTS, hour) - 1
-    return _CDF[i] + (hour - _HOUR_KNOTS[i]) / (_HOUR_KNOTS[i + 1] - _HOUR_KNOTS[i]) * (
-        _CDF[i + 1] - _CDF[i]
+    return cdf[i] + (hour - _HOUR_KNOTS[i]) / (_HOUR_KNOTS[i + 1] - _HOUR_KNOTS[i]) * (
+        cdf[i + 1] - cdf[i]
     )
+
+
+# Continuous mode's burst-versus-steady slider (design): hour shares over the same knots,
+# clustered at the 9:00, 13:00 and 16:00 local peaks (about 90% of events within an hour of
+# one) or even over the working hours (about 60%, the share those hours take of the day).
+_PEAKED_SHARES = (0.5, 10, 20, 3, 2, 10, 17, 3, 12, 17, 1, 0.5)
+_STEADY_SHARES = (0.5, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 0.5)
+
+
+def hour_profile(steadiness: float) -> tuple[float, ...]:
+    """The hour-of-day CDF for a steadiness from 0 (peaks) to 1 (even)."""
+    shares = [
+        (1 - steadiness) * a + steadiness * b
+        for a, b in zip(_PEAKED_SHARES, _STEADY_SHARES, strict=True)
+    ]
+    total = sum(shares)
+    out, acc = [0.0], 0.0
+    for x in shares:
+        acc += x
+        out.append(acc / total)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -100,6 +121,7 @@ class Calendar:
     starts: tuple[int, ...]
     cum: tuple[float, ...]  # len(starts) + 1 entries
     first_day: dt.date
+    cdf: tuple[float, ...] = _CDF  # the hour-of-day profile (continuous mode may set another)
     longs: ClassVar[tuple[tuple[int, int], ...]] = ()  # no personal absences (PersonalCalendar)
 
     def to_w(self, t: int) -> float:
@@ -107,7 +129,7 @@ class Calendar:
         if j < 0:
             return self.cum[0]
         length = self.cum[j + 1] - self.cum[j]
-        return self.cum[j] + length * hour_cdf((t - self.starts[j]) / HOUR_MS)
+        return self.cum[j] + length * hour_cdf((t - self.starts[j]) / HOUR_MS, self.cdf)
 
     def from_w(self, w: float) -> int:
         cum = self.cum
@@ -121,7 +143,7 @@ class Calendar:
             f = 0.0
         elif f > 1.0 - 1e-12:
             f = 1.0 - 1e-12
-        return self.starts[j] + int(hour_inverse_cdf(f) * HOUR_MS)
+        return self.starts[j] + int(hour_inverse_cdf(f, self.cdf) * HOUR_MS)
 
     def advance(self, t: int, gap: float, spread: float | None = None) -> int:
         """The working instant ``gap`` working days after ``t``; always > t for gap > 0.
@@ -137,7 +159,7 @@ class Calendar:
             w, working = cum[0], False
         else:
             x = t - starts[j]
-            w = cum[j] + (cum[j + 1] - cum[j]) * hour_cdf(x / HOUR_MS)
+            w = cum[j] + (cum[j + 1] - cum[j]) * hour_cdf(x / HOUR_MS, self.cdf)
             working = _HOUR_KNOTS[0] * HOUR_MS <= x < DAY_MS
         if spread is not None and not working:
             k = min(bisect_right(cum, w + 1e-9) - 1, len(starts) - 1)

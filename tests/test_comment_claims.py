@@ -181,3 +181,22 @@ def test_answers_answer_the_question_asked(default_seed42: Summary) -> None:
             asked = {}
     assert paired > 50
     assert matched / paired > 0.9
+
+
+@pytest.mark.parametrize(("anchor", "fires"), [("2026-03-15", False), ("2026-03-20", True)])
+def test_a_subtask_claim_in_the_files_last_week_is_pending(
+    claims_db: Path, tmp_path: Path, anchor: str, fires: bool
+) -> None:
+    # setup: the claim of 03-10 has no subtask by its author yet; the file ends 5 or 10 days
+    # later (continuous mode's lives run past the clock: the subtask may still come)
+    path = broken(
+        claims_db,
+        tmp_path,
+        "UPDATE tasks SET created_by_id = 11 WHERE id = 104",
+        f"UPDATE generation_runs SET anchor = '{anchor}T00:00:00.000Z'",
+    )
+    # run
+    found = result(validate(path), "comments.subtask_claim")
+    # assert
+    assert found.passed is not fires
+    assert found.examples == ((230,) if fires else ())

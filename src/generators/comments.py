@@ -34,6 +34,7 @@ P_SIGNOFF = 0.45
 P_CLAIM = 0.5  # a comment whose claim the record allows makes it this often
 P_ELAPSED = 0.6  # a nudge after two quiet days names the wait this often
 MIN_ELAPSED_DAYS = 2.0
+SUBTASK_CLAIM_DAYS = 7  # "break it into subtasks": the author creates one within this many days
 
 
 @dataclass
@@ -157,7 +158,11 @@ class CommentWriter:
         elif kind in ("start", "unblocked") and u < P_CLAIM:
             if any(c is not None and c <= t for c in facts.deps_completed):
                 return pick.pick(self.pools[f"{kind}_dep"]), kind
-            authored = any(by == uid and at >= t for by, at in facts.subtasks)
+            # subtasks within the week after: a claim validate can judge at any clock
+            authored = any(
+                by == uid and t <= at <= t + SUBTASK_CLAIM_DAYS * DAY_MS
+                for by, at in facts.subtasks
+            )
             if kind == "start" and not facts.is_sub and authored:
                 return pick.pick(self.pools["start_subtasks"]), kind
         elif (

@@ -1,6 +1,6 @@
 """When a project is completed, and the wrap-up that closes its remaining work first.
 
-A project is completed once it is a week past its due date and at least nine tenths of its
+A project is completed once it is a week past its due date and at least four fifths of its
 top-level tasks are closed (done or dropped), when the work has gone quiet.  A team does not
 leave the rest dangling: at the wrap-up the owner closes every task still open (subtasks
 before their parents), a few minutes apart in the owner's working hours and after each task's
@@ -10,12 +10,16 @@ remains and nothing happens in the project after its completion.
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from ..lifecycle import Draws, ProjectCtx, TaskLife, close_at_wrap_up
 from ..worktime import DAY_MS
+from .censor import censor
 
 MIN_CLOSED_SHARE = 0.8  # of top-level tasks closed before a project is wrapped up (design)
+QUIET_WD = 8.0  # working days without any event before a wrap-up (design)
 CLOSE_GAP_WD = 0.004  # working days between two closures at the wrap-up (a few minutes)
 
 
@@ -31,39 +35,68 @@ def wrap_up(
     due_ms: int | None,
     lives: list[tuple[TaskLife, TaskLife | None]],
     anchor: int,
+    not_before: int = 0,
 ) -> Completion | None:
     """Complete the project if it is done enough, closing its open work first; None if not.
 
     ``lives`` holds (task, parent) for every task of the project (parent None at top level),
     parents before their subtasks.  Nothing is changed unless the completion lands before the
-    anchor.
+    anchor.  The wrap-up is never before ``not_before`` (the end of the project's task
+    creation), so it can be decided only once every task is known.
     """
     top = [x for x, parent in lives if parent is None]
     if not (due_ms and due_ms + 7 * DAY_MS < anchor and top):
         return None
-    closed = sum(1 for x in top if x.completed is not None or x.dropped)
-    if closed < MIN_CLOSED_SHARE * len(top):
+    # Lives run to the horizon: the wrap-up comes once four fifths of the work is closed,
+    # every task is created and the project has gone quiet for a while; it cuts the rest of
+    # the lives short.
+    closes = sorted(
+        x.completed if x.completed is not None else x.dropped_at
+        for x in top
+        if x.completed is not None or x.dropped_at is not None
+    )
+    need = math.ceil(MIN_CLOSED_SHARE * len(top))
+    if len(closes) < need:
         return None
     owner = ctx.owner
-    last = max(x.modified for x, _ in lives)
-    t = owner.cal.advance(max(due_ms, last), d.lognormal(0.8, 0.7))
+    base = max(closes[need - 1], due_ms, not_before, *(x.created for x, _ in lives))
+    t = owner.cal.advance(_quiet_from(owner, lives, base), d.lognormal(0.8, 0.7))
+    cuts = [(censor(x, t, ctx, parent is None) or x, parent) for x, parent in lives]
     # subtasks first, then their parent: a parent is not closed over open pieces
-    children: dict[int, list[TaskLife]] = {}
-    for x, parent in lives:
+    children: dict[int, list[int]] = {}
+    for i, (x, parent) in enumerate(cuts):
         if parent is not None and x.completed is None:
-            children.setdefault(id(parent), []).append(x)
-    order: list[tuple[TaskLife, bool]] = []
-    for x, parent in lives:
+            children.setdefault(id(parent), []).append(i)
+    order: list[tuple[int, bool]] = []
+    for i, (x, parent) in enumerate(cuts):
         if parent is None:
-            order += [(c, False) for c in children.get(id(x), ())]
+            order += [(c, False) for c in children.get(id(lives[i][0]), ())]
             if x.completed is None:
-                order.append((x, True))
+                order.append((i, True))
     times = []
     for _ in order:
         times.append(t)
         t = owner.cal.advance(t, CLOSE_GAP_WD)
     if t >= anchor or not owner.active(t):
         return None
-    for (x, in_project), at in zip(order, times, strict=True):
-        close_at_wrap_up(ctx, d, x, at, owner, in_project)
+    for (x, _), (cut, _) in zip(lives, cuts, strict=True):
+        if cut is not x:
+            vars(x).update(vars(cut))
+    for (i, in_project), at in zip(order, times, strict=True):
+        close_at_wrap_up(ctx, d, lives[i][0], at, owner, in_project)
     return Completion(t, sum(1 for _, in_project in order if in_project))
+
+
+def _quiet_from(owner, lives, base: int) -> int:
+    """The first moment from ``base`` after ``QUIET_WD`` of the owner's working days with no
+    event in any of ``lives``."""
+    times = sorted(e.t for x, _ in lives for e in x.events)
+    t = base
+    while True:
+        i = bisect_right(times, t) - 1
+        if i < 0:
+            return t
+        quiet_since = owner.cal.advance(times[i], QUIET_WD)
+        if quiet_since <= t:
+            return t
+        t = quiet_since

@@ -98,12 +98,16 @@ def cross_dependencies(
     plans: list[ProjectPlan],
     anchor: int,
     lives: list[TaskLife],
+    bound: int,
 ) -> list[tuple[int, int]]:
     """(position in ``lives``, depended-on task id) of the project's dependencies on earlier
-    projects' sign-offs.  ``lives`` are the project's top-level tasks as they end (after any
-    wrap-up).  A task waits on a sign-off only if the order in time holds: it is still open,
-    or the sign-off was done before it was (a sign-off still open might be closed at its
-    project's wrap-up, so only open work waits on it)."""
+    projects' sign-offs.  ``lives`` are the project's top-level tasks as drawn, before any
+    wrap-up (continuous mode: whatever the clock); ``bound`` is the earliest moment the
+    project's wrap-up could close them (None: ``lives`` already end as they will).  A task
+    waits on a sign-off only if the order in time holds: the sign-off was created before it,
+    and it is still open or the sign-off was done before it was; when a wrap-up may still
+    close it, the sign-off is done by ``bound`` (a sign-off's own wrap-up only closes it
+    earlier)."""
     rng = rng_for(seed, Stream.PROJECT_SHAPES, plan.index, 3)
     if not lives or rng.random() >= P_CROSS_DEPENDENCY:
         return []
@@ -120,8 +124,7 @@ def cross_dependencies(
         x = lives[i]
         if x.created <= signoff.created:
             continue
-        if x.completed is None or (
-            signoff.completed is not None and signoff.completed <= x.completed
-        ):
+        done = signoff.completed
+        if done is not None and done <= bound and (x.completed is None or done <= x.completed):
             return [(i, gid(Kind.TASK, HANDOFF_LOCAL, other.index))]
     return []

@@ -129,9 +129,15 @@ def _weighted(rng: np.random.Generator, pairs: tuple[tuple[str, float], ...]) ->
 
 
 def plan_projects(
-    seed: int, config: Config, org: Org, vocab: Vocabulary, fields: list[FieldDef]
+    seed: int,
+    config: Config,
+    org: Org,
+    vocab: Vocabulary,
+    fields: list[FieldDef],
+    later: list[int] = (),  # type: ignore[assignment]
 ) -> list[ProjectPlan]:
-    """Plans for every project, each from its own stream (PROJECTS, index)."""
+    """Plans for every project, each from its own stream (PROJECTS, index); ``later`` holds
+    the creation days of the projects that start after the end date (continuous mode)."""
     teams = [t for t in org.teams if not t.is_leadership]
     team_sizes = np.array([sum(1 for u in org.users if u.team == t.index) for t in teams], float)
     team_p = team_sizes / team_sizes.sum()
@@ -144,7 +150,7 @@ def plan_projects(
     waiting: dict[int, list[int]] = {}  # per team: its people not yet in any project
     reviewers = designated_reviewers(seed, org)
     placed: set[int] = set()
-    for p in range(config.projects):
+    for p in range(config.projects + len(later)):
         rng = rng_for(seed, Stream.PROJECTS, p)
         team = teams[int(rng.choice(len(teams), p=team_p))]
         if p < len(teams):  # every department owns a project: the first go round the teams
@@ -153,6 +159,10 @@ def plan_projects(
         # Projects start through the window, more of them early (ongoing initiatives).
         span = max(anchor - 21 * DAY_MS - start, DAY_MS)
         created_day = start + int(rng.beta(0.8, 1.3) * span)
+        if p >= config.projects:
+            created_day = later[p - config.projects]
+        # members are people there when the project starts (after the end date: joiners too)
+        joined_by = max(anchor, created_day)
         # Owner: the manager, or a long-standing member of the team who stays.  Candidates are
         # drawn at random and checked, so planning stays cheap for teams of thousands.
         # A manager owns a handful of projects, not hundreds: after six, members own them
@@ -179,7 +189,8 @@ def plan_projects(
         if team.managers and owner_u == team.managers[0]:
             manager_owned[team.index] = manager_owned.get(team.index, 0) + 1
         created = org.calendar(owner_u).advance(created_day, float(rng.random()))
-        if created >= anchor:  # no one there to start it: the owner's zone day, as before
+        if created >= anchor and p < config.projects:
+            # no one there to start it before the end date: the owner's zone day, as before
             created = org.calendars[org.users[owner_u].zone].advance(created_day, 0.5)
 
         k = min(len(team.members) - 1, 2 + int(rng.poisson(5)))
@@ -191,7 +202,7 @@ def plan_projects(
             leave = org.users[u].leave
             if (
                 u != owner_u
-                and org.users[u].join < anchor
+                and org.users[u].join < joined_by
                 and (leave is None or leave > created + 7 * DAY_MS)
             ):
                 chosen.add(u)
@@ -200,8 +211,11 @@ def plan_projects(
             guest = _draw(
                 rng,
                 range(len(org.users)),
-                lambda u, ti=team.index, ch=chosen: (
-                    org.users[u].team != ti and org.users[u].leave is None and u not in ch
+                lambda u, ti=team.index, ch=chosen, by=joined_by: (
+                    org.users[u].team != ti
+                    and org.users[u].leave is None
+                    and org.users[u].join < by
+                    and u not in ch
                 ),
                 None,
             )
@@ -269,7 +283,7 @@ def plan_projects(
             shared = list_projects.get(org.users[plan.handoff[1]].team, [])
             if shared and shared[-1] not in plan.others:
                 plan.others.append(shared[-1])
-        _include_everyone(seed, org, plan, waiting, placed)
+        _include_everyone(seed, org, plan, waiting, placed, anchor)
         plans.append(plan)
         if view != "board":  # later projects may multi-home tasks into the last few of these
             recent = list_projects.setdefault(team.index, [])
@@ -361,12 +375,19 @@ def reviewer_memberships(seed: int, org: Org) -> list[tuple[int, int, int]]:
 
 
 def _include_everyone(
-    seed: int, org: Org, plan: ProjectPlan, waiting: dict[int, list[int]], placed: set[int]
+    seed: int,
+    org: Org,
+    plan: ProjectPlan,
+    waiting: dict[int, list[int]],
+    placed: set[int],
+    anchor: int,
 ) -> None:
     """Add up to NEW_MEMBERS people of the team who are in no project yet to this one, so
     that nobody sits out the window (issue 9: a fifth of employees never acted).  Only the
     earlier plans decide who is waiting, so project k never depends on the projects after it;
-    each team's queue is shuffled once from its own stream."""
+    each team's queue is shuffled once from its own stream.  A project that starts after the
+    end date (continuous mode) takes only people already there: at a clock that shows it,
+    everyone in it is in the file."""
     placed.update(u for u, _ in plan.members)
     team = org.teams[plan.team]
     queue = waiting.get(team.index)
@@ -376,13 +397,12 @@ def _include_everyone(
         queue = waiting[team.index] = [own[i] for i in order]
     added: list[int] = []
     keep: list[int] = []
+    by = plan.created + 14 * DAY_MS if plan.created < anchor else plan.created
     for u in queue:
         if u in placed:
             continue
         user = org.users[u]
-        fits = user.join < plan.created + 14 * DAY_MS and (
-            user.leave is None or user.leave > plan.created + 14 * DAY_MS
-        )
+        fits = user.join < by and (user.leave is None or user.leave > plan.created + 14 * DAY_MS)
         if fits and len(added) < NEW_MEMBERS:
             added.append(u)
         else:

@@ -8,13 +8,16 @@ catalog and its own plan.  Structure is decided first; text fills the slots afte
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from ..config import NO_TUNING, Tuning
 from ..ids import Kind, gid
 from ..lifecycle import (
     PRIORITIES,
@@ -37,7 +40,8 @@ from ..text import (
     team_function,
     unique_task_name,
 )
-from ..worktime import DAY_MS, fmt_many, fmt_ms, ms_date
+from ..worktime import DAY_MS, PersonalCalendar, fmt_many, fmt_ms, hour_profile, ms_date
+from .censor import censor
 from .comments import CommentWriter, TaskFacts
 from .completion import Completion, wrap_up
 from .descriptions import Pools, describe, facts_of
@@ -52,6 +56,10 @@ P_DESCRIPTION = 0.85  # "most top-level tasks have a description"
 P_SUBTASK_DESCRIPTION = 0.2
 P_TAG = 0.3
 P_FIELD_VALUE = {"Priority": 0.9, "Estimate (hours)": 0.6, "Target date": 0.45, "Reviewer": 0.4}
+# Subtasks of work still open are broken out within this span of its creation (design: the
+# span an open task had before the anchor, on average, when lives stopped there).
+SUBTASK_SPAN = 45 * DAY_MS
+WRAP_UP_EVENTS = 3  # the most stories a wrap-up adds to a task (complete, status, section)
 
 
 @dataclass
@@ -71,9 +79,10 @@ class _Task:
     ext_deps: list[int] = field(default_factory=list)  # task ids in earlier projects
     tags: list[int] = field(default_factory=list)
     values: dict[int, Any] = field(default_factory=dict)  # field index -> value
+    slots: int = 0  # story ids it owns: its drawn events and room for a wrap-up's closing
 
 
-def generate_project(
+def simulate_project(
     seed: int,
     org: Org,
     plan: ProjectPlan,
@@ -82,28 +91,36 @@ def generate_project(
     vocab: Vocabulary,
     tasks_per_project: int,
     anchor: int,
-) -> ProjectRows:
+    clock: int | None = None,
+    horizon: int | None = None,
+    tuning: Tuning = NO_TUNING,
+) -> ProjectWorld:
+    """The project's world up to ``clock`` (default: the anchor, the end of the history):
+    every task created before it, its whole life drawn to the fixed ``horizon`` (default:
+    the anchor), and every text drawn.  No draw depends on the clock, so the world at a later
+    clock extends the one at an earlier clock; `project_rows` shows it at any clock up to
+    its own (continuous mode, `src/live/`).
+    """
+    clock = anchor if clock is None else clock
+    horizon = anchor if horizon is None else horizon
     rng = rng_for(seed, Stream.TASKS, plan.index)
     d = Draws(rng)
-    ctx, members = project_ctx(org, plan, plans, anchor)
+    # lives run to the horizon (a stalled project's to its halt), whatever the clock
+    ctx, members = project_ctx(org, plan, plans, horizon)
     owner, sections = ctx.owner, ctx.sections
     fields = {f.name: f for f, _ in plan.fields}
     priority = fields.get("Priority")
-    until = ctx.anchor
 
     # --- structure -------------------------------------------------------------------------
     n = max(2, round(tasks_per_project * math.exp(0.3 * d.z() - 0.045)))
-    end = min(anchor, plan.due_ms + 14 * DAY_MS if plan.due_ms else anchor)
-    span = max(end - plan.created, DAY_MS)
-    # Creation moments, drawn in the owner's working time (so no weekend pile-up): a quarter
-    # at kick-off, the rest spread over the project's life.
-    cal = owner.cal
-    w0, w1 = cal.to_w(plan.created), cal.to_w(plan.created + span)
-    hints = sorted(
-        cal.from_w(w0 + (d.u() * 4 if d.chance(0.25) else d.u() * (w1 - w0))) for _ in range(n)
+    # work arriving after the end date draws from its own stream: the tuning never moves
+    # the history's draws
+    later = Draws(rng_for(seed, Stream.TASKS, plan.index, 3))
+    season = monthly(org.workspace.industry)
+    hints, span, hints_end = _creation_hints(
+        d, later, owner, plan, n, anchor, horizon, tuning.rate, season
     )
-    # the industry's season: more new work in its busy months, less in its quiet ones
-    hints = warp(cal, hints, plan.created, plan.created + span, monthly(org.workspace.industry))
+    steady = _retuned(ctx, tuning) if tuning.steadiness is not None else ctx
     tasks: list[_Task] = []
     top: list[_Task] = []
     signoff = handoff_life(seed, plan, ctx, members)
@@ -112,8 +129,11 @@ def generate_project(
         top.append(tasks[0])
         _values(d, tasks[0], plan, ctx, members)
     for hint in hints:
+        if hint >= clock:
+            break  # later tasks are not simulated: hints are sorted and drawn up front
         phase = sections[min(int((hint - plan.created) / span * len(sections)), len(sections) - 1)]
-        life = simulate_task(ctx, d, hint, first_section=None if plan.board else phase)
+        tctx = steady if hint >= anchor else ctx  # new work follows the tuned hour profile
+        life = simulate_task(tctx, d, hint, first_section=None if plan.board else phase)
         if life is None:
             continue
         t = _Task(len(tasks), life, None)
@@ -123,8 +143,9 @@ def generate_project(
             # blocked by a recent earlier task that was finished before this one was (or
             # any recent one while this is still open): the dependency order holds in time
             j = top[max(len(top) - 2 - int(d.u() * min(len(top) - 1, 8)), 0)]
-            if life.completed is None or (
-                j.life.completed is not None and j.life.completed <= life.completed
+            if j.life.created < life.created and (
+                life.completed is None
+                or (j.life.completed is not None and j.life.completed <= life.completed)
             ):
                 t.deps.append(j.local)
         if d.chance(P_TAG) and tags:
@@ -136,24 +157,13 @@ def generate_project(
         _values(d, t, plan, ctx, members)
         if life.subtype == "default_task" and d.chance(P_SUBTASKS):
             k = 1 + min(int(-math.log(1 - d.u() * 0.999) / 0.6), 5)
-            stop = life.completed or anchor
+            stop = life.completed or min(horizon, life.created + SUBTASK_SPAN)
             for _ in range(k):
                 sub_hint = life.created + int(d.u() * 0.3 * max(stop - life.created, DAY_MS))
-                sub = simulate_task(ctx, d, sub_hint, first_section=None, parent=life)
+                sub = simulate_task(tctx, d, sub_hint, first_section=None, parent=life)
                 # a subtask is broken out of live work, not added after its parent is done
                 if sub is not None and (life.completed is None or sub.created < life.completed):
                     tasks.append(_Task(len(tasks), sub, t.local))
-
-    # the project is completed once its work is closed: that closes the rest, before any row
-    completion = wrap_up(
-        ctx,
-        d,
-        plan.due_ms,
-        [(t.life, None if t.parent is None else tasks[t.parent].life) for t in tasks],
-        until,
-    )
-    for i, dep_id in cross_dependencies(seed, org, plan, plans, anchor, [t.life for t in top]):
-        top[i].ext_deps.append(dep_id)
 
     # --- text --------------------------------------------------------------------------
     pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index))
@@ -201,64 +211,227 @@ def generate_project(
         parts.append(part)
         kinds.append(kind)
     # industry fields fit the task's kind (a bug's Severity): drawn once the names are known
+    # (their own stream: how many names were drawn depends on the clock)
     industry = [f for f, _ in plan.fields if not f.core]
+    values = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index, 3))
     if industry:
         for t in tasks:
             if t.parent is None:
                 for f in industry:
-                    value = industry_value(pick.u, f, t.life, kinds[t.local], members)
+                    value = industry_value(values.u, f, t.life, kinds[t.local], members)
                     if value is not None:
                         t.values[f.index] = value
     function = team_function(spec)
     pools = Pools.of(vocab, function, spec)
-    writer = CommentWriter(pick, vocab, function, plan.name)
     children: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for t in tasks:
         if t.parent is not None:
             children[t.parent].append((t.life.creator.user_id, t.life.created))
     priority_index = priority.index if priority is not None else -1
 
-    # --- rows --------------------------------------------------------------------------
+    # --- the rows' text: its own stream, since how many names were drawn depends on the
+    # clock; drawn for every event, shown or not, so the draws never depend on the clock
+    pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index, 2))
+    # Comment texts from the facts of the lives as drawn (to the horizon, before a wrap-up):
+    # each claim is checked at the comment's own time (a dependency completed before it,
+    # subtasks its author creates after it), so it holds at every clock that shows it.
+    writer = CommentWriter(pick, vocab, function, plan.name)
+    notes: list[str] = []
+    old_names: list[str | None] = []
+    comments: list[list[str | None]] = []
+    for t, name in zip(tasks, names, strict=True):
+        note = ""
+        if pick.u() < (P_SUBTASK_DESCRIPTION if t.parent is not None else P_DESCRIPTION):
+            # facts of the whole life (drawn to the horizon), whatever the clock
+            note = _notes(pick, pools, t, tasks, names, parts, kinds, plan, priority_index, horizon)
+        notes.append(note)
+        old_names.append(
+            pick.pick(vocab.common["name_variants"]) + name if t.life.renamed else None
+        )
+        part = parts[t.local]
+        writer.task(
+            TaskFacts(
+                name,
+                part.object if part else "this",
+                t.parent is not None,
+                [tasks[dep].life.completed for dep in t.deps],
+                children.get(t.local, []),
+            ),
+            owner.first_name,
+        )
+        texts: list[str | None] = []
+        for ev in t.life.events:
+            if ev.subtype == "comment_added":
+                texts.append(writer.text(ev, _human_date))
+            else:
+                writer.seen(ev.t)
+                texts.append(None)
+        comments.append(texts + [None] * WRAP_UP_EVENTS)  # a wrap-up's stories are system's
+    # the project is completed once its work is closed: that closes the rest, before any row
+    # (and after every text is drawn, from the lives as drawn: a wrap-up's cut is the clock's).
+    # Its own stream: how far the task stream got depends on the clock.
+    late = Draws(rng_for(seed, Stream.TASKS, plan.index, 1))
+    # Story ids are numbered by these slots, fixed before a wrap-up cuts a life short and
+    # closes it (whether the wrap-up is known yet depends on the clock): ids never move.
+    for t in tasks:
+        t.slots = len(t.life.events) + WRAP_UP_EVENTS
+    # Dependencies on earlier projects' sign-offs: decided on the lives as drawn (before a
+    # wrap-up cuts them) among the work created before the end date, which every clock
+    # shows, so they never depend on the clock.
+    hist = [t for t in top if t.life.created < anchor]
+    bound = max(plan.due_ms or 0, hints_end)  # a wrap-up closes no work before this
+    for i, dep_id in cross_dependencies(
+        seed, org, plan, plans, horizon, [t.life for t in hist], bound
+    ):
+        hist[i].ext_deps.append(dep_id)
+    completion = None
+    if clock > hints_end:  # every task of the project is simulated
+        completion = wrap_up(
+            ctx,
+            late,
+            plan.due_ms,
+            [(t.life, None if t.parent is None else tasks[t.parent].life) for t in tasks],
+            ctx.anchor,  # the horizon, or a stalled project's halt
+            not_before=hints_end,
+        )
+
+    world = ProjectWorld(
+        seed,
+        org,
+        plan,
+        ctx,
+        members,
+        owner,
+        tags,
+        vocab,
+        tasks,
+        names,
+        notes,
+        old_names,
+        comments,
+        completion,
+        late.chance(0.5),
+        clock,
+    )
+    world.status_rows = _status_rows(world)  # type: ignore[assignment]
+    return world
+
+
+@dataclass
+class ProjectWorld:
+    """One project simulated up to a clock: what `project_rows` shows at any earlier one."""
+
+    seed: int
+    org: Org
+    plan: ProjectPlan
+    ctx: ProjectCtx
+    members: dict[int, Member]
+    owner: Member
+    tags: list[tuple]
+    vocab: Vocabulary
+    tasks: list[_Task]
+    names: list[str]
+    notes: list[str]
+    old_names: list[str | None]
+    comments: list[list[str | None]]  # per task and event: a comment's text (None: system)
+    completion: Completion | None
+    archive: bool  # archived a month after its completion (drawn whatever the clock)
+    clock: int
+    status_rows: Any = None  # (project notes, status update rows up to the clock)
+
+    def __post_init__(self) -> None:
+        self.ids = [gid(Kind.TASK, t.local, self.plan.index) for t in self.tasks]
+        firsts, n = [], 0
+        for t in self.tasks:
+            firsts.append(n)
+            n += t.slots
+        if n:
+            gid(Kind.STORY, n - 1, self.plan.index)  # the last id is in range: all are
+        self.first_story = firsts
+        # every moment the project changes (task creations and events), for its row
+        self.moments = sorted(
+            [t.life.created for t in self.tasks] + [e.t for t in self.tasks for e in t.life.events]
+        )
+
+    def completed_at(self, clock: int) -> int | None:
+        c = self.completion
+        return c.completed_at if c is not None and c.completed_at < clock else None
+
+    def last_change(self, clock: int) -> int:
+        i = bisect_left(self.moments, clock)
+        return max(self.plan.created, self.moments[i - 1] if i else 0)
+
+
+def generate_project(
+    seed: int,
+    org: Org,
+    plan: ProjectPlan,
+    plans: list[ProjectPlan],
+    tags: list[tuple],
+    vocab: Vocabulary,
+    tasks_per_project: int,
+    anchor: int,
+    clock: int | None = None,
+    horizon: int | None = None,
+    tuning: Tuning = NO_TUNING,
+) -> ProjectRows:
+    """The project's rows at ``clock`` (default: the anchor, the end of the history)."""
+    world = simulate_project(
+        seed, org, plan, plans, tags, vocab, tasks_per_project, anchor, clock, horizon, tuning
+    )
+    return project_rows(world, world.clock)
+
+
+def project_rows(
+    w: ProjectWorld,
+    clock: int,
+    only: list[int] | None = None,
+    since: int = 0,
+    whole: bool = True,
+) -> ProjectRows:
+    """The project's rows as they stand at ``clock`` (at most the world's own).
+
+    ``only`` limits the tasks to those local indices (default all) and ``since`` their
+    stories to those from that moment; ``whole`` adds the project's own rows (project,
+    members, sections, settings, status updates).  Rows go per table in key order.
+    """
+    assert clock <= w.clock
+    plan, org, ctx = w.plan, w.org, w.ctx
     rows = ProjectRows()
     tb = rows.tables
-    story_n = 0
-    ids = [gid(Kind.TASK, t.local, plan.index) for t in tasks]
-    # Every timestamp of the project's tasks and stories, formatted in one numpy call: per
-    # task its creation, last change and completion (0 if open), then its events.
+    tasks = w.tasks if only is None else [w.tasks[i] for i in only]
+    # each life as it stands at the clock (None: not created yet)
+    shown = {t.local: censor(t.life, clock, ctx, t.parent is None) for t in tasks}
+    # every timestamp needed, formatted in one numpy call: per task its creation, last
+    # change and completion (0 if open), then its stories from ``since`` to the clock
     instants: list[int] = []
     for t in tasks:
-        life = t.life
-        instants += (life.created, life.modified, life.completed or 0)
-        instants += [ev.t for ev in life.events]
+        life = shown[t.local]
+        if life is not None:
+            instants += (life.created, life.modified, life.completed or 0)
+            instants += [ev.t for ev in life.events if ev.t >= since]
     stamps = iter(fmt_many(instants))
+    fields = {f.name: f for f, _ in plan.fields}
     option_labels = {oid: (f.name, label) for f in fields.values() for oid, label in f.options}
-    n_stories = len(instants) - 3 * len(tasks)
     story_base = gid(Kind.STORY, 0, plan.index)
-    if n_stories:
-        gid(Kind.STORY, n_stories - 1, plan.index)  # the last id is in range: all are
-    positions: dict[int, int] = defaultdict(int)
-    last = plan.created
+    ids = w.ids
     add_story = tb["stories"].append
-    for t, name in zip(tasks, names, strict=True):
-        life = t.life
+    for t in tasks:
+        life = shown[t.local]
+        if life is None:
+            continue
         tid = ids[t.local]
-        parent_id = None if t.parent is None else ids[t.parent]
+        name = w.names[t.local]
         is_sub = t.parent is not None
-        notes = ""
-        if pick.u() < (P_SUBTASK_DESCRIPTION if is_sub else P_DESCRIPTION):
-            notes = _notes(pick, pools, t, tasks, names, parts, kinds, plan, priority_index, anchor)
-        old_name = None
-        if life.renamed:
-            old_name = pick.pick(vocab.common["name_variants"]) + name
-        completed = life.completed is not None
         created_at, modified_at, completed_at = next(stamps), next(stamps), next(stamps)
+        completed = life.completed is not None
         tb["tasks"].append(
             (
                 tid,
                 org.workspace.id,
-                parent_id,
+                None if t.parent is None else ids[t.parent],
                 name,
-                notes,
+                w.notes[t.local],
                 life.subtype,
                 (life.approval or "pending") if life.subtype == "approval" else None,
                 life.assignee.user_id if life.assignee else None,
@@ -273,63 +446,103 @@ def generate_project(
                 life.completer.user_id if completed else None,
             )
         )
-        last = max(last, life.modified)
         if not is_sub:
+            # positions follow creation: a task keeps its place whatever the others do
             sec = life.section
-            positions[sec.id] += 1
-            tb["task_memberships"].append((tid, plan.id, sec.id, positions[sec.id], 1))
+            tb["task_memberships"].append((tid, plan.id, sec.id, t.local + 1, 1))
             for other, _ in life.multi_home:
                 # after the section's own tasks, ordered by home project and task: unique in
                 # any section whichever projects cross-post into it
                 position = 1_000_000_000 + plan.index * 100_000 + t.local
                 tb["task_memberships"].append((tid, other.id, other.section_id, position, 0))
-        for dep in t.deps:
+        for dep in t.deps:  # an earlier-created task: there whenever this one is
             tb["task_dependencies"].append((tid, ids[dep]))
         for dep_id in t.ext_deps:  # a sign-off of an earlier project
             tb["task_dependencies"].append((tid, dep_id))
         for uid in sorted(life.followers):
             tb["task_followers"].append((tid, uid))
         for ti in sorted(t.tags):
-            tb["task_tags"].append((tid, tags[ti][0]))
-        part = parts[t.local]
-        writer.task(
-            TaskFacts(
-                name,
-                part.object if part else "this",
-                is_sub,
-                [tasks[dep].life.completed for dep in t.deps],
-                children.get(t.local, []),
-            ),
-            owner.first_name,
-        )
-        for ev in life.events:
-            if ev.subtype == "comment_added":
-                text = writer.text(ev, _human_date)
-            else:
-                writer.seen(ev.t)
-                text = None
-            add_story(
-                _story_row(
-                    story_base + story_n,
-                    tid,
-                    ev,
-                    next(stamps),
-                    name,
-                    old_name,
-                    text,
-                    plan,
-                    option_labels,
+            tb["task_tags"].append((tid, w.tags[ti][0]))
+        first, comments = w.first_story[t.local], w.comments[t.local]
+        for k, ev in enumerate(life.events):
+            if ev.t >= since:
+                add_story(
+                    _story_row(
+                        story_base + first + k,
+                        tid,
+                        ev,
+                        next(stamps),
+                        name,
+                        w.old_names[t.local],
+                        comments[k],
+                        plan,
+                        option_labels,
+                    )
                 )
-            )
-            story_n += 1
-        _value_rows(tb, tid, t, life, plan, members)
-
-    # the project row, now that its tasks' lives are known
+        _value_rows(tb, tid, t, life, plan, w.members)
+    last = w.last_change(clock)
     rows.last_event = last
-    _project_rows(
-        tb, seed, org, plan, tasks, names, owner, anchor, last, completion, d, vocab, pick
-    )
+    if whole:
+        _project_rows(tb, w, clock, last)
     return rows
+
+
+def _retuned(ctx: ProjectCtx, tuning: Tuning) -> ProjectCtx:
+    """``ctx`` with every member's calendar in the tuning's hour-of-day profile."""
+    cdf = hour_profile(float(tuning.steadiness or 0.0))
+    cals: dict[int, Any] = {}
+    members = []
+    for m in ctx.members:
+        cal = cals.get(id(m.cal))
+        if cal is None:
+            if isinstance(m.cal, PersonalCalendar):  # the zone's profile under their absences
+                tuned = dataclasses.replace(m.cal, base=dataclasses.replace(m.cal.base, cdf=cdf))
+            else:
+                tuned = dataclasses.replace(m.cal, cdf=cdf)
+            cal = cals.setdefault(id(m.cal), tuned)
+        members.append(dataclasses.replace(m, cal=cal))
+    by_id = {m.user_id: m for m in members}
+    return dataclasses.replace(ctx, owner=by_id[ctx.owner.user_id], members=members)
+
+
+def _creation_hints(
+    d: Draws,
+    later: Draws,
+    owner: Member,
+    plan: ProjectPlan,
+    n: int,
+    anchor: int,
+    horizon: int,
+    rate: float = 1.0,
+    season: tuple[float, ...] = (1.0,),
+) -> tuple[list[int], int, int]:
+    """Creation moments of the project's top-level tasks, sorted, in the owner's working
+    time (so no weekend pile-up): a quarter at kick-off, the rest spread over the project's
+    life until the anchor; after it, new work keeps arriving at the same rate until the
+    project's end or the horizon.  Returns (hints, span before the anchor, end of the hints).
+
+    All are drawn up front, whatever the clock, so the draws that follow never depend on it.
+    """
+    end = min(anchor, plan.due_ms + 14 * DAY_MS if plan.due_ms else anchor)
+    if plan.created >= anchor:  # a project of continuous mode: its first 90 days set its pace
+        end = min(plan.created + 90 * DAY_MS, plan.due_ms + 14 * DAY_MS if plan.due_ms else horizon)
+        n = max(2, round(n * rate))
+    span = max(end - plan.created, DAY_MS)
+    cal = owner.cal
+    w0, w1 = cal.to_w(plan.created), cal.to_w(plan.created + span)
+    hints = sorted(
+        cal.from_w(w0 + (d.u() * 4 if d.chance(0.25) else d.u() * (w1 - w0))) for _ in range(n)
+    )
+    # the industry's season: more new work in its busy months, less in its quiet ones (no
+    # draw: the moments move, their order is kept)
+    hints = warp(cal, hints, plan.created, plan.created + span, season)
+    full_end = min(horizon, plan.due_ms + 14 * DAY_MS if plan.due_ms else horizon)
+    if full_end > plan.created + span:
+        w2 = cal.to_w(full_end)
+        lam = 0.75 * n / max(w1 - w0, 1e-6) * (w2 - w1) * (1.0 if plan.created >= anchor else rate)
+        k = max(0, round(lam + math.sqrt(lam) * later.z()))
+        hints += [cal.from_w(w1 + later.u() * (w2 - w1)) for _ in range(k)]
+    return sorted(hints), span, max(full_end, plan.created + span)
 
 
 def _notes(
@@ -412,6 +625,8 @@ def _value_rows(
             tb["custom_field_values"].append((tid, f.id, None, None, oid, None, life.status))
     for fi, (kind, v) in sorted(t.values.items()):
         f = by_index[fi]
+        if f.name == "Priority":  # as it stands at the clock
+            v = f.option_id(PRIORITIES[life.priority_now])
         if kind == "enum":
             label = dict(f.options)[v]
             tb["custom_field_values"].append((tid, f.id, None, None, v, None, label))
@@ -467,7 +682,7 @@ def _story_row(
 ) -> tuple:
     st = ev.subtype
     old_n = new_n = None
-    if comment is not None:
+    if st == "comment_added":  # a wrap-up's closing stories take slots of cut comments
         text = comment
         kind = "comment"
     else:
@@ -543,32 +758,52 @@ def _human_date_text(value: str) -> str:
     return day.strftime("%b ") + str(day.day)
 
 
-def _project_rows(
-    tb: dict[str, list[tuple]],
-    seed: int,
-    org: Org,
-    plan: ProjectPlan,
-    tasks: list[_Task],
-    names: list[str],
-    owner: Member,
-    anchor: int,
-    last: int,
-    completion: Completion | None,
-    d: Draws,
-    vocab: Vocabulary,
-    pick: Picker,
-) -> None:
-    """The project row (completed as `wrap_up` decided), members, sections, settings."""
-    top = [t.life for t in tasks if t.parent is None]
-    completed_at = completion.completed_at if completion else None
-    archived = int(
-        completed_at is not None and completed_at < anchor - 30 * DAY_MS and d.chance(0.5)
-    )
-    modified = max(last, completed_at or 0)
-    team = org.teams[plan.team]
+def _status_rows(w: ProjectWorld) -> tuple[str, list[tuple]]:
+    """The project's notes and its status updates up to the world's clock (each reporting
+    the project's state at its moment), from their own streams."""
+    plan, vocab = w.plan, w.vocab
+    pick = Picker(rng_for(w.seed, Stream.TASK_TEXT, plan.index, 1))
+    team = w.org.teams[plan.team]
     notes = fill(
         pick.pick(vocab.org["project_notes"]), project=plan.name, theme=plan.theme, team=team.name
     )
+    milestones = sorted(
+        (x.life.due_on or "", w.names[x.local], x.life.created, x.life.completed)
+        for x in w.tasks
+        if x.life.subtype == "milestone"
+    )  # names are unique in a project: the None of an open milestone is never compared
+    completion = w.completion
+    rows = status_update_rows(
+        Draws(rng_for(w.seed, Stream.STATUS_UPDATES, plan.index)),
+        pick,
+        vocab,
+        plan.index,
+        plan.id,
+        plan.name,
+        w.owner,
+        plan.created,
+        plan.due_ms,
+        w.completed_at(w.clock),
+        completion.wrapped if completion else 0,
+        w.clock,
+        [t.life for t in w.tasks if t.parent is None],
+        milestones,
+        sponsor=member_for(w.org, plan.handoff[1])
+        if plan.handoff is not None and plan.handoff[2] == EXECUTIVE_LABEL
+        else None,
+    )
+    return notes, rows
+
+
+def _project_rows(tb: dict[str, list[tuple]], w: ProjectWorld, clock: int, last: int) -> None:
+    """The project row at ``clock`` (completed as `wrap_up` decided, archived a month after),
+    its status updates so far, members, sections, settings."""
+    plan, org, owner = w.plan, w.org, w.owner
+    completed_at = w.completed_at(clock)
+    archived = int(completed_at is not None and completed_at < clock - 30 * DAY_MS and w.archive)
+    modified = max(last, completed_at or 0)
+    team = org.teams[plan.team]
+    notes, updates = w.status_rows
     tb["projects"].append(
         (
             plan.id,
@@ -590,33 +825,8 @@ def _project_rows(
             owner.user_id if completed_at else None,
         )
     )
-    milestones = sorted(
-        (x.life.due_on or "", names[x.local], x.life.created, x.life.completed)
-        for x in tasks
-        if x.life.subtype == "milestone"
-    )  # names are unique in a project: the None of an open milestone is never compared
-    su_draws = Draws(rng_for(seed, Stream.STATUS_UPDATES, plan.index))
-    tb["status_updates"].extend(
-        status_update_rows(
-            su_draws,
-            pick,
-            vocab,
-            plan.index,
-            plan.id,
-            plan.name,
-            owner,
-            plan.created,
-            plan.due_ms,
-            completed_at,
-            completion.wrapped if completion else 0,
-            anchor,
-            top,
-            milestones,
-            sponsor=member_for(org, plan.handoff[1])
-            if plan.handoff is not None and plan.handoff[2] == EXECUTIVE_LABEL
-            else None,
-        )
-    )
+    stamp = fmt_ms(clock)
+    tb["status_updates"].extend(r for r in updates if r[-1] < stamp)
     for u, guest in plan.members:
         user = org.users[u]
         level = "admin" if u == plan.owner else "commenter" if guest else "editor"

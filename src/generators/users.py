@@ -161,7 +161,9 @@ def _with_manager(u: User, teams: list[Team]) -> User:
     )
 
 
-def user_rows(users: list[User], workspace: Workspace) -> list[tuple]:
+def user_rows(users: list[User], workspace: Workspace, clock: int | None = None) -> list[tuple]:
+    """Rows of the people there by ``clock`` (default: all), a departure shown once past."""
+    clock = 2**62 if clock is None else clock
     return [
         (
             u.id,
@@ -172,9 +174,10 @@ def user_rows(users: list[User], workspace: Workspace) -> list[tuple]:
             ZONES[u.zone][0],
             ZONES[u.zone][1],
             None if u.manager is None else users[u.manager].id,
-            int(u.leave is None),
+            int(u.leave is None or u.leave >= clock),
             fmt_ms(u.join),
-            None if u.leave is None else fmt_ms(u.leave),
+            None if u.leave is None or u.leave >= clock else fmt_ms(u.leave),
         )
         for u in users
+        if u.join < clock
     ]

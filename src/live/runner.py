@@ -1,0 +1,463 @@
+"""`Live`: hand a file's future out in batches, each one transaction with the clock.
+
+A batch is just "advance to T": it writes exactly what `advance` would write to get from the
+file's clock to T, so the content never depends on the cadence.  It is cheap because the
+world of the current simulated day is simulated once (every project up to the day's end,
+`simulate_project`), and a batch only shows the tasks and projects that changed in its span
+(`project_rows` for those), found from the day's sorted list of moments.
+
+The file is in WAL mode while a writer is attached: readers are never blocked and never see
+half a batch.  The writer checkpoints after every batch and sets a journal size limit, so the
+WAL stays bounded even with a reader always attached.  A sidecar ``FILE.live.lock`` holds an
+advisory lock (and the writer's pid) for as long as the runner is open.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import dataclasses
+import datetime as dt
+import fcntl
+import os
+import sqlite3
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, InputFileError
+from ..fingerprint import fingerprint_file
+from ..generators.tasks import ProjectWorld, project_rows, simulate_project
+from ..generators.users import user_rows
+from ..pipeline import PROGRAM, anchor_ms, build_world, canonical_json, versions
+from ..worktime import DAY_MS, fmt_ms, parse_ms
+from .advance import _iso, check_world, file_clock
+from .apply import CHILD_TABLES
+from .lock import lock_path
+from .settings import Settings
+
+JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024  # the WAL is truncated once past this (bytes)
+# the tables a batch writes, parents first (foreign keys are checked at the commit anyway)
+ORDER = (
+    "users",
+    "team_memberships",
+    "projects",
+    "project_memberships",
+    "sections",
+    "custom_field_settings",
+    "tasks",
+    "task_memberships",
+    "task_dependencies",
+    "task_followers",
+    "stories",
+    "custom_field_values",
+    "custom_field_value_options",
+    "custom_field_value_people",
+    "task_tags",
+    "status_updates",
+)
+PROJECT_ONCE = ("project_memberships", "sections", "custom_field_settings")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One committed batch: the span of simulated time it covers and what it wrote."""
+
+    previous: int
+    clock: int
+    events: dict[str, int]  # by kind: comments, changes, new tasks, status updates, ...
+    seconds: float  # wall time the batch took
+    lag: float = 0.0  # wall seconds behind its schedule when committed
+
+    @property
+    def size(self) -> int:
+        return sum(self.events.values())
+
+
+@dataclass
+class _Day:
+    """The world up to the end of one simulated day, and its moments in time order."""
+
+    start: int
+    end: int
+    worlds: dict[int, ProjectWorld]
+    moments: list[tuple[int, int, int, str]] = field(default_factory=list)  # t, project, x, kind
+
+    def __post_init__(self) -> None:
+        self.times = [m[0] for m in self.moments]
+
+    def span(self, lo: int, hi: int) -> list[tuple[int, int, int, str]]:
+        return self.moments[bisect.bisect_left(self.times, lo) : bisect.bisect_left(self.times, hi)]
+
+
+def event_kind(subtype: str) -> str:
+    return "comments" if subtype == "comment_added" else "changes"
+
+
+class Live:
+    """A live writer attached to ``path``: `run_batch` moves its clock on.
+
+    Open it (or use it as a context manager), call ``run_batch(until)`` with the simulated
+    time to reach (epoch ms; default: what the cadence and the wall clock allow), and close it.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        settings: Settings | None = None,
+        *,
+        wall: Callable[[], float] = time.time,
+        prefetch: bool = True,
+    ):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise InputFileError(f"{self.path}: no such file")
+        now = file_clock(self.path)
+        self.settings = check_world(now, settings)
+        self.config = dataclasses.replace(now.config, db_path=self.path)
+        self.horizon = now.horizon
+        self.clock = now.clock
+        self.wall = wall
+        self._lock = self._acquire_lock()
+        try:
+            self.world = build_world(self.config, self.settings.tuning)
+            self.conn = self._open()
+            self.run_id = self._start_run()
+        except BaseException:
+            self._release_lock()
+            raise
+        self.started_wall = wall()
+        self.started_clock = self.clock
+        self.day: _Day | None = None
+        self._next: tuple[int, threading.Thread, list[_Day]] | None = None
+        self.prefetch = prefetch
+        self._closing = False
+        self.batches = 0
+        self.written: Counter = Counter()
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def __enter__(self) -> Live:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _acquire_lock(self) -> Any:
+        lock = open(lock_path(self.path), "a+")  # noqa: SIM115 - held until close()
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.seek(0)
+            pid = lock.read().strip() or "?"
+            lock.close()
+            raise InputFileError(
+                f"{self.path}: a live writer is already attached (pid {pid}); stop it first"
+            ) from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        return lock
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            with contextlib.suppress(OSError):
+                lock_path(self.path).unlink()
+            self._lock.close()
+            self._lock = None
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+        conn.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints are explicit, per batch
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    def _start_run(self) -> int:
+        """A run row for this live session; each batch moves its anchor (the file's clock)."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM generation_runs").fetchone()
+            row = conn.execute(
+                "SELECT fingerprint, row_counts_json FROM generation_runs ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            now = _iso(dt.datetime.now(dt.UTC))
+            record = self.settings.to_record() | {"live": True}
+            conn.execute(
+                "INSERT INTO generation_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    last + 1,
+                    self.config.seed,
+                    fmt_ms(self.clock),
+                    canonical_json(self.config.to_dict() | {"continuous": record}),
+                    versions()[PROGRAM],
+                    canonical_json(versions()),
+                    canonical_json({}),
+                    row[1] if row else "{}",
+                    row[0] if row else "",
+                    now,
+                    now,
+                    None,  # llm_json: template text (the LLM tier is not wired in yet)
+                ),
+            )
+            conn.execute("COMMIT")
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        return last + 1
+
+    def close(self) -> None:
+        """Stop preparing the next day, record the session's fingerprint and batch count,
+        leave WAL mode if no reader is attached, and release the lock."""
+        self._closing = True
+        if self._next is not None:
+            self._next[1].join()
+            self._next = None
+        if getattr(self, "conn", None) is None:
+            self._release_lock()
+            return
+        try:
+            fp = fingerprint_file(self.path)
+            self.conn.execute(
+                "UPDATE generation_runs SET fingerprint = ?, stage_seconds_json = ?, "
+                "finished_at = ? WHERE id = ?",
+                (
+                    fp,
+                    canonical_json({"batches": self.batches}),
+                    _iso(dt.datetime.now(dt.UTC)),
+                    self.run_id,
+                ),
+            )
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            with contextlib.suppress(sqlite3.OperationalError):
+                self.conn.execute("PRAGMA journal_mode=DELETE")  # fails while readers stay
+        finally:
+            self.conn.close()
+            self.conn = None  # type: ignore[assignment]
+            self._release_lock()
+
+    # -- the world, a day at a time ----------------------------------------------------
+    def _day_for(self, t: int) -> _Day:
+        """The day holding ``t``; the next day is prepared in a background thread meanwhile
+        (a day's world costs about what generating the file costs, a batch far less)."""
+        start = t // DAY_MS * DAY_MS
+        if self.day is not None and self.day.start == start:
+            return self.day
+        nxt = self._next
+        if nxt is not None and nxt[0] == start:
+            nxt[1].join()
+            day = nxt[2][0] if nxt[2] else self._build_day(start)
+        else:
+            if nxt is not None:
+                nxt[1].join()  # a stale guess (the clock jumped): let it finish, drop it
+            day = self._build_day(start)
+        self._next = None
+        self.day = day
+        following = start + DAY_MS
+        if following < self.horizon and self.prefetch:
+            holder: list[_Day] = []
+            thread = threading.Thread(
+                target=lambda: holder.append(self._build_day(following)), daemon=True
+            )
+            thread.start()
+            self._next = (following, thread, holder)
+        return day
+
+    def _build_day(self, start: int) -> _Day:
+        """Every project's world up to the end of the day from ``start``, and its moments."""
+        end = min(start + DAY_MS, self.horizon)
+        cfg, world = self.config, self.world
+        worlds: dict[int, ProjectWorld] = {}
+        moments: list[tuple[int, int, int, str]] = []
+        anchor = anchor_ms(cfg)
+        for plan in world.plans:
+            if plan.created >= end or self._closing:
+                continue
+            w = simulate_project(
+                cfg.seed,
+                world.org,
+                plan,
+                world.plans,
+                world.tags,
+                world.vocab,
+                cfg.tasks_per_project,
+                anchor,
+                end,
+                self.horizon,
+                self.settings.tuning,
+            )
+            p = plan.index
+            if start <= plan.created < end:
+                moments.append((plan.created, p, -1, "new projects"))
+            touched = False
+            for t_ in w.tasks:
+                life = t_.life
+                if start <= life.created < end:
+                    moments.append((life.created, p, t_.local, "new tasks"))
+                    touched = True
+                for ev in life.events:
+                    if start <= ev.t < end:
+                        moments.append((ev.t, p, t_.local, event_kind(ev.subtype)))
+                        touched = True
+            lo, hi = fmt_ms(start), fmt_ms(end)
+            for row in w.status_rows[1]:
+                if lo <= row[-1] < hi:
+                    moments.append((parse_ms(row[-1]), p, -1, "status updates"))
+                    touched = True
+            done = w.completion.completed_at if w.completion else None
+            for when, kind in ((done, "completions"), (done and done + 30 * DAY_MS, "archived")):
+                if when is not None and start <= when < end:
+                    moments.append((when, p, -1, kind))
+                    touched = True
+            if touched or start <= plan.created < end:
+                worlds[p] = w
+        for u in world.org.users:
+            if start <= u.join < end:
+                moments.append((u.join, -1, u.index, "joined"))
+            if u.leave is not None and start <= u.leave < end:
+                moments.append((u.leave, -1, u.index, "left"))
+        moments.sort()
+        return _Day(start, end, worlds, moments)
+
+    # -- batches ------------------------------------------------------------------------
+    def target(self) -> int:
+        """The simulated time the next batch should reach, from the cadence and wall clock."""
+        s = self.settings
+        wall_ms = int(self.wall() * 1000)
+        if s.mode == "emulated":
+            goal = self.clock + int(s.interval * s.speed * 1000)
+            goal = self._within_batch_range(goal)
+        else:
+            goal = self.started_clock + int((self.wall() - self.started_wall) * s.speed * 1000)
+        if not s.allow_future:
+            goal = min(goal, wall_ms)
+        return max(min(goal, self.horizon), self.clock)
+
+    def _within_batch_range(self, goal: int) -> int:
+        """Move ``goal`` so that the batch holds batch_min..batch_max events (emulated),
+        looking ahead day by day (at most a week) for quiet nights and weekends."""
+        s = self.settings
+        ahead: list[int] = []
+        t = self.clock
+        while t < self.horizon and t < self.clock + 7 * DAY_MS:
+            day = self._day_for(t)
+            ahead += [m[0] for m in day.span(t, day.end)]
+            if len(ahead) >= s.batch_max or (len(ahead) >= s.batch_min and day.end >= goal):
+                break
+            t = day.end
+        n = bisect.bisect_left(ahead, goal)
+        if n < s.batch_min:
+            return ahead[s.batch_min - 1] + 1 if len(ahead) >= s.batch_min else t
+        if n > s.batch_max:
+            return ahead[s.batch_max - 1] + 1
+        return goal
+
+    def run_batch(self, until: int | None = None, due: float | None = None) -> Batch:
+        """Advance the file to ``until`` (default: `target`) in one transaction."""
+        t0 = time.perf_counter()
+        goal = self.target() if until is None else until
+        if goal > self.horizon:
+            raise ConfigError([f"until: the clock can move up to {fmt_ms(self.horizon)}"])
+        previous = self.clock
+        events: Counter = Counter()
+        if goal > previous:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("PRAGMA defer_foreign_keys=ON")
+                t = previous
+                while t < goal:  # day by day
+                    day = self._day_for(t)
+                    hi = min(goal, day.end)
+                    events += self._write_span(day, t, hi)
+                    t = hi
+                conn.execute(
+                    "UPDATE generation_runs SET anchor = ?, finished_at = ? WHERE id = ?",
+                    (fmt_ms(goal), _iso(dt.datetime.now(dt.UTC)), self.run_id),
+                )
+                conn.execute("COMMIT")
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            self._checkpoint()
+            self.clock = goal
+        self.batches += 1
+        self.written += events
+        lag = max(0.0, self.wall() - due) if due is not None else 0.0
+        return Batch(previous, self.clock, dict(events), time.perf_counter() - t0, lag)
+
+    def _checkpoint(self) -> None:
+        """Copy the batch into the database file; once the WAL is past its size limit, wait
+        briefly for readers to reach the latest snapshot and truncate it (a reader in a long
+        transaction only delays that to a later batch: readers are never blocked)."""
+        conn = self.conn
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        wal = self.path.with_name(self.path.name + "-wal")
+        try:
+            big = wal.stat().st_size > JOURNAL_SIZE_LIMIT
+        except OSError:
+            return
+        if big:
+            conn.execute("PRAGMA busy_timeout=250")
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.execute("PRAGMA busy_timeout=30000")
+
+    def _write_span(self, day: _Day, lo: int, hi: int) -> Counter:
+        """Write what changed in [lo, hi) of ``day``: the rows of touched tasks and
+        projects as they stand at ``hi``, new stories, status updates, people."""
+        span = day.span(lo, hi)
+        events = Counter(kind for *_, kind in span)
+        touched: dict[int, set[int]] = defaultdict(set)
+        people: set[int] = set()
+        for _, p, x, _kind in span:
+            if p < 0:
+                people.add(x)
+            else:
+                tasks = touched.setdefault(p, set())
+                if x >= 0:
+                    tasks.add(x)
+        tables: dict[str, list[tuple]] = defaultdict(list)
+        task_ids: list[int] = []
+        since = fmt_ms(lo)
+        for p, locals_ in sorted(touched.items()):
+            w = day.worlds[p]
+            rows = project_rows(w, hi, only=sorted(locals_), since=lo).tables
+            new_project = w.plan.created >= lo
+            for table, got in rows.items():
+                if table in PROJECT_ONCE and not new_project:
+                    continue
+                if table == "status_updates":
+                    got = [r for r in got if r[-1] >= since]
+                tables[table] += got
+            task_ids += [w.ids[i] for i in locals_]
+        if people:
+            org = self.world.org
+            ids = {org.users[i].id for i in people}
+            tables["users"] = [r for r in user_rows(org.users, org.workspace, hi) if r[0] in ids]
+            joined = {org.users[i].id for i in people if lo <= org.users[i].join < hi}
+            tables["team_memberships"] = [r for r in self.world.team_members if r[1] in joined]
+        self._upsert(tables, task_ids)
+        return events
+
+    def _upsert(self, tables: dict[str, list[tuple]], task_ids: list[int]) -> None:
+        conn = self.conn
+        if task_ids:
+            marks = ",".join("?" * len(task_ids))
+            for table in CHILD_TABLES:
+                conn.execute(f'DELETE FROM "{table}" WHERE task_id IN ({marks})', task_ids)
+        for table in ORDER:
+            rows = tables.get(table)
+            if rows:
+                width = len(rows[0])
+                conn.executemany(
+                    f'INSERT OR REPLACE INTO "{table}" VALUES ({",".join("?" * width)})', rows
+                )

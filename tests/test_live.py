@@ -1,0 +1,301 @@
+"""Continuous mode: a file's clock moves forward through the one generator (prefix-stable
+generation), composably, with every rule still holding."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from src.config import Config
+from src.errors import ConfigError
+from src.fingerprint import fingerprint_file
+from src.live import Settings, advance, file_clock, resolve_settings
+from src.live.settings import parse_duration
+from src.pipeline import anchor_ms, generate
+from src.reproduction import reproduce
+from src.validate import validate
+from src.worktime import DAY_MS, fmt_ms
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def small(seed: int = 3, **kw) -> Config:
+    kw = {"scale": "small", "users": 40, "projects": 8, "tasks_per_project": 25} | kw
+    return Config(seed=seed, end_date=kw.pop("end_date", Config().end_date), **kw)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("live") / "base.sqlite"
+    generate(small(), path)
+    return path
+
+
+def _failed(path: Path) -> list[str]:
+    """The rules (errors and warnings) the file breaks."""
+    return [r.rule for r in validate(path).rules if not r.passed]
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    shutil.copyfile(src, dst)
+    return dst
+
+
+def test_a_later_clock_extends_the_file_at_an_earlier_one(tmp_path):
+    """Prefix-stable: every story and status update before T1 is identical at T2; rows of
+    T1 absent at T2 are only those whose state changed (tasks, projects, field values)."""
+    c = small(seed=9, industry="Government")
+    t1 = anchor_ms(c) + 5 * DAY_MS + 13 * 3_600_000
+    t2 = anchor_ms(c) + 150 * DAY_MS  # projects wrapped up in between: ids never move
+    generate(c, tmp_path / "a.sqlite", clock=t1)
+    generate(c, tmp_path / "b.sqlite", clock=t2)
+    conn = sqlite3.connect(tmp_path / "a.sqlite")
+    conn.execute("ATTACH ? AS b", (str(tmp_path / "b.sqlite"),))
+    wrapped = conn.execute(
+        "SELECT count(*) FROM b.projects WHERE completed_at >= ?", (fmt_ms(t1),)
+    ).fetchone()[0]
+    assert wrapped > 0
+    conn.execute("DETACH b")
+    conn.execute("ATTACH ? AS b", (str(tmp_path / "b.sqlite"),))
+    for table in ("stories", "status_updates"):
+        lost = "SELECT count(*) FROM (SELECT * FROM main.{t} EXCEPT SELECT * FROM b.{t})"
+        assert conn.execute(lost.format(t=table)).fetchone()[0] == 0
+        new_early = (
+            "SELECT count(*) FROM (SELECT * FROM b.{t} WHERE created_at < ? "
+            "EXCEPT SELECT * FROM main.{t})"
+        )
+        assert conn.execute(new_early.format(t=table), (fmt_ms(t1),)).fetchone()[0] == 0
+    grew = conn.execute(
+        "SELECT (SELECT count(*) FROM b.stories) - (SELECT count(*) FROM main.stories)"
+    ).fetchone()[0]
+    assert grew > 100
+    # every task of T1 is still there, with the same creation, name and creator
+    kept = conn.execute(
+        "SELECT count(*) FROM main.tasks a JOIN b.tasks b USING (id) WHERE a.name = b.name "
+        "AND a.created_at = b.created_at AND a.created_by_id = b.created_by_id"
+    ).fetchone()[0]
+    assert kept == conn.execute("SELECT count(*) FROM main.tasks").fetchone()[0]
+    # a task completed at T1 stays completed, at the same moment
+    undone = conn.execute(
+        "SELECT count(*) FROM main.tasks a JOIN b.tasks b USING (id) "
+        "WHERE a.completed = 1 AND (b.completed = 0 OR a.completed_at <> b.completed_at)"
+    ).fetchone()[0]
+    assert undone == 0
+
+
+def test_split_advances_give_the_same_file(base, tmp_path):
+    once = _copy(base, tmp_path / "once.sqlite")
+    twice = _copy(base, tmp_path / "twice.sqlite")
+    daily = _copy(base, tmp_path / "daily.sqlite")
+    advance(once, 10)
+    advance(twice, 5)
+    advance(twice, 5)
+    for _ in range(10):
+        advance(daily, 1)
+    assert fingerprint_file(once) == fingerprint_file(twice) == fingerprint_file(daily)
+    assert fingerprint_file(once) != fingerprint_file(base)
+    runs = sqlite3.connect(daily).execute("SELECT count(*), max(id) FROM generation_runs")
+    assert runs.fetchone() == (11, 11)
+    assert file_clock(daily).clock == file_clock(base).clock + 10 * DAY_MS
+
+
+@pytest.mark.parametrize(
+    ("seed", "industry", "workforce", "days"),
+    [
+        (1, "Finance", "us", 30),
+        (2, "Healthcare", "global", 45),
+        (7, "Retail", "global", 12.5),
+        (9, "Government", "us", 90),
+    ],
+)
+def test_every_rule_holds_after_simulate(tmp_path, seed, industry, workforce, days):
+    path = tmp_path / "f.sqlite"
+    generate(small(seed, industry=industry, workforce=workforce), path)
+    before = sqlite3.connect(path).execute("SELECT count(*) FROM stories").fetchone()[0]
+    done = advance(path, days)
+    assert _failed(path) == []
+    conn = sqlite3.connect(path)
+    (anchor,) = conn.execute("SELECT anchor FROM generation_runs ORDER BY id DESC LIMIT 1")
+    assert anchor[0] == done.clock
+    assert conn.execute("SELECT count(*) FROM stories").fetchone()[0] > before
+    late = conn.execute("SELECT count(*) FROM stories WHERE created_at >= ?", (done.clock,))
+    assert late.fetchone()[0] == 0
+
+
+def test_the_world_goes_on_after_the_end_date(tmp_path):
+    """New projects start, people join and leave, status updates are posted."""
+    path = tmp_path / "f.sqlite"
+    c = small(4, users=80, projects=12)
+    generate(c, path)
+    conn = sqlite3.connect(path)
+    counts = conn.execute(
+        "SELECT (SELECT count(*) FROM projects), (SELECT count(*) FROM users), "
+        "(SELECT count(*) FROM users WHERE is_active = 0)"
+    ).fetchone()
+    advance(path, 200)
+    after = conn.execute(
+        "SELECT (SELECT count(*) FROM projects), (SELECT count(*) FROM users), "
+        "(SELECT count(*) FROM users WHERE is_active = 0)"
+    ).fetchone()
+    assert after[0] > counts[0] and after[1] > counts[1] and after[2] > counts[2]
+    end = fmt_ms(anchor_ms(c))
+    updates = conn.execute("SELECT count(*) FROM status_updates WHERE created_at >= ?", (end,))
+    assert updates.fetchone()[0] > 0
+    assert _failed(path) == []
+
+
+def test_reproduce_rebuilds_an_advanced_file(base, tmp_path):
+    path = _copy(base, tmp_path / "f.sqlite")
+    advance(path, 7, settings=Settings(level="high"))
+    outcome = reproduce(path, tmp_path / "copy.sqlite")
+    assert outcome.identical, outcome.verdict
+
+
+def test_level_moves_new_work_per_person_day(base, tmp_path):
+    figures = {}
+    for level in ("low", "medium", "high"):
+        path = _copy(base, tmp_path / f"{level}.sqlite")
+        start = fmt_ms(file_clock(path).clock)
+        advance(path, 30, settings=Settings(level=level))
+        conn = sqlite3.connect(path)
+        (n,) = conn.execute("SELECT count(*) FROM stories WHERE created_at >= ?", (start,))
+        (people,) = conn.execute("SELECT count(*) FROM users WHERE is_active = 1")
+        figures[level] = n[0] / people[0] / 30
+    assert figures["low"] < figures["medium"] < figures["high"]
+
+
+def test_the_tuning_of_a_continued_file_cannot_change(base, tmp_path):
+    path = _copy(base, tmp_path / "f.sqlite")
+    advance(path, 2, settings=Settings(level="low"))
+    with pytest.raises(ConfigError, match="cannot change"):
+        advance(path, 2, settings=Settings(level="high"))
+    advance(path, 2, settings=Settings(level="low", speed=60))  # cadence may change
+
+
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [(0, "above 0"), (-3, "above 0"), (400, "past it")],
+)
+def test_bad_spans_are_refused(base, tmp_path, days, message):
+    path = _copy(base, tmp_path / "f.sqlite")
+    with pytest.raises(ConfigError, match=message):
+        advance(path, days)
+    assert fingerprint_file(path) == fingerprint_file(base)
+
+
+def test_durations_and_settings_parse():
+    assert parse_duration("PT10S") == 10
+    assert parse_duration("PT1M30S") == 90
+    assert parse_duration("P1D") == 86400
+    for bad in ("10s", "PT0.5S", "P", "PT", "soon"):
+        with pytest.raises(ConfigError):
+            parse_duration(bad)
+    s = resolve_settings({"interval": "PT5S"}, {"LIVE_LEVEL": "high", "LIVE_SPEED": "60"})
+    assert (s.interval, s.level, s.speed) == (5, "high", 60)
+    for flags in ({"level": "extreme"}, {"speed": "0"}, {"steadiness": "2"}, {"batch": "9-3"}):
+        with pytest.raises(ConfigError):
+            resolve_settings(flags)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "src.main", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_simulate_cli_and_its_bad_inputs(base, tmp_path):
+    path = _copy(base, tmp_path / "f.sqlite")
+    ok = _cli("simulate", str(path), "--days", "2")
+    assert ok.returncode == 0, ok.stderr
+    assert "->" in ok.stdout
+    bad_toml = tmp_path / "bad.toml"
+    bad_toml.write_text("level = [\n")
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text('levle = "high"\n')
+    for args in (
+        ("--days", "-1"),
+        ("--days", "2", "--level", "extreme"),
+        ("--days", "2", "--steadiness", "3"),
+        ("--days", "2", "--config", str(bad_toml)),
+        ("--days", "2", "--config", str(unknown)),
+        ("--days", "2", "--config", str(tmp_path / "missing.toml")),
+    ):
+        r = _cli("simulate", str(path), *args)
+        assert r.returncode == 2, (args, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    r = _cli("simulate", str(tmp_path / "none.sqlite"), "--days", "1")
+    assert r.returncode == 2 and "no such file" in r.stderr
+
+
+def _peak_share(path: Path, since: str) -> float:
+    """Share of the stories on tasks created since ``since`` that fall within an hour of
+    the 9:00, 13:00 or 16:00 local peaks of their author."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    rows = sqlite3.connect(path).execute(
+        "SELECT s.created_at, u.timezone FROM stories s JOIN tasks t ON t.id = s.task_id "
+        "JOIN users u ON u.id = s.created_by_id WHERE t.created_at >= ?",
+        (since,),
+    )
+    near = total = 0
+    for stamp, zone in rows:
+        when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(ZoneInfo(zone))
+        hour = when.hour + when.minute / 60
+        near += any(abs(hour - peak) <= 1 for peak in (9, 13, 16))
+        total += 1
+    assert total > 200
+    return near / total
+
+
+def test_tuning_shapes_only_new_work_and_the_slider_moves_the_peaks(base, tmp_path):
+    start = fmt_ms(file_clock(base).clock)
+    shares = {}
+    history = set()
+    for steadiness in (0.0, 1.0):
+        path = _copy(base, tmp_path / f"s{steadiness}.sqlite")
+        advance(path, 40, settings=Settings(level="high", steadiness=steadiness))
+        shares[steadiness] = _peak_share(path, start)
+        old = sqlite3.connect(path).execute(
+            "SELECT count(*), sum(length(text)), max(id) FROM stories WHERE created_at < ?",
+            (start,),
+        )
+        history.add(old.fetchone())
+        assert _failed(path) == []
+    assert len(history) == 1  # the history is the same whatever the tuning
+    assert shares[0.0] > shares[1.0] + 0.1
+
+
+def test_the_shipped_configs_load():
+    prod = resolve_settings(config_file=ROOT / "live.production.toml")
+    emu = resolve_settings(config_file=ROOT / "live.emulated.toml")
+    assert (prod.mode, prod.speed, prod.allow_future) == ("production", 1.0, False)
+    assert (emu.mode, emu.batch_min, emu.batch_max) == ("emulated", 5, 20)
+    # a flag wins over the file, the environment over the file too
+    assert resolve_settings({"speed": "60"}, {}, ROOT / "live.production.toml").speed == 60
+    env = {"LIVE_LEVEL": "low"}
+    assert resolve_settings({}, env, ROOT / "live.emulated.toml").level == "low"
+
+
+def test_a_leaver_s_work_is_handed_over_before_a_later_step_of_the_owner(tmp_path):
+    """Lives run past the anchor: a step of the owner after the assignee left (a drop weeks
+    later) must not delay the hand-over past the anchor (found on Government/global, seed 42:
+    a task still assigned to someone who had left)."""
+    c = Config(seed=42, end_date=dt.date(2026, 6, 30), industry="Government", workforce="global")
+    generate(c, tmp_path / "g.sqlite")
+    conn = sqlite3.connect(tmp_path / "g.sqlite")
+    held = conn.execute(
+        "SELECT count(*) FROM tasks t JOIN users u ON u.id = t.assignee_id "
+        "WHERE t.completed = 0 AND u.left_at IS NOT NULL"
+    ).fetchone()[0]
+    assert held == 0
