@@ -33,7 +33,14 @@ from ..errors import ConfigError, InputFileError
 from ..fingerprint import fingerprint_file
 from ..generators.tasks import ProjectWorld, project_rows, simulate_project
 from ..generators.users import user_rows
-from ..pipeline import PROGRAM, anchor_ms, build_world, canonical_json, versions
+from ..pipeline import (
+    PROGRAM,
+    PROJECT_TABLES,
+    anchor_ms,
+    build_world,
+    canonical_json,
+    versions,
+)
 from ..worktime import DAY_MS, fmt_ms, parse_ms
 from .advance import _iso, check_world, file_clock
 from .apply import CHILD_TABLES
@@ -42,24 +49,7 @@ from .settings import Settings
 
 JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024  # the WAL is truncated once past this (bytes)
 # the tables a batch writes, parents first (foreign keys are checked at the commit anyway)
-ORDER = (
-    "users",
-    "team_memberships",
-    "projects",
-    "project_memberships",
-    "sections",
-    "custom_field_settings",
-    "tasks",
-    "task_memberships",
-    "task_dependencies",
-    "task_followers",
-    "stories",
-    "custom_field_values",
-    "custom_field_value_options",
-    "custom_field_value_people",
-    "task_tags",
-    "status_updates",
-)
+ORDER = ("users", "team_memberships", *PROJECT_TABLES)
 PROJECT_ONCE = ("project_memberships", "sections", "custom_field_settings")
 
 
