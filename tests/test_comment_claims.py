@@ -16,8 +16,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import Summary, industries_with_data, q
-from test_context_claims import broken
+from conftest import Summary, broken, industries_with_data, q
 from test_validate import build_valid_db, result
 
 from src.checks.comment_claims import RULES, comment_claim, elapsed_claim
