@@ -100,6 +100,16 @@ def test_each_broken_claim_fires_its_rule(
     assert found.severity == "warning"
 
 
+def test_unreadable_comment_text_is_no_claim(claims_db: Path, tmp_path: Path) -> None:
+    # setup: bytes where a comment's text belongs, as an editor may leave
+    path = broken(claims_db, tmp_path, "UPDATE stories SET text = x'00ff' WHERE id = 207")
+    # run
+    report = validate(path)
+    # assert: the comment rules still run, and format.types names the value
+    assert result(report, "format.types").offending >= 1
+    assert all(result(report, rule).passed for rule in RULE_IDS)
+
+
 def test_every_comment_rule_has_a_mutation() -> None:
     assert {rule for rule, *_ in MUTATIONS} == set(RULE_IDS)
 

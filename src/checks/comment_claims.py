@@ -19,7 +19,7 @@ import re
 import sqlite3
 
 from ..inputs import load_anchor
-from .core import Check
+from .core import Check, add_pattern_functions
 
 WARNING = "warning"
 
@@ -73,9 +73,8 @@ def elapsed_claim(text: str | None) -> float | None:
 
 
 def prepare(conn: sqlite3.Connection) -> None:
-    """Add the pattern functions the rules below call."""
-    conn.create_function("comment_claim", 1, comment_claim, deterministic=True)
-    conn.create_function("elapsed_claim", 1, elapsed_claim, deterministic=True)
+    """Add the pattern functions the rules below call (a value they cannot read is no claim)."""
+    add_pattern_functions(conn, {"comment_claim": comment_claim, "elapsed_claim": elapsed_claim})
 
 
 # OFFSET 0 keeps the planner from calling the pattern function again on every joined row.
