@@ -15,7 +15,6 @@ Claims are read as `validate`'s comment rules read them (src/checks/comment_clai
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sqlite3
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from status_realism import generated_files, measure  # noqa: E402
+from status_realism import arguments, generated_files, measure, print_pooled  # noqa: E402
 
 from src.checks.comment_claims import prepare  # noqa: E402
 from src.checks.scorecard import _COMMENT_VARIETY  # noqa: E402
@@ -132,10 +131,7 @@ FIGURES = (
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--files", nargs="+", type=Path, help="measure these files instead")
-    ap.add_argument("--seed", type=int, default=42)
-    args = ap.parse_args()
+    args = arguments(__doc__).parse_args()
     with tempfile.TemporaryDirectory() as d:
         paths = args.files or generated_files(Path(d), args.seed)
         results = [measure(p, FIGURES, prepare) for p in paths]
@@ -146,12 +142,7 @@ def main() -> None:
             variety.append((distinct / total, top / total, top))
             topics.append(on_topic(conn))
             conn.close()
-    print(f"{len(results)} files, pooled:")
-    for i, (name, _, _) in enumerate(FIGURES):
-        n = sum(f[i][0] for f in results)
-        k = sum(f[i][1] for f in results)
-        share = f"{n / k:6.1%}" if k else "     -"
-        print(f"  {name:<56} {share}  ({n} of {k})")
+    print_pooled(FIGURES, results, 56)
     n, k = sum(t[0] for t in topics), sum(t[1] for t in topics)
     print(f"  {'answers on the topic of the question before them':<56} {n / k:6.1%}  ({n} of {k})")
     lo, hi = min(v[0] for v in variety), max(v[0] for v in variety)

@@ -16,7 +16,6 @@ read as `validate`'s context rules read them (src/checks/context_claims.py).
 
 from __future__ import annotations
 
-import argparse
 import re
 import sqlite3
 import sys
@@ -27,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from status_realism import generated_files, measure  # noqa: E402
+from status_realism import arguments, generated_files, measure, print_pooled  # noqa: E402
 
 from src import INDUSTRIES  # noqa: E402
 from src.checks.context_claims import prepare  # noqa: E402
@@ -160,10 +159,7 @@ FIGURES = (
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--files", nargs="+", type=Path, help="measure these files instead")
-    ap.add_argument("--seed", type=int, default=42)
-    args = ap.parse_args()
+    args = arguments(__doc__).parse_args()
     with tempfile.TemporaryDirectory() as d:
         paths = args.files or generated_files(Path(d), args.seed)
         results = [measure(p, FIGURES, _prepare) for p in paths]
@@ -172,12 +168,7 @@ def main() -> None:
             conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
             variety.append(conn.execute(_DESCRIPTION_SKELETONS).fetchone()[0] or 0.0)
             conn.close()
-    print(f"{len(results)} files, pooled:")
-    for i, (name, _, _) in enumerate(FIGURES):
-        n = sum(f[i][0] for f in results)
-        k = sum(f[i][1] for f in results)
-        share = f"{n / k:6.1%}" if k else "     -"
-        print(f"  {name:<46} {share}  ({n} of {k})")
+    print_pooled(FIGURES, results, 46)
     print(f"  {'distinct descriptions, names removed':<46} {min(variety):.2f}-{max(variety):.2f}")
 
 

@@ -115,10 +115,26 @@ def generated_files(folder: Path, seed: int) -> list[Path]:
     return paths
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+def arguments(doc: str | None) -> argparse.ArgumentParser:
+    """The options every realism script takes: files to measure, or the seed to generate with."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--files", nargs="+", type=Path, help="measure these files instead")
     ap.add_argument("--seed", type=int, default=42)
+    return ap
+
+
+def print_pooled(figures, results: list[list[tuple[int, int]]], width: int) -> None:
+    """Each figure's share pooled over the files (``results``: one ``measure`` list per file)."""
+    print(f"{len(results)} files, pooled:")
+    for i, (name, _, _) in enumerate(figures):
+        n = sum(f[i][0] for f in results)
+        k = sum(f[i][1] for f in results)
+        share = f"{n / k:6.1%}" if k else "     -"
+        print(f"  {name:<{width}} {share}  ({n} of {k})")
+
+
+def main() -> None:
+    ap = arguments(__doc__)
     ap.add_argument("--per-file", action="store_true", help="also print each file's figures")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
@@ -128,12 +144,7 @@ def main() -> None:
         for p, figures in results:
             cells = "  ".join(f"{n}/{k}" for n, k in figures)
             print(f"{p.name:<32} {cells}")
-    print(f"{len(results)} files, pooled:")
-    for i, (name, _, _) in enumerate(FIGURES):
-        n = sum(f[i][0] for _, f in results)
-        k = sum(f[i][1] for _, f in results)
-        share = f"{n / k:6.1%}" if k else "     -"
-        print(f"  {name:<46} {share}  ({n} of {k})")
+    print_pooled(FIGURES, [f for _, f in results], 46)
 
 
 if __name__ == "__main__":

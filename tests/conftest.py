@@ -9,6 +9,7 @@ test depends on today's date.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +46,20 @@ def q1(path: str | Path, sql: str, params: tuple | dict = ()) -> Any:
     rows = q(path, sql, params)
     assert len(rows) == 1 and len(rows[0]) == 1, rows
     return rows[0][0]
+
+
+def broken(valid: Path, tmp_path: Path, *statements: str) -> Path:
+    """A copy of the file with the statements applied (foreign keys off); each must change a row."""
+    target = tmp_path / "broken.sqlite"
+    shutil.copyfile(valid, target)
+    conn = sqlite3.connect(target)
+    try:
+        for sql in statements:
+            assert conn.execute(sql).rowcount != 0, f"changed nothing: {sql}"
+        conn.commit()
+    finally:
+        conn.close()
+    return target
 
 
 def industries_with_data() -> list[str]:

@@ -16,8 +16,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import Summary, industries_with_data, q
-from test_context_claims import broken
+from conftest import Summary, broken, industries_with_data, q
 from test_validate import build_valid_db, result
 
 from src.checks.comment_claims import RULES, comment_claim, elapsed_claim
@@ -99,6 +98,16 @@ def test_each_broken_claim_fires_its_rule(
     # assert
     assert found.offending == 1 and found.examples == (story,)
     assert found.severity == "warning"
+
+
+def test_unreadable_comment_text_is_no_claim(claims_db: Path, tmp_path: Path) -> None:
+    # setup: bytes where a comment's text belongs, as an editor may leave
+    path = broken(claims_db, tmp_path, "UPDATE stories SET text = x'00ff' WHERE id = 207")
+    # run
+    report = validate(path)
+    # assert: the comment rules still run, and format.types names the value
+    assert result(report, "format.types").offending >= 1
+    assert all(result(report, rule).passed for rule in RULE_IDS)
 
 
 def test_every_comment_rule_has_a_mutation() -> None:

@@ -10,12 +10,11 @@ In the valid file (tests/test_validate.py) task 101 was created 2026-03-02T15:00
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import industries_with_data
+from conftest import broken, industries_with_data
 from test_validate import build_valid_db, result
 
 from src.checks.context_claims import RULES, duration_claim, name_theme, urgency_claim
@@ -32,20 +31,6 @@ def claims_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         conn.execute("UPDATE tasks SET notes = 'Expect this to take a few weeks.' WHERE id = 102")
         conn.execute("UPDATE tasks SET name = 'Spring launch: approve onboarding' WHERE id = 103")
     return path
-
-
-def broken(valid: Path, tmp_path: Path, *statements: str) -> Path:
-    """A copy of the file with the statements applied."""
-    target = tmp_path / "broken.sqlite"
-    shutil.copyfile(valid, target)
-    conn = sqlite3.connect(target)
-    try:
-        for sql in statements:
-            assert conn.execute(sql).rowcount != 0, f"changed nothing: {sql}"
-        conn.commit()
-    finally:
-        conn.close()
-    return target
 
 
 def notes(task: int, text: str) -> str:

@@ -9,12 +9,11 @@ In the valid file (tests/test_validate.py) at the update's instant, 2026-03-16T1
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import industries_with_data
+from conftest import broken, industries_with_data
 from test_validate import build_valid_db, result
 
 from src.checks.status_claims import (
@@ -40,20 +39,6 @@ def claims_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE status_updates SET text = ? WHERE id = 301", (TRUE_TEXT,))
     return path
-
-
-def broken(valid: Path, tmp_path: Path, *statements: str) -> Path:
-    """A copy of the file with the statements applied (foreign keys off)."""
-    target = tmp_path / "broken.sqlite"
-    shutil.copyfile(valid, target)
-    conn = sqlite3.connect(target)
-    try:
-        for sql in statements:
-            assert conn.execute(sql).rowcount != 0, f"changed nothing: {sql}"
-        conn.commit()
-    finally:
-        conn.close()
-    return target
 
 
 def text_is(text: str) -> str:

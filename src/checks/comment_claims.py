@@ -18,8 +18,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from ..inputs import load_anchor
-from .core import Check
+from .core import Check, add_pattern_functions, anchored_checks
 
 WARNING = "warning"
 
@@ -73,9 +72,8 @@ def elapsed_claim(text: str | None) -> float | None:
 
 
 def prepare(conn: sqlite3.Connection) -> None:
-    """Add the pattern functions the rules below call."""
-    conn.create_function("comment_claim", 1, comment_claim, deterministic=True)
-    conn.create_function("elapsed_claim", 1, elapsed_claim, deterministic=True)
+    """Add the pattern functions the rules below call (a value they cannot read is no claim)."""
+    add_pattern_functions(conn, {"comment_claim": comment_claim, "elapsed_claim": elapsed_claim})
 
 
 # OFFSET 0 keeps the planner from calling the pattern function again on every joined row.
@@ -166,5 +164,4 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
 def checks(conn: sqlite3.Connection) -> list[Check]:
     """The rules; a subtask claim in the file's last week is pending when the file records
     its anchor (continuous mode's lives run past it: the subtask may come after the clock)."""
-    until = "(SELECT anchor FROM temp._anchor)" if load_anchor(conn) is not None else "NULL"
-    return [Check(rule, text, sql.replace("{until}", until), sev) for rule, text, sql, sev in RULES]
+    return anchored_checks(conn, RULES)

@@ -23,8 +23,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from ..inputs import load_anchor
-from .core import Check, add_pattern_functions
+from .core import Check, add_pattern_functions, anchored_checks
 
 WARNING = "warning"
 
@@ -155,5 +154,4 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
 def checks(conn: sqlite3.Connection) -> list[Check]:
     """The rules; open work is held against the anchor when the file records one (a file
     without it has only its completed tasks' durations judged)."""
-    until = "(SELECT anchor FROM temp._anchor)" if load_anchor(conn) is not None else "NULL"
-    return [Check(rule, text, sql.replace("{until}", until), sev) for rule, text, sql, sev in RULES]
+    return anchored_checks(conn, RULES)

@@ -161,6 +161,15 @@ def add_pattern_functions(conn: sqlite3.Connection, functions: dict[str, Any]) -
         conn.create_function(name, fn.__code__.co_argcount, safe, deterministic=True)
 
 
+def anchored_checks(
+    conn: sqlite3.Connection, rules: Iterable[tuple[str, str, str, str]]
+) -> list[Check]:
+    """The rules with ``{until}`` read as the file's anchor ("now"), or NULL when the file
+    records none (a rule then judges only what the file says happened, not open work)."""
+    until = "(SELECT anchor FROM temp._anchor)" if load_anchor(conn) is not None else "NULL"
+    return [Check(rule, text, sql.replace("{until}", until), sev) for rule, text, sql, sev in rules]
+
+
 def cost(check: Check) -> int:
     """A rough rank of a rule's cost, so the heavy ones start first: passes over stories."""
     return 2 * check.sql.count("stories") + check.sql.count("tasks")

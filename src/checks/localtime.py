@@ -178,7 +178,6 @@ _HUMAN_EVENTS = (
 ) + " LIMIT -1 OFFSET 0"
 
 _WEEKDAY = "((local_s / 86400 + 4) % 7)"  # 1970-01-01 was a Thursday; 0 = Sunday as in %w
-_HOUR = "((local_s % 86400) / 3600)"
 _ON_HOLIDAY = (
     "EXISTS (SELECT 1 FROM temp._holiday x "
     "WHERE x.country_code = e.country_code AND x.day = e.local_s / 86400)"
