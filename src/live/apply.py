@@ -27,9 +27,8 @@ def _key_list(table: str, alias: str = "") -> str:
 # tables whose rows never change once written (a story, a status update): only the rows from
 # the old clock on can be new, so only those are compared
 APPEND_ONLY = ("stories", "status_updates")
-# a task's own rows: rewritten whole for the tasks touched since the old clock
-TASK_TABLES = (
-    "tasks",
+# rows that belong to one task and are rewritten with it (stories are only ever appended)
+CHILD_TABLES = (
     "task_memberships",
     "task_dependencies",
     "task_followers",
@@ -38,6 +37,9 @@ TASK_TABLES = (
     "custom_field_value_people",
     "task_tags",
 )
+
+# a task's own rows: rewritten whole for the tasks touched since the old clock
+TASK_TABLES = ("tasks", *CHILD_TABLES)
 
 
 def apply_world(conn: sqlite3.Connection, schema: str, since: str | None = None) -> Counter:
@@ -106,15 +108,3 @@ def apply_world(conn: sqlite3.Connection, schema: str, since: str | None = None)
     conn.execute("DROP TABLE IF EXISTS temp._keys")
     conn.execute("DROP TABLE IF EXISTS temp._touched")
     return counts
-
-
-# rows that belong to one task and are rewritten with it (stories are only ever appended)
-CHILD_TABLES = (
-    "task_memberships",
-    "task_dependencies",
-    "task_followers",
-    "custom_field_values",
-    "custom_field_value_options",
-    "custom_field_value_people",
-    "task_tags",
-)
