@@ -12,7 +12,7 @@ import signal
 import sys
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from dotenv import dotenv_values
@@ -58,6 +58,9 @@ class _OneLineUsageErrors(TyperGroup):
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
 
+
+# the positional FILE argument of every command that reads a generated database
+SqliteFile = Annotated[Path, typer.Argument(help="A SQLite file that follows schema.sql.")]
 
 app = typer.Typer(
     cls=_OneLineUsageErrors,
@@ -469,7 +472,7 @@ def _open_or_fail(fn: Any, file: Path) -> Any:
 
 @app.command("validate")
 def validate_cmd(
-    file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
+    file: SqliteFile,
     as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout instead."),
     no_scorecard: bool = typer.Option(
         False, "--no-scorecard", help="Only the integrity rules, not the realism scorecard."
@@ -536,7 +539,7 @@ def validate_cmd(
 
 @app.command("stats")
 def stats_cmd(
-    file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
+    file: SqliteFile,
     as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout instead."),
 ) -> None:
     """Rows per table and top-line figures."""
@@ -560,7 +563,7 @@ def stats_cmd(
 
 @app.command("report")
 def report_cmd(
-    file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
+    file: SqliteFile,
     out_path: str = typer.Option(..., "--out", "-o", help="Where to write the HTML page."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
 ) -> None:
@@ -576,7 +579,7 @@ def report_cmd(
 
 @app.command("export")
 def export_cmd(
-    file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
+    file: SqliteFile,
     fmt: str = typer.Option(..., "--format", "-f", help="csv | jsonl | parquet | asana-json."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="The folder to create."),
     tables: str = typer.Option(
@@ -625,7 +628,7 @@ def _print_plan(the_plan: PushPlan, file: Path) -> None:
 
 @app.command("push")
 def push_cmd(
-    file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
+    file: SqliteFile,
     workspace: str = typer.Option(..., "--workspace", help="The Asana workspace gid."),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the plan and the request count; send nothing."
