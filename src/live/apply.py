@@ -42,6 +42,16 @@ CHILD_TABLES = (
 TASK_TABLES = ("tasks", *CHILD_TABLES)
 
 
+def _replace(conn: sqlite3.Connection, schema: str, table: str, where: str) -> tuple[int, int]:
+    """Delete ``table``'s rows matching ``where`` from main and copy in ``schema``'s matching
+    rows; returns (rows deleted, rows inserted), from which the caller counts new/changed/gone."""
+    gone = conn.execute(f'DELETE FROM main."{table}" WHERE {where}').rowcount
+    added = conn.execute(
+        f'INSERT INTO main."{table}" SELECT * FROM {schema}."{table}" WHERE {where}'
+    ).rowcount
+    return gone, added
+
+
 def apply_world(conn: sqlite3.Connection, schema: str, since: str | None = None) -> Counter:
     """Make the main database's content equal to attached ``schema``'s (same schema.sql),
     inside the caller's transaction.  Returns rows written per table ("+" new, "~" changed,
@@ -64,13 +74,7 @@ def apply_world(conn: sqlite3.Connection, schema: str, since: str | None = None)
         keys = _key_list(table)
         if touched and table in TASK_TABLES:
             key = "id" if table == "tasks" else "task_id"
-            gone = conn.execute(
-                f'DELETE FROM main."{table}" WHERE {key} IN (SELECT id FROM temp._touched)'
-            ).rowcount
-            added = conn.execute(
-                f'INSERT INTO main."{table}" SELECT * FROM {schema}."{table}" '
-                f"WHERE {key} IN (SELECT id FROM temp._touched)"
-            ).rowcount
+            gone, added = _replace(conn, schema, table, f"{key} IN (SELECT id FROM temp._touched)")
             counts[f"{table}+"] += max(added - gone, 0)
             counts[f"{table}~"] += min(added, gone)
             continue
@@ -95,13 +99,9 @@ def apply_world(conn: sqlite3.Connection, schema: str, since: str | None = None)
         if not n:
             continue
         tuple_keys = f"({keys})" if len(_pk(table)) > 1 else keys
-        existing = conn.execute(
-            f'DELETE FROM main."{table}" WHERE {tuple_keys} IN (SELECT * FROM temp._keys)'
-        ).rowcount
-        added = conn.execute(
-            f'INSERT INTO main."{table}" SELECT * FROM {schema}."{table}" '
-            f"WHERE {tuple_keys} IN (SELECT * FROM temp._keys)"
-        ).rowcount
+        existing, added = _replace(
+            conn, schema, table, f"{tuple_keys} IN (SELECT * FROM temp._keys)"
+        )
         counts[f"{table}+"] += max(added - existing, 0)
         counts[f"{table}~"] += min(added, existing)
         counts[f"{table}-"] += max(existing - added, 0)
