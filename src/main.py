@@ -12,7 +12,7 @@ import signal
 import sys
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from dotenv import dotenv_values
@@ -58,6 +58,9 @@ class _OneLineUsageErrors(TyperGroup):
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
 
+
+# the positional FILE argument of every command that reads a generated database
+SqliteFile = Annotated[Path, typer.Argument(help="A SQLite file that follows schema.sql.")]
 
 app = typer.Typer(
     cls=_OneLineUsageErrors,
@@ -222,6 +225,12 @@ def _progress() -> Progress:
         transient=False,
         disable=not err.is_terminal,
     )
+
+
+def _run_with_bar(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """`_run` with a progress bar on stderr handed to ``fn`` as its ``progress``."""
+    with _progress() as bar:
+        return _run(fn, *args, progress=_RichProgress(bar), **kwargs)
 
 
 def _render(summary: Summary, title: str = "Generated") -> None:
@@ -410,16 +419,14 @@ def main(
     workers = explicit.pop("workers", None)
     today = dt.datetime.now(dt.UTC).date()
     config, workers, llm_settings, key = _run(_resolve, explicit, env_file, workers, today)
-    with _progress() as bar:
-        summary = _run(
-            generate,
-            config,
-            overwrite=force,
-            progress=_RichProgress(bar),
-            workers=workers,
-            llm=llm_settings,
-            llm_api_key=key,
-        )
+    summary = _run_with_bar(
+        generate,
+        config,
+        overwrite=force,
+        workers=workers,
+        llm=llm_settings,
+        llm_api_key=key,
+    )
     _render(summary)
 
 
@@ -445,15 +452,13 @@ def reproduce_cmd(
 ) -> None:
     """Regenerate FILE from its generation_runs record and compare it with FILE, table by
     table."""
-    with _progress() as bar:
-        outcome = _run(
-            reproduce,
-            file,
-            out_path,
-            overwrite=force,
-            progress=_RichProgress(bar),
-            llm_cache=llm_cache,
-        )
+    outcome = _run_with_bar(
+        reproduce,
+        file,
+        out_path,
+        overwrite=force,
+        llm_cache=llm_cache,
+    )
     _render(outcome.summary, "Reproduced")
     if not outcome.identical:
         _fail(f"{file}: {outcome.verdict}", 1)
@@ -469,7 +474,7 @@ def _open_or_fail(fn: Any, file: Path) -> Any:
 
 @app.command("validate")
 def validate_cmd(
-    file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
+    file: SqliteFile,
     as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout instead."),
     no_scorecard: bool = typer.Option(
         False, "--no-scorecard", help="Only the integrity rules, not the realism scorecard."
@@ -536,7 +541,7 @@ def validate_cmd(
 
 @app.command("stats")
 def stats_cmd(
-    file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
+    file: SqliteFile,
     as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout instead."),
 ) -> None:
     """Rows per table and top-line figures."""
@@ -560,7 +565,7 @@ def stats_cmd(
 
 @app.command("report")
 def report_cmd(
-    file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
+    file: SqliteFile,
     out_path: str = typer.Option(..., "--out", "-o", help="Where to write the HTML page."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
 ) -> None:
@@ -576,7 +581,7 @@ def report_cmd(
 
 @app.command("export")
 def export_cmd(
-    file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
+    file: SqliteFile,
     fmt: str = typer.Option(..., "--format", "-f", help="csv | jsonl | parquet | asana-json."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="The folder to create."),
     tables: str = typer.Option(
@@ -588,10 +593,14 @@ def export_cmd(
 ) -> None:
     """Export FILE to a folder: one file per table (or resource type) and manifest.json."""
     wanted = tables.split(",") if tables is not None else None
-    with _progress() as bar:
-        summary = _run(
-            export, file, fmt, out_dir, wanted, overwrite=force, progress=_RichProgress(bar)
-        )
+    summary = _run_with_bar(
+        export,
+        file,
+        fmt,
+        out_dir,
+        wanted,
+        overwrite=force,
+    )
     total = sum(summary.row_counts.values())
     out.print(
         f"[green]exported[/] {total:,} rows in {len(summary.files)} file(s) as "
@@ -625,7 +634,7 @@ def _print_plan(the_plan: PushPlan, file: Path) -> None:
 
 @app.command("push")
 def push_cmd(
-    file: Path = typer.Argument(..., help="A SQLite file that follows schema.sql."),
+    file: SqliteFile,
     workspace: str = typer.Option(..., "--workspace", help="The Asana workspace gid."),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the plan and the request count; send nothing."
@@ -645,16 +654,14 @@ def push_cmd(
         _fail("ASANA_ACCESS_TOKEN is not set: create a personal access token in Asana and "
               "export it (it is never written anywhere)")  # fmt: skip
     base_url = env.get("ASANA_BASE_URL") or DEFAULT_BASE_URL
-    with _progress() as bar:
-        summary = _run(
-            push,
-            file,
-            workspace,
-            token,
-            base_url=base_url,
-            concurrency=concurrency,
-            progress=_RichProgress(bar),
-        )
+    summary = _run_with_bar(
+        push,
+        file,
+        workspace,
+        token,
+        base_url=base_url,
+        concurrency=concurrency,
+    )
     out.print(
         f"[green]pushed[/] {summary.sent:,} requests in {summary.seconds:.0f} s "
         f"({summary.skipped:,} done before, {summary.retries} retried, "
@@ -687,10 +694,7 @@ def simulate_cmd(
     from .live import advance
 
     settings = _live_settings(config_file, level=level, steadiness=steadiness)
-    with _progress() as bar:
-        done = _run(
-            advance, file, days, settings=settings, progress=_RichProgress(bar), workers=workers
-        )
+    done = _run_with_bar(advance, file, days, settings=settings, workers=workers)
     events = ", ".join(f"{k} {v:,}" for k, v in done.events().items()) or "nothing new"
     out.print(
         f"[green]{file}[/]: clock {done.previous} -> {done.clock}; new: {events} "
@@ -776,8 +780,11 @@ def live_cmd(
         explicit |= {"industry": industry, "workforce": workforce}
         today = dt.datetime.now(dt.UTC).date()
         config, *_ = _run(_resolve, explicit, None, None, today)
-        with _progress() as bar:
-            summary = _run(generate, config, file, progress=_RichProgress(bar))
+        summary = _run_with_bar(
+            generate,
+            config,
+            file,
+        )
         _render(summary)
     stopping: list[int] = []
 

@@ -178,6 +178,12 @@ def test_the_tuning_of_a_continued_file_cannot_change(base, tmp_path):
     advance(path, 2, settings=Settings(level="low", speed=60))  # cadence may change
 
 
+def test_a_path_with_hash_or_question_mark_reads_its_clock(base, tmp_path):
+    # a file name is not a URI: '#' and '?' must not cut the path short
+    path = _copy(base, tmp_path / "a#b?c.sqlite")
+    assert file_clock(path).clock == file_clock(base).clock
+
+
 @pytest.mark.parametrize(
     ("days", "message"),
     [(0, "above 0"), (-3, "above 0"), (400, "past it")],

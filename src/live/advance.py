@@ -23,6 +23,7 @@ from typing import Any
 
 from ..config import HORIZON_DAYS, Config
 from ..errors import ConfigError, InputFileError
+from ..inputs import open_readonly
 from ..pipeline import (
     PROGRAM,
     Progress,
@@ -63,7 +64,7 @@ def file_clock(path: str | Path) -> FileClock:
         clock = parse_ms(run["anchor"])
     except (TypeError, ValueError) as e:
         raise InputFileError(f"{path}: its generation_runs anchor is not a timestamp") from e
-    with closing(sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)) as conn:
+    with closing(open_readonly(path, required=("generation_runs",))) as conn:
         runs = conn.execute("SELECT count(*) FROM generation_runs").fetchone()[0]
         llm = conn.execute("SELECT count(*) FROM generation_runs WHERE llm_json IS NOT NULL")
         if llm.fetchone()[0]:

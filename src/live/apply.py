@@ -27,9 +27,8 @@ def _key_list(table: str, alias: str = "") -> str:
 # tables whose rows never change once written (a story, a status update): only the rows from
 # the old clock on can be new, so only those are compared
 APPEND_ONLY = ("stories", "status_updates")
-# a task's own rows: rewritten whole for the tasks touched since the old clock
-TASK_TABLES = (
-    "tasks",
+# rows that belong to one task and are rewritten with it (stories are only ever appended)
+CHILD_TABLES = (
     "task_memberships",
     "task_dependencies",
     "task_followers",
@@ -38,6 +37,19 @@ TASK_TABLES = (
     "custom_field_value_people",
     "task_tags",
 )
+
+# a task's own rows: rewritten whole for the tasks touched since the old clock
+TASK_TABLES = ("tasks", *CHILD_TABLES)
+
+
+def _replace(conn: sqlite3.Connection, schema: str, table: str, where: str) -> tuple[int, int]:
+    """Delete ``table``'s rows matching ``where`` from main and copy in ``schema``'s matching
+    rows; returns (rows deleted, rows inserted), from which the caller counts new/changed/gone."""
+    gone = conn.execute(f'DELETE FROM main."{table}" WHERE {where}').rowcount
+    added = conn.execute(
+        f'INSERT INTO main."{table}" SELECT * FROM {schema}."{table}" WHERE {where}'
+    ).rowcount
+    return gone, added
 
 
 def apply_world(conn: sqlite3.Connection, schema: str, since: str | None = None) -> Counter:
@@ -62,13 +74,7 @@ def apply_world(conn: sqlite3.Connection, schema: str, since: str | None = None)
         keys = _key_list(table)
         if touched and table in TASK_TABLES:
             key = "id" if table == "tasks" else "task_id"
-            gone = conn.execute(
-                f'DELETE FROM main."{table}" WHERE {key} IN (SELECT id FROM temp._touched)'
-            ).rowcount
-            added = conn.execute(
-                f'INSERT INTO main."{table}" SELECT * FROM {schema}."{table}" '
-                f"WHERE {key} IN (SELECT id FROM temp._touched)"
-            ).rowcount
+            gone, added = _replace(conn, schema, table, f"{key} IN (SELECT id FROM temp._touched)")
             counts[f"{table}+"] += max(added - gone, 0)
             counts[f"{table}~"] += min(added, gone)
             continue
@@ -93,28 +99,12 @@ def apply_world(conn: sqlite3.Connection, schema: str, since: str | None = None)
         if not n:
             continue
         tuple_keys = f"({keys})" if len(_pk(table)) > 1 else keys
-        existing = conn.execute(
-            f'DELETE FROM main."{table}" WHERE {tuple_keys} IN (SELECT * FROM temp._keys)'
-        ).rowcount
-        added = conn.execute(
-            f'INSERT INTO main."{table}" SELECT * FROM {schema}."{table}" '
-            f"WHERE {tuple_keys} IN (SELECT * FROM temp._keys)"
-        ).rowcount
+        existing, added = _replace(
+            conn, schema, table, f"{tuple_keys} IN (SELECT * FROM temp._keys)"
+        )
         counts[f"{table}+"] += max(added - existing, 0)
         counts[f"{table}~"] += min(added, existing)
         counts[f"{table}-"] += max(existing - added, 0)
     conn.execute("DROP TABLE IF EXISTS temp._keys")
     conn.execute("DROP TABLE IF EXISTS temp._touched")
     return counts
-
-
-# rows that belong to one task and are rewritten with it (stories are only ever appended)
-CHILD_TABLES = (
-    "task_memberships",
-    "task_dependencies",
-    "task_followers",
-    "custom_field_values",
-    "custom_field_value_options",
-    "custom_field_value_people",
-    "task_tags",
-)
