@@ -18,6 +18,7 @@ from src.generators.status_updates import (
     PLACEHOLDERS,
     Count,
     Facts,
+    fact_values,
     sentence_case,
     status_type,
 )
@@ -140,7 +141,7 @@ def test_filled_templates_read_right_and_state_the_facts(
     for n in (1, 2):
         f = facts_for(template["claims"], n)
         assert all(f.holds(c) for c in template["claims"])
-        text = draw_text(First(), [template], f, **values(f, "Pricing revamp"))
+        text = draw_text(First(), [template], f, **fact_values(f, "Pricing revamp"))
         # what validate reads back from the text matches the facts
         assert grammar_flaw(text) == 0, text
         assert count_mismatch(text, "Pricing revamp", f.open, f.overdue, f.done) == 0, text
@@ -149,19 +150,6 @@ def test_filled_templates_read_right_and_state_the_facts(
             assert milestone_tense(text, f.next_milestone, "Pricing revamp") != "done", text
         if f.done_milestone and f.done_milestone in text:
             assert milestone_tense(text, f.done_milestone, "Pricing revamp") == "done", text
-
-
-def values(f: Facts, project: str) -> dict:
-    return {
-        "project": project,
-        "done": Count(f.done),
-        "open": Count(f.open),
-        "overdue": Count(f.overdue),
-        "wrapped": Count(f.wrapped),
-        "next_milestone": f.next_milestone,
-        "late_milestone": f.late_milestone,
-        "done_milestone": f.done_milestone,
-    }
 
 
 @pytest.mark.parametrize("status", STATUSES)
@@ -190,12 +178,13 @@ def test_only_templates_whose_claims_hold_are_drawn() -> None:
         {"text": "D: steady.", "claims": []},
     ]
     calm = Each()
-    draw_text(calm, templates, CALM, **values(CALM, "P"))
+    draw_text(calm, templates, CALM, **fact_values(CALM, "P"))
     assert calm.seen == ["B: nothing overdue.", "C: next is {next_milestone}.", "D: steady."]
     # nothing holds but the claim-free one
     bare = replace(CALM, open=0, next_milestone=None)
     none = Each()
-    assert draw_text(none, templates[:1] + templates[3:], bare, **values(bare, "P")) == "D: steady."
+    drawn = draw_text(none, templates[:1] + templates[3:], bare, **fact_values(bare, "P"))
+    assert drawn == "D: steady."
 
 
 # --- generated files ------------------------------------------------------------------------

@@ -14,11 +14,10 @@ import datetime as dt
 import numpy as np
 
 from ..config import Config
-from ..ids import Kind, gid
 from ..model import Team, User, Workspace
-from ..rng import Stream, int_seed, rng_for
-from ..worktime import DAY_MS, WORKFORCE_ZONES, ZONES, Calendar, date_ms
-from .users import P_JOINS_IN_WINDOW, P_LEAVES_IN_WINDOW, _ascii, _faker
+from ..rng import Stream, rng_for
+from ..worktime import DAY_MS, WORKFORCE_ZONES, Calendar, date_ms
+from .users import P_JOINS_IN_WINDOW, P_LEAVES_IN_WINDOW, new_user, person
 
 # stream paths under USERS and PROJECTS that no index reaches (indices stay below 10**6)
 _LEAVES, _JOINERS, _SCHEDULE = 10**6, 10**6 + 1, 10**6 + 2
@@ -68,33 +67,13 @@ def continue_users(
         i = len(out)
         team = ordinary[int(rng.choice(len(ordinary), p=weights / weights.sum()))]
         zone = int(rng.choice(zone_ids, p=zone_p / zone_p.sum()))
-        fake = _faker(ZONES[zone][2])
-        fake.seed_instance(int_seed(seed, Stream.USER_NAMES, i))
-        first, last = fake.first_name(), fake.last_name()
-        base = f"{_ascii(first)}.{_ascii(last)}"
-        email, k = f"{base}@{workspace.domain}", 2
-        while email in taken:
-            email, k = f"{base}{k}@{workspace.domain}", k + 1
-        taken.add(email)
+        first, last, email = person(seed, i, zone, workspace.domain, taken)
         title = team.spec["titles"][int(rng.random() * len(team.spec["titles"]))]
         day = anchor + int(times[j] * DAY_MS) // DAY_MS * DAY_MS
         join = calendars[zone].advance(day, 0.02)
         manager = team.managers[0] if team.managers else 0
         out.append(
-            User(
-                i,
-                gid(Kind.USER, i),
-                f"{first} {last}",
-                first,
-                email,
-                title,
-                zone,
-                team.index,
-                False,
-                join,
-                None,
-                manager,
-            )
+            new_user(i, (first, last, email), title, zone, team.index, False, join, None, manager)
         )
         team.members.append(i)
     return out

@@ -120,6 +120,21 @@ def sentence_case(text: str) -> str:
     return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), text)
 
 
+def fact_values(f: Facts, project: str) -> dict[str, Any]:
+    """The placeholders a status template may use, filled from the facts (counts as `Count`,
+    so a template can pluralise them)."""
+    return {
+        "project": project,
+        "done": Count(f.done),
+        "open": Count(f.open),
+        "overdue": Count(f.overdue),
+        "wrapped": Count(f.wrapped),
+        "next_milestone": f.next_milestone,
+        "late_milestone": f.late_milestone,
+        "done_milestone": f.done_milestone,
+    }
+
+
 def draw_text(pick: Picker, templates: list[dict[str, Any]], f: Facts, **values: Any) -> str:
     """A template whose every claim holds, filled; the first claim-free one if none does."""
     usable = [t for t in templates if all(f.holds(c) for c in t["claims"])]
@@ -243,16 +258,7 @@ def status_update_rows(
 
     def add(t: int, status: str, f: Facts, author: Member = owner) -> None:
         title = pick.pick(vocab.common["status_titles"][status])
-        values = {
-            "project": project_name,
-            "done": Count(f.done),
-            "open": Count(f.open),
-            "overdue": Count(f.overdue),
-            "wrapped": Count(f.wrapped),
-            "next_milestone": f.next_milestone,
-            "late_milestone": f.late_milestone,
-            "done_milestone": f.done_milestone,
-        }
+        values = fact_values(f, project_name)
         templates = vocab.status_templates(status)
         text = draw_text(pick, templates, f, **values)
         for _ in range(4):

@@ -362,23 +362,10 @@ class ProjectWorld:
         return max(self.plan.created, self.moments[i - 1] if i else 0)
 
 
-def generate_project(
-    seed: int,
-    org: Org,
-    plan: ProjectPlan,
-    plans: list[ProjectPlan],
-    tags: list[tuple],
-    vocab: Vocabulary,
-    tasks_per_project: int,
-    anchor: int,
-    clock: int | None = None,
-    horizon: int | None = None,
-    tuning: Tuning = NO_TUNING,
-) -> ProjectRows:
-    """The project's rows at ``clock`` (default: the anchor, the end of the history)."""
-    world = simulate_project(
-        seed, org, plan, plans, tags, vocab, tasks_per_project, anchor, clock, horizon, tuning
-    )
+def generate_project(*args: Any, **kwargs: Any) -> ProjectRows:
+    """The project's rows at its clock: `simulate_project` (same arguments; the clock
+    defaults to the anchor, the end of the history) shown at that clock."""
+    world = simulate_project(*args, **kwargs)
     return project_rows(world, world.clock)
 
 

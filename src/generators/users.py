@@ -31,6 +31,50 @@ def _ascii(text: str) -> str:
     return "".join(ch for ch in flat.lower() if ch.isalnum())
 
 
+def person(seed: int, index: int, zone: int, domain: str, taken: set[str]) -> tuple[str, str, str]:
+    """User ``index``'s first name, last name and e-mail: names from the zone's locale keyed
+    by the index, the address made unique against ``taken`` (which gains it).  One function
+    for the history's people and those who join later, so both look alike."""
+    fake = _faker(ZONES[zone][2])
+    fake.seed_instance(int_seed(seed, Stream.USER_NAMES, index))
+    first, last = fake.first_name(), fake.last_name()
+    base = f"{_ascii(first)}.{_ascii(last)}"
+    email, k = f"{base}@{domain}", 2
+    while email in taken:
+        email, k = f"{base}{k}@{domain}", k + 1
+    taken.add(email)
+    return first, last, email
+
+
+def new_user(
+    index: int,
+    names: tuple[str, str, str],
+    title: str,
+    zone: int,
+    team: int,
+    is_manager: bool,
+    join: int,
+    leave: int | None,
+    manager: int | None,
+) -> User:
+    """The `User` for ``index`` with ``names`` (first, last, e-mail) from `person`."""
+    first, last, email = names
+    return User(
+        index,
+        gid(Kind.USER, index),
+        f"{first} {last}",
+        first,
+        email,
+        title,
+        zone,
+        team,
+        is_manager,
+        join,
+        leave,
+        manager,
+    )
+
+
 def generate_users(
     rng: np.random.Generator,
     config: Config,
@@ -70,14 +114,7 @@ def generate_users(
     for i in range(n):
         team = teams[team_of[i]]
         zone = int(zones[i])
-        fake = _faker(ZONES[zone][2])
-        fake.seed_instance(int_seed(config.seed, Stream.USER_NAMES, i))
-        first, last = fake.first_name(), fake.last_name()
-        base = f"{_ascii(first)}.{_ascii(last)}"
-        email, k = f"{base}@{workspace.domain}", 2
-        while email in taken:
-            email, k = f"{base}{k}@{workspace.domain}", k + 1
-        taken.add(email)
+        first, last, email = person(config.seed, i, zone, workspace.domain, taken)
 
         is_manager = i <= len(ordinary)
         if i == 0:
@@ -112,19 +149,8 @@ def generate_users(
                     leave = None
         manager = None if i == 0 else 0 if (is_manager or team.is_leadership) else team.index
         users.append(
-            User(
-                i,
-                gid(Kind.USER, i),
-                f"{first} {last}",
-                first,
-                email,
-                title,
-                zone,
-                team.index,
-                is_manager,
-                join,
-                leave,
-                manager,
+            new_user(
+                i, (first, last, email), title, zone, team.index, is_manager, join, leave, manager
             )
         )
         team.members.append(i)
