@@ -1,4 +1,4 @@
-"""Writing outputs under faults (src/output.py and the workers of src/pipeline.py).
+"""Writing outputs under faults (src/output.py and the workers of src/workers.py).
 
 Fault injection, each case as a user meets it: the parent of a multi-worker run killed with
 SIGKILL, a worker killed, Ctrl-C to the whole process group, two runs racing for one new path,
@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 import src.pipeline
 import src.report
+import src.workers
 from src import OutputExistsError, OutputPathError, fingerprint_file, generate
 from src.config import ENV_KEYS
 from src.main import app
@@ -245,7 +246,7 @@ def _orphan_after_parent_exits(monkeypatch: pytest.MonkeyPatch, prctl: bool) -> 
     """Fork a parent that forks a worker set up by `_die_with_parent`, then let the parent
     exit; returns the worker's pid.  Without ``prctl`` the watchdog thread must do the job."""
     if not prctl:
-        monkeypatch.setattr(src.pipeline.ctypes, "CDLL", raising(OSError("no prctl here")))
+        monkeypatch.setattr(src.workers.ctypes, "CDLL", raising(OSError("no prctl here")))
     report_r, report_w = os.pipe()
     parent = os.fork()
     if parent == 0:  # the worker's parent: fork it, wait until it is set up, exit at once
@@ -253,7 +254,7 @@ def _orphan_after_parent_exits(monkeypatch: pytest.MonkeyPatch, prctl: bool) -> 
             ready_r, ready_w = os.pipe()
             worker = os.fork()
             if worker == 0:
-                src.pipeline._die_with_parent(os.getppid())
+                src.workers._die_with_parent(os.getppid())
                 os.write(ready_w, b"x")
                 time.sleep(30)
                 os._exit(0)
