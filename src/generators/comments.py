@@ -174,20 +174,20 @@ class CommentWriter:
         return pick.pick(self.pools[kind]), kind
 
     def _compose(self, body: str, group: str, values: dict[str, str], attempt: int) -> str:
+        """The body with an optional opener and sign-off, unless they change what it claims."""
         pick = self.pick
-        parts = []
         boost = 0.15 * attempt  # a redraw (the text was said already) varies more
+        plain = fill(body, **values)
+        parts = [plain]  # each part filled once: no slot spans two parts
         openers = self.openers.get(group)
         if openers and pick.u() < P_OPENER + boost:
-            parts.append(pick.pick(openers))
-        parts.append(body)
+            parts.insert(0, fill(pick.pick(openers), **values))
         signoffs = self.signoffs.get(group)
         if signoffs and pick.u() < P_SIGNOFF + boost:
-            parts.append(pick.pick(signoffs))
-        text = fill(" ".join(parts), **values)
+            parts.append(fill(pick.pick(signoffs), **values))
         if len(parts) == 1:
-            return text
-        plain = fill(body, **values)
+            return plain
+        text = " ".join(parts)
         if claims(text) != claims(plain):
             return plain  # a task name in an opener ("About sick leave policy") claims nothing
         return text[:1].upper() + text[1:]
