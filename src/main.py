@@ -178,7 +178,7 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
             for p in problems:
                 err.print(f"  - {escape(p)}", highlight=False)
             raise typer.Exit(e.exit_code) from None
-        _fail(problems[0] if problems else str(e), e.exit_code)
+        _fail(problems[0] if problems else getattr(e, "cli", str(e)), e.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted; no output was written", 130)
 
@@ -469,7 +469,7 @@ def _open_or_fail(fn: Any, file: Path) -> Any:
     try:
         return fn(file)
     except SeedError as e:
-        _fail(str(e), e.exit_code)
+        _fail(getattr(e, "cli", str(e)), e.exit_code)
 
 
 @app.command("validate")
