@@ -191,15 +191,19 @@ class CommentWriter:
         ):
             return pick.pick(self.pools["blocked_dep"]), kind
         elif kind == "ooo":
-            return pick.pick(self._ooo_fitting(ev)), kind
+            fitting = self._ooo_fitting(ev)
+            told = [x["text"] for x in fitting if x["reason"] or x["length"]]
+            if told and u < P_CLAIM:  # says why or how long, as often as the others claim
+                return pick.pick(told), kind
+            return pick.pick([x["text"] for x in fitting]), kind
         return pick.pick(self.pools[kind]), kind
 
-    def _ooo_fitting(self, ev: Any) -> list[str]:
+    def _ooo_fitting(self, ev: Any) -> list[dict[str, str | None]]:
         """The out-of-office templates whose declared reason and length the announced absence
         (the one the author returns from on the day the note names) bears out."""
         absence = ev.actor.cal.absence_back(ev.date_arg) if ev.date_arg is not None else None
         kind, days = absence if absence is not None else (None, 0)
-        return [x["text"] for x in self.ooo if ooo_fits(x, kind, days)]
+        return [x for x in self.ooo if ooo_fits(x, kind, days)]
 
     def _compose(self, body: str, group: str, values: dict[str, str], attempt: int) -> str:
         """The body with an optional opener and sign-off, unless they change what it claims."""
