@@ -475,6 +475,24 @@ def test_force_still_replaces_an_existing_file(tmp_path: Path) -> None:
     assert listing(tmp_path) == ["out.sqlite"]
 
 
+def test_the_library_names_its_own_remedy_and_the_cli_its_own(tmp_path: Path) -> None:
+    # setup
+    target = tmp_path / "out.sqlite"
+    target.write_bytes(b"old")
+    # run
+    with pytest.raises(OutputExistsError) as caught:
+        generate(small_config(1), target)
+    result = CliRunner().invoke(app, [*SMALL, "--out", str(target)])
+    # assert: the library's words are overwrite=True, the command line's --force, one line
+    message = str(caught.value)
+    assert message == f"{target} already exists; pass overwrite=True to replace it"
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"error: {target} already exists; pass --force to replace it"
+    ]
+    assert target.read_bytes() == b"old"
+
+
 # ---------------------------------------------------------------------------------------------
 # defect 4: a full disk
 

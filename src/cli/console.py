@@ -81,7 +81,7 @@ def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
             for p in problems:
                 err.print(f"  - {escape(p)}", highlight=False)
             raise typer.Exit(e.exit_code) from None
-        fail(problems[0] if problems else str(e), e.exit_code)
+        fail(problems[0] if problems else getattr(e, "cli", str(e)), e.exit_code)
     except KeyboardInterrupt:
         fail("interrupted; no output was written", 130)
 
@@ -109,4 +109,4 @@ def open_or_fail(fn: Any, file: Path) -> Any:
     try:
         return fn(file)
     except SeedError as e:
-        fail(str(e), e.exit_code)
+        fail(getattr(e, "cli", str(e)), e.exit_code)
