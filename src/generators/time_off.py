@@ -257,15 +257,33 @@ def time_off_rows(absences: list[Absence], users: list[User], clock: int) -> lis
     """The rows booked before ``clock``: an absence is in the record once it is entered
     (planned ones weeks ahead, sick leave that morning).  Its id is its place among all the
     person's absences, so a row keeps its id at every clock."""
-    return [
-        (
-            gid(Kind.TIME_OFF, a.number, a.user),
-            users[a.user].id,
-            a.kind,
-            a.first.isoformat(),
-            a.last.isoformat(),
-            fmt_ms(a.created),
-        )
-        for a in absences
-        if a.created < clock
-    ]
+    return [_row(a, users) for a in absences if a.created < clock]
+
+
+def _row(a: Absence, users: list[User]) -> tuple:
+    return (
+        gid(Kind.TIME_OFF, a.number, a.user),
+        users[a.user].id,
+        a.kind,
+        a.first.isoformat(),
+        a.last.isoformat(),
+        fmt_ms(a.created),
+    )
+
+
+@dataclass(frozen=True)
+class Bookings:
+    """Absences by the moment they are booked, for writing a span of time (`live`)."""
+
+    created: list[int]
+    absences: list[Absence]
+
+    @classmethod
+    def of(cls, absences: list[Absence]) -> Bookings:
+        ordered = sorted(absences, key=lambda a: (a.created, a.user, a.number))
+        return cls([a.created for a in ordered], ordered)
+
+    def rows(self, users: list[User], lo: int, hi: int) -> list[tuple]:
+        """The rows booked in [lo, hi)."""
+        i, j = bisect_left(self.created, lo), bisect_left(self.created, hi)
+        return [_row(a, users) for a in self.absences[i:j]]

@@ -32,6 +32,7 @@ from typing import Any
 from ..errors import ConfigError, InputFileError
 from ..fingerprint import fingerprint_file
 from ..generators.tasks import ProjectWorld, project_rows, simulate_project
+from ..generators.time_off import Bookings
 from ..generators.users import user_rows
 from ..pipeline import (
     PROGRAM,
@@ -49,7 +50,7 @@ from .settings import Settings
 
 JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024  # the WAL is truncated once past this (bytes)
 # the tables a batch writes, parents first (foreign keys are checked at the commit anyway)
-ORDER = ("users", "team_memberships", *PROJECT_TABLES)
+ORDER = ("users", "time_off", "team_memberships", *PROJECT_TABLES)
 PROJECT_ONCE = ("project_memberships", "sections", "custom_field_settings")
 
 
@@ -107,6 +108,12 @@ class Live:
         if not self.path.is_file():
             raise InputFileError(f"{self.path}: no such file")
         now = file_clock(self.path)
+        if now.llm_text:  # its batches would write template text over the LLM's
+            raise InputFileError(
+                f"{self.path}: its text was written by the LLM tier; `live` does not carry "
+                "LLM text yet: move it with `simulate` (which keeps it), or run live on a "
+                "file made without --llm"
+            )
         self.settings = check_world(now, settings)
         self.config = dataclasses.replace(now.config, db_path=self.path)
         self.horizon = now.horizon
@@ -115,6 +122,7 @@ class Live:
         self._lock = self._acquire_lock()
         try:
             self.world = build_world(self.config, self.settings.tuning)
+            self.bookings = Bookings.of(self.world.absences)  # time_off rows as booked
             self.conn = self._open()
             self.run_id = self._start_run()
         except BaseException:
@@ -435,6 +443,7 @@ class Live:
             tables["users"] = [r for r in user_rows(org.users, org.workspace, hi) if r[0] in ids]
             joined = {org.users[i].id for i in people if lo <= org.users[i].join < hi}
             tables["team_memberships"] = [r for r in self.world.team_members if r[1] in joined]
+        tables["time_off"] = self.bookings.rows(self.world.org.users, lo, hi)
         self._upsert(tables, task_ids)
         return events
 
