@@ -9,13 +9,11 @@ import json
 import sqlite3
 from pathlib import Path
 
-import pytest
 from conftest import small_config
 from test_llm import SENTINEL, Server, assert_no_secret, items_of, settings
 from typer.testing import CliRunner
 
 from src import fingerprint_file, generate
-from src.errors import InputFileError
 from src.live import advance
 from src.live.runner import Live
 from src.main import app
@@ -120,21 +118,31 @@ def test_a_template_file_advanced_with_the_llm_reproduces(tmp_path: Path):
         server.close()
 
 
-def test_live_refuses_a_file_with_llm_text_and_simulate_cli_keeps_it(tmp_path: Path):
+def test_live_keeps_llm_text_as_simulate_does_and_the_cli_takes_llm_flags(tmp_path: Path):
     server = Server()
     try:
         path = tmp_path / "f.sqlite"
         generate(small_config(2), path, llm=settings(server, tmp_path), llm_api_key=SENTINEL)
-        with pytest.raises(InputFileError, match="LLM tier"):
-            Live(path)
+        ref = tmp_path / "ref.sqlite"
+        ref.write_bytes(path.read_bytes())
         before = q(path, f"SELECT count(*) FROM stories WHERE {REWRITTEN}")[0][0]
+        with Live(path) as live:
+            for _ in range(6):
+                live.run_batch(live.clock + 8 * 3_600_000)
+            clock = live.clock
+        assert q(path, f"SELECT count(*) FROM stories WHERE {REWRITTEN}")[0][0] == before
+        assert last_record(path) == {"kept": "llm", "new_text": "templates"}
+        advance(ref, until=clock)  # simulate to the same clock writes the same file
+        assert fingerprint_file(path) == fingerprint_file(ref)
+        outcome = reproduce(path, tmp_path / "copy.sqlite", llm_cache=tmp_path / "cache.sqlite")
+        assert outcome.identical, outcome.verdict
+
         env = {"LLM": "off", "GROQ_API_KEY": ""}
         result = CliRunner().invoke(
             app, ["simulate", str(path), "--days", "2", "--llm", "off"], env=env
         )
         assert result.exit_code == 0, result.output
         assert q(path, f"SELECT count(*) FROM stories WHERE {REWRITTEN}")[0][0] == before
-        assert last_record(path) == {"kept": "llm", "new_text": "templates"}
         bad = CliRunner().invoke(app, ["simulate", str(path), "--days", "1", "--llm", "gpt"])
         assert bad.exit_code == 2 and "llm (--llm / LLM)" in bad.output
     finally:

@@ -47,6 +47,7 @@ from .advance import _iso, check_world, file_clock
 from .apply import CHILD_TABLES
 from .lock import lock_path
 from .settings import Settings
+from .text import KEPT_RECORD, keep_row_text
 
 JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024  # the WAL is truncated once past this (bytes)
 # the tables a batch writes, parents first (foreign keys are checked at the commit anyway)
@@ -108,12 +109,7 @@ class Live:
         if not self.path.is_file():
             raise InputFileError(f"{self.path}: no such file")
         now = file_clock(self.path)
-        if now.llm_text:  # its batches would write template text over the LLM's
-            raise InputFileError(
-                f"{self.path}: its text was written by the LLM tier; `live` does not carry "
-                "LLM text yet: move it with `simulate` (which keeps it), or run live on a "
-                "file made without --llm"
-            )
+        self.llm_text = now.llm_text  # rows it holds keep their (LLM) text: live/text.py
         self.settings = check_world(now, settings)
         self.config = dataclasses.replace(now.config, db_path=self.path)
         self.horizon = now.horizon
@@ -202,7 +198,7 @@ class Live:
                     row[0] if row else "",
                     now,
                     now,
-                    None,  # llm_json: template text (the LLM tier is not wired in yet)
+                    KEPT_RECORD if self.llm_text else None,  # new rows: template text
                 ),
             )
             conn.execute("COMMIT")
@@ -449,6 +445,10 @@ class Live:
 
     def _upsert(self, tables: dict[str, list[tuple]], task_ids: list[int]) -> None:
         conn = self.conn
+        if self.llm_text:
+            for table in ("tasks", "projects"):
+                if tables.get(table):
+                    tables[table] = keep_row_text(conn, table, tables[table])
         if task_ids:
             marks = ",".join("?" * len(task_ids))
             for table in CHILD_TABLES:

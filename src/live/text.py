@@ -7,7 +7,8 @@ either LLM text, through the same tier and cache, when the run has usable LLM se
 the templates.  What was used is recorded in the advance's ``generation_runs.llm_json``:
 
 * ``{"new_text": "llm", "settings": ..., "report": ...}``: new rows through the tier;
-* ``{"new_text": "templates", "kept": "llm"}``: existing LLM text kept, new rows templated.
+* ``{"new_text": "templates", "kept": "llm"}``: existing LLM text kept, new rows templated
+  (`simulate` without usable LLM settings, and every `live` session on such a file).
 
 `reproduce` replays these records (src/reproduction.py): the text follows from the records
 and the cache alone.
@@ -21,6 +22,7 @@ from typing import Any
 from ..fingerprint import table_digest
 from ..llm import LLMReport, LLMSettings, rewrite_database
 from ..pipeline import canonical_json
+from ..schema import column_names
 
 # field -> (table, its text columns, which rows hold that field's text)
 TEXT_COLUMNS: dict[str, tuple[str, tuple[str, ...], str]] = {
@@ -29,6 +31,9 @@ TEXT_COLUMNS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "status_updates": ("status_updates", ("title", "text"), "1"),
     "comments": ("stories", ("text",), "t.type = 'comment'"),
 }
+
+
+KEPT_RECORD = canonical_json({"new_text": "templates", "kept": "llm"})
 
 
 def carries_llm_text(conn: sqlite3.Connection) -> bool:
@@ -53,6 +58,19 @@ def keep_text(conn: sqlite3.Connection, schema: str) -> set[str]:
         if cur.rowcount:
             changed.add(table)
     return changed
+
+
+def keep_row_text(conn: sqlite3.Connection, table: str, rows: list[tuple]) -> list[tuple]:
+    """``rows`` of ``table`` (tasks or projects: their notes) with the text the file already
+    holds for those it has (`live` writes a touched task's row whole)."""
+    i = column_names(table).index("notes")
+    ids = [r[0] for r in rows]
+    held: dict[int, str] = {}
+    for k in range(0, len(ids), 500):
+        chunk = ids[k : k + 500]
+        marks = ",".join("?" * len(chunk))
+        held.update(conn.execute(f'SELECT id, notes FROM "{table}" WHERE id IN ({marks})', chunk))
+    return [(*r[:i], held[r[0]], *r[i + 1 :]) if r[0] in held else r for r in rows]
 
 
 def new_items(conn: sqlite3.Connection, schema: str) -> dict[str, set[int]]:
@@ -100,8 +118,12 @@ def fill_text(
         digests = {t: table_digest(conn, t) for t in sorted(changed)}
     finally:
         conn.close()
-    if report is not None:
-        record = {"new_text": "llm", "settings": llm.to_dict(), "report": report.to_dict()}
-    else:
-        record = {"new_text": "templates", "kept": "llm"}
+    if report is None:
+        return digests, None, KEPT_RECORD
+    record = {"new_text": "llm", "settings": report_settings(llm), "report": report.to_dict()}
     return digests, report, canonical_json(record)
+
+
+def report_settings(llm: LLMSettings | None) -> dict[str, Any]:
+    assert llm is not None  # a report comes only from a run with settings
+    return llm.to_dict()
