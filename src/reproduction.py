@@ -10,7 +10,6 @@ an edited file (its rows no longer match the record) from a program that makes o
 
 from __future__ import annotations
 
-import dataclasses
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +18,11 @@ from typing import Any
 from .config import Config, Tuning
 from .fingerprint import combine, readable_digests
 from .inputs import column_differences, open_readonly, reading
+from .live.replay import replay
 from .llm import LLMSettings
 from .output import check_target
 from .pipeline import Progress, Summary, generate
-from .runs import read_run, read_runs
+from .runs import cached_llm, read_run, read_runs
 from .worktime import parse_ms
 
 
@@ -107,9 +107,7 @@ def reproduce(
             columns = column_differences(conn)
     runs = read_runs(source)
     if len(runs) > 1 and any(r["llm"] is not None for r in runs):
-        # continued with LLM text: replay the runs that wrote it (src/live/text.py)
-        from .live.replay import replay  # the live package builds on this module
-
+        # continued with LLM text: replay the runs that wrote it (src/live/replay.py)
         summary = replay(runs, out, overwrite, progress, llm_cache)
     else:
         summary = _regenerate(run, out, overwrite, progress, llm_cache)
@@ -163,13 +161,6 @@ def _regenerate(
         clock=clock,
         tuning=tuning,
         llm=llm,
-    )
-
-
-def cached_llm(settings: LLMSettings, llm_cache: str | Path | None) -> LLMSettings:
-    """A run's recorded LLM settings, answering from the cache at ``llm_cache`` only."""
-    return dataclasses.replace(
-        settings, cache_path=None if llm_cache is None else Path(llm_cache), cache_only=True
     )
 
 

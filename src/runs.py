@@ -7,6 +7,7 @@ the runs that wrote LLM text (src/live/text.py).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from contextlib import closing
 from pathlib import Path
@@ -85,3 +86,11 @@ def read_runs(path: str | Path) -> list[dict[str, Any]]:
             raise InputFileError(f"{p}: a generation_runs config is not usable ({e})") from e
         out.append({"anchor": anchor, "config": config, "llm": _recorded_llm(p, text)})
     return out
+
+
+def cached_llm(settings: LLMSettings, llm_cache: str | Path | None) -> LLMSettings:
+    """A run's recorded LLM settings, answering from the cache at ``llm_cache`` only
+    (`reproduce` never calls the LLM)."""
+    return dataclasses.replace(
+        settings, cache_path=None if llm_cache is None else Path(llm_cache), cache_only=True
+    )

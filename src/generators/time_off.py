@@ -1,6 +1,6 @@
 """Rows for `time_off`: each person's own absences (vacation, sick days, training, parental
 leave), drawn per person from the stream (TIME_OFF, user index) for the history and from
-(TIME_OFF, user index, 1) for the quarters after it, up to the horizon (continuous mode).
+(TIME_OFF, user index, 2) for the quarters after it, up to the horizon (continuous mode).
 
 The absences are facts first: each person's working calendar skips them (no activity inside),
 and an out-of-office comment is written only shortly before a real one, naming its real return
@@ -50,7 +50,7 @@ PARENTAL_WD = (30, 80)
 LEAD_DAYS = {"vacation": 21.0, "training": 14.0, "parental": 60.0}
 LOOKAHEAD_DAYS = 28  # planned absences up to four weeks after the end date are already booked
 # After the history the absences go on in blocks of BLOCK_DAYS from the end date, drawn one
-# after the other from the stream (TIME_OFF, user index, 1) up to the horizon: a block never
+# after the other from the stream (TIME_OFF, user index, 2) up to the horizon: a block never
 # depends on the clock or on how far later blocks reach (design: a quarter).
 BLOCK_DAYS = 91
 
@@ -120,7 +120,7 @@ def generate_time_off(
             buffered(rng_for(seed, Stream.TIME_OFF, u.index).random, 64),
             *(u, days, cal, vacation_rate, spans[0], None, taken),
         )
-        later = buffered(rng_for(seed, Stream.TIME_OFF, u.index, 1).random, 64)
+        later = buffered(rng_for(seed, Stream.TIME_OFF, u.index, 2).random, 64)
         for span in spans[1:]:
             _person(later, u, days, cal, vacation_rate, span, factor, taken)
         taken.sort()

@@ -21,7 +21,7 @@ from ..config import Config
 from ..fingerprint import combine, readable_digests
 from ..llm import LLMReport
 from ..pipeline import Progress, Summary, generate
-from ..reproduction import cached_llm
+from ..runs import cached_llm
 from ..worktime import parse_ms
 from .advance import advance, file_clock
 from .settings import Settings
