@@ -238,9 +238,9 @@ def build_world(config: Config, tuning: Tuning = NO_TUNING) -> World:
     teams = generate_teams(rng_for(seed, Stream.TEAMS), workspace, vocab, config.users)
     users = generate_users(rng_for(seed, Stream.USERS), config, workspace, teams, calendars)
     users = continue_users(seed, config, workspace, teams, users, calendars, horizon)
-    # personal time off: booked before the end date (planned up to four weeks beyond it), so
-    # the same at every clock
-    absences = generate_time_off(seed, config, users, calendars)
+    # personal time off up to the horizon, the same at every clock: the clock only decides
+    # which rows are booked yet (time_off_rows)
+    absences = generate_time_off(seed, config, users, calendars, horizon)
     org = Org(workspace, teams, users, calendars, absences_by_user(absences))
     team_members = team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
     # each team's designated reviewers (Legal, Finance, ..., an executive) join it
@@ -294,7 +294,7 @@ def _build(
         org, users = world.org, world.org.users
         writer.add("workspaces", workspace_rows(org.workspace))
         writer.add("users", user_rows(users, org.workspace, clock))
-        writer.add("time_off", time_off_rows(world.absences, users))
+        writer.add("time_off", time_off_rows(world.absences, users, clock))
         writer.add("teams", team_rows(org.teams, org.workspace))
         joined = {u.id for u in users if u.join < clock}
         writer.add("team_memberships", [r for r in world.team_members if r[1] in joined])

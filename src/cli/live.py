@@ -14,10 +14,11 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from ..errors import ConfigError
 from ..pipeline import generate
 from .console import call, call_with_bar, fail, open_or_fail, out
-from .generate import render
-from .settings import resolve
+from .generate import render, render_llm
+from .settings import environment, llm_options, resolve
 
 
 def _live_settings(config_file: Path | None, **flags: Any) -> Any:
@@ -25,6 +26,14 @@ def _live_settings(config_file: Path | None, **flags: Any) -> Any:
     from ..live import resolve_settings
 
     return call(resolve_settings, flags, dict(os.environ), config_file)
+
+
+def _simulate_llm(flags: dict[str, Any], env_file: Path | None) -> tuple[Any, str | None]:
+    """simulate's LLM settings and key, resolved as generate's (flags > environment/.env)."""
+    env, problems = environment(env_file)
+    if problems:
+        raise ConfigError(problems)
+    return llm_options(dict(flags), env)
 
 
 def simulate_cmd(
@@ -36,13 +45,41 @@ def simulate_cmd(
         None, "--steadiness", help="0: activity at the 9/13/16 h peaks .. 1: even."
     ),
     workers: int | None = typer.Option(None, "--workers", help="Worker processes."),
+    llm: str = typer.Option(
+        None, "--llm", help="Text of new rows: off | groq | openai (as generate's --llm)."
+    ),
+    llm_fields: str = typer.Option(None, "--llm-fields", help="As generate's --llm-fields."),
+    llm_base_url: str = typer.Option(None, "--llm-base-url", help="As generate's."),
+    llm_model: str = typer.Option(None, "--llm-model", help="As generate's."),
+    llm_cache: Path = typer.Option(None, "--llm-cache", help="As generate's."),
+    env_file: Path = typer.Option(None, "--env-file", help="Settings file instead of ./.env."),
 ) -> None:
     """Move FILE's clock forward by --days: new tasks, comments, changes, status updates,
-    in one transaction; the run record gets a row with the new clock."""
+    in one transaction; the run record gets a row with the new clock.  Existing rows keep
+    their text (LLM text included); new rows get LLM text with usable --llm settings, else
+    the templates."""
     from ..live import advance
 
     settings = _live_settings(config_file, level=level, steadiness=steadiness)
-    done = call_with_bar(advance, file, days, settings=settings, workers=workers)
+    flags = {
+        "llm_provider": llm,
+        "llm_fields": llm_fields,
+        "llm_base_url": llm_base_url,
+        "llm_model": llm_model,
+        "llm_cache_path": llm_cache,
+    }
+    llm_settings, key = call(_simulate_llm, flags, env_file)
+    done = call_with_bar(
+        advance,
+        file,
+        days,
+        settings=settings,
+        workers=workers,
+        llm=llm_settings,
+        llm_api_key=key,
+    )
+    if done.llm is not None:
+        render_llm(done.llm)
     events = ", ".join(f"{k} {v:,}" for k, v in done.events().items()) or "nothing new"
     out.print(
         f"[green]{file}[/]: clock {done.previous} -> {done.clock}; new: {events} "

@@ -110,7 +110,7 @@ def resolve(
                 )
     llm = key = config = None
     try:
-        llm, key = _llm_options(explicit, env)
+        llm, key = llm_options(explicit, env)
     except ConfigError as e:
         problems = [*e.problems, *problems]
     try:
@@ -122,7 +122,7 @@ def resolve(
     return config, count, llm, key
 
 
-def _llm_options(explicit: dict[str, Any], env: dict[str, str]) -> tuple[Any, str | None]:
+def llm_options(explicit: dict[str, Any], env: dict[str, str]) -> tuple[Any, str | None]:
     """LLM settings from the llm_* flags and the environment, and the key (kept apart)."""
     flags = {k[4:]: explicit.pop(k) for k in list(explicit) if k.startswith("llm_")}
     settings = resolve_llm_settings(flags, env)
