@@ -26,7 +26,7 @@ WARNING = "warning"
 ELAPSED_SLACK_DAYS = 1.0
 
 _DEP_CLOSED = re.compile(
-    r"\b(?:the dependency (?:closed|is done|was completed)|now that the (?:earlier|previous) "
+    r"\b(?:(?:the )?dependency (?:closed|is done|was completed)|now that the (?:earlier|previous) "
     r"(?:piece|task) is (?:closed|done)|the (?:earlier|previous) task (?:closed|is done))\b",
     re.I,
 )
