@@ -523,6 +523,31 @@ def test_unreachable_server_finishes_on_templates(tmp_path: Path, off_file: Path
     assert summary.fingerprint == generate_off_fp(off_file)
 
 
+def _closed_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_refusing_server_trips_the_breaker_and_says_so(tmp_path: Path, off_file: Path) -> None:
+    # default retries (4 attempts each) and concurrency: without the breaker every batch of
+    # the run would be tried 4 times (~250 s on the default company)
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    llm = LLMSettings(provider="openai", model="m", base_url=url, cache_path=None)
+    path, summary = run(tmp_path, llm)
+    r = summary.llm
+    # a run long enough for the breaker to matter; only the first few requests are sent
+    assert r.items > 3 * llm.concurrency * llm.batch_size
+    assert r.batches <= llm.concurrency + 3 and r.calls <= r.batches * llm.max_attempts
+    assert r.fallbacks == Counter({"connection": r.items})
+    assert len(r.messages) == 1 and url in r.messages[0] and "cannot be reached" in r.messages[0]
+    assert_no_secret(path, text=" ".join(r.messages))
+    assert summary.fingerprint == generate_off_fp(off_file)
+
+
 # --- settings -------------------------------------------------------------------------------
 
 
@@ -663,6 +688,19 @@ def test_cli_openai_401_finishes_on_templates(server: Server, cli_env: Path) -> 
     assert result.exit_code == 0, result.output
     assert "refused the key (HTTP 401)" in result.output and "auth" in result.output
     assert not (cli_env / "output" / "llm_cache.sqlite").exists()
+    assert_no_secret(*cli_env.rglob("*"), text=result.output)
+    assert validate(cli_env / "a.sqlite").ok
+
+
+def test_cli_refused_connection_stops_early_with_one_line(cli_env: Path) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    args = ["--llm", "openai", "--llm-base-url", url, "--llm-model", "m", "--no-llm-cache"]
+    result = invoke(*SMALL, *args, "-o", "a.sqlite", env={"LLM_API_KEY": SENTINEL})
+    # as a 401: the tier stops at once with one line, the run finishes on templates
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "warning:" in line]
+    assert len(lines) == 1 and url in lines[0] and "Connection refused" in lines[0], lines
+    assert "Traceback" not in result.output
     assert_no_secret(*cli_env.rglob("*"), text=result.output)
     assert validate(cli_env / "a.sqlite").ok
 

@@ -5,7 +5,9 @@ OpenAI-compatible server at ``{base_url}/chat/completions`` with the same SDK's 
 ``post`` (the SDK would otherwise append ``/openai/v1/...``).  SDK retries are off: 429 waits
 for ``Retry-After`` / ``x-ratelimit-reset-*`` (capped exponential backoff otherwise), timeouts,
 connection errors and 5xx are retried a bounded number of times, 401/403/404 stop the tier at
-once.  Nothing here raises for a server's fault, and no message ever holds the key or a body.
+once, and so does a server that cannot be reached (refused, unknown host, connect timeout) for
+``BREAKER`` requests in a row, each after its retries: a dead URL costs seconds, not minutes.
+Nothing here raises for a server's fault, and no message ever holds the key or a body.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ BACKOFF_BASE = 0.5  # seconds before the first retry without a server hint; doub
 BACKOFF_CAP = 20.0
 WAIT_CAP = 60.0  # the longest a server hint is honoured
 GROQ_PATH = "/openai/v1/chat/completions"
+BREAKER = 3  # requests in a row that could not reach the server (each after its retries)
 
 
 @dataclass
@@ -39,6 +42,7 @@ class Reply:
     failure: str | None = None  # auth, not_found, rejected, rate_limit, server_error, timeout,
     # connection, malformed, stopped
     status: int | None = None
+    unreachable: str | None = None  # why the server could not be reached (refused, DNS, ...)
 
 
 class Transport:
@@ -48,6 +52,8 @@ class Transport:
         self.settings = settings
         self.stop = threading.Event()
         self.stop_reason: str | None = None
+        self.stop_kind = "auth"  # the fallback reason of the items not sent after a stop
+        self._unreachable = 0  # requests in a row that could not reach the server
         self._lock = threading.Lock()
         base = settings.base_url
         self.path = GROQ_PATH if settings.provider == "groq" else f"{base}/chat/completions"
@@ -62,6 +68,15 @@ class Transport:
         self.client.close()
 
     def send(self, body: dict[str, Any], tag: str) -> Reply:
+        """POST ``body`` (retried by the policy) and count the server unreachable or not."""
+        reply = self._send(body, tag)
+        if reply.failure != "stopped":
+            self._count(reply.unreachable)
+        elif self.stop_reason is not None:
+            reply.failure = self.stop_kind  # in flight when the tier stopped
+        return reply
+
+    def _send(self, body: dict[str, Any], tag: str) -> Reply:
         """POST ``body``; retry by the policy; ``tag`` seeds the jitter (timing only)."""
         reply = Reply()
         limit = self.settings.max_attempts
@@ -70,6 +85,7 @@ class Transport:
                 reply.failure = "stopped"
                 return reply
             reply.attempts += 1
+            reply.unreachable = None  # set again below if this attempt did not reach the server
             wait: float | None = None
             try:
                 resp = self.client.post(self.path, cast_to=httpx.Response, body=body)
@@ -87,10 +103,12 @@ class Transport:
             except groq.APIStatusError as e:
                 reply.failure, reply.status = "rejected", e.status_code
                 return reply  # 400, 413, 422: the same request would fail again
-            except groq.APITimeoutError:
+            except groq.APITimeoutError as e:
                 reply.failure = "timeout"
-            except groq.APIConnectionError:
-                reply.failure = "connection"
+                connect = isinstance(e.__cause__, httpx.ConnectTimeout)
+                reply.unreachable = "no answer to connect" if connect else None
+            except groq.APIConnectionError as e:
+                reply.failure, reply.unreachable = "connection", _why(e)
             if reply.attempts >= (2 * limit if reply.failure == "rate_limit" else limit):
                 return reply
             n = reply.attempts - 1
@@ -103,9 +121,29 @@ class Transport:
                 reply.failure = "stopped"
                 return reply
 
+    def _count(self, unreachable: str | None) -> None:
+        """The breaker: BREAKER requests in a row that could not reach the server stop the
+        tier like a 401 (one line naming the URL and what happened; the rest is templates)."""
+        with self._lock:
+            if unreachable is None:
+                self._unreachable = 0
+                return
+            self._unreachable += 1
+            if self._unreachable < BREAKER or self.stop_reason is not None:
+                return
+            tries = self.settings.max_attempts
+            self.stop_kind = "connection"
+            self.stop_reason = (
+                f"the LLM server at {self.settings.base_url} cannot be reached ({unreachable}; "
+                f"{BREAKER} requests in a row, each tried {tries} times): no further LLM calls, "
+                "the rest is template text"
+            )
+            self.stop.set()
+
     def _halt(self, code: int) -> None:
         with self._lock:
             if self.stop_reason is None:
+                self.stop_kind = "not_found" if code == 404 else "auth"
                 what = (
                     f"the LLM server refused the key (HTTP {code})"
                     if code in (401, 403)
@@ -114,6 +152,15 @@ class Transport:
                 )
                 self.stop_reason = f"{what}: no further LLM calls, the rest is template text"
             self.stop.set()
+
+
+def _why(e: Exception) -> str:
+    """What a connection error says, without the request (the OS's or resolver's words:
+    "Connection refused", "Name or service not known"); never a header, so never the key."""
+    cause = e.__cause__
+    text = str(cause or "").strip()
+    text = re.sub(r"^\[Errno -?\d+\]\s*", "", text)
+    return text[:120] if text else "connection failed"
 
 
 def _parse(resp: httpx.Response, reply: Reply) -> Reply:

@@ -314,7 +314,7 @@ def _call(
                     break
                 reason = None
                 if transport.stop.is_set():
-                    reason = "auth" if transport.stop_reason else "stopped"
+                    reason = transport.stop_kind if transport.stop_reason else "stopped"
                 elif _over_budget(settings, report, reserved + b.est_in + b.est_out):
                     reason = "budget"
                     if not report.fallbacks["budget"]:
