@@ -58,6 +58,19 @@ HORIZON_DAYS = 365
 # Continuous mode's activity level: new work after the end date (new tasks, so their comments
 # and changes, and new projects) at this multiple of the history's own rate.
 ACTIVITY_LEVELS = {"low": 0.5, "medium": 1.0, "high": 1.8}
+# continuous mode's settings (src/live/settings.py) and their environment keys, LIVE_LEVEL ...
+LIVE_FIELDS = (
+    "level",
+    "steadiness",
+    "mode",
+    "interval",
+    "speed",
+    "batch_min",
+    "batch_max",
+    "allow_future",
+)
+LIVE_PREFIX = "LIVE_"
+LIVE_ENV_KEYS = tuple(LIVE_PREFIX + f.upper() for f in LIVE_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -281,9 +294,11 @@ def env_key_meant(key: str) -> str | None:
     """The environment key that an unknown one probably meant (SEED_COUNT_USER, seed and
     USERS all mean a key of ours), or None: for one of ours, and for a key unlike every one of
     ours, since a .env often holds other tools' keys too (DATABASE_URL, NODE_ENV)."""
-    known = [*ENV_KEYS.values(), *OTHER_ENV_KEYS]
+    known = [*ENV_KEYS.values(), *OTHER_ENV_KEYS, *LIVE_ENV_KEYS]
     if key in known:
         return None
+    if key.upper() == LIVE_PREFIX + "BATCH":  # --batch's MIN-MAX is two keys in the environment
+        return f"{LIVE_PREFIX}BATCH_MIN and {LIVE_PREFIX}BATCH_MAX"
     # a setting's name (users) stands for its key too; case is compared, not ignored
     aliases = {k: k for k in known} | {name.upper(): k for name, k in ENV_KEYS.items()}
     near = closest(key.upper(), aliases, cutoff=0.8)

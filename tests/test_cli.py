@@ -36,6 +36,8 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(key, raising=False)
     for key in ("LLM", "GROQ_API_KEY", "LLM_API_KEY", "LLM_BASE_URL", "LLM_MODEL"):
         monkeypatch.delenv(key, raising=False)  # the LLM tier stays off in these tests
+    for key in [k for k in os.environ if k.startswith("LIVE_")]:
+        monkeypatch.delenv(key)  # continuous mode's settings too
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -680,3 +682,65 @@ def test_validate_summary_counts_scorecard_misses_as_warnings(tmp_path: Path) ->
     summary = json.loads(as_json.output)["summary"]
     assert summary["warnings"] == summary["metrics_out_of_band"] == misses
     assert summary["rule_warnings"] == 0 and summary["ok"] is True
+
+
+# --- continuous mode's LIVE_* keys in .env ----------------------------------------------------
+
+
+def test_live_keys_in_dot_env_are_read_under_the_environment_and_over_the_toml(
+    small_seed1, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # setup: .env sets the level; a TOML asks for another one, the environment for a third
+    path = tmp_path / "f.sqlite"
+    shutil.copyfile(small_seed1.path, path)
+    (tmp_path / ".env").write_text("LIVE_LEVEL=high\nLIVE_STEADINESS=0.3\n")
+    (tmp_path / "live.toml").write_text('level = "low"\nsteadiness = 0.9\n')
+    # run: .env beats the TOML
+    result = invoke("simulate", str(path), "--days", "1", "--config", "live.toml")
+    # assert
+    assert result.exit_code == 0, result.output
+    recorded = read_run(path)["config"]["continuous"]
+    assert (recorded["level"], recorded["steadiness"]) == ("high", 0.3)
+    # the real environment beats .env, a flag beats both (a bad value names where it came from)
+    (tmp_path / ".env").write_text("LIVE_LEVEL=extreme\n")
+    bad = invoke("simulate", "missing.sqlite", "--days", "1")
+    assert_clean_failure(bad)
+    assert "level: must be one of low, medium, high, got 'extreme'" in bad.output
+    monkeypatch.setenv("LIVE_LEVEL", "high")
+    real = invoke("simulate", "missing.sqlite", "--days", "1")
+    assert_clean_failure(real)
+    assert "no such file" in real.output and "extreme" not in real.output
+    monkeypatch.setenv("LIVE_LEVEL", "extreme")
+    flag = invoke("simulate", "missing.sqlite", "--days", "1", "--level", "low")
+    assert_clean_failure(flag)
+    assert "no such file" in flag.output and "extreme" not in flag.output
+
+
+def test_misspelled_live_keys_are_warned_about_with_the_nearest_key(tmp_path: Path) -> None:
+    # setup: a misspelled key, and LIVE_BATCH (the range is two keys in the environment)
+    (tmp_path / ".env").write_text("LIVE_LEVLE=high\nLIVE_BATCH=3-4\nLIVE_SPEED=60\n")
+    # run
+    result = invoke("simulate", "missing.sqlite", "--days", "1")
+    # assert: one warning per key, then the file's own error
+    assert result.exit_code == 2
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: .env, line 1: LIVE_LEVLE is not a setting (ignored); did you mean LIVE_LEVEL?",
+        "warning: .env, line 2: LIVE_BATCH is not a setting (ignored); "
+        "did you mean LIVE_BATCH_MIN and LIVE_BATCH_MAX?",
+    ]
+
+
+def test_a_misspelled_live_variable_in_the_environment_is_warned_about(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # setup: the LIVE_ prefix is ours, so a LIVE_ variable that is no setting is a misspelling
+    monkeypatch.setenv("LIVE_BATCH", "3-4")
+    # run
+    result = invoke("simulate", "missing.sqlite", "--days", "1")
+    # assert
+    assert result.exit_code == 2 and "no such file" in result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "warning: environment: LIVE_BATCH is not a setting (ignored); "
+        "did you mean LIVE_BATCH_MIN and LIVE_BATCH_MAX?"
+    )

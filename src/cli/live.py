@@ -12,28 +12,40 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from ..config import LIVE_PREFIX, env_key_meant
 from ..errors import ConfigError
 from ..pipeline import generate
-from .console import call, call_with_bar, fail, open_or_fail, out
+from .console import call, call_with_bar, err, fail, open_or_fail, out
 from .generate import render, render_llm
 from .settings import environment, llm_options, resolve
 
 
-def _live_settings(config_file: Path | None, **flags: Any) -> Any:
-    """Continuous mode's settings from flags > LIVE_* environment > --config TOML."""
-    from ..live import resolve_settings
-
-    return call(resolve_settings, flags, dict(os.environ), config_file)
-
-
-def _simulate_llm(flags: dict[str, Any], env_file: Path | None) -> tuple[Any, str | None]:
-    """simulate's LLM settings and key, resolved as generate's (flags > environment/.env)."""
+def _environment(env_file: Path | None) -> dict[str, str]:
+    """The real environment with .env (or --env-file) under it, as generate reads it; a
+    LIVE_* variable of the real environment that is no setting is warned about as a .env
+    line is (the prefix is ours, so it is a misspelling)."""
     env, problems = environment(env_file)
     if problems:
         raise ConfigError(problems)
-    return llm_options(dict(flags), env)
+    for key in sorted(k for k in os.environ if k.upper().startswith(LIVE_PREFIX)):
+        if meant := env_key_meant(key):
+            err.print(
+                f"[yellow]warning:[/] environment: {escape(key)} is not a setting (ignored); "
+                f"did you mean {meant}?",
+                highlight=False,
+            )
+    return env
+
+
+def _live_settings(config_file: Path | None, env: dict[str, str], **flags: Any) -> Any:
+    """Continuous mode's settings from flags > LIVE_* environment (.env under the real one)
+    > --config TOML."""
+    from ..live import resolve_settings
+
+    return call(resolve_settings, flags, env, config_file)
 
 
 def simulate_cmd(
@@ -60,7 +72,8 @@ def simulate_cmd(
     the templates."""
     from ..live import advance
 
-    settings = _live_settings(config_file, level=level, steadiness=steadiness)
+    env = call(_environment, env_file)
+    settings = _live_settings(config_file, env, level=level, steadiness=steadiness)
     flags = {
         "llm_provider": llm,
         "llm_fields": llm_fields,
@@ -68,7 +81,7 @@ def simulate_cmd(
         "llm_model": llm_model,
         "llm_cache_path": llm_cache,
     }
-    llm_settings, key = call(_simulate_llm, flags, env_file)
+    llm_settings, key = call(llm_options, flags, env)
     done = call_with_bar(
         advance,
         file,
@@ -150,6 +163,7 @@ def live_cmd(
 
     settings = _live_settings(
         config_file,
+        call(_environment, None),
         interval=interval,
         speed=speed,
         allow_future=True if allow_future else None,

@@ -1,6 +1,7 @@
 """Continuous mode's settings: from flags, environment and a TOML file, checked, recorded.
 
-Precedence: flags > environment (``LIVE_*``) > ``--config`` TOML > defaults.  Two kinds:
+Precedence: flags > environment (``LIVE_*``; the CLI passes the real environment with
+``.env`` under it) > ``--config`` TOML > defaults.  Two kinds:
 
 - the world's tuning (``level``, ``steadiness``): they decide what happens after the end
   date, so they are fixed for a file at its first advance and recorded in every run row
@@ -19,22 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import ACTIVITY_LEVELS, Tuning
+from ..config import ACTIVITY_LEVELS, LIVE_FIELDS, LIVE_PREFIX, Tuning
 from ..errors import ConfigError
 
 LEVELS = ACTIVITY_LEVELS  # activity level -> multiple of the history's rate of new work
 MODES = ("production", "emulated")
-ENV_PREFIX = "LIVE_"
-FIELDS = (
-    "level",
-    "steadiness",
-    "mode",
-    "interval",
-    "speed",
-    "batch_min",
-    "batch_max",
-    "allow_future",
-)
+ENV_PREFIX = LIVE_PREFIX
+FIELDS = LIVE_FIELDS
 _DURATION = re.compile(
     r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?"
     r"(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
