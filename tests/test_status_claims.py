@@ -24,6 +24,7 @@ from src.checks.status_claims import (
     grammar_flaw,
     milestone_tense,
     owned_claim,
+    past_due_named,
 )
 from src.validate import validate
 
@@ -76,6 +77,25 @@ MUTATIONS = [
             "completed_by_id = 11 WHERE id = 31",
             "UPDATE tasks SET completed = 1, completed_at = '2026-03-12T15:00:00.000Z', "
             "completed_by_id = 11 WHERE id = 102",
+        ),
+    ),
+    # past its due date: the project is due 07-31 ...
+    ("status.past_due_claim", (text_is("Spring launch is past its due date."),)),
+    # ... or was, but had been completed before the update
+    (
+        "status.past_due_claim",
+        (
+            "UPDATE projects SET due_on = '2026-03-12', completed = 1, "
+            "completed_at = '2026-03-13T15:00:00.000Z', completed_by_id = 11 WHERE id = 31",
+            text_is("Spring launch is past its due date."),
+        ),
+    ),
+    # a milestone due 06-15 since 03-10, called past its due date on 03-16
+    (
+        "status.past_due_claim",
+        (
+            "UPDATE tasks SET resource_subtype = 'milestone' WHERE id = 102",
+            text_is("Review vendor contracts is now past its due date."),
         ),
     ),
     ("status.claimed_counts", (text_is("Plan done. 2 tasks are still open."),)),
@@ -162,13 +182,13 @@ CLAIM_RULES = {
     "overdue>0": "status.claimed_counts",
     "overdue=0": "status.claimed_counts",
     "all_open_owned": "status.all_open_owned",
+    "past_due": "status.past_due_claim",
     "milestone_done": "status.milestone_tense",
     "milestone_next": "status.milestone_tense",
     "milestone_late": "status.milestone_tense",
 }
-# Declared, true when drawn, but read back by no rule yet: "{project} is past its due date"
-# and "the wrap-up tidied up N loose ends".
-UNCHECKED = {"past_due", "wrapped>0"}
+# Declared, true when drawn, but read back by no rule yet: "the wrap-up tidied up N loose ends".
+UNCHECKED = {"wrapped>0"}
 
 
 def test_every_declared_status_claim_has_a_rule() -> None:
@@ -213,6 +233,26 @@ def test_a_number_in_the_project_name_is_no_claim() -> None:
     text = "Support tooling 2026 goals remains green."
     assert claims_counts(text, None) == 1  # "2026 goals remains": read as a count alone
     assert claims_counts(text, "Support tooling 2026 goals") == 0
+
+
+def test_past_due_pattern() -> None:
+    assert past_due_named(
+        "Risk is rising: Beta launch is past its due date with 3 open.", "Beta launch"
+    )
+    assert past_due_named("Beta launch is now past the due date.", "Beta launch")
+    assert not past_due_named("Beta launch is on schedule; nothing is past due.", "Beta launch")
+    assert not past_due_named("Beta launch is past its due date.", "Pricing revamp")
+
+
+def test_a_true_past_due_claim_passes(claims_db: Path, tmp_path: Path) -> None:
+    # the project due 03-12 and open at the update (03-16): the claim holds
+    path = broken(
+        claims_db,
+        tmp_path,
+        "UPDATE projects SET due_on = '2026-03-12' WHERE id = 31",
+        text_is("Spring launch is past its due date and 1 task is still open."),
+    )
+    assert result(validate(path), "status.past_due_claim").passed
 
 
 def test_owned_claim_pattern() -> None:

@@ -116,6 +116,16 @@ def owned_claim(text: str | None) -> int | None:
     return int(m.group(1)) if m.group(1) else -1
 
 
+_PAST_DUE = r"\s+is\s+(?:now\s+|still\s+|already\s+)?past\s+(?:its|the)\s+due\s+date\b"
+
+
+def past_due_named(text: str | None, name: str | None) -> int:
+    """1 if the text says ``name`` is past its due date ("Beta launch is past its due date")."""
+    if not text or not name:
+        return 0
+    return int(re.search(re.escape(name) + _PAST_DUE, text, re.I) is not None)
+
+
 def milestone_tense(text: str | None, name: str | None, project: str | None) -> str | None:
     """'done' or 'open' if a sentence names the milestone as finished or still to come."""
     if not text or not name:
@@ -150,6 +160,7 @@ def prepare(conn: sqlite3.Connection) -> None:
             "claims_counts": claims_counts,
             "count_mismatch": count_mismatch,
             "owned_claim": owned_claim,
+            "past_due_named": past_due_named,
             "milestone_tense": milestone_tense,
             "grammar_flaw": grammar_flaw,
         },
@@ -180,6 +191,15 @@ def _story_at(subtypes: str, column: str) -> str:
 
 
 _DUE_AT = _story_at("'due_date_changed'", "COALESCE(s.new_due_on, substr(s.new_due_at, 1, 10))")
+# a milestone m's due day at update x: its last change by then, else its first change's old
+# value (the day it had before any change), else the column
+_MILESTONE_DUE_AT = (
+    "COALESCE((SELECT COALESCE(s.new_due_on, substr(s.new_due_at, 1, 10)) FROM stories s "
+    "WHERE s.task_id = m.id AND s.created_at <= x.created_at "
+    "AND +s.resource_subtype = 'due_date_changed' ORDER BY s.created_at DESC, s.id DESC "
+    "LIMIT 1), (SELECT s.old_due_on FROM stories s WHERE s.task_id = m.id "
+    "AND +s.resource_subtype = 'due_date_changed' ORDER BY s.created_at, s.id LIMIT 1))"
+)
 _OWNED_AT = _story_at("'assigned', 'unassigned'", "s.resource_subtype = 'assigned'")
 
 
@@ -205,6 +225,26 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
             JOIN status_updates x ON x.id = w.uid JOIN projects p ON p.id = x.project_id
             WHERE w.is_open AND p.due_on < w.day
             GROUP BY w.uid""",
+        WARNING,
+    ),
+    (
+        "status.past_due_claim",
+        "a status update that says its project or one of its milestones is past its due date "
+        "is right: the due day (as it stood then) was over and the work not completed",
+        f"""SELECT DISTINCT x.id FROM status_updates x JOIN projects p ON p.id = x.project_id
+           WHERE instr(lower(x.text), 'due date') > 0 AND (
+               (past_due_named(x.text, p.name)
+                AND (p.due_on IS NULL OR p.due_on >= substr(x.created_at, 1, 10)
+                     OR p.completed_at <= x.created_at))
+               OR EXISTS (
+                   SELECT 1 FROM task_memberships tm JOIN tasks m ON m.id = tm.task_id
+                   WHERE tm.project_id = p.id AND tm.is_primary = 1
+                     AND m.resource_subtype = 'milestone' AND m.name <> p.name
+                     AND past_due_named(x.text, m.name)
+                     AND (COALESCE({_MILESTONE_DUE_AT}, m.due_on) IS NULL
+                          OR COALESCE({_MILESTONE_DUE_AT}, m.due_on)
+                             >= substr(x.created_at, 1, 10)
+                          OR m.completed_at <= x.created_at)))""",
         WARNING,
     ),
     (
