@@ -95,6 +95,17 @@ MUTATIONS = [
     # "cancelling" on a task that stays open
     ("comments.closing_claim", 217, (text(217, "Cancelling, leadership decided against it."),)),
     ("comments.closing_claim", 217, (text(217, "Closing as duplicate of the intake task."),)),
+    # "No longer needed" on task 101, which is then reopened
+    (
+        "comments.closing_claim",
+        207,
+        (
+            text(207, "No longer needed; the vendor covers it."),
+            "UPDATE tasks SET completed = 0, completed_at = NULL, completed_by_id = NULL "
+            "WHERE id = 101",
+        ),
+    ),
+    ("comments.closing_claim", 217, (text(217, "Deprioritized until after the survey."),)),
     # the same text twice on one task
     ("comments.repeated_text", 207, (text(207, "On it."),)),
     # "it's been 5 days" less than a day after the previous story
@@ -213,13 +224,24 @@ def test_every_claiming_template_reads_back_as_its_claim() -> None:
 
 def test_no_other_template_reads_as_a_claim() -> None:
     # a start or progress note read as "closing" would make the rule judge a claim never made;
-    # the dropped pool may read as closing, or as nothing (its wording is wider than the rule's)
+    # a done note may read as closing ("All items addressed, closing."): it follows completion
     wrong = [
         (name, pool, t)
         for name, pool, texts in _comment_pools()
         for t in texts
-        if pool not in CLAIM_POOLS
-        and comment_claim(_filled(t)) not in ((None, "closing") if pool == "dropped" else (None,))
+        if pool not in (*CLAIM_POOLS, "dropped")
+        and comment_claim(_filled(t)) not in ((None, "closing") if pool == "done" else (None,))
+    ]
+    assert wrong == []
+
+
+def test_every_dropped_template_reads_as_closing() -> None:
+    # the dropped pool's every wording ("No longer needed", "Deprioritized", "Scrapped", ...)
+    wrong = [
+        (name, t)
+        for name, pool, texts in _comment_pools()
+        for t in texts
+        if pool == "dropped" and comment_claim(_filled(t)) != "closing"
     ]
     assert wrong == []
 

@@ -36,9 +36,15 @@ _DEP_WAITING = re.compile(
     re.I,
 )
 _SUBTASKS = re.compile(r"\b(?:break|split) (?:it|this) (?:up )?into subtasks\b", re.I)
+# A decision to close or drop the task: "closing" or "dropped" that opens a sentence or
+# clause ("Closing —", "..., closing here", "The need went away. Closing."), or a phrase that
+# drops work wherever it stands ("no longer needed", "deprioritized", "won't fix").
 _CLOSING = re.compile(
-    r"\b(?:closing as (?:a )?duplicate|cancell?ing(?: this)?\b|dropping this|won't do"
-    r"|closing this (?:out|here|one)?)",
+    r"(?:^|[.!?;,:\u2014\u2013] *)(?:closing|cancell?(?:ing|ed)|dropp(?:ing|ed)|scrapped"
+    r"|descoped|spiking this)\b"
+    r"|\b(?:closing as (?:a )?duplicate|cancell?ing this|dropping this|won't (?:do|fix)"
+    r"|closing (?:this|it|here)|no longer (?:needed|relevant)|not needed|not pursuing this"
+    r"|deprioriti[sz](?:ed|ing)|removed from the plan)\b",
     re.I,
 )
 _ELAPSED = re.compile(r"\bit's been (\d+|a) (day|week)s?\b", re.I)
@@ -132,7 +138,7 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
     (
         "comments.closing_claim",
         "a comment that closes, cancels or drops the task ('closing as duplicate', "
-        "'cancelling', 'dropping this') sits on a task that is completed",
+        "'cancelling', 'no longer needed', 'deprioritized') sits on a task that is completed",
         f"""SELECT c.id FROM ({_CLAIMS}) c JOIN tasks t ON t.id = c.task_id
             WHERE c.claim = 'closing' AND t.completed = 0""",
         WARNING,

@@ -244,8 +244,16 @@ _HINTS = (
     "subtask",
     "clos",
     "cancel",
-    "dropping",
+    "dropp",
     "won't",
+    "scrapped",
+    "descoped",
+    "spiking",
+    "no longer",
+    "not needed",
+    "not pursuing",
+    "deprioriti",
+    "removed from the plan",
 )
 _OOO_START = tuple(p.rstrip("%").lower() for p in OOO_LIKE if not p.startswith("%"))
 
