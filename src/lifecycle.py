@@ -1083,3 +1083,26 @@ def close_at_wrap_up(
     life.completed, life.completer = t, actor
     sim.set_status(t, actor, "Done")
     sim.move(t, actor, "done")
+
+
+def close_as_cancelled(
+    ctx: ProjectCtx, d: Draws, life: TaskLife, t: int, actor: Member, in_project: bool
+) -> int | None:
+    """Close work still open when its project is cancelled: ``actor`` (the owner) drops it at
+    ``t`` (marked complete, Status "Done", as `_drop` closes work; an open approval is
+    rejected) and, on a top-level task, says so in a comment a minute later.  Returns the
+    comment's time (None for a subtask: no comment)."""
+    sim = _Sim(ctx, d, life, in_project)
+    sim.t = t
+    life.dropped, life.dropped_at = True, t
+    if life.subtype == "approval":
+        life.approval = "rejected"
+    sim.emit(Event(t, actor, "marked_complete"))
+    life.completed, life.completer = t, actor
+    sim.set_status(t, actor, "Done")
+    sim.move(t, actor, "done")
+    if not in_project:
+        return None
+    at = actor.cal.advance(t, 0.002)
+    sim.emit(Event(at, actor, "comment_added", kind="cancelled"))
+    return at

@@ -53,8 +53,12 @@ def project_ctx(
     others = [
         OtherProject(plans[q].id, plans[q].sections[0][0], plans[q].created) for q in plan.others
     ]
-    # a stalled project's work stops at its halt: its lives are censored there, as at the anchor
+    # a stalled project's work stops at its halt: its lives are censored there, as at the
+    # anchor; a cancelled project's at its cancellation (its open work is then closed, so
+    # nothing after it, not even a leaver's hand-over, happens there: no horizon beyond)
     until = anchor if plan.halt is None else min(anchor, plan.halt)
+    if plan.cancel is not None:
+        until = min(anchor, plan.cancel)
     ctx = ProjectCtx(
         plan.id,
         members[plan.owner],
@@ -69,7 +73,7 @@ def project_ctx(
         shape=shape_of(plan.kind, plan.due_ms is not None),
         due=plan.due_ms,
         start=plan.created,
-        horizon=None if until == anchor else anchor,
+        horizon=None if until == anchor or plan.cancel is not None else anchor,
     )
     return ctx, members
 

@@ -62,6 +62,10 @@ TIMEBOXED_KINDS = (("launch", 0.3), ("sprint", 0.25), ("campaign", 0.25), ("audi
 # Share of time-boxed projects that stall part-way (work stops; status updates then read
 # "on hold" from the quiet), design: a few in ten of real initiatives lose their sponsor.
 P_PROJECT_STALLS = 0.12
+# Share of the other time-boxed projects that are cancelled part-way (design, 3-6% of
+# time-boxed work): the owner closes the open tasks as dropped or moves them to another
+# project of the team, archives the project and posts a "dropped" status update.
+P_PROJECT_CANCELLED = 0.05
 # Hand-offs between functions (issue 9): a time-boxed project asks a reviewer of another
 # team for sign-off, as an approval task assigned to them; later projects may depend on it.
 # The reviewing functions are found by team name in each industry's data; their label names
@@ -107,6 +111,7 @@ class ProjectPlan:
     others: list[int] = field(default_factory=list)  # earlier list projects of the same team
     kind: str = "launch"  # one of ONGOING_KINDS or TIMEBOXED_KINDS
     halt: int | None = None  # work stops here (a stalled project), epoch ms
+    cancel: int | None = None  # the project is cancelled here (work stops, open work closed)
     # a sign-off asked of another function: (hint time, reviewer user index, label)
     handoff: tuple[int, int, str] | None = None
 
@@ -293,9 +298,9 @@ def plan_projects(
 
 
 def _shape(seed: int, org: Org, plan: ProjectPlan, reviewers: dict) -> None:
-    """The project's kind, whether it stalls and its hand-off, from its own stream (never the
-    anchor: the stall and the hand-off are points of the project's planned life, so a later
-    clock keeps them)."""
+    """The project's kind, whether it stalls (or is cancelled) and its hand-off, from its own
+    streams (never the anchor: the stall, the cancellation and the hand-off are points of the
+    project's planned life, so a later clock keeps them)."""
     rng = rng_for(seed, Stream.PROJECT_SHAPES, plan.index)
     if plan.due_ms is None:
         plan.kind = _weighted(rng, ONGOING_KINDS)
@@ -304,6 +309,10 @@ def _shape(seed: int, org: Org, plan: ProjectPlan, reviewers: dict) -> None:
     life = plan.due_ms - plan.created
     if rng.random() < P_PROJECT_STALLS:
         plan.halt = plan.created + int((0.25 + 0.45 * rng.random()) * life)
+    else:  # its own stream: the draws below (and every existing plan) are unchanged
+        fate = rng_for(seed, Stream.PROJECT_SHAPES, plan.index, 7)
+        if fate.random() < P_PROJECT_CANCELLED:
+            plan.cancel = plan.created + int((0.3 + 0.45 * fate.random()) * life)
     if rng.random() < P_HANDOFF:
         at = plan.created + int((0.3 + 0.5 * rng.random()) * life)
         gates = reviewers.get(plan.team, [])

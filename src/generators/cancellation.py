@@ -1,0 +1,121 @@
+"""Cancelled projects: the owner closes the open work, moves what is still worth doing to
+another project of the team, and archives the project.
+
+A cancellation is a point of the project's planned life (`projects._shape`, its own stream):
+the project's task lives are censored there (`handoffs.project_ctx`), so nothing happens in it
+afterwards but the close-out.  Soon after, in the owner's working time, every task still open
+is closed as dropped (subtasks before their parents, each top-level one with a comment that
+says so) or, for some of the work that someone who stays holds or nobody does yet, added to
+the team's latest list project (an `added_to_project` story, like any cross-posted task); then
+the project is archived and a "dropped" status update says it was cancelled.  All of it comes
+after the cancellation, so a clock before it shows none of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..lifecycle import (
+    NEVER,
+    Draws,
+    Event,
+    OtherProject,
+    ProjectCtx,
+    Section,
+    TaskLife,
+    close_as_cancelled,
+)
+from .projects import ProjectPlan
+
+CLOSE_WD = 0.3  # working days from the cancellation to the owner's close-out (design)
+CLOSE_GAP_WD = 0.004  # working days between two closures (a few minutes)
+P_MOVE = 0.3  # open top-level tasks that move to another project of the team (design)
+# the most stories a close-out adds to a task (complete, status, section, comment)
+CANCEL_EVENTS = 4
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    archived_at: int  # the project is archived here, once its open work is closed or moved
+    dropped: int  # top-level tasks closed as dropped at the close-out
+    moved: int  # top-level tasks moved to ``target``
+    target: str | None  # the name of the project the moved work went to
+
+
+def move_target(plan: ProjectPlan, plans: list[ProjectPlan], before: int) -> int | None:
+    """The index of the team's latest list project created before ``before`` that runs on
+    (neither stalled nor cancelled), where moved work goes; None if there is none."""
+    for q in reversed(plan.others):
+        other = plans[q]
+        ok = other.team == plan.team and other.halt is None and other.cancel is None
+        if ok and other.created < before:
+            return q
+    return None
+
+
+def close_out(
+    ctx: ProjectCtx,
+    d: Draws,
+    plan: ProjectPlan,
+    plans: list[ProjectPlan],
+    lives: list[tuple[TaskLife, TaskLife | None]],
+    kept: set[int],
+) -> Cancellation | None:
+    """Close or move the open work of a cancelled project and archive it (None if the owner
+    is not there to do it).  ``lives`` holds (task, parent) for every task, parents before
+    their subtasks; ``kept`` the positions of top-level tasks that must not move (others
+    depend on them)."""
+    assert plan.cancel is not None
+    owner = ctx.owner
+    last = max((e.t for x, _ in lives for e in x.events), default=plan.cancel)
+    t = owner.cal.advance(max(plan.cancel, last), CLOSE_WD)
+    q = move_target(plan, plans, t)
+    target = None
+    if q is not None:
+        other = plans[q]
+        target = OtherProject(other.id, other.sections[0][0], other.created)
+    children: dict[int, list[int]] = {}
+    for i, (x, parent) in enumerate(lives):
+        if parent is not None and x.completed is None:
+            children.setdefault(id(parent), []).append(i)
+    steps: list[tuple[int, str]] = []  # (position, what) in the order they are done
+    for i, (x, parent) in enumerate(lives):
+        if parent is not None:
+            continue
+        steps += [(c, "close") for c in children.get(id(x), ())]
+        if x.completed is None:
+            holder = x.assignee
+            movable = (
+                target is not None
+                and i not in kept
+                and x.subtype == "default_task"
+                and (holder is None or holder.leave == NEVER)
+                and all(o.id != target.id for o, _ in x.multi_home)
+            )
+            steps.append((i, "move" if movable and d.chance(P_MOVE) else "close"))
+    times = []
+    for _ in steps:
+        times.append(t)
+        t = owner.cal.advance(t, CLOSE_GAP_WD)
+    if not (owner.active(times[0] if times else t) and owner.active(t)):
+        return None
+    dropped = moved = 0
+    for (i, what), at in zip(steps, times, strict=True):
+        x, parent = lives[i]
+        if what == "move":
+            assert target is not None
+            x.events.append(
+                Event(
+                    at,
+                    owner,
+                    "added_to_project",
+                    project_id=target.id,
+                    new_section=Section(target.section_id, "", None),
+                )
+            )
+            x.multi_home.append((target, at))
+            moved += 1
+            continue
+        close_as_cancelled(ctx, d, x, at, owner, parent is None)
+        dropped += parent is None
+    return Cancellation(t, dropped, moved, plans[q].name if moved and q is not None else None)
