@@ -88,6 +88,28 @@ P_EXECUTIVE = 0.3
 EXECUTIVE_LABEL = "Executive approval"
 # People of the team who are in no project yet join each new project, up to this many (design).
 NEW_MEMBERS = 6
+# Guests from partner teams (issue 9): a project of at least GUEST_MIN_MEMBERS members invites
+# someone of a partner function with commenter access, who asks, answers and reviews on its
+# tasks; one more from twice that size (design: guests 2-8% of members, at most one in ten
+# of a project's, the who.guest_share rule).  Partners by team function (design: whom each
+# function works with most); a team of the same function is a partner too.
+P_PARTNER_GUEST = 0.7
+GUEST_MIN_MEMBERS = 9
+PARTNERS = {
+    "software": ("product", "it", "customer"),
+    "product": ("software", "marketing", "customer"),
+    "marketing": ("sales", "product", "editorial", "customer"),
+    "sales": ("marketing", "customer", "finance"),
+    "customer": ("operations", "product", "sales", "software"),
+    "operations": ("customer", "finance", "engineering", "it"),
+    "engineering": ("operations", "compliance", "it"),
+    "it": ("operations", "software", "finance"),
+    "finance": ("operations", "sales", "hr"),
+    "hr": ("finance", "operations"),
+    "compliance": ("operations", "clinical", "engineering"),
+    "clinical": ("compliance", "customer", "it"),
+    "editorial": ("marketing", "software"),
+}
 
 
 @dataclass
@@ -212,7 +234,8 @@ def plan_projects(
             ):
                 chosen.add(u)
         members = [(owner_u, False)] + [(u, False) for u in sorted(chosen)]
-        if len(members) >= 9 and rng.random() < 0.15:  # one guest stays <= 10%
+        if len(members) >= 9 and rng.random() < 0.15:  # one guest stays <= 10% (kept: the
+            # stream's draws after it are unchanged; partner guests come on top, below)
             guest = _draw(
                 rng,
                 range(len(org.users)),
@@ -289,6 +312,7 @@ def plan_projects(
             if shared and shared[-1] not in plan.others:
                 plan.others.append(shared[-1])
         _include_everyone(seed, org, plan, waiting, placed, anchor)
+        _partner_guests(seed, org, plan, reviewers)
         plans.append(plan)
         if view != "board":  # later projects may multi-home tasks into the last few of these
             recent = list_projects.setdefault(team.index, [])
@@ -421,6 +445,48 @@ def _include_everyone(
         placed.update(added)
         guests = [m for m in plan.members if m[1]]
         plan.members = [m for m in plan.members if not m[1]] + [(u, False) for u in added] + guests
+
+
+def partner_teams(org: Org, team: int) -> list[int]:
+    """The teams (not the leadership, not ``team``) whose function partners with the team's."""
+    function = team_function(org.teams[team].spec)
+    wanted = (function, *PARTNERS.get(function, ()))
+    return [
+        t.index
+        for t in org.teams
+        if t.index != team and not t.is_leadership and team_function(t.spec) in wanted
+    ]
+
+
+def _partner_guests(seed: int, org: Org, plan: ProjectPlan, reviewers: dict) -> None:
+    """Invite guests from partner teams (commenters, never assigned) to a project big enough
+    that they stay at most one in ten of its members, from the project's own stream.  A
+    guest is someone there when the project starts who stays, and is not of the team (nor
+    one of its designated reviewers, who are secondary members of it)."""
+    rng = rng_for(seed, Stream.PROJECT_SHAPES, plan.index, 8)
+    partners = partner_teams(org, plan.team)
+    staff = sum(1 for _, guest in plan.members if not guest)
+    wanted = int(staff >= GUEST_MIN_MEMBERS) + int(staff >= 2 * GUEST_MIN_MEMBERS)
+    inside = {u for u, _ in plan.members} | {u for _, u, _ in reviewers.get(plan.team, ())}
+    inside.update(org.teams[plan.team].members)
+    for _ in range(wanted):
+        if not partners or rng.random() >= P_PARTNER_GUEST:
+            continue
+        team = org.teams[partners[int(rng.integers(len(partners)))]]
+        guest = _draw(
+            rng,
+            team.members,
+            lambda u: (
+                u not in inside and org.users[u].leave is None and org.users[u].join < plan.created
+            ),
+            None,
+            tries=12,
+        )
+        if guest is not None and sum(g for _, g in plan.members) + 1 <= 0.1 * (
+            len(plan.members) + 1
+        ):
+            plan.members.append((guest, True))
+            inside.add(guest)
 
 
 def _stays(org: Org, u: int, team: int, day: int) -> bool:
