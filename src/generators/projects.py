@@ -64,8 +64,12 @@ TIMEBOXED_KINDS = (("launch", 0.3), ("sprint", 0.25), ("campaign", 0.25), ("audi
 P_PROJECT_STALLS = 0.12
 # Share of the other time-boxed projects that are cancelled part-way (design, 3-6% of
 # time-boxed work): the owner closes the open tasks as dropped or moves them to another
-# project of the team, archives the project and posts a "dropped" status update.
-P_PROJECT_CANCELLED = 0.05
+# project of the team, archives the project and posts a "dropped" status update.  Which
+# ones is read off a golden-ratio sequence over the project index (a phase per seed), so
+# that about one in 1 / P of the projects is, in every stretch of them: independent draws
+# leave most default files (30 projects) with none or with three.
+P_PROJECT_CANCELLED = 0.06
+GOLDEN = 0.6180339887498949
 # Hand-offs between functions (issue 9): a time-boxed project asks a reviewer of another
 # team for sign-off, as an approval task assigned to them; later projects may depend on it.
 # The reviewing functions are found by team name in each industry's data; their label names
@@ -333,10 +337,10 @@ def _shape(seed: int, org: Org, plan: ProjectPlan, reviewers: dict) -> None:
     life = plan.due_ms - plan.created
     if rng.random() < P_PROJECT_STALLS:
         plan.halt = plan.created + int((0.25 + 0.45 * rng.random()) * life)
-    else:  # its own stream: the draws below (and every existing plan) are unchanged
+    elif (plan.index * GOLDEN + seed * 0.7548776662466927) % 1.0 < P_PROJECT_CANCELLED:
+        # the point from its own stream: the draws below (and every other plan) are unchanged
         fate = rng_for(seed, Stream.PROJECT_SHAPES, plan.index, 7)
-        if fate.random() < P_PROJECT_CANCELLED:
-            plan.cancel = plan.created + int((0.3 + 0.45 * fate.random()) * life)
+        plan.cancel = plan.created + int((0.3 + 0.45 * fate.random()) * life)
     if rng.random() < P_HANDOFF:
         at = plan.created + int((0.3 + 0.5 * rng.random()) * life)
         gates = reviewers.get(plan.team, [])

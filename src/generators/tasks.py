@@ -47,6 +47,7 @@ from .comments import CommentWriter, TaskFacts
 from .completion import Completion, wrap_up
 from .descriptions import Pools, describe, facts_of
 from .field_values import industry_value, typed_value
+from .guests import guest_comments
 from .handoffs import HANDOFF_LOCAL, cross_dependencies, handoff_life, member_for, project_ctx
 from .projects import EXECUTIVE_LABEL, ProjectPlan
 from .status_updates import status_update_rows
@@ -165,6 +166,12 @@ def simulate_project(
                 # a subtask is broken out of live work, not added after its parent is done
                 if sub is not None and (life.completed is None or sub.created < life.completed):
                     tasks.append(_Task(len(tasks), sub, t.local))
+
+    # guests from partner teams join the discussion, from a stream of their own
+    guests = [member_for(org, u) for u, guest in plan.members if guest]
+    if guests:
+        guest_d = Draws(rng_for(seed, Stream.TASKS, plan.index, 5))
+        guest_comments(ctx, guest_d, guests, [t.life for t in top])
 
     # --- text --------------------------------------------------------------------------
     pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index))
