@@ -30,8 +30,8 @@ from .projects import ProjectPlan
 CLOSE_WD = 0.3  # working days from the cancellation to the owner's close-out (design)
 CLOSE_GAP_WD = 0.004  # working days between two closures (a few minutes)
 P_MOVE = 0.3  # open top-level tasks that move to another project of the team (design)
-# the most stories a close-out adds to a task (complete, status, section, comment)
-CANCEL_EVENTS = 4
+# the most stories a close-out adds to a task (due date, complete, status, section, comment)
+CANCEL_EVENTS = 5
 
 
 @dataclass(frozen=True)

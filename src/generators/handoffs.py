@@ -47,10 +47,10 @@ def member_for(org: Org, user_index: int) -> Member:
 def project_ctx(
     org: Org, plan: ProjectPlan, plans: list[ProjectPlan], anchor: int
 ) -> tuple[ProjectCtx, dict[int, Member]]:
-    """The engine's view of a project, and its members by user index.  Guests (commenters
-    from partner teams) are left out: their comments come from a stream of their own
+    """The engine's view of a project, and its members by user index.  Guests from partner
+    teams are left out: their comments come from a stream of their own
     (`guests.guest_comments`), so inviting one changes nothing else in the project."""
-    members = {u: member_for(org, u) for u, guest in plan.members if not guest}
+    members = {u: member_for(org, u) for u, _ in plan.members if u not in plan.partners}
     fields = {f.name: f for f, _ in plan.fields}
     others = [
         OtherProject(plans[q].id, plans[q].sections[0][0], plans[q].created) for q in plan.others
@@ -71,6 +71,7 @@ def project_ctx(
         fields["Status"],
         fields.get("Priority"),
         others,
+        guests=frozenset(org.users[u].id for u, guest in plan.members if guest),
         shape=shape_of(plan.kind, plan.due_ms is not None),
         due=plan.due_ms,
         start=plan.created,

@@ -138,6 +138,7 @@ class ProjectPlan:
     kind: str = "launch"  # one of ONGOING_KINDS or TIMEBOXED_KINDS
     halt: int | None = None  # work stops here (a stalled project), epoch ms
     cancel: int | None = None  # the project is cancelled here (work stops, open work closed)
+    partners: list[int] = field(default_factory=list)  # guests from partner teams (user index)
     # a sign-off asked of another function: (hint time, reviewer user index, label)
     handoff: tuple[int, int, str] | None = None
 
@@ -490,6 +491,7 @@ def _partner_guests(seed: int, org: Org, plan: ProjectPlan, reviewers: dict) -> 
             len(plan.members) + 1
         ):
             plan.members.append((guest, True))
+            plan.partners.append(guest)
             inside.add(guest)
 
 

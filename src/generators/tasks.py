@@ -168,7 +168,7 @@ def simulate_project(
                     tasks.append(_Task(len(tasks), sub, t.local))
 
     # guests from partner teams join the discussion, from a stream of their own
-    guests = [member_for(org, u) for u, guest in plan.members if guest]
+    guests = [member_for(org, u) for u in plan.partners]
     if guests:
         guest_d = Draws(rng_for(seed, Stream.TASKS, plan.index, 5))
         guest_comments(ctx, guest_d, guests, [t.life for t in top])
