@@ -1095,7 +1095,9 @@ def close_as_cancelled(
     sim = _Sim(ctx, d, life, in_project)
     sim.t = t
     life.dropped, life.dropped_at = True, t
-    if life.due_on or life.due_at:  # as `_drop`: dropped work has no deadline left
+    # as `_drop`: dropped work has no deadline left (a milestone keeps its date: the status
+    # updates read the milestones' dates as drawn, whatever the clock)
+    if (life.due_on or life.due_at) and life.subtype != "milestone":
         old_on, old_at = life.due_on, life.due_at
         sim.emit(Event(t, actor, "due_date_changed", old_due_on=old_on, old_due_at=old_at))
         life.due_on = life.due_at = None

@@ -34,9 +34,11 @@ def _key(e) -> tuple:
 def test_a_guest_only_adds_comments(world) -> None:
     # setup: a project with a partner guest, and the same project without them
     config, w = world
-    plan = next(p for p in w.plans if any(g for _, g in p.members) and p.index < config.projects)
-    alone = dataclasses.replace(plan, members=[m for m in plan.members if not m[1]])
-    guests = {w.org.users[u].id for u, g in plan.members if g}
+    plan = next(p for p in w.plans if p.partners and p.index < config.projects)
+    alone = dataclasses.replace(
+        plan, members=[m for m in plan.members if m[0] not in plan.partners], partners=[]
+    )
+    guests = {w.org.users[u].id for u in plan.partners}
     # run
     with_guest = _simulate(config, w, plan)
     without = _simulate(config, w, alone)
