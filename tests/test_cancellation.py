@@ -182,3 +182,25 @@ def test_cancel_claim_pattern(text: str, claim: int) -> None:
 def test_a_project_named_for_a_cancellation_claims_nothing() -> None:
     name = "Booking is cancelled notices"
     assert cancel_claim(f"{name} is on track.", name) == 0
+
+
+def test_a_later_clock_keeps_every_cancellation_it_showed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # setup: continuous mode with many cancellations, at two clocks after the end date
+    monkeypatch.setattr(projects, "P_PROJECT_CANCELLED", RAISED)
+    config = Config(seed=5, scale="small", users=40, projects=8, tasks_per_project=25,
+                    end_date=END_DATE)  # fmt: skip
+    t1, t2 = anchor_ms(config) + 20 * DAY_MS, anchor_ms(config) + 120 * DAY_MS
+    generate(config, tmp_path / "a.sqlite", clock=t1)
+    generate(config, tmp_path / "b.sqlite", clock=t2)
+    # run: what the earlier file shows, missing from the later one
+    lost = {}
+    for table, cols in (("stories", "*"), ("status_updates", "*"), ("tasks", "id, name")):
+        a = set(q(tmp_path / "a.sqlite", f"SELECT {cols} FROM {table}"))
+        b = set(q(tmp_path / "b.sqlite", f"SELECT {cols} FROM {table}"))
+        lost[table] = len(a - b)
+    dropped = q1(tmp_path / "b.sqlite", CANCELLED.replace("project_id", "count(*)"))
+    # assert
+    assert lost == {"stories": 0, "status_updates": 0, "tasks": 0}
+    assert dropped > 0

@@ -42,15 +42,41 @@ class Cancellation:
     target: str | None  # the name of the project the moved work went to
 
 
-def move_target(plan: ProjectPlan, plans: list[ProjectPlan], before: int) -> int | None:
-    """The index of the team's latest list project created before ``before`` that runs on
-    (neither stalled nor cancelled), where moved work goes; None if there is none."""
+def move_target(plan: ProjectPlan, plans: list[ProjectPlan]) -> int | None:
+    """The index of the team's latest list project created before the cancellation that runs
+    on (neither stalled nor cancelled), where moved work goes; None if there is none."""
+    assert plan.cancel is not None
     for q in reversed(plan.others):
         other = plans[q]
         ok = other.team == plan.team and other.halt is None and other.cancel is None
-        if ok and other.created < before:
+        if ok and other.created < plan.cancel:
             return q
     return None
+
+
+def movers(
+    d: Draws, plan: ProjectPlan, plans: list[ProjectPlan], tops: list[tuple[int, TaskLife]]
+) -> set[int]:
+    """The top-level tasks (local index, life as it stands at the cancellation) to move to
+    `move_target`: open work nobody holds or someone who stays holds, P_MOVE of it, each
+    decided in task order from ``d`` on its own life only, so that the choice (which names
+    the task after its home project, like any cross-posted task) is the same at any clock."""
+    q = move_target(plan, plans)
+    if q is None:
+        return set()
+    target = plans[q].id
+    out = set()
+    for local, x in tops:
+        holder = x.assignee
+        if (
+            x.completed is None
+            and x.subtype == "default_task"
+            and (holder is None or holder.leave == NEVER)
+            and all(o.id != target for o, _ in x.multi_home)
+            and d.chance(P_MOVE)
+        ):
+            out.add(local)
+    return out
 
 
 def close_out(
@@ -59,17 +85,25 @@ def close_out(
     plan: ProjectPlan,
     plans: list[ProjectPlan],
     lives: list[tuple[TaskLife, TaskLife | None]],
-    kept: set[int],
+    moving: set[int],
+    dependents: dict[int, list[int]],
 ) -> Cancellation | None:
     """Close or move the open work of a cancelled project and archive it (None if the owner
     is not there to do it).  ``lives`` holds (task, parent) for every task, parents before
-    their subtasks; ``kept`` the positions of top-level tasks that must not move (others
-    depend on them)."""
+    their subtasks (positions are local indices); ``moving`` the tasks chosen to move
+    (`movers`); ``dependents`` the tasks that depend on each: a task is closed, not moved,
+    when one that depends on it is closed (a closed task's dependencies are closed)."""
     assert plan.cancel is not None
     owner = ctx.owner
     last = max((e.t for x, _ in lives for e in x.events), default=plan.cancel)
     t = owner.cal.advance(max(plan.cancel, last), CLOSE_WD)
-    q = move_target(plan, plans, t)
+    moving = set(moving)
+    while True:  # a task stays only if all that depend on it move too
+        stay = {i for i in moving if any(k not in moving for k in dependents.get(i, ()))}
+        if not stay:
+            break
+        moving -= stay
+    q = move_target(plan, plans)
     target = None
     if q is not None:
         other = plans[q]
@@ -84,15 +118,7 @@ def close_out(
             continue
         steps += [(c, "close") for c in children.get(id(x), ())]
         if x.completed is None:
-            holder = x.assignee
-            movable = (
-                target is not None
-                and i not in kept
-                and x.subtype == "default_task"
-                and (holder is None or holder.leave == NEVER)
-                and all(o.id != target.id for o, _ in x.multi_home)
-            )
-            steps.append((i, "move" if movable and d.chance(P_MOVE) else "close"))
+            steps.append((i, "move" if i in moving and target is not None else "close"))
     times = []
     for _ in steps:
         times.append(t)

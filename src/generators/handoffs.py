@@ -55,12 +55,9 @@ def project_ctx(
     others = [
         OtherProject(plans[q].id, plans[q].sections[0][0], plans[q].created) for q in plan.others
     ]
-    # a stalled project's work stops at its halt: its lives are censored there, as at the
-    # anchor; a cancelled project's at its cancellation (its open work is then closed, so
-    # nothing after it, not even a leaver's hand-over, happens there: no horizon beyond)
+    # a stalled project's work stops at its halt: its lives are censored there, as at the anchor
+    # (a cancelled project's lives are drawn on and cut at its cancellation, `simulate_project`)
     until = anchor if plan.halt is None else min(anchor, plan.halt)
-    if plan.cancel is not None:
-        until = min(anchor, plan.cancel)
     ctx = ProjectCtx(
         plan.id,
         members[plan.owner],
@@ -75,7 +72,7 @@ def project_ctx(
         shape=shape_of(plan.kind, plan.due_ms is not None),
         due=plan.due_ms,
         start=plan.created,
-        horizon=None if until == anchor or plan.cancel is not None else anchor,
+        horizon=None if until == anchor else anchor,
     )
     return ctx, members
 
@@ -125,6 +122,8 @@ def cross_dependencies(
     signoff = handoff_life(seed, other, ctx, members)
     if signoff is None:
         return []
+    if other.cancel is not None and (signoff.completed or NEVER) >= other.cancel:
+        return []  # its project was cancelled first: it was closed at the cancellation
     for _ in range(12):
         i = int(rng.integers(len(lives)))
         x = lives[i]

@@ -20,6 +20,7 @@ from typing import Any
 from ..config import NO_TUNING, Tuning
 from ..ids import Kind, gid
 from ..lifecycle import (
+    NEVER,
     PRIORITIES,
     Draws,
     Member,
@@ -41,7 +42,7 @@ from ..text import (
     unique_task_name,
 )
 from ..worktime import DAY_MS, PersonalCalendar, fmt_many, fmt_ms, hour_profile, ms_date
-from .cancellation import CANCEL_EVENTS, Cancellation, close_out
+from .cancellation import CANCEL_EVENTS, Cancellation, close_out, movers
 from .censor import censor
 from .comments import CommentWriter, TaskFacts
 from .completion import Completion, wrap_up
@@ -125,7 +126,17 @@ def simulate_project(
     steady = _retuned(ctx, tuning) if tuning.steadiness is not None else ctx
     tasks: list[_Task] = []
     top: list[_Task] = []
+    # a cancelled project's lives are drawn as if it went on (so its work before the
+    # cancellation is what it would have been) and cut there below; what comes later is not
+    # kept (``kept``: created before the cancellation, or always)
+    cancel = plan.cancel if plan.cancel is not None else NEVER
+
+    def kept(x: TaskLife | None) -> bool:
+        return x is not None and x.created < cancel
+
     signoff = handoff_life(seed, plan, ctx, members)
+    if not kept(signoff):
+        signoff = None
     if signoff is not None:  # the sign-off asked of another function: the first task
         tasks.append(_Task(HANDOFF_LOCAL, signoff, None))
         top.append(tasks[0])
@@ -136,7 +147,7 @@ def simulate_project(
         phase = sections[min(int((hint - plan.created) / span * len(sections)), len(sections) - 1)]
         tctx = steady if hint >= anchor else ctx  # new work follows the tuned hour profile
         life = simulate_task(tctx, d, hint, first_section=None if plan.board else phase)
-        if life is None:
+        if life is None or not kept(life):
             continue
         t = _Task(len(tasks), life, None)
         tasks.append(t)
@@ -164,7 +175,7 @@ def simulate_project(
                 sub_hint = life.created + int(d.u() * 0.3 * max(stop - life.created, DAY_MS))
                 sub = simulate_task(tctx, d, sub_hint, first_section=None, parent=life)
                 # a subtask is broken out of live work, not added after its parent is done
-                if sub is not None and (life.completed is None or sub.created < life.completed):
+                if kept(sub) and (life.completed is None or sub.created < life.completed):
                     tasks.append(_Task(len(tasks), sub, t.local))
 
     # guests from partner teams join the discussion, from a stream of their own
@@ -172,6 +183,18 @@ def simulate_project(
     if guests:
         guest_d = Draws(rng_for(seed, Stream.TASKS, plan.index, 5))
         guest_comments(ctx, guest_d, guests, [t.life for t in top])
+    if plan.cancel is not None:  # nothing happens in a cancelled project after it (but the
+        # close-out, below): its lives end there, whatever the clock
+        for t in tasks:
+            cut = censor(t.life, plan.cancel, ctx, t.parent is None)
+            if cut is not None and cut is not t.life:
+                vars(t.life).update(vars(cut))
+    # the open work it moves to the team's list project when it is cancelled: chosen on the
+    # lives as cut, whatever the clock (a moved task is named for its home project)
+    moving: set[int] = set()
+    if plan.cancel is not None:
+        tops = [(t.local, t.life) for t in top]
+        moving = movers(Draws(rng_for(seed, Stream.TASKS, plan.index, 6)), plan, plans, tops)
 
     # --- text --------------------------------------------------------------------------
     pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index))
@@ -211,7 +234,7 @@ def simulate_project(
             if t.life.subtype == "approval":
                 name = f"Approve: {name[:1].lower()}{name[1:]}" if pick.u() < 0.5 else name
                 taken.add(name)
-        if t.life.multi_home:
+        if t.life.multi_home or t.local in moving:
             # cross-posted work is labelled with its home project (project names are unique),
             # so it cannot collide with a task name in the project it is added to
             name = f"{name} ({plan.name})"
@@ -301,7 +324,7 @@ def simulate_project(
     completion = cancellation = None
     if plan.cancel is not None:
         if clock > plan.cancel:  # every task of the project (created before it) is simulated
-            cancellation = _cancel(seed, ctx, plan, plans, tasks, comments, vocab)
+            cancellation = _cancel(seed, ctx, plan, plans, tasks, comments, vocab, moving)
     elif clock > hints_end:  # every task of the project is simulated
         completion = wrap_up(
             ctx,
@@ -501,14 +524,18 @@ def _cancel(
     tasks: list[_Task],
     comments: list[list[str | None]],
     vocab: Vocabulary,
+    moving: set[int],
 ) -> Cancellation | None:
     """The close-out of a cancelled project (`cancellation.close_out`, its own stream), and
     the text of each closing comment it adds (another stream of its own)."""
-    kept = {dep for t in tasks for dep in t.deps}
+    dependents: dict[int, list[int]] = defaultdict(list)
+    for t in tasks:
+        for dep in t.deps:
+            dependents[dep].append(t.local)
     lives = [(t.life, None if t.parent is None else tasks[t.parent].life) for t in tasks]
     before = [len(t.life.events) for t in tasks]
     d = Draws(rng_for(seed, Stream.TASKS, plan.index, 4))
-    done = close_out(ctx, d, plan, plans, lives, kept)
+    done = close_out(ctx, d, plan, plans, lives, moving, dependents)
     pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index, 4))
     for t, n in zip(tasks, before, strict=True):
         for k in range(n, len(t.life.events)):
