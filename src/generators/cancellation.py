@@ -1,14 +1,16 @@
 """Cancelled projects: the owner closes the open work, moves what is still worth doing to
 another project of the team, and archives the project.
 
-A cancellation is a point of the project's planned life (`projects._shape`, its own stream):
-the project's task lives are censored there (`handoffs.project_ctx`), so nothing happens in it
-afterwards but the close-out.  Soon after, in the owner's working time, every task still open
-is closed as dropped (subtasks before their parents, each top-level one with a comment that
-says so) or, for some of the work that someone who stays holds or nobody does yet, added to
-the team's latest list project (an `added_to_project` story, like any cross-posted task); then
-the project is archived and a "dropped" status update says it was cancelled.  All of it comes
-after the cancellation, so a clock before it shows none of it.
+A cancellation is a point of the project's planned life (`projects._shape`, read off the
+project index): the project's task lives are drawn as if it went on and cut there
+(`tasks.simulate_project`), so its work before it is what it would have been, and nothing
+happens in it afterwards but the close-out.  Soon after, in the owner's working time, every
+task still open is closed as dropped (subtasks before their parents, each top-level one with
+a comment that says so) or, for some of the work that someone who stays holds or nobody does
+yet (`movers`, chosen on the cut lives), added to the team's latest list project (an
+`added_to_project` story, like any cross-posted task); then the project is archived and a
+"dropped" status update says it was cancelled.  All of it comes after the cancellation, so a
+clock before it shows none of it.
 """
 
 from __future__ import annotations
