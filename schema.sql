@@ -283,7 +283,8 @@ CREATE TABLE task_tags (
     PRIMARY KEY (task_id, tag_id)
 );
 
--- Project status updates.  status_type: on_track | at_risk | off_track | on_hold | complete.
+-- Project status updates.  status_type: on_track | at_risk | off_track | on_hold | complete |
+-- dropped (a cancelled project).
 CREATE TABLE status_updates (
     id              INTEGER PRIMARY KEY,
     project_id      INTEGER NOT NULL REFERENCES projects(id),

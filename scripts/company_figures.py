@@ -6,8 +6,10 @@
 One line per file and the range over all: completed share of top-level tasks (overall,
 time-boxed and ongoing projects, projects under 60 days old, p90 - p10 between projects),
 late completion, planned work, Blocked share of open work, cross-team assignments,
-cross-project dependencies, idle established employees, workload skew (p90 and max over the
-median open work per assignee), holiday load and monthly flatness (src/checks/company.py);
+cross-project dependencies, guests among project members, comments by people outside the
+project's team, time-boxed projects cancelled, idle established employees, workload skew
+(p90 and max over the median open work per assignee), holiday load and monthly flatness
+(src/checks/company.py);
 then the range of every scorecard metric over the files and how many files miss its band.
 """
 
@@ -38,6 +40,9 @@ COLUMNS = (
     ("blocked", "blocked"),
     ("cross_team", "x-team"),
     ("cross_project", "x-proj"),
+    ("guests", "guests"),
+    ("outside_comments", "outside"),
+    ("cancelled", "cancel"),
     ("idle", "idle"),
     ("skew_p90", "p90/med"),
     ("skew_max", "max/med"),
@@ -59,6 +64,12 @@ def figures(path: Path) -> dict[str, float | None]:
             out |= part(conn)
         out["holiday"] = company.holiday_load(conn)
         out["flat"] = company.monthly_flatness(conn)
+        # time-boxed projects cancelled (their last status update is 'dropped'), not a metric
+        out["cancelled"] = conn.execute(
+            """SELECT avg(EXISTS (SELECT 1 FROM status_updates x WHERE x.project_id = p.id
+                                  AND x.status_type = 'dropped'))
+               FROM projects p WHERE p.due_on IS NOT NULL"""
+        ).fetchone()[0]
         return out
 
 

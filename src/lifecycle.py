@@ -1083,3 +1083,33 @@ def close_at_wrap_up(
     life.completed, life.completer = t, actor
     sim.set_status(t, actor, "Done")
     sim.move(t, actor, "done")
+
+
+def close_as_cancelled(
+    ctx: ProjectCtx, d: Draws, life: TaskLife, t: int, actor: Member, in_project: bool
+) -> int | None:
+    """Close work still open when its project is cancelled: ``actor`` (the owner) drops it at
+    ``t`` (its due date cleared, marked complete, Status "Done", as `_drop` closes work; an
+    open approval is rejected) and, on a top-level task, says so in a comment a minute later.
+    Returns the comment's time (None for a subtask: no comment)."""
+    sim = _Sim(ctx, d, life, in_project)
+    sim.t = t
+    life.dropped, life.dropped_at = True, t
+    # as `_drop`: dropped work has no deadline left (a milestone keeps its date: the status
+    # updates read the milestones' dates as drawn, whatever the clock)
+    if (life.due_on or life.due_at) and life.subtype != "milestone":
+        old_on, old_at = life.due_on, life.due_at
+        sim.emit(Event(t, actor, "due_date_changed", old_due_on=old_on, old_due_at=old_at))
+        life.due_on = life.due_at = None
+        life.dropped_start_on, life.start_on = life.start_on, None
+    if life.subtype == "approval":
+        life.approval = "rejected"
+    sim.emit(Event(t, actor, "marked_complete"))
+    life.completed, life.completer = t, actor
+    sim.set_status(t, actor, "Done")
+    sim.move(t, actor, "done")
+    if not in_project:
+        return None
+    at = actor.cal.advance(t, 0.002)
+    sim.emit(Event(at, actor, "comment_added", kind="cancelled"))
+    return at

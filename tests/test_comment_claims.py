@@ -224,13 +224,15 @@ def test_every_claiming_template_reads_back_as_its_claim() -> None:
 
 def test_no_other_template_reads_as_a_claim() -> None:
     # a start or progress note read as "closing" would make the rule judge a claim never made;
-    # a done note may read as closing ("All items addressed, closing."): it follows completion
+    # a done or cancelled note may read as closing ("All items addressed, closing.", "Closing
+    # this out: X is cancelled."): each follows the task's completion
+    closed = ("done", "cancelled")
     wrong = [
         (name, pool, t)
         for name, pool, texts in _comment_pools()
         for t in texts
         if pool not in (*CLAIM_POOLS, "dropped")
-        and comment_claim(_filled(t)) not in ((None, "closing") if pool == "done" else (None,))
+        and comment_claim(_filled(t)) not in ((None, "closing") if pool in closed else (None,))
     ]
     assert wrong == []
 

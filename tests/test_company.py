@@ -15,7 +15,10 @@ import numpy as np
 import pytest
 from conftest import q, q1
 
+from src import Config
 from src.checks import company
+from src.generators.projects import partner_teams
+from src.pipeline import build_world
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +73,8 @@ def test_young_projects_are_far_from_done(db: Path, fig: dict) -> None:
         """SELECT sum(t.completed), count(*) FROM tasks t
            JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
            JOIN projects p ON p.id = tm.project_id
-           WHERE t.parent_id IS NULL AND p.created_at >= '2026-05-01'""",
+           WHERE t.parent_id IS NULL AND p.created_at >= '2026-05-01'
+             AND NOT (p.archived AND NOT p.completed)""",
     )[0]
     # assert
     assert n >= 50
@@ -160,6 +164,61 @@ def test_some_tasks_are_multi_homed_in_another_team_s_project(db: Path) -> None:
            WHERE a.is_primary = 1 AND pa.team_id != pb.team_id""",
     )
     assert crossing > 0
+
+
+def test_guests_from_partner_teams_comment_and_never_edit(db: Path, fig: dict) -> None:
+    # run
+    guests, members = q(db, "SELECT sum(is_guest), count(*) FROM project_memberships")[0]
+    levels = q(db, "SELECT DISTINCT access_level FROM project_memberships WHERE is_guest = 1")
+    outside = q(
+        db,
+        """SELECT count(*), sum(pm.is_guest) FROM stories s JOIN tasks t ON t.id = s.task_id
+           JOIN task_memberships tm ON tm.task_id = COALESCE(t.parent_id, t.id)
+                                   AND tm.is_primary = 1
+           JOIN projects p ON p.id = tm.project_id
+           JOIN project_memberships pm ON pm.project_id = p.id AND pm.user_id = s.created_by_id
+           WHERE s.resource_subtype = 'comment_added' AND NOT EXISTS (
+               SELECT 1 FROM team_memberships m
+               WHERE m.user_id = s.created_by_id AND m.team_id = p.team_id)""",
+    )[0]
+    comments = q1(db, "SELECT count(*) FROM stories WHERE resource_subtype = 'comment_added'")
+    edits = q1(
+        db,
+        """SELECT count(*) FROM stories s
+           JOIN task_memberships tm ON tm.task_id = s.task_id AND tm.is_primary = 1
+           JOIN project_memberships pm ON pm.project_id = tm.project_id
+                                      AND pm.user_id = s.created_by_id AND pm.is_guest = 1
+           WHERE s.type = 'system'""",
+    )
+    assigned = q1(
+        db,
+        """SELECT count(*) FROM tasks t
+           JOIN task_memberships tm ON tm.task_id = COALESCE(t.parent_id, t.id)
+                                   AND tm.is_primary = 1
+           JOIN project_memberships pm ON pm.project_id = tm.project_id
+                                      AND pm.user_id = t.assignee_id AND pm.is_guest = 1""",
+    )
+    # assert: guests of other teams are a few percent of members, comment, and only comment
+    assert 0.02 <= guests / members <= 0.08
+    assert fig["guests"] == pytest.approx(guests / members)
+    assert levels == [("commenter",)]
+    assert outside[1] == outside[0] and outside[0] / comments >= 0.01
+    assert fig["outside_comments"] == pytest.approx(outside[0] / comments)
+    assert edits == 0 and assigned == 0
+
+
+def test_guests_come_from_partner_functions() -> None:
+    # setup: a technology company's teams
+    org = build_world(Config(seed=42, scale="default", end_date=dt.date(2026, 6, 30))).org
+    names = {t.index: t.name for t in org.teams}
+    by_name = {t.name: t.index for t in org.teams}
+    # run
+    product = {names[i] for i in partner_teams(org, by_name["Product"])}
+    people = {names[i] for i in partner_teams(org, by_name["People"])}
+    # assert: product work is shown to engineering, design and marketing; leadership is none
+    assert {"Engineering", "Design", "Marketing"} <= product
+    assert "Finance & Legal" in people and "Engineering" not in people
+    assert all(not org.teams[i].is_leadership for i in partner_teams(org, by_name["Sales"]))
 
 
 def test_dependencies_cross_projects_in_time_order(db: Path, fig: dict) -> None:

@@ -157,7 +157,7 @@ def test_comment_variety_counts_distinct_texts_and_the_top_share(
 
 
 def test_every_metric_names_band_and_source(card: dict[str, Metric]) -> None:
-    assert len(card) == 33
+    assert len(card) == 35
     for m in card.values():
         assert m.band and m.source
         assert m.in_band is None or isinstance(m.in_band, bool)

@@ -145,6 +145,25 @@ MUTATIONS = [
             text_is("Off track. Draft launch plan is already late."),
         ),
     ),
+    # cancelled while the project is not archived and task 102 is open
+    ("status.cancelled", (text_is("Plan done. The project is cancelled."),)),
+    (
+        "status.cancelled",
+        (
+            "UPDATE status_updates SET status_type = 'dropped'",
+            "UPDATE projects SET archived = 1 WHERE id = 31",
+        ),
+    ),
+    # archived, nothing open, but no work moved anywhere
+    (
+        "status.cancelled",
+        (
+            text_is("We are cancelling the project; the open work now lives in Backlog."),
+            "UPDATE projects SET archived = 1 WHERE id = 31",
+            "UPDATE tasks SET completed = 1, completed_at = '2026-03-12T15:00:00.000Z', "
+            "completed_by_id = 11 WHERE id IN (102, 104)",
+        ),
+    ),
     ("status.number_grammar", (text_is("Plan done. 1 tasks closed."),)),
     ("status.number_grammar", (text_is("Plan done. Only 0 items are overdue."),)),
     ("status.number_grammar", ("UPDATE status_updates SET title = '1 open items'",)),
@@ -183,6 +202,8 @@ CLAIM_RULES = {
     "overdue=0": "status.claimed_counts",
     "all_open_owned": "status.all_open_owned",
     "past_due": "status.past_due_claim",
+    "moved>0": "status.cancelled",
+    "moved=0": "status.cancelled",
     "milestone_done": "status.milestone_tense",
     "milestone_next": "status.milestone_tense",
     "milestone_late": "status.milestone_tense",
@@ -309,3 +330,19 @@ def test_generated_files_pass_every_status_rule(databases, industry: str) -> Non
     for rule in RULE_IDS:
         found = result(report, rule)
         assert found.passed, (rule, found.examples)
+
+
+def test_a_true_cancellation_passes(claims_db: Path, tmp_path: Path) -> None:
+    # setup: archived, with task 102 and its subtask 104 closed before the update
+    path = broken(
+        claims_db,
+        tmp_path,
+        "UPDATE status_updates SET status_type = 'dropped', text = 'The project is cancelled.'",
+        "UPDATE projects SET archived = 1 WHERE id = 31",
+        "UPDATE tasks SET completed = 1, completed_at = '2026-03-12T15:00:00.000Z', "
+        "completed_by_id = 11 WHERE id IN (102, 104)",
+    )
+    # run
+    found = result(validate(path), "status.cancelled")
+    # assert
+    assert found.passed

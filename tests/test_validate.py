@@ -526,6 +526,9 @@ def test_corrupt_index_fails_integrity_check(valid_db: Path, tmp_path: Path) -> 
 
 WARNING_MUTATIONS = [
     ("who.guest_share", "UPDATE project_memberships SET is_guest = 1 WHERE user_id = 13"),
+    # 12 assigned, moved and completed tasks of project 31
+    ("who.guest_only_comments",
+     "UPDATE project_memberships SET is_guest = 1, access_level = 'commenter' WHERE user_id = 12"),
     ("consistency.duplicate_task_name",
      "UPDATE tasks SET name = 'Draft launch plan' WHERE id = 103"),
     ("consistency.board_section_state",

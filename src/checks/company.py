@@ -24,7 +24,7 @@ MIN_PROJECT_TASKS = 10  # projects with fewer top-level tasks are left out of th
 
 _PROJECT_SHARES = """
     SELECT p.id AS project_id, p.due_on IS NOT NULL AS timeboxed, p.created_at,
-           count(*) AS n, sum(t.completed) AS done
+           count(*) AS n, sum(t.completed) AS done, p.archived AND NOT p.completed AS cancelled
     FROM tasks t
     JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
     JOIN projects p ON p.id = tm.project_id
@@ -37,7 +37,8 @@ def _share(done: float, n: float) -> float | None:
 
 
 def completion_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
-    """Completed share of top-level tasks overall, by kind, in young projects, and the
+    """Completed share of top-level tasks overall, by kind, in young projects (cancelled ones,
+    archived without completion, left out: their work was closed, not done), and the
     spread between projects (p90 - p10 of per-project shares, projects with enough tasks)."""
     anchor = load_anchor(conn)
     rows = conn.execute(_PROJECT_SHARES).fetchall()
@@ -53,7 +54,8 @@ def completion_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
     out["completed_young"] = None
     if anchor is not None:
         cut = (dt.datetime.fromisoformat(anchor[:19]) - dt.timedelta(days=YOUNG_DAYS)).isoformat()
-        young = [r for r in rows if r[2] >= cut]
+        # a cancelled project (archived, not completed) closed its work unfinished: not progress
+        young = [r for r in rows if r[2] >= cut and not r[5]]
         out["completed_young"] = _share(sum(r[4] for r in young), sum(r[3] for r in young))
     return out
 
@@ -95,7 +97,9 @@ def schedule_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
 
 def boundary_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
     """Work across boundaries: assigned top-level tasks whose assignee's primary team is not
-    the team of the task's project, and dependencies between tasks of different projects."""
+    the team of the task's project, dependencies between tasks of different projects, project
+    members who are guests, and comments (on a project's tasks and their subtasks) by people
+    who are no member of the project's team (guests from partner teams)."""
     cross_team = conn.execute(
         """SELECT avg(NOT EXISTS (SELECT 1 FROM team_memberships m
                                   WHERE m.user_id = t.assignee_id AND m.team_id = p.team_id
@@ -110,7 +114,22 @@ def boundary_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
            JOIN task_memberships a ON a.task_id = d.task_id AND a.is_primary = 1
            JOIN task_memberships b ON b.task_id = d.depends_on_id AND b.is_primary = 1"""
     ).fetchone()[0]
-    return {"cross_team": cross_team, "cross_project": cross_project}
+    guests = conn.execute("SELECT avg(is_guest) FROM project_memberships").fetchone()[0]
+    outside = conn.execute(
+        """SELECT avg(NOT EXISTS (SELECT 1 FROM team_memberships m
+                                  WHERE m.user_id = s.created_by_id AND m.team_id = p.team_id))
+           FROM stories s JOIN tasks t ON t.id = s.task_id
+           JOIN task_memberships tm ON tm.task_id = COALESCE(t.parent_id, t.id)
+                                   AND tm.is_primary = 1
+           JOIN projects p ON p.id = tm.project_id
+           WHERE s.resource_subtype = 'comment_added'"""
+    ).fetchone()[0]
+    return {
+        "cross_team": cross_team,
+        "cross_project": cross_project,
+        "guests": guests,
+        "outside_comments": outside,
+    }
 
 
 def people_figures(conn: sqlite3.Connection) -> dict[str, float | None]:

@@ -1,5 +1,6 @@
 """Who may do what: assignees, completers, commenters and followers are members of the task's
-project; project members belong to its team; nobody who left keeps open work."""
+project; project members belong to its team (guests aside, who only comment); nobody who left
+keeps open work."""
 
 from __future__ import annotations
 
@@ -58,6 +59,23 @@ _WHO_CHECKS = (
         "no open task is assigned to someone who has left (their open work is reassigned)",
         """SELECT t.id FROM tasks t JOIN users u ON u.id = t.assignee_id
            WHERE t.completed = 0 AND u.left_at IS NOT NULL""",
+    ),
+    Check(
+        "who.guest_only_comments",
+        "a project's guest (commenter access) only comments on its tasks: no system story of "
+        "theirs, nobody assigns them, unless they are a full member of another of the task's "
+        "projects",
+        """SELECT s.id FROM stories s JOIN tasks t ON t.id = s.task_id
+           JOIN task_memberships tm ON tm.task_id = COALESCE(t.parent_id, t.id)
+                                   AND tm.is_primary = 1
+           JOIN project_memberships g ON g.project_id = tm.project_id AND g.is_guest = 1
+                                     AND g.user_id IN (s.created_by_id, s.assignee_id)
+           WHERE s.type = 'system' AND NOT EXISTS (
+               SELECT 1 FROM task_memberships o JOIN project_memberships m
+               ON m.project_id = o.project_id
+               WHERE o.task_id = COALESCE(t.parent_id, t.id) AND m.user_id = g.user_id
+                 AND m.is_guest = 0)""",
+        severity=WARNING,
     ),
     Check(
         "who.guest_share",

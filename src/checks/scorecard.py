@@ -363,6 +363,15 @@ def _company_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
             "assignments outside the project's team", b["cross_team"], "3-20%", 0.03, 0.20, design
         ),
         metric("dependencies across projects", b["cross_project"], ">= 3%", 0.03, None, design),
+        metric("project members who are guests", b["guests"], "2-8%", 0.02, 0.08, design),
+        metric(
+            "comments by people outside the project's team",
+            b["outside_comments"],
+            ">= 1%",
+            0.01,
+            None,
+            design,
+        ),
         metric("established employees who never act", p["idle"], "<= 8%", None, 0.08, design),
         metric("open work per assignee, p90 / median", p["skew_p90"], "1.5-4", 1.5, 4.0, design),
         metric("open work per assignee, max / median", p["skew_max"], ">= 3", 3.0, None, design),

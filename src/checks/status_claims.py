@@ -65,6 +65,12 @@ _UPCOMING = re.compile(
     re.I,
 )
 
+# --- cancellation -------------------------------------------------------------------------
+_CANCELLED = re.compile(
+    r"\b(?:is|was|been|being) cancell?ed\b|\bcancell?ing the project\b|\bcalled off\b", re.I
+)
+_MOVED = re.compile(r"\b(?:moved|folded) (?:in)?to\b|\bnow lives\b", re.I)
+
 # --- grammar --------------------------------------------------------------------------------
 _ONE = re.compile(r"(?<![\d.,])\b1 (?:(?:open|overdue|planned|more|new|leftover) )?([a-z]+)\b")
 _NOT_PLURAL = re.compile(r"(?:ss|us|is|as|ics|ws)$")
@@ -143,6 +149,17 @@ def milestone_tense(text: str | None, name: str | None, project: str | None) -> 
     return None
 
 
+def cancel_claim(text: str | None, project: str | None) -> int:
+    """2 if the text says its project is cancelled and its work moved elsewhere, 1 if only
+    cancelled, 0 if neither (the project's own name, "Cancellation flow", claims nothing)."""
+    if not text:
+        return 0
+    text = _without(text, project)
+    if not _CANCELLED.search(text):
+        return 0
+    return 2 if _MOVED.search(text) else 1
+
+
 def grammar_flaw(text: str | None) -> int:
     """1 if a count reads "1 tasks" or "only 0"."""
     if not text:
@@ -163,6 +180,7 @@ def prepare(conn: sqlite3.Connection) -> None:
             "past_due_named": past_due_named,
             "milestone_tense": milestone_tense,
             "grammar_flaw": grammar_flaw,
+            "cancel_claim": cancel_claim,
         },
     )
 
@@ -213,6 +231,12 @@ def _updates(where: str) -> str:
     )
 
 
+# a task was added to another project by the update x's time (moved, or cross-posted)
+_MOVED_BY = (
+    "EXISTS (SELECT 1 FROM stories s WHERE s.task_id = {task} "
+    "AND s.resource_subtype = 'added_to_project' AND s.project_id != p.id "
+    "AND s.created_at <= x.created_at)"
+)
 _COUNTING = _updates("claims_counts(x.text, p.name)")
 _OWNING = _updates("owned_claim(x.text) IS NOT NULL")
 
@@ -316,6 +340,32 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
                  WHEN 'done' THEN m.completed_at IS NULL OR m.completed_at > x.created_at
                  WHEN 'open' THEN m.completed_at <= x.created_at
                  ELSE 0 END""",
+        WARNING,
+    ),
+    (
+        "status.cancelled",
+        "a 'dropped' status update, or one that says its project is cancelled, comes once the "
+        "project is archived with no open task or subtask left in it but work moved to "
+        "another project (and one that says work moved, once some did)",
+        f"""SELECT x.id FROM status_updates x JOIN projects p ON p.id = x.project_id
+            WHERE (x.status_type = 'dropped' OR cancel_claim(x.text, p.name) > 0)
+              AND (p.archived = 0
+                   OR EXISTS (
+                       SELECT 1 FROM task_memberships tm JOIN tasks t ON t.id = tm.task_id
+                       WHERE tm.project_id = p.id AND tm.is_primary = 1
+                         AND t.created_at <= x.created_at
+                         AND (t.completed_at IS NULL OR t.completed_at > x.created_at)
+                         AND NOT {_MOVED_BY.format(task="t.id")})
+                   OR EXISTS (
+                       SELECT 1 FROM task_memberships tm
+                       JOIN tasks sub ON sub.parent_id = tm.task_id
+                       WHERE tm.project_id = p.id AND tm.is_primary = 1
+                         AND sub.created_at <= x.created_at
+                         AND (sub.completed_at IS NULL OR sub.completed_at > x.created_at))
+                   OR (cancel_claim(x.text, p.name) = 2 AND NOT EXISTS (
+                       SELECT 1 FROM task_memberships tm
+                       WHERE tm.project_id = p.id AND tm.is_primary = 1
+                         AND {_MOVED_BY.format(task="tm.task_id")})))""",
         WARNING,
     ),
     (

@@ -41,7 +41,11 @@ _ENUMS = (
         ("text", "number", "enum", "multi_enum", "date", "people"),
     ),
     ("custom_fields", "format", ("none", "currency", "percentage")),
-    ("status_updates", "status_type", ("on_track", "at_risk", "off_track", "on_hold", "complete")),
+    (
+        "status_updates",
+        "status_type",
+        ("on_track", "at_risk", "off_track", "on_hold", "complete", "dropped"),
+    ),
 )
 
 _BOOLEANS = (

@@ -47,13 +47,16 @@ def member_for(org: Org, user_index: int) -> Member:
 def project_ctx(
     org: Org, plan: ProjectPlan, plans: list[ProjectPlan], anchor: int
 ) -> tuple[ProjectCtx, dict[int, Member]]:
-    """The engine's view of a project, and its members by user index."""
-    members = {u: member_for(org, u) for u, _ in plan.members}
+    """The engine's view of a project, and its members by user index.  Guests from partner
+    teams are left out: their comments come from a stream of their own
+    (`guests.guest_comments`), so inviting one changes nothing else in the project."""
+    members = {u: member_for(org, u) for u, _ in plan.members if u not in plan.partners}
     fields = {f.name: f for f, _ in plan.fields}
     others = [
         OtherProject(plans[q].id, plans[q].sections[0][0], plans[q].created) for q in plan.others
     ]
     # a stalled project's work stops at its halt: its lives are censored there, as at the anchor
+    # (a cancelled project's lives are drawn on and cut at its cancellation, `simulate_project`)
     until = anchor if plan.halt is None else min(anchor, plan.halt)
     ctx = ProjectCtx(
         plan.id,
@@ -119,6 +122,8 @@ def cross_dependencies(
     signoff = handoff_life(seed, other, ctx, members)
     if signoff is None:
         return []
+    if other.cancel is not None and (signoff.completed or NEVER) >= other.cancel:
+        return []  # its project was cancelled first: it was closed at the cancellation
     for _ in range(12):
         i = int(rng.integers(len(lives)))
         x = lives[i]

@@ -62,6 +62,14 @@ TIMEBOXED_KINDS = (("launch", 0.3), ("sprint", 0.25), ("campaign", 0.25), ("audi
 # Share of time-boxed projects that stall part-way (work stops; status updates then read
 # "on hold" from the quiet), design: a few in ten of real initiatives lose their sponsor.
 P_PROJECT_STALLS = 0.12
+# Share of the other time-boxed projects that are cancelled part-way (design, 3-6% of
+# time-boxed work): the owner closes the open tasks as dropped or moves them to another
+# project of the team, archives the project and posts a "dropped" status update.  Which
+# ones is read off a golden-ratio sequence over the project index (a phase per seed), so
+# that about one in 1 / P of the projects is, in every stretch of them: independent draws
+# leave most default files (30 projects) with none or with three.
+P_PROJECT_CANCELLED = 0.06
+GOLDEN = 0.6180339887498949
 # Hand-offs between functions (issue 9): a time-boxed project asks a reviewer of another
 # team for sign-off, as an approval task assigned to them; later projects may depend on it.
 # The reviewing functions are found by team name in each industry's data; their label names
@@ -84,6 +92,28 @@ P_EXECUTIVE = 0.3
 EXECUTIVE_LABEL = "Executive approval"
 # People of the team who are in no project yet join each new project, up to this many (design).
 NEW_MEMBERS = 6
+# Guests from partner teams (issue 9): a project of at least GUEST_MIN_MEMBERS members invites
+# someone of a partner function with commenter access, who asks, answers and reviews on its
+# tasks; one more from twice that size (design: guests 2-8% of members, at most one in ten
+# of a project's, the who.guest_share rule).  Partners by team function (design: whom each
+# function works with most); a team of the same function is a partner too.
+P_PARTNER_GUEST = 0.7
+GUEST_MIN_MEMBERS = 9
+PARTNERS = {
+    "software": ("product", "it", "customer"),
+    "product": ("software", "marketing", "customer"),
+    "marketing": ("sales", "product", "editorial", "customer"),
+    "sales": ("marketing", "customer", "finance"),
+    "customer": ("operations", "product", "sales", "software"),
+    "operations": ("customer", "finance", "engineering", "it"),
+    "engineering": ("operations", "compliance", "it"),
+    "it": ("operations", "software", "finance"),
+    "finance": ("operations", "sales", "hr"),
+    "hr": ("finance", "operations"),
+    "compliance": ("operations", "clinical", "engineering"),
+    "clinical": ("compliance", "customer", "it"),
+    "editorial": ("marketing", "software"),
+}
 
 
 @dataclass
@@ -107,6 +137,8 @@ class ProjectPlan:
     others: list[int] = field(default_factory=list)  # earlier list projects of the same team
     kind: str = "launch"  # one of ONGOING_KINDS or TIMEBOXED_KINDS
     halt: int | None = None  # work stops here (a stalled project), epoch ms
+    cancel: int | None = None  # the project is cancelled here (work stops, open work closed)
+    partners: list[int] = field(default_factory=list)  # guests from partner teams (user index)
     # a sign-off asked of another function: (hint time, reviewer user index, label)
     handoff: tuple[int, int, str] | None = None
 
@@ -207,7 +239,8 @@ def plan_projects(
             ):
                 chosen.add(u)
         members = [(owner_u, False)] + [(u, False) for u in sorted(chosen)]
-        if len(members) >= 9 and rng.random() < 0.15:  # one guest stays <= 10%
+        if len(members) >= 9 and rng.random() < 0.15:  # one guest stays <= 10% (kept: the
+            # stream's draws after it are unchanged; partner guests come on top, below)
             guest = _draw(
                 rng,
                 range(len(org.users)),
@@ -284,6 +317,7 @@ def plan_projects(
             if shared and shared[-1] not in plan.others:
                 plan.others.append(shared[-1])
         _include_everyone(seed, org, plan, waiting, placed, anchor)
+        _partner_guests(seed, org, plan, reviewers)
         plans.append(plan)
         if view != "board":  # later projects may multi-home tasks into the last few of these
             recent = list_projects.setdefault(team.index, [])
@@ -293,9 +327,9 @@ def plan_projects(
 
 
 def _shape(seed: int, org: Org, plan: ProjectPlan, reviewers: dict) -> None:
-    """The project's kind, whether it stalls and its hand-off, from its own stream (never the
-    anchor: the stall and the hand-off are points of the project's planned life, so a later
-    clock keeps them)."""
+    """The project's kind, whether it stalls (or is cancelled) and its hand-off, from its own
+    streams (never the anchor: the stall, the cancellation and the hand-off are points of the
+    project's planned life, so a later clock keeps them)."""
     rng = rng_for(seed, Stream.PROJECT_SHAPES, plan.index)
     if plan.due_ms is None:
         plan.kind = _weighted(rng, ONGOING_KINDS)
@@ -304,6 +338,10 @@ def _shape(seed: int, org: Org, plan: ProjectPlan, reviewers: dict) -> None:
     life = plan.due_ms - plan.created
     if rng.random() < P_PROJECT_STALLS:
         plan.halt = plan.created + int((0.25 + 0.45 * rng.random()) * life)
+    elif (plan.index * GOLDEN + seed * 0.7548776662466927) % 1.0 < P_PROJECT_CANCELLED:
+        # the point from its own stream: the draws below (and every other plan) are unchanged
+        fate = rng_for(seed, Stream.PROJECT_SHAPES, plan.index, 7)
+        plan.cancel = plan.created + int((0.3 + 0.45 * fate.random()) * life)
     if rng.random() < P_HANDOFF:
         at = plan.created + int((0.3 + 0.5 * rng.random()) * life)
         gates = reviewers.get(plan.team, [])
@@ -412,6 +450,49 @@ def _include_everyone(
         placed.update(added)
         guests = [m for m in plan.members if m[1]]
         plan.members = [m for m in plan.members if not m[1]] + [(u, False) for u in added] + guests
+
+
+def partner_teams(org: Org, team: int) -> list[int]:
+    """The teams (not the leadership, not ``team``) whose function partners with the team's."""
+    function = team_function(org.teams[team].spec)
+    wanted = (function, *PARTNERS.get(function, ()))
+    return [
+        t.index
+        for t in org.teams
+        if t.index != team and not t.is_leadership and team_function(t.spec) in wanted
+    ]
+
+
+def _partner_guests(seed: int, org: Org, plan: ProjectPlan, reviewers: dict) -> None:
+    """Invite guests from partner teams (commenters, never assigned) to a project big enough
+    that they stay at most one in ten of its members, from the project's own stream.  A
+    guest is someone there when the project starts who stays, and is not of the team (nor
+    one of its designated reviewers, who are secondary members of it)."""
+    rng = rng_for(seed, Stream.PROJECT_SHAPES, plan.index, 8)
+    partners = partner_teams(org, plan.team)
+    staff = sum(1 for _, guest in plan.members if not guest)
+    wanted = int(staff >= GUEST_MIN_MEMBERS) + int(staff >= 2 * GUEST_MIN_MEMBERS)
+    inside = {u for u, _ in plan.members} | {u for _, u, _ in reviewers.get(plan.team, ())}
+    inside.update(org.teams[plan.team].members)
+    for _ in range(wanted):
+        if not partners or rng.random() >= P_PARTNER_GUEST:
+            continue
+        team = org.teams[partners[int(rng.integers(len(partners)))]]
+        guest = _draw(
+            rng,
+            team.members,
+            lambda u: (
+                u not in inside and org.users[u].leave is None and org.users[u].join < plan.created
+            ),
+            None,
+            tries=12,
+        )
+        if guest is not None and sum(g for _, g in plan.members) + 1 <= 0.1 * (
+            len(plan.members) + 1
+        ):
+            plan.members.append((guest, True))
+            plan.partners.append(guest)
+            inside.add(guest)
 
 
 def _stays(org: Org, u: int, team: int, day: int) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..checks.status_claims import count_mismatch
@@ -19,6 +19,7 @@ from ..ids import Kind, gid
 from ..lifecycle import Draws, Member, TaskLife
 from ..text import Picker, Vocabulary, fill
 from ..worktime import DAY_MS, fmt_ms
+from .cancellation import Cancellation
 
 CADENCE_DAYS = 14  # fortnightly updates (design); a few are skipped
 P_SKIP = 0.2
@@ -44,6 +45,8 @@ CLAIMS: dict[str, Any] = {
     "milestone_late": lambda f: f.late_milestone is not None,
     "milestone_done": lambda f: f.done_milestone is not None,
     "wrapped>0": lambda f: f.wrapped > 0,
+    "moved>0": lambda f: f.moved > 0 and f.target is not None,
+    "moved=0": lambda f: f.moved == 0,
 }
 # Placeholders a template may use, each with the claim it needs (None: always true).
 PLACEHOLDERS: dict[str, str | None] = {
@@ -55,6 +58,7 @@ PLACEHOLDERS: dict[str, str | None] = {
     "next_milestone": "milestone_next",
     "late_milestone": "milestone_late",
     "done_milestone": "milestone_done",
+    "target": "moved>0",
 }
 _SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
 
@@ -74,6 +78,8 @@ class Facts:
     days_past_due: float | None  # days since the project's due date (None: not past it)
     lag: float | None  # share of the schedule elapsed minus share of the work done
     quiet: bool  # no event on any task in the last QUIET_DAYS
+    moved: int = 0  # tasks moved to another project at a cancellation ("dropped" updates only)
+    target: str | None = None  # the project they went to
 
     def holds(self, claim: str) -> bool:
         return bool(CLAIMS[claim](self))
@@ -132,6 +138,7 @@ def fact_values(f: Facts, project: str) -> dict[str, Any]:
         "next_milestone": f.next_milestone,
         "late_milestone": f.late_milestone,
         "done_milestone": f.done_milestone,
+        "target": f.target,
     }
 
 
@@ -244,6 +251,7 @@ def status_update_rows(
     lives: list[TaskLife],
     milestones: list[tuple[str, str, int, int | None]],
     sponsor: Member | None = None,
+    cancelled: Cancellation | None = None,
 ) -> list[tuple]:
     """Updates every two weeks until completion or the anchor, each reporting the project's
     state at that moment; a completed project ends with a 'complete' update.
@@ -251,7 +259,8 @@ def status_update_rows(
     ``milestones`` holds (due day, name, created, completed) of the milestone tasks, sorted;
     ``wrapped`` is how many tasks the owner closed at the wrap-up.  With a ``sponsor`` (the
     executive of an important project) every other update is theirs, a little later in their
-    own working time.
+    own working time.  A ``cancelled`` project's updates stop at its close-out and end with
+    a 'dropped' update that says it was cancelled (after it is archived).
     """
     rows: list[tuple] = []
     tracks = [_track(x) for x in lives]
@@ -281,6 +290,8 @@ def status_update_rows(
         )
 
     end = completed_at if completed_at is not None else anchor
+    if cancelled is not None:
+        end = min(end, cancelled.archived_at)
     t = owner.cal.advance(created, 5 + d.u() * 3)
     while t < end:
         if not d.chance(P_SKIP) and owner.active(t):
@@ -298,4 +309,10 @@ def status_update_rows(
         t = owner.cal.advance(completed_at, 0.05)
         if t < anchor:
             add(t, "complete", measure(t, tracks, milestones, created, due_ms, wrapped))
+    if cancelled is not None:
+        t = owner.cal.advance(cancelled.archived_at, 0.05)
+        if t < anchor and owner.active(t):
+            f = measure(t, tracks, milestones, created, due_ms)
+            f = replace(f, moved=cancelled.moved, target=cancelled.target)
+            add(t, "dropped", f)
     return rows

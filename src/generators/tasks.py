@@ -20,6 +20,7 @@ from typing import Any
 from ..config import NO_TUNING, Tuning
 from ..ids import Kind, gid
 from ..lifecycle import (
+    NEVER,
     PRIORITIES,
     Draws,
     Member,
@@ -41,11 +42,13 @@ from ..text import (
     unique_task_name,
 )
 from ..worktime import DAY_MS, PersonalCalendar, fmt_many, fmt_ms, hour_profile, ms_date
+from .cancellation import CANCEL_EVENTS, Cancellation, close_out, movers
 from .censor import censor
 from .comments import CommentWriter, TaskFacts
 from .completion import Completion, wrap_up
 from .descriptions import Pools, describe, facts_of
 from .field_values import industry_value, typed_value
+from .guests import guest_comments
 from .handoffs import HANDOFF_LOCAL, cross_dependencies, handoff_life, member_for, project_ctx
 from .projects import EXECUTIVE_LABEL, ProjectPlan
 from .status_updates import status_update_rows
@@ -123,7 +126,17 @@ def simulate_project(
     steady = _retuned(ctx, tuning) if tuning.steadiness is not None else ctx
     tasks: list[_Task] = []
     top: list[_Task] = []
+    # a cancelled project's lives are drawn as if it went on (so its work before the
+    # cancellation is what it would have been) and cut there below; what comes later is not
+    # kept (``kept``: created before the cancellation, or always)
+    cancel = plan.cancel if plan.cancel is not None else NEVER
+
+    def kept(x: TaskLife | None) -> bool:
+        return x is not None and x.created < cancel
+
     signoff = handoff_life(seed, plan, ctx, members)
+    if not kept(signoff):
+        signoff = None
     if signoff is not None:  # the sign-off asked of another function: the first task
         tasks.append(_Task(HANDOFF_LOCAL, signoff, None))
         top.append(tasks[0])
@@ -134,7 +147,7 @@ def simulate_project(
         phase = sections[min(int((hint - plan.created) / span * len(sections)), len(sections) - 1)]
         tctx = steady if hint >= anchor else ctx  # new work follows the tuned hour profile
         life = simulate_task(tctx, d, hint, first_section=None if plan.board else phase)
-        if life is None:
+        if life is None or not kept(life):
             continue
         t = _Task(len(tasks), life, None)
         tasks.append(t)
@@ -162,8 +175,26 @@ def simulate_project(
                 sub_hint = life.created + int(d.u() * 0.3 * max(stop - life.created, DAY_MS))
                 sub = simulate_task(tctx, d, sub_hint, first_section=None, parent=life)
                 # a subtask is broken out of live work, not added after its parent is done
-                if sub is not None and (life.completed is None or sub.created < life.completed):
+                if kept(sub) and (life.completed is None or sub.created < life.completed):
                     tasks.append(_Task(len(tasks), sub, t.local))
+
+    # guests from partner teams join the discussion, from a stream of their own
+    guests = [member_for(org, u) for u in plan.partners]
+    if guests:
+        guest_d = Draws(rng_for(seed, Stream.TASKS, plan.index, 5))
+        guest_comments(ctx, guest_d, guests, [t.life for t in top])
+    if plan.cancel is not None:  # nothing happens in a cancelled project after it (but the
+        # close-out, below): its lives end there, whatever the clock
+        for t in tasks:
+            cut = censor(t.life, plan.cancel, ctx, t.parent is None)
+            if cut is not None and cut is not t.life:
+                vars(t.life).update(vars(cut))
+    # the open work it moves to the team's list project when it is cancelled: chosen on the
+    # lives as cut, whatever the clock (a moved task is named for its home project)
+    moving: set[int] = set()
+    if plan.cancel is not None:
+        tops = [(t.local, t.life) for t in top]
+        moving = movers(Draws(rng_for(seed, Stream.TASKS, plan.index, 6)), plan, plans, tops)
 
     # --- text --------------------------------------------------------------------------
     pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index))
@@ -203,7 +234,7 @@ def simulate_project(
             if t.life.subtype == "approval":
                 name = f"Approve: {name[:1].lower()}{name[1:]}" if pick.u() < 0.5 else name
                 taken.add(name)
-        if t.life.multi_home:
+        if t.life.multi_home or t.local in moving:
             # cross-posted work is labelled with its home project (project names are unique),
             # so it cannot collide with a task name in the project it is added to
             name = f"{name} ({plan.name})"
@@ -236,14 +267,18 @@ def simulate_project(
     # each claim is checked at the comment's own time (a dependency completed before it,
     # subtasks its author creates after it), so it holds at every clock that shows it.
     writer = CommentWriter(pick, vocab, function, plan.name)
+    # room for the stories that close a task: a wrap-up's, or a cancellation's close-out
+    closing = WRAP_UP_EVENTS if plan.cancel is None else max(WRAP_UP_EVENTS, CANCEL_EVENTS)
     notes: list[str] = []
     old_names: list[str | None] = []
     comments: list[list[str | None]] = []
+    # open work lasts to the horizon, or to a cancellation, whose close-out ends it
+    lasts = horizon if plan.cancel is None else min(horizon, plan.cancel)
     for t, name in zip(tasks, names, strict=True):
         note = ""
         if pick.u() < (P_SUBTASK_DESCRIPTION if t.parent is not None else P_DESCRIPTION):
             # facts of the whole life (drawn to the horizon), whatever the clock
-            note = _notes(pick, pools, t, tasks, names, parts, kinds, plan, priority_index, horizon)
+            note = _notes(pick, pools, t, tasks, names, parts, kinds, plan, priority_index, lasts)
         notes.append(note)
         old_names.append(
             pick.pick(vocab.common["name_variants"]) + name if t.life.renamed else None
@@ -266,7 +301,7 @@ def simulate_project(
             else:
                 writer.seen(ev.t)
                 texts.append(None)
-        comments.append(texts + [None] * WRAP_UP_EVENTS)  # a wrap-up's stories are system's
+        comments.append(texts + [None] * closing)  # a wrap-up's stories are system's
     # the project is completed once its work is closed: that closes the rest, before any row
     # (and after every text is drawn, from the lives as drawn: a wrap-up's cut is the clock's).
     # Its own stream: how far the task stream got depends on the clock.
@@ -274,18 +309,23 @@ def simulate_project(
     # Story ids are numbered by these slots, fixed before a wrap-up cuts a life short and
     # closes it (whether the wrap-up is known yet depends on the clock): ids never move.
     for t in tasks:
-        t.slots = len(t.life.events) + WRAP_UP_EVENTS
+        t.slots = len(t.life.events) + closing
     # Dependencies on earlier projects' sign-offs: decided on the lives as drawn (before a
     # wrap-up cuts them) among the work created before the end date, which every clock
     # shows, so they never depend on the clock.
     hist = [t for t in top if t.life.created < anchor]
     bound = max(plan.due_ms or 0, hints_end)  # a wrap-up closes no work before this
+    if plan.cancel is not None:  # ... a cancellation's close-out none before it
+        bound = min(bound, plan.cancel)
     for i, dep_id in cross_dependencies(
         seed, org, plan, plans, horizon, [t.life for t in hist], bound
     ):
         hist[i].ext_deps.append(dep_id)
-    completion = None
-    if clock > hints_end:  # every task of the project is simulated
+    completion = cancellation = None
+    if plan.cancel is not None:
+        if clock > plan.cancel:  # every task of the project (created before it) is simulated
+            cancellation = _cancel(seed, ctx, plan, plans, tasks, comments, vocab, moving)
+    elif clock > hints_end:  # every task of the project is simulated
         completion = wrap_up(
             ctx,
             late,
@@ -316,6 +356,7 @@ def simulate_project(
         late.chance(0.5),
         clock,
     )
+    world.cancellation = cancellation
     world.status_rows = _status_rows(world)  # type: ignore[assignment]
     return world
 
@@ -341,6 +382,7 @@ class ProjectWorld:
     archive: bool  # archived a month after its completion (drawn whatever the clock)
     clock: int
     status_rows: Any = None  # (project notes, status update rows up to the clock)
+    cancellation: Cancellation | None = None  # the close-out of a cancelled project
 
     def __post_init__(self) -> None:
         self.ids = [gid(Kind.TASK, t.local, self.plan.index) for t in self.tasks]
@@ -475,6 +517,36 @@ def project_rows(
     if whole:
         _project_rows(tb, w, clock, last)
     return rows
+
+
+def _cancel(
+    seed: int,
+    ctx: ProjectCtx,
+    plan: ProjectPlan,
+    plans: list[ProjectPlan],
+    tasks: list[_Task],
+    comments: list[list[str | None]],
+    vocab: Vocabulary,
+    moving: set[int],
+) -> Cancellation | None:
+    """The close-out of a cancelled project (`cancellation.close_out`, its own stream), and
+    the text of each closing comment it adds (another stream of its own)."""
+    dependents: dict[int, list[int]] = defaultdict(list)
+    for t in tasks:
+        for dep in t.deps:
+            dependents[dep].append(t.local)
+    lives = [(t.life, None if t.parent is None else tasks[t.parent].life) for t in tasks]
+    before = [len(t.life.events) for t in tasks]
+    d = Draws(rng_for(seed, Stream.TASKS, plan.index, 4))
+    done = close_out(ctx, d, plan, plans, lives, moving, dependents)
+    pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index, 4))
+    for t, n in zip(tasks, before, strict=True):
+        for k in range(n, len(t.life.events)):
+            if t.life.events[k].kind == "cancelled":
+                comments[t.local][k] = fill(
+                    pick.pick(vocab.common["comments"]["cancelled"]), project=plan.name
+                )
+    return done
 
 
 def _retuned(ctx: ProjectCtx, tuning: Tuning) -> ProjectCtx:
@@ -781,6 +853,7 @@ def _status_rows(w: ProjectWorld) -> tuple[str, list[tuple]]:
         sponsor=member_for(w.org, plan.handoff[1])
         if plan.handoff is not None and plan.handoff[2] == EXECUTIVE_LABEL
         else None,
+        cancelled=w.cancellation,
     )
     return notes, rows
 
@@ -792,6 +865,9 @@ def _project_rows(tb: dict[str, list[tuple]], w: ProjectWorld, clock: int, last:
     completed_at = w.completed_at(clock)
     archived = int(completed_at is not None and completed_at < clock - 30 * DAY_MS and w.archive)
     modified = max(last, completed_at or 0)
+    c = w.cancellation
+    if c is not None and c.archived_at < clock:  # a cancelled project is archived at once
+        archived, modified = 1, max(modified, c.archived_at)
     team = org.teams[plan.team]
     notes, updates = w.status_rows
     tb["projects"].append(
