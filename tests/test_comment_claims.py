@@ -213,13 +213,15 @@ def test_every_claiming_template_reads_back_as_its_claim() -> None:
 
 def test_no_other_template_reads_as_a_claim() -> None:
     # a start or progress note read as "closing" would make the rule judge a claim never made;
-    # the dropped pool may read as closing, or as nothing (its wording is wider than the rule's)
+    # the dropped and cancelled pools may read as closing, or as nothing (their wording is
+    # wider than the rule's): both close the task
     wrong = [
         (name, pool, t)
         for name, pool, texts in _comment_pools()
         for t in texts
         if pool not in CLAIM_POOLS
-        and comment_claim(_filled(t)) not in ((None, "closing") if pool == "dropped" else (None,))
+        and comment_claim(_filled(t))
+        not in ((None, "closing") if pool in ("dropped", "cancelled") else (None,))
     ]
     assert wrong == []
 

@@ -184,6 +184,8 @@ CLAIM_RULES = {
     "milestone_done": "status.milestone_tense",
     "milestone_next": "status.milestone_tense",
     "milestone_late": "status.milestone_tense",
+    "moved>0": "status.cancelled",
+    "moved=0": "status.cancelled",
 }
 # Declared, true when drawn, but read back by no rule yet: "{project} is past its due date"
 # and "the wrap-up tidied up N loose ends".
