@@ -53,7 +53,7 @@ HOLIDAY_YEARS = (2001, 2035)
 # it opened started up to PRE_WINDOW_DAYS before it, with their history.  Longer than the
 # longest time-boxed project (150 days and two weeks' wrap-up), so the work in flight is in
 # its steady state when the window opens.
-PRE_WINDOW_DAYS = 180
+PRE_WINDOW_DAYS = 200
 CALENDAR_LEAD = dt.timedelta(days=60 + PRE_WINDOW_DAYS)
 CALENDAR_TAIL = dt.timedelta(days=400)
 MAX_HISTORY_MONTHS = 36

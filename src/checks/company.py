@@ -192,8 +192,8 @@ def holiday_load(conn: sqlite3.Connection) -> float | None:
 
 
 def monthly_flatness(conn: sqlite3.Connection) -> float | None:
-    """Tasks created in the quietest full calendar month of the window as a share of the
-    busiest, seasonality aside: each month's count is divided by its industry's multiplier
+    """Top-level tasks (new work; subtasks break it down) created in the quietest full
+    calendar month of the window as a share of the busiest, seasonality aside: each month's count is divided by its industry's multiplier
     (src/data/seasons.json), so a documented season does not read as a ramp.  The window's
     first month (unless it opens on the 1st) and the anchor's month are partial and left out;
     months before the window (the history of the work in flight) are not counted."""
@@ -202,8 +202,8 @@ def monthly_flatness(conn: sqlite3.Connection) -> float | None:
     row = conn.execute("SELECT industry FROM workspaces ORDER BY id LIMIT 1").fetchone()
     season = monthly(row[0]) if row else (1.0,) * 12
     rows = conn.execute(
-        """SELECT substr(created_at, 1, 7) AS m, count(*) FROM tasks WHERE created_at >= ?
-           GROUP BY m ORDER BY m""",
+        """SELECT substr(created_at, 1, 7) AS m, count(*) FROM tasks
+           WHERE parent_id IS NULL AND created_at >= ? GROUP BY m ORDER BY m""",
         (start,),
     ).fetchall()
     if anchor is not None:

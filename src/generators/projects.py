@@ -87,7 +87,7 @@ P_TIMEBOXED = 0.85
 GOLDEN = 0.6180339887498949  # the golden ratio's fraction: an evenly spread sequence
 START_JITTER = 0.02  # of the span
 # A department's first project starts at most this long before the window (so it is running
-# when the window opens: the shortest project lasts 44 days).
+# when the window opens: the shortest project lasts 54 days).
 FIRST_LEAD = 30 * DAY_MS
 # Ongoing work starts in the first part of the span only (most of it before the window).
 ONGOING_SPAN = 0.4
@@ -153,12 +153,13 @@ def plan_projects(
     manager_owned: dict[int, int] = {}  # projects each team's manager owns so far
     anchor = date_ms(config.end_date)
     # Projects start from PRE_WINDOW_DAYS before the window (the company was running when it
-    # opened: work in flight at every stage, with its history) to three weeks before the end.
+    # opened: work in flight at every stage, with its history) to a week before the end.
     start = date_ms(config.start_date)
     first = start - PRE_WINDOW_DAYS * DAY_MS
-    span = max(anchor - 21 * DAY_MS - first, DAY_MS)
+    span = max(anchor - 7 * DAY_MS - first, DAY_MS)
     phase = float(rng_for(seed, Stream.PROJECTS, 0, 1).random())  # where the sequence starts
     started = {True: 0, False: 0}  # earlier projects of each kind: each kind is spread evenly
+    served = 0  # departments given a project that runs in the window
     names: set[str] = set()
     plans: list[ProjectPlan] = []
     list_projects: dict[int, list[int]] = {}
@@ -168,17 +169,18 @@ def plan_projects(
     for p in range(config.projects + len(later)):
         rng = rng_for(seed, Stream.PROJECTS, p)
         team = teams[int(rng.choice(len(teams), p=team_p))]
-        if p < len(teams):  # every department owns a project: the first go round the teams
-            team = teams[p]
-        spec = team.spec
         timeboxed = rng.random() < P_TIMEBOXED
         k = started[timeboxed]
         started[timeboxed] += 1
-        pos = _start_position(k, phase, rng.random(), timeboxed)
-        created_day = first + int(pos * span)
-        if p < len(teams):  # a department's first project is still running in the window,
-            # so its people all have work there
-            created_day = start - FIRST_LEAD + int(pos * (anchor - 21 * DAY_MS - start + FIRST_LEAD))
+        created_day = first + int(_start_position(k, phase, rng.random(), timeboxed) * span)
+        # Every department owns a project that runs in the window (so its people all have
+        # work there): the first projects that start late enough go round the teams, and
+        # the last ones if too few did.
+        late_enough = created_day >= start - FIRST_LEAD or not timeboxed
+        if served < len(teams) and (late_enough or config.projects - p <= len(teams) - served):
+            team = teams[served]
+            served += 1
+        spec = team.spec
         if p >= config.projects:
             created_day = later[p - config.projects]
         # members are people there when the project starts (after the end date: joiners too)
@@ -270,7 +272,7 @@ def plan_projects(
         start_on = created // DAY_MS * DAY_MS + int(rng.integers(0, 4)) * DAY_MS
         due_ms = None
         if timeboxed:
-            due_ms = start_on + int(rng.integers(30, 150)) * DAY_MS
+            due_ms = start_on + int(rng.integers(40, 180)) * DAY_MS
         enabled = []
         function = team_function(spec)
         for f in fields:

@@ -64,7 +64,9 @@ SUBTASK_SPAN = 45 * DAY_MS
 ONGOING_LIFE = 120 * DAY_MS
 # A time-boxed project's mean planned life (due in 30-150 days, two weeks' wrap-up): one of
 # that length has the mean number of tasks, a longer one more (design).
-TIMEBOXED_LIFE = 106 * DAY_MS
+TIMEBOXED_LIFE = 126 * DAY_MS
+# Share of a project's top-level tasks created at its kick-off (design).
+P_KICKOFF = 0.15
 WRAP_UP_EVENTS = 3  # the most stories a wrap-up adds to a task (complete, status, section)
 
 
@@ -510,7 +512,7 @@ def _creation_hints(
     season: tuple[float, ...] = (1.0,),
 ) -> tuple[list[int], int, int]:
     """Creation moments of the project's top-level tasks, sorted, in the owner's working
-    time (so no weekend pile-up): a quarter at kick-off, the rest spread over the project's
+    time (so no weekend pile-up): P_KICKOFF of them at kick-off, the rest spread over the project's
     planned life, cut at the anchor; after it, new work keeps arriving at the same rate until
     the project's end or the horizon.  Returns (hints, planned life, end of the hints).
 
@@ -535,7 +537,7 @@ def _creation_hints(
     span = max(life_end - plan.created, DAY_MS)
     w0, wl = cal.to_w(plan.created), cal.to_w(plan.created + span)
     hints = sorted(
-        cal.from_w(w0 + (d.u() * 4 if d.chance(0.25) else d.u() * (wl - w0))) for _ in range(n)
+        cal.from_w(w0 + (d.u() * 4 if d.chance(P_KICKOFF) else d.u() * (wl - w0))) for _ in range(n)
     )
     # the industry's season: more new work in its busy months, less in its quiet ones (no
     # draw: the moments move, their order is kept)
