@@ -227,7 +227,9 @@ def load_window_start(conn: sqlite3.Connection) -> str | None:
     """
     if "config_json" not in columns_of(conn, "generation_runs"):
         return None
-    row = conn.execute("SELECT config_json FROM generation_runs ORDER BY id DESC LIMIT 1").fetchone()
+    row = conn.execute(
+        "SELECT config_json FROM generation_runs ORDER BY id DESC LIMIT 1"
+    ).fetchone()
     try:
         config = json.loads(row[0])
         end = dt.date.fromisoformat(config["end_date"])

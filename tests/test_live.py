@@ -52,7 +52,7 @@ def test_a_later_clock_extends_the_file_at_an_earlier_one(tmp_path):
     T1 absent at T2 are only those whose state changed (tasks, projects, field values)."""
     c = small(seed=9, industry="Government")
     t1 = anchor_ms(c) + 5 * DAY_MS + 13 * 3_600_000
-    t2 = anchor_ms(c) + 150 * DAY_MS  # projects wrapped up in between: ids never move
+    t2 = anchor_ms(c) + 300 * DAY_MS  # projects wrapped up in between: ids never move
     generate(c, tmp_path / "a.sqlite", clock=t1)
     generate(c, tmp_path / "b.sqlite", clock=t2)
     conn = sqlite3.connect(tmp_path / "a.sqlite")

@@ -6,8 +6,8 @@ unevenly open work is spread, and how much is due on public holidays.
 Figures of work (completion, lateness, idle people, monthly volume) measure the window: the
 file also holds the history, dated before it, of the work in flight when it opened (issue 9);
 the window starts where the run record says (`load_window_start`), or at the first story of a
-hand-made file.  A project's kind is read from the file as a user sees it: a project with a due date is
-time-boxed work (a launch, a sprint, a campaign, an audit), one without is ongoing work
+hand-made file.  A project's kind is read from the file as a user sees it: a project with a
+due date is time-boxed work (a launch, a sprint, a campaign, an audit), one without is ongoing work
 (operations, an intake queue).  Each figure is one or two aggregate queries; `scorecard`
 holds them against their bands.
 """
@@ -193,10 +193,11 @@ def holiday_load(conn: sqlite3.Connection) -> float | None:
 
 def monthly_flatness(conn: sqlite3.Connection) -> float | None:
     """Top-level tasks (new work; subtasks break it down) created in the quietest full
-    calendar month of the window as a share of the busiest, seasonality aside: each month's count is divided by its industry's multiplier
-    (src/data/seasons.json), so a documented season does not read as a ramp.  The window's
-    first month (unless it opens on the 1st) and the anchor's month are partial and left out;
-    months before the window (the history of the work in flight) are not counted."""
+    calendar month of the window as a share of the busiest, seasonality aside: each month's
+    count is divided by its industry's multiplier (src/data/seasons.json), so a documented
+    season does not read as a ramp.  The window's first month (unless it opens on the 1st)
+    and the anchor's month are partial and left out; months before the window (the history
+    of the work in flight) are not counted."""
     anchor = load_anchor(conn)
     start = window_start(conn)
     row = conn.execute("SELECT industry FROM workspaces ORDER BY id LIMIT 1").fetchone()
@@ -210,7 +211,9 @@ def monthly_flatness(conn: sqlite3.Connection) -> float | None:
         rows = [r for r in rows if r[0] < anchor[:7]]
     if rows and start[8:10] != "01":  # the window opens mid-month
         rows = [r for r in rows if r[0] > start[:7]]
-    full = [n / season[int(m[5:7]) - 1] for m, n in rows if m[5:7].isdigit() and 1 <= int(m[5:7]) <= 12]
+    full = [
+        n / season[int(m[5:7]) - 1] for m, n in rows if m[5:7].isdigit() and 1 <= int(m[5:7]) <= 12
+    ]
     if len(full) < 2 or not max(full):
         return None
     return min(full) / max(full)

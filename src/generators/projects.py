@@ -302,9 +302,15 @@ def plan_projects(
         )
         _shape(seed, org, plan, reviewers)
         if plan.handoff is not None:  # work is also posted to the reviewing team's latest list
-            shared = list_projects.get(org.users[plan.handoff[1]].team, [])
-            if shared and shared[-1] not in plan.others:
-                plan.others.append(shared[-1])
+            # (the latest started by then: projects are not planned in the order they start)
+            shared = [
+                q
+                for q in list_projects.get(org.users[plan.handoff[1]].team, [])
+                if plans[q].created <= plan.created
+            ]
+            latest = max(shared, key=lambda q: plans[q].created, default=None)
+            if latest is not None and latest not in plan.others:
+                plan.others.append(latest)
         _include_everyone(seed, org, plan, waiting, placed, anchor, start)
         plans.append(plan)
         if view != "board":  # later projects may multi-home tasks into the last few of these
@@ -315,10 +321,11 @@ def plan_projects(
 
 
 def _start_position(k: int, phase: float, u: float, timeboxed: bool) -> float:
-    """Where in the span the ``k``-th project of its kind starts, in [0, 1): the golden-ratio sequence, so that
-    any number of projects is spread evenly (new work arrives at a steady rate, issue 9:
-    no full month of the window below 60% of the busiest), with a little jitter.  Ongoing
-    work (operations, intake queues) is mostly older: it runs when the window opens."""
+    """Where in the span the ``k``-th project of its kind starts, in [0, 1): the golden-ratio
+    sequence, so that any number of projects is spread evenly (new work arrives at a steady
+    rate, issue 9: no full month of the window below 60% of the busiest), with a little
+    jitter.  Ongoing work (operations, intake queues) is mostly older: it runs when the
+    window opens."""
     pos = (phase + k * GOLDEN + START_JITTER * (u - 0.5)) % 1.0
     return pos if timeboxed else pos * ONGOING_SPAN
 
