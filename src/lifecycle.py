@@ -104,7 +104,7 @@ class Shape:
 # finishes, often late; operations and intake queues keep a steady backlog: requests wait to
 # be picked up and some never are.
 SHAPES = {
-    "timeboxed": Shape(0.35, 1.2, 0.15, 0.025, 0.15, 0.12, 1.0, 0.1),
+    "timeboxed": Shape(0.35, 1.2, 0.15, 0.025, 0.18, 0.12, 1.0, 0.1),
     "operations": Shape(2.0, 1.4, 0.3, 0.03, 0.0, 0.12, 1.0, 0.28),
     "intake": Shape(3.0, 1.4, 0.4, 0.04, 0.0, 0.12, 1.0, 0.38),
 }

@@ -38,6 +38,7 @@ from .inputs import (
     NotADatabaseError,
     first_bad_value,
     load_anchor,
+    load_window_start,
     open_readonly,
     reading,
 )
@@ -224,7 +225,7 @@ def report_data(conn: sqlite3.Connection) -> ReportData:
     tables on it)."""
     run = _run_record(conn)
     weekly = _weekly_counts(conn)
-    weeks = _make_weeks_table(conn, weekly, run.get("anchor"))
+    weeks = _make_weeks_table(conn, weekly, run.get("anchor"), load_window_start(conn))
     prepare_local_time(conn)
     return ReportData(
         run=run,
@@ -297,9 +298,14 @@ def _weekly_counts(conn: sqlite3.Connection) -> dict[str, tuple[int, int]]:
 
 
 def _make_weeks_table(
-    conn: sqlite3.Connection, weekly: dict[str, tuple[int, int]], anchor: str | None
+    conn: sqlite3.Connection,
+    weekly: dict[str, tuple[int, int]],
+    anchor: str | None,
+    start: str | None = None,
 ) -> tuple[str, ...]:
-    """TEMP table _weeks(week): every Monday from the first week with a task to the anchor's.
+    """TEMP table _weeks(week): every Monday from the first week with a task (or the week the
+    window opens, ``start``: the history of the work in flight before it is not charted) to
+    the anchor's.
 
     Weeks without events are kept, so every series has the same, gap-free time axis.
     """
@@ -312,6 +318,9 @@ def _make_weeks_table(
     if days:
         last = max(days)
         first = max(min(days), last - dt.timedelta(weeks=MAX_WEEKS - 1))
+        with contextlib.suppress(ValueError, TypeError):
+            opens = dt.date.fromisoformat(str(start)[:10])
+            first = min(max(first, opens - dt.timedelta(days=opens.weekday())), last)
         weeks = [
             (first + dt.timedelta(weeks=i)).isoformat() for i in range((last - first).days // 7 + 1)
         ]
