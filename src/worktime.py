@@ -175,6 +175,9 @@ class Calendar:
         """A zone calendar has no personal absences (see PersonalCalendar)."""
         return None
 
+    def absence_back(self, back: int) -> tuple[str, int] | None:
+        return None
+
 
 # An absence this long (working days) hands the person's open work over instead of letting it
 # wait (design: parental leave, weeks; a vacation of two weeks is waited out).
@@ -258,6 +261,16 @@ class PersonalCalendar:
         if k < len(t0) and t0[k] <= hi and self.kinds[k] != "sick":
             return k
         return None
+
+    def absence_back(self, back: int) -> tuple[str, int] | None:
+        """The kind and working weekdays of the absence whose return day is ``back`` (what
+        an out-of-office note may say of it), or None if no absence returns then."""
+        if back not in self.back:
+            return None
+        k = self.back.index(back)
+        starts = self.base.starts
+        days = starts[bisect_left(starts, self.t0[k]) : bisect_left(starts, self.t1[k])]
+        return self.kinds[k], sum(((s + 12 * HOUR_MS) // DAY_MS + 3) % 7 < 5 for s in days)
 
 
 def personal_calendar(
