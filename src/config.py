@@ -49,7 +49,12 @@ DEFAULT_DB_PATH = Path("output") / "asana_simulation.sqlite"
 # checks these years against the installed package).  The calendars run from CALENDAR_LEAD
 # before the start of the history to CALENDAR_TAIL after the anchor (see pipeline._build).
 HOLIDAY_YEARS = (2001, 2035)
-CALENDAR_LEAD = dt.timedelta(days=60)
+# The window opens on a company already running (issue 9): projects that were under way when
+# it opened started up to PRE_WINDOW_DAYS before it, with their history.  Longer than the
+# longest time-boxed project (150 days and two weeks' wrap-up), so the work in flight is in
+# its steady state when the window opens.
+PRE_WINDOW_DAYS = 200
+CALENDAR_LEAD = dt.timedelta(days=60 + PRE_WINDOW_DAYS)
 CALENDAR_TAIL = dt.timedelta(days=400)
 MAX_HISTORY_MONTHS = 36
 # Continuous mode: every life is drawn to this many days after the end date, and the clock

@@ -12,7 +12,9 @@ them the same way.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
+import json
 import os
 import sqlite3
 import stat
@@ -20,6 +22,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .config import add_months
 from .errors import InputFileError
 from .schema import declared_columns, table_names
 
@@ -213,3 +216,26 @@ def load_anchor(conn: sqlite3.Connection) -> str | None:
         return None
     row = conn.execute("SELECT anchor FROM generation_runs ORDER BY id DESC LIMIT 1").fetchone()
     return None if row is None else row[0]
+
+
+def load_window_start(conn: sqlite3.Connection) -> str | None:
+    """The first instant of the latest run's window (00:00 UTC, ``history_months`` before the
+    end date), as a timestamp; None for a hand-made file or a record without those settings.
+
+    The file also holds the history of the work in flight when the window opened (issue 9:
+    a company already running), dated before it: the figures "per window" start here.
+    """
+    if "config_json" not in columns_of(conn, "generation_runs"):
+        return None
+    row = conn.execute(
+        "SELECT config_json FROM generation_runs ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    try:
+        config = json.loads(row[0])
+        end = dt.date.fromisoformat(config["end_date"])
+        months = int(config["history_months"])
+    except (TypeError, ValueError, KeyError, IndexError):
+        return None
+    if not 1 <= months <= 1200 or end.year <= 100:  # not a record this program wrote
+        return None
+    return add_months(end, -months).isoformat() + "T00:00:00.000Z"

@@ -64,7 +64,7 @@ P_DUE_CHANGE = 0.15
 # finish late (issue 9: 15-35% of dated work does).
 P_OVERRUN_MOVE = 0.2
 # Stalled work that started and waits on someone (design: most stuck work is waiting).
-P_STALL_BLOCKED = 0.2
+P_STALL_BLOCKED = 0.15
 P_HOLIDAY_MOVE = 0.99  # due dates that would fall on a public holiday and are moved (design)
 P_SECOND_BLOCK = 0.2
 P_REASSIGN = 0.06
@@ -104,9 +104,9 @@ class Shape:
 # finishes, often late; operations and intake queues keep a steady backlog: requests wait to
 # be picked up and some never are.
 SHAPES = {
-    "timeboxed": Shape(0.35, 1.2, 0.12, 0.025, 0.15, 0.12, 1.0, 0.1),
-    "operations": Shape(2.0, 1.4, 0.3, 0.03, 0.0, 0.12, 1.0, 0.33),
-    "intake": Shape(3.0, 1.4, 0.4, 0.04, 0.0, 0.12, 1.0, 0.45),
+    "timeboxed": Shape(0.35, 1.2, 0.15, 0.025, 0.18, 0.12, 1.0, 0.1),
+    "operations": Shape(2.0, 1.4, 0.3, 0.03, 0.0, 0.12, 1.0, 0.28),
+    "intake": Shape(3.0, 1.4, 0.4, 0.04, 0.0, 0.12, 1.0, 0.38),
 }
 
 

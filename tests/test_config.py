@@ -12,7 +12,7 @@ import pytest
 from conftest import DATA_INDUSTRIES, END_DATE
 
 from src import INDUSTRIES, SCALES, Config, ConfigError, resolve_config
-from src.config import HOLIDAY_YEARS, MAX_DATE, MIN_DATE, add_months
+from src.config import CALENDAR_LEAD, HOLIDAY_YEARS, MAX_DATE, MIN_DATE, add_months
 
 TODAY = dt.date(2026, 6, 30)
 
@@ -382,16 +382,17 @@ def test_end_date_outside_the_holiday_years_is_rejected_with_the_range(text: str
 
 
 def test_the_end_date_range_keeps_the_whole_history_inside_the_holiday_years() -> None:
-    # setup: the widest window a run touches (see pipeline._build: calendars from 60 days
-    # before the start of the longest history to 400 days after the anchor)
+    # setup: the widest window a run touches (see pipeline._build: calendars from CALENDAR_LEAD
+    # before the start of the longest history, which holds the projects that predate it, to
+    # 400 days after the anchor)
     first_year, last_year = HOLIDAY_YEARS
     longest = Config(end_date=MIN_DATE, history_months=36)
     latest = Config(end_date=MAX_DATE)
     # assert: both ends fit, and the range is as wide as the data allows
-    assert (longest.start_date - dt.timedelta(days=60)).year >= first_year
+    assert (longest.start_date - CALENDAR_LEAD).year >= first_year
     assert (latest.end_date + dt.timedelta(days=400)).year <= last_year
     assert (MAX_DATE + dt.timedelta(days=401)).year > last_year
-    assert (add_months(MIN_DATE, -36) - dt.timedelta(days=61)).year < first_year
+    assert (add_months(MIN_DATE, -36) - CALENDAR_LEAD - dt.timedelta(days=1)).year < first_year
 
 
 def test_holiday_years_are_the_years_the_installed_holidays_package_covers() -> None:

@@ -53,7 +53,7 @@ def test_a_later_clock_extends_the_file_at_an_earlier_one(tmp_path):
     T1 absent at T2 are only those whose state changed (tasks, projects, field values)."""
     c = small(seed=9, industry="Government")
     t1 = anchor_ms(c) + 5 * DAY_MS + 13 * 3_600_000
-    t2 = anchor_ms(c) + 150 * DAY_MS  # projects wrapped up in between: ids never move
+    t2 = anchor_ms(c) + 300 * DAY_MS  # projects wrapped up in between: ids never move
     generate(c, tmp_path / "a.sqlite", clock=t1)
     generate(c, tmp_path / "b.sqlite", clock=t2)
     conn = sqlite3.connect(tmp_path / "a.sqlite")
@@ -155,7 +155,10 @@ def test_time_off_goes_on_after_the_end_date(tmp_path):
     """Absences are drawn to the horizon: 90 days on, people are away again (only rows booked
     by the clock are shown, with the ids they keep later), nobody acts inside an absence,
     out-of-office notes announce them, and split advances still give the same file."""
-    c = small(5, users=80, projects=12)
+    # setup: enough work in flight after the end date for absences to meet work in progress
+    # (projects start at a steady rate over the window and the months before it, so a few
+    # are running at the end date: the default scale's tasks per project)
+    c = small(5, users=80, projects=12, tasks_per_project=60)
     path = tmp_path / "f.sqlite"
     generate(c, path)
     halves = _copy(path, tmp_path / "halves.sqlite")

@@ -5,6 +5,8 @@ finding about the generator, not a reason to loosen the band."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,11 +15,19 @@ import pytest
 from conftest import q, q1
 
 from src.config import add_months
+from src.inputs import load_window_start
 
 
 @pytest.fixture(scope="module")
 def db(default_seed42) -> Path:
     return default_seed42.path
+
+
+def window_start(path: Path) -> str:
+    with closing(sqlite3.connect(path)) as conn:
+        start = load_window_start(conn)
+    assert start is not None
+    return start
 
 
 def ts(text: str) -> dt.datetime:
@@ -59,14 +69,18 @@ def test_comments_per_top_level_task(db: Path) -> None:
 
 
 def test_days_to_completion(db: Path) -> None:
+    # setup: the work created in the window (the history before it is the work in flight when
+    # it opened, issue 9)
+    start = window_start(db)
     # run
     lags = np.array(
         [
             days(a, b)
             for a, b in q(
                 db,
-                """
-        SELECT created_at, completed_at FROM tasks WHERE parent_id IS NULL AND completed = 1""",
+                """SELECT created_at, completed_at FROM tasks
+                   WHERE parent_id IS NULL AND completed = 1 AND created_at >= ?""",
+                (start,),
             )
         ]
     )

@@ -119,6 +119,26 @@ def test_company_metrics_of_the_hand_made_file(card: dict[str, Metric]) -> None:
     assert card["dependencies across projects"].in_band is False
 
 
+def test_monthly_flatness_is_scored_on_the_window_of_a_generated_file(default_seed42) -> None:
+    # run: the default file holds tasks from before its window (the work in flight when it
+    # opened); the per-window metrics read the window only
+    card = {m.name: m for m in scorecard(default_seed42.path)}
+    flat = card["task creation, quietest full month / busiest"]
+    median = card["days to completion, median"]
+    conn = sqlite3.connect(default_seed42.path)
+    (in_window,) = percentiles(
+        conn,
+        """SELECT julianday(completed_at) - julianday(created_at) AS x FROM tasks
+           WHERE parent_id IS NULL AND completed = 1 AND created_at >= '2025-12-30'""",
+        (0.5,),
+    )
+    conn.close()
+    # assert: a scored band (generator design, issue 9), met
+    assert flat.band == ">= 0.60" and flat.low == 0.60 and flat.high is None
+    assert flat.in_band is True
+    assert median.value == pytest.approx(in_window)
+
+
 VARIETY = "distinct description ratio, names removed"
 
 

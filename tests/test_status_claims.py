@@ -202,11 +202,11 @@ CLAIM_RULES = {
     "overdue=0": "status.claimed_counts",
     "all_open_owned": "status.all_open_owned",
     "past_due": "status.past_due_claim",
-    "moved>0": "status.cancelled",
-    "moved=0": "status.cancelled",
     "milestone_done": "status.milestone_tense",
     "milestone_next": "status.milestone_tense",
     "milestone_late": "status.milestone_tense",
+    "moved>0": "status.cancelled",
+    "moved=0": "status.cancelled",
 }
 # Declared, true when drawn, but read back by no rule yet: "the wrap-up tidied up N loose ends".
 UNCHECKED = {"wrapped>0"}

@@ -68,9 +68,9 @@ def test_generated_names_cite_their_own_project_theme(small_seed1) -> None:
     assert all(name.split(": ")[0] in project for name, project in rows), rows[:5]
 
 
-def test_subtasks_of_a_bug_come_from_the_bug_checklist(databases) -> None:
-    # setup: parents named "Fix ..." are bugs whatever their object
-    path = databases.small(5, industry="Technology", projects=24).path
+def test_subtasks_of_a_bug_come_from_the_bug_checklist(default_seed42) -> None:
+    # setup: parents named "Fix ..." are bugs whatever their object (Technology)
+    path = default_seed42.path
     bug = next(k for k in load_vocabulary("Technology").kinds if k.kind == "bug")
     # run
     rows = q(

@@ -3,8 +3,11 @@ work is done (overall, per kind of project, in young projects), how late and how
 is planned, what is blocked, how much crosses team and project lines, who never acts, how
 unevenly open work is spread, and how much is due on public holidays.
 
-A project's kind is read from the file as a user sees it: a project with a due date is
-time-boxed work (a launch, a sprint, a campaign, an audit), one without is ongoing work
+Figures of work (completion, lateness, idle people, monthly volume) measure the window: the
+file also holds the history, dated before it, of the work in flight when it opened (issue 9);
+the window starts where the run record says (`load_window_start`), or at the first story of a
+hand-made file.  A project's kind is read from the file as a user sees it: a project with a
+due date is time-boxed work (a launch, a sprint, a campaign, an audit), one without is ongoing work
 (operations, an intake queue).  Each figure is one or two aggregate queries; `scorecard`
 holds them against their bands.
 """
@@ -15,7 +18,8 @@ import datetime as dt
 import sqlite3
 from collections import defaultdict
 
-from ..inputs import load_anchor
+from ..inputs import load_anchor, load_window_start
+from ..seasons import monthly
 from .localtime import _public_holidays
 
 YOUNG_DAYS = 60  # a project created less than this many days before the anchor is young
@@ -28,8 +32,16 @@ _PROJECT_SHARES = """
     FROM tasks t
     JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
     JOIN projects p ON p.id = tm.project_id
-    WHERE t.parent_id IS NULL
+    WHERE t.parent_id IS NULL AND t.created_at >= ?
     GROUP BY p.id"""
+
+
+def window_start(conn: sqlite3.Connection) -> str:
+    """Where the window opens: the run record's start, else the first story ('' if none)."""
+    start = load_window_start(conn)
+    if start is None:
+        start = conn.execute("SELECT min(created_at) FROM stories").fetchone()[0]
+    return start or ""
 
 
 def _share(done: float, n: float) -> float | None:
@@ -37,11 +49,12 @@ def _share(done: float, n: float) -> float | None:
 
 
 def completion_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
-    """Completed share of top-level tasks overall, by kind, in young projects (cancelled ones,
-    archived without completion, left out: their work was closed, not done), and the
-    spread between projects (p90 - p10 of per-project shares, projects with enough tasks)."""
+    """Completed share of the top-level tasks created in the window, overall, by kind, in
+    young projects (cancelled ones, archived without completion, left out: their work was
+    closed, not done), and the spread between projects (p90 - p10 of per-project shares,
+    projects with enough tasks)."""
     anchor = load_anchor(conn)
-    rows = conn.execute(_PROJECT_SHARES).fetchall()
+    rows = conn.execute(_PROJECT_SHARES, (window_start(conn),)).fetchall()
     out: dict[str, float | None] = {}
     out["completed"] = _share(sum(r[4] for r in rows), sum(r[3] for r in rows))
     for label, kind in (("timeboxed", 1), ("ongoing", 0)):
@@ -68,21 +81,24 @@ def _quantile(xs: list[float], p: float) -> float:
 
 
 def schedule_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
-    """Late completion (dated completed tasks done after their due day, UTC), planned work
+    """Late completion (dated tasks completed in the window after their due day, UTC), planned work
     (open dated tasks due more than PLANNED_DAYS after the anchor) and the Blocked share of
-    open top-level work (its Status field reads Blocked)."""
+    open top-level work (its Status field reads Blocked), of the work created in the window."""
     anchor = load_anchor(conn)
+    start = window_start(conn)
     late = conn.execute(
         """SELECT avg(date(completed_at) > COALESCE(due_on, date(due_at))) FROM tasks
-           WHERE completed = 1 AND completed_at IS NOT NULL
-             AND (due_on IS NOT NULL OR due_at IS NOT NULL)"""
+           WHERE completed = 1 AND completed_at >= ?
+             AND (due_on IS NOT NULL OR due_at IS NOT NULL)""",
+        (start,),
     ).fetchone()[0]
     planned = None
     if anchor is not None:
         planned = conn.execute(
             """SELECT avg(COALESCE(due_on, date(due_at)) > date(?, ?)) FROM tasks
-               WHERE completed = 0 AND (due_on IS NOT NULL OR due_at IS NOT NULL)""",
-            (anchor, f"+{PLANNED_DAYS} days"),
+               WHERE completed = 0 AND (due_on IS NOT NULL OR due_at IS NOT NULL)
+                 AND created_at >= ?""",
+            (anchor, f"+{PLANNED_DAYS} days", start),
         ).fetchone()[0]
     blocked = conn.execute(
         """SELECT avg(EXISTS (SELECT 1 FROM custom_field_values v
@@ -90,7 +106,8 @@ def schedule_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
                               JOIN custom_field_enum_options o ON o.id = v.enum_option_id
                               WHERE v.task_id = t.id AND f.name = 'Status'
                                 AND o.name = 'Blocked'))
-           FROM tasks t WHERE t.parent_id IS NULL AND t.completed = 0"""
+           FROM tasks t WHERE t.parent_id IS NULL AND t.completed = 0 AND t.created_at >= ?""",
+        (start,),
     ).fetchone()[0]
     return {"late": late, "planned": planned, "blocked": blocked}
 
@@ -136,13 +153,14 @@ def people_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
     """Idle share (established employees, there before the window and still there at its
     end, who wrote no story in it) and workload skew (p90 and max of open top-level tasks per
     assignee, as multiples of the median)."""
-    first = conn.execute("SELECT min(created_at) FROM stories").fetchone()[0]
+    first = window_start(conn)
     idle = None
-    if first is not None:
+    if first:
         idle = conn.execute(
-            """SELECT avg(NOT EXISTS (SELECT 1 FROM stories s WHERE s.created_by_id = u.id))
-               FROM users u WHERE u.created_at <= ? AND u.left_at IS NULL""",
-            (first,),
+            """SELECT avg(NOT EXISTS (SELECT 1 FROM stories s WHERE s.created_by_id = u.id
+                                      AND s.created_at >= :first))
+               FROM users u WHERE u.created_at <= :first AND u.left_at IS NULL""",
+            {"first": first},
         ).fetchone()[0]
     counts = sorted(
         n
@@ -193,15 +211,28 @@ def holiday_load(conn: sqlite3.Connection) -> float | None:
 
 
 def monthly_flatness(conn: sqlite3.Connection) -> float | None:
-    """Tasks created in the quietest full calendar month of the window as a share of the
-    busiest (the first and the anchor's month are partial and left out)."""
+    """Top-level tasks (new work; subtasks break it down) created in the quietest full
+    calendar month of the window as a share of the busiest, seasonality aside: each month's
+    count is divided by its industry's multiplier (src/data/seasons.json), so a documented
+    season does not read as a ramp.  The window's first month (unless it opens on the 1st)
+    and the anchor's month are partial and left out; months before the window (the history
+    of the work in flight) are not counted."""
     anchor = load_anchor(conn)
+    start = window_start(conn)
+    row = conn.execute("SELECT industry FROM workspaces ORDER BY id LIMIT 1").fetchone()
+    season = monthly(row[0]) if row else (1.0,) * 12
     rows = conn.execute(
-        "SELECT substr(created_at, 1, 7) AS m, count(*) FROM tasks GROUP BY m ORDER BY m"
+        """SELECT substr(created_at, 1, 7) AS m, count(*) FROM tasks
+           WHERE parent_id IS NULL AND created_at >= ? GROUP BY m ORDER BY m""",
+        (start,),
     ).fetchall()
     if anchor is not None:
         rows = [r for r in rows if r[0] < anchor[:7]]
-    full = [n for _, n in rows[1:]]
+    if rows and start[8:10] != "01":  # the window opens mid-month
+        rows = [r for r in rows if r[0] > start[:7]]
+    full = [
+        n / season[int(m[5:7]) - 1] for m, n in rows if m[5:7].isdigit() and 1 <= int(m[5:7]) <= 12
+    ]
     if len(full) < 2 or not max(full):
         return None
     return min(full) / max(full)

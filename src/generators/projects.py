@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..config import Config
+from ..config import PRE_WINDOW_DAYS, Config
 from ..ids import Kind, gid
 from ..model import FieldDef, Org
 from ..rng import Stream, rng_for
@@ -90,6 +90,15 @@ REVIEWERS = (
 # the sign-off, posts some of the status updates and takes part like any member (design).
 P_EXECUTIVE = 0.3
 EXECUTIVE_LABEL = "Executive approval"
+# Share of projects that are time-boxed (have a due date); the rest are ongoing work.
+P_TIMEBOXED = 0.85
+GOLDEN = 0.6180339887498949  # the golden ratio's fraction: an evenly spread sequence
+START_JITTER = 0.02  # of the span
+# A department's first project starts at most this long before the window (so it is running
+# when the window opens: the shortest project lasts 54 days).
+FIRST_LEAD = 30 * DAY_MS
+# Ongoing work starts in the first part of the span only (most of it before the window).
+ONGOING_SPAN = 0.4
 # People of the team who are in no project yet join each new project, up to this many (design).
 NEW_MEMBERS = 6
 # Guests from partner teams (issue 9): a project of at least GUEST_MIN_MEMBERS members invites
@@ -174,8 +183,15 @@ def plan_projects(
     team_sizes = np.array([sum(1 for u in org.users if u.team == t.index) for t in teams], float)
     team_p = team_sizes / team_sizes.sum()
     manager_owned: dict[int, int] = {}  # projects each team's manager owns so far
-    start = date_ms(config.start_date)
     anchor = date_ms(config.end_date)
+    # Projects start from PRE_WINDOW_DAYS before the window (the company was running when it
+    # opened: work in flight at every stage, with its history) to a week before the end.
+    start = date_ms(config.start_date)
+    first = start - PRE_WINDOW_DAYS * DAY_MS
+    span = max(anchor - 7 * DAY_MS - first, DAY_MS)
+    phase = float(rng_for(seed, Stream.PROJECTS, 0, 1).random())  # where the sequence starts
+    started = {True: 0, False: 0}  # earlier projects of each kind: each kind is spread evenly
+    served = 0  # departments given a project that runs in the window
     names: set[str] = set()
     plans: list[ProjectPlan] = []
     list_projects: dict[int, list[int]] = {}
@@ -185,12 +201,18 @@ def plan_projects(
     for p in range(config.projects + len(later)):
         rng = rng_for(seed, Stream.PROJECTS, p)
         team = teams[int(rng.choice(len(teams), p=team_p))]
-        if p < len(teams):  # every department owns a project: the first go round the teams
-            team = teams[p]
+        timeboxed = rng.random() < P_TIMEBOXED
+        k = started[timeboxed]
+        started[timeboxed] += 1
+        created_day = first + int(_start_position(k, phase, rng.random(), timeboxed) * span)
+        # Every department owns a project that runs in the window (so its people all have
+        # work there): the first projects that start late enough go round the teams, and
+        # the last ones if too few did.
+        late_enough = created_day >= start - FIRST_LEAD or not timeboxed
+        if served < len(teams) and (late_enough or config.projects - p <= len(teams) - served):
+            team = teams[served]
+            served += 1
         spec = team.spec
-        # Projects start through the window, more of them early (ongoing initiatives).
-        span = max(anchor - 21 * DAY_MS - start, DAY_MS)
-        created_day = start + int(rng.beta(0.8, 1.3) * span)
         if p >= config.projects:
             created_day = later[p - config.projects]
         # members are people there when the project starts (after the end date: joiners too)
@@ -282,8 +304,8 @@ def plan_projects(
 
         start_on = created // DAY_MS * DAY_MS + int(rng.integers(0, 4)) * DAY_MS
         due_ms = None
-        if rng.random() < 0.8:
-            due_ms = start_on + int(rng.integers(30, 150)) * DAY_MS
+        if timeboxed:
+            due_ms = start_on + int(rng.integers(40, 180)) * DAY_MS
         enabled = []
         function = team_function(spec)
         for f in fields:
@@ -313,10 +335,16 @@ def plan_projects(
         )
         _shape(seed, org, plan, reviewers)
         if plan.handoff is not None:  # work is also posted to the reviewing team's latest list
-            shared = list_projects.get(org.users[plan.handoff[1]].team, [])
-            if shared and shared[-1] not in plan.others:
-                plan.others.append(shared[-1])
-        _include_everyone(seed, org, plan, waiting, placed, anchor)
+            # (the latest started by then: projects are not planned in the order they start)
+            shared = [
+                q
+                for q in list_projects.get(org.users[plan.handoff[1]].team, [])
+                if plans[q].created <= plan.created
+            ]
+            latest = max(shared, key=lambda q: plans[q].created, default=None)
+            if latest is not None and latest not in plan.others:
+                plan.others.append(latest)
+        _include_everyone(seed, org, plan, waiting, placed, anchor, start)
         _partner_guests(seed, org, plan, reviewers)
         plans.append(plan)
         if view != "board":  # later projects may multi-home tasks into the last few of these
@@ -324,6 +352,16 @@ def plan_projects(
             recent.append(p)
             del recent[:-5]
     return plans
+
+
+def _start_position(k: int, phase: float, u: float, timeboxed: bool) -> float:
+    """Where in the span the ``k``-th project of its kind starts, in [0, 1): the golden-ratio
+    sequence, so that any number of projects is spread evenly (new work arrives at a steady
+    rate, issue 9: no full month of the window below 60% of the busiest), with a little
+    jitter.  Ongoing work (operations, intake queues) is mostly older: it runs when the
+    window opens."""
+    pos = (phase + k * GOLDEN + START_JITTER * (u - 0.5)) % 1.0
+    return pos if timeboxed else pos * ONGOING_SPAN
 
 
 def _shape(seed: int, org: Org, plan: ProjectPlan, reviewers: dict) -> None:
@@ -419,13 +457,18 @@ def _include_everyone(
     waiting: dict[int, list[int]],
     placed: set[int],
     anchor: int,
+    start: int,
 ) -> None:
     """Add up to NEW_MEMBERS people of the team who are in no project yet to this one, so
     that nobody sits out the window (issue 9: a fifth of employees never acted).  Only the
     earlier plans decide who is waiting, so project k never depends on the projects after it;
     each team's queue is shuffled once from its own stream.  A project that starts after the
     end date (continuous mode) takes only people already there: at a clock that shows it,
-    everyone in it is in the file."""
+    everyone in it is in the file.  A project whose work ended before the window opened
+    (its history only) places nobody: its people still wait for work in the window."""
+    end = plan.halt or (plan.due_ms + 14 * DAY_MS if plan.due_ms else None)
+    if end is not None and end < start:
+        return
     placed.update(u for u, _ in plan.members)
     team = org.teams[plan.team]
     queue = waiting.get(team.index)

@@ -62,6 +62,14 @@ P_FIELD_VALUE = {"Priority": 0.9, "Estimate (hours)": 0.6, "Target date": 0.45, 
 # Subtasks of work still open are broken out within this span of its creation (design: the
 # span an open task had before the anchor, on average, when lives stopped there).
 SUBTASK_SPAN = 45 * DAY_MS
+# Ongoing work (operations, intake) spreads its tasks over its age, at least this long: a
+# younger one has made its share of that much work so far (design).
+ONGOING_LIFE = 120 * DAY_MS
+# A time-boxed project's mean planned life (due in 30-150 days, two weeks' wrap-up): one of
+# that length has the mean number of tasks, a longer one more (design).
+TIMEBOXED_LIFE = 126 * DAY_MS
+# Share of a project's top-level tasks created at its kick-off (design).
+P_KICKOFF = 0.15
 WRAP_UP_EVENTS = 3  # the most stories a wrap-up adds to a task (complete, status, section)
 
 
@@ -579,32 +587,44 @@ def _creation_hints(
     season: tuple[float, ...] = (1.0,),
 ) -> tuple[list[int], int, int]:
     """Creation moments of the project's top-level tasks, sorted, in the owner's working
-    time (so no weekend pile-up): a quarter at kick-off, the rest spread over the project's
-    life until the anchor; after it, new work keeps arriving at the same rate until the
-    project's end or the horizon.  Returns (hints, span before the anchor, end of the hints).
+    time (so no weekend pile-up): P_KICKOFF of them at kick-off, the rest spread over the project's
+    planned life, cut at the anchor; after it, new work keeps arriving at the same rate until
+    the project's end or the horizon.  Returns (hints, planned life, end of the hints).
 
     All are drawn up front, whatever the clock, so the draws that follow never depend on it.
     """
-    end = min(anchor, plan.due_ms + 14 * DAY_MS if plan.due_ms else anchor)
-    if plan.created >= anchor:  # a project of continuous mode: its first 90 days set its pace
-        end = min(plan.created + 90 * DAY_MS, plan.due_ms + 14 * DAY_MS if plan.due_ms else horizon)
-        n = max(2, round(n * rate))
-    span = max(end - plan.created, DAY_MS)
     cal = owner.cal
-    w0, w1 = cal.to_w(plan.created), cal.to_w(plan.created + span)
+    if plan.created < anchor:
+        # The project's planned life: to its end date and a wrap-up, ongoing work over at
+        # least ONGOING_LIFE.  A longer project has more work (the same pace for every one);
+        # a quarter is planned at kick-off, the rest comes through the life, and a project
+        # still young at the end date has made only that much of it (issue 9: no pile of
+        # new work in the last weeks, open planned work in the projects in flight).
+        life_end = plan.due_ms + 14 * DAY_MS if plan.due_ms else anchor
+        life_end = max(life_end, plan.created + (0 if plan.due_ms else ONGOING_LIFE))
+        if plan.due_ms:
+            n = max(2, round(n * (life_end - plan.created) / TIMEBOXED_LIFE))
+        end = min(anchor, life_end)
+    else:  # a project of continuous mode: its first 90 days set its pace
+        end = min(plan.created + 90 * DAY_MS, plan.due_ms + 14 * DAY_MS if plan.due_ms else horizon)
+        life_end = end
+        n = max(2, round(n * rate))
+    span = max(life_end - plan.created, DAY_MS)
+    w0, wl = cal.to_w(plan.created), cal.to_w(plan.created + span)
     hints = sorted(
-        cal.from_w(w0 + (d.u() * 4 if d.chance(0.25) else d.u() * (w1 - w0))) for _ in range(n)
+        cal.from_w(w0 + (d.u() * 4 if d.chance(P_KICKOFF) else d.u() * (wl - w0))) for _ in range(n)
     )
     # the industry's season: more new work in its busy months, less in its quiet ones (no
     # draw: the moments move, their order is kept)
     hints = warp(cal, hints, plan.created, plan.created + span, season)
+    hints = [h for h in hints if h < end]  # the end date (never the clock) cuts the plan
     full_end = min(horizon, plan.due_ms + 14 * DAY_MS if plan.due_ms else horizon)
-    if full_end > plan.created + span:
-        w2 = cal.to_w(full_end)
-        lam = 0.75 * n / max(w1 - w0, 1e-6) * (w2 - w1) * (1.0 if plan.created >= anchor else rate)
+    if full_end > end:
+        w1, w2 = cal.to_w(end), cal.to_w(full_end)
+        lam = 0.75 * n / max(wl - w0, 1e-6) * (w2 - w1) * (1.0 if plan.created >= anchor else rate)
         k = max(0, round(lam + math.sqrt(lam) * later.z()))
         hints += [cal.from_w(w1 + later.u() * (w2 - w1)) for _ in range(k)]
-    return sorted(hints), span, max(full_end, plan.created + span)
+    return sorted(hints), span, max(full_end, end)
 
 
 def _notes(

@@ -9,7 +9,7 @@ from functools import lru_cache
 import numpy as np
 from faker import Faker
 
-from ..config import Config
+from ..config import PRE_WINDOW_DAYS, Config
 from ..ids import Kind, gid
 from ..model import Team, User, Workspace
 from ..rng import Stream, int_seed
@@ -128,7 +128,8 @@ def generate_users(
 
         cal = calendars[zone]
         if is_manager or join_u[i] >= P_JOINS_IN_WINDOW:
-            days = int(30 + tenure_years[i] * 365)
+            # established: there before the earliest project the window opens on
+            days = int(PRE_WINDOW_DAYS + 30 + tenure_years[i] * 365)
             day = max(
                 config.start_date - dt.timedelta(days=days),
                 ms_date(workspace.created) + dt.timedelta(days=1),

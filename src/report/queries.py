@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..checks.localtime import EventProfile, human_event_profile, prepare_local_time
 from ..checks.scorecard import _COMMENTS_PER_TASK, _DAYS_TO_COMPLETION
-from ..inputs import SCHEMA_TABLES, load_anchor
+from ..inputs import SCHEMA_TABLES, load_anchor, load_window_start
 
 TOP_PROJECTS = 15
 TOP_PEOPLE = 30
@@ -62,7 +62,7 @@ def report_data(conn: sqlite3.Connection) -> ReportData:
     tables on it)."""
     run = _run_record(conn)
     weekly = _weekly_counts(conn)
-    weeks = _make_weeks_table(conn, weekly, run.get("anchor"))
+    weeks = _make_weeks_table(conn, weekly, run.get("anchor"), load_window_start(conn))
     prepare_local_time(conn)
     return ReportData(
         run=run,
@@ -135,9 +135,14 @@ def _weekly_counts(conn: sqlite3.Connection) -> dict[str, tuple[int, int]]:
 
 
 def _make_weeks_table(
-    conn: sqlite3.Connection, weekly: dict[str, tuple[int, int]], anchor: str | None
+    conn: sqlite3.Connection,
+    weekly: dict[str, tuple[int, int]],
+    anchor: str | None,
+    start: str | None = None,
 ) -> tuple[str, ...]:
-    """TEMP table _weeks(week): every Monday from the first week with a task to the anchor's.
+    """TEMP table _weeks(week): every Monday from the first week with a task (or the week the
+    window opens, ``start``: the history of the work in flight before it is not charted) to
+    the anchor's.
 
     Weeks without events are kept, so every series has the same, gap-free time axis.
     """
@@ -150,6 +155,9 @@ def _make_weeks_table(
     if days:
         last = max(days)
         first = max(min(days), last - dt.timedelta(weeks=MAX_WEEKS - 1))
+        with contextlib.suppress(ValueError, TypeError):
+            opens = dt.date.fromisoformat(str(start)[:10])
+            first = min(max(first, opens - dt.timedelta(days=opens.weekday())), last)
         weeks = [
             (first + dt.timedelta(weeks=i)).isoformat() for i in range((last - first).days // 7 + 1)
         ]
