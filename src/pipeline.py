@@ -63,7 +63,7 @@ from .schema import (
     transport_statements,
 )
 from .text import load_vocabulary
-from .worktime import DAY_MS, WORKFORCE_ZONES, build_calendar, date_ms, fmt_ms
+from .worktime import DAY_MS, WORKFORCE_ZONES, build_calendar, date_ms, fmt_ms, weekend_days
 
 PROGRAM = "asana-seed"
 # Insert order inside one project's batch: parents before children (foreign keys are on).
@@ -480,7 +480,8 @@ def build_world(config: Config, tuning: Tuning = NO_TUNING) -> World:
     # personal time off: booked before the end date (planned up to four weeks beyond it), so
     # the same at every clock
     absences = generate_time_off(seed, config, users, calendars)
-    org = Org(workspace, teams, users, calendars, absences_by_user(absences))
+    weekends = {u.index: weekend_days(seed, u.index, first, last) for u in users}
+    org = Org(workspace, teams, users, calendars, absences_by_user(absences), weekends)
     team_members = team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
     # each team's designated reviewers (Legal, Finance, ..., an executive) join it
     team_members += [
