@@ -7,7 +7,9 @@ One line per file and the range over all: completed share of top-level tasks (ov
 time-boxed and ongoing projects, projects under 60 days old, p90 - p10 between projects),
 late completion, planned work, Blocked share of open work, cross-team assignments,
 cross-project dependencies, idle established employees, workload skew (p90 and max over the
-median open work per assignee), holiday load and monthly flatness (src/checks/company.py);
+median open work per assignee), holiday load, dated tasks due or starting in the assignee's
+time off, weekend co-working in a zone (observed / independent) and monthly flatness
+(src/checks/company.py);
 then the range of every scorecard metric over the files and how many files miss its band.
 """
 
@@ -42,9 +44,11 @@ COLUMNS = (
     ("skew_p90", "p90/med"),
     ("skew_max", "max/med"),
     ("holiday", "holiday"),
+    ("time_off", "time-off"),
+    ("coworking", "wkend-co"),
     ("flat", "flat"),
 )
-RATIOS = {"skew_p90", "skew_max", "holiday", "flat"}
+RATIOS = {"skew_p90", "skew_max", "holiday", "coworking", "flat"}
 
 
 def figures(path: Path) -> dict[str, float | None]:
@@ -58,6 +62,8 @@ def figures(path: Path) -> dict[str, float | None]:
         ):
             out |= part(conn)
         out["holiday"] = company.holiday_load(conn)
+        out["time_off"] = company.time_off_load(conn)
+        out["coworking"] = company.weekend_coworking(conn)
         out["flat"] = company.monthly_flatness(conn)
         return out
 
@@ -65,6 +71,8 @@ def figures(path: Path) -> dict[str, float | None]:
 def fmt(key: str, v: float | None) -> str:
     if v is None:
         return "-"
+    if key == "time_off":
+        return f"{v:.1%}"
     return f"{v:.2f}" if key in RATIOS else f"{v:.0%}"
 
 
