@@ -628,7 +628,7 @@ def simulate_task(
             cal = (life.assignee or creator).cal
             away = absence_on(cal, due_ms)
             if away is not None:
-                due_ms = _workday_from(cal, cal.t0[away] // DAY_MS * DAY_MS, -1, 0)  # type: ignore[union-attr]
+                due_ms = _workday_from(cal, away[0], -1, 0)
             if due_ms is not None and due_ms <= created // DAY_MS * DAY_MS:
                 due_ms = None
     if due_ms is not None:
@@ -1055,8 +1055,8 @@ def _due_day(d: Draws, cal: Calendar, day: int, floor: int) -> int:
     day = _weekday_bias(d, day)
     away = absence_on(cal, day)
     if away is not None:
-        before = _workday_from(cal, cal.t0[away] // DAY_MS * DAY_MS, -1, floor)  # type: ignore[attr-defined]
-        return before if before is not None else cal.back[away]  # type: ignore[attr-defined]
+        before = _workday_from(cal, away[0], -1, floor)
+        return before if before is not None else away[1]
     if (day // DAY_MS + 3) % 7 >= 5 or is_workday(cal, day) or not d.chance(P_HOLIDAY_MOVE):
         return day
     for step in (-1, -2, -3, -4, 1, 2, 3, 4, 5, 6):

@@ -43,12 +43,12 @@ _WEEKDAY_WEIGHT = (0.810, 1.115, 1.355, 1.005, 0.695)
 # target band is <= 3%.  Some people never work one (P_NO_WEEKENDS); the others work a share of
 # weekend days drawn log-normally (median WEEKEND_RATE_MEDIAN, a few several times more, capped),
 # each such day an hour or two (WEEKEND_WEIGHT of an average weekday).  Mean rate ~0.09 x weight
-# 0.15 over 2 of 7 days gives about 0.5% of events.
+# 0.25 over 2 of 7 days gives about 0.8% of events.
 P_NO_WEEKENDS = 0.3
 WEEKEND_RATE_MEDIAN = 0.08
 WEEKEND_RATE_SIGMA = 1.0
 WEEKEND_RATE_MAX = 0.4
-WEEKEND_WEIGHT = 0.15
+WEEKEND_WEIGHT = 0.25
 
 # (IANA zone, ISO country whose holidays apply, Faker locale).  Order is append-only: a zone's
 # index keys its calendar's random stream.
@@ -467,12 +467,16 @@ def is_workday(cal: Calendar | OwnWeekends | PersonalCalendar, day: int) -> bool
     return absence_on(cal, day) is None  # a person's absence: not a day of theirs
 
 
-def absence_on(cal: Calendar | OwnWeekends | PersonalCalendar, day: int) -> int | None:
-    """The index of the person's absence that the UTC-midnight date ``day`` falls in (from
-    its first day to the day before they are back, weekends between included), if any."""
-    t0 = getattr(cal, "t0", ())
-    k = bisect_right(t0, day + DAY_MS // 2) - 1
-    return k if k >= 0 and day + DAY_MS // 2 < cal.t1[k] else None  # type: ignore[union-attr]
+def absence_on(cal: Calendar | OwnWeekends | PersonalCalendar, day: int) -> tuple[int, int] | None:
+    """The person's absence that the UTC-midnight date ``day`` falls in (from its first day
+    to the day before they are back, weekends between included), if any: its first day and
+    the day they are back, as UTC-midnight dates."""
+    if not isinstance(cal, PersonalCalendar):
+        return None
+    k = bisect_right(cal.t0, day + DAY_MS // 2) - 1
+    if k < 0 or day + DAY_MS // 2 >= cal.t1[k]:
+        return None
+    return (cal.t0[k] + 12 * HOUR_MS) // DAY_MS * DAY_MS, cal.back[k]  # local midnight: +-14 h
 
 
 @lru_cache(maxsize=256)
