@@ -22,6 +22,7 @@ from .localtime import _epoch_seconds, _public_holidays, prepare_local_time
 YOUNG_DAYS = 60  # a project created less than this many days before the anchor is young
 PLANNED_DAYS = 14  # open work due further out than this is planned ahead
 MIN_PROJECT_TASKS = 10  # projects with fewer top-level tasks are left out of the spread
+_EPOCH = dt.date(1970, 1, 1).toordinal()
 MIN_EXPECTED_PAIRS = 4.0  # fewer same-zone weekend pairs expected: too few to judge co-working
 
 _PROJECT_SHARES = """
@@ -216,17 +217,22 @@ def weekend_coworking(conn: sqlite3.Connection) -> float | None:
     person acts on, D the weekend days of the window.  None with fewer than
     MIN_EXPECTED_PAIRS expected pairs in all (too few to judge).  Human events are stories
     and task creations, placed in their actor's zone (TEMP tables of `prepare_local_time`,
-    built here unless the connection has them)."""
+    built here unless the connection has them); only those near a UTC weekend (local time
+    is UTC -12 h to +14 h) are joined to their actor."""
     if not conn.execute("SELECT 1 FROM temp.sqlite_master WHERE name = '_tz_offset'").fetchone():
         prepare_local_time(conn)
     days: dict[tuple[str, int], int] = defaultdict(int)  # (zone, local day) -> actors
     per: dict[tuple[str, int], int] = defaultdict(int)  # (zone, actor) -> weekend days
-    lo = hi = None
     for tz, actor, day in conn.execute(
         f"""SELECT DISTINCT u.timezone, e.created_by_id, (e.utc + COALESCE(o.offset_s, 0)) / 86400
-            FROM (SELECT created_by_id, {_epoch_seconds("created_at")} AS utc FROM stories
-                  UNION ALL
-                  SELECT created_by_id, {_epoch_seconds("created_at")} FROM tasks) e
+            FROM (SELECT created_by_id, utc FROM (
+                      SELECT created_by_id, {_epoch_seconds("created_at")} AS utc FROM stories
+                      UNION ALL
+                      SELECT created_by_id, {_epoch_seconds("created_at")} FROM tasks
+                      LIMIT -1 OFFSET 0)
+                  WHERE ((utc + 50400) / 86400 + 4) % 7 IN (0, 6)
+                     OR ((utc - 43200) / 86400 + 4) % 7 IN (0, 6)
+                  LIMIT -1 OFFSET 0) e
             JOIN users u ON u.id = e.created_by_id
             LEFT JOIN temp._tz_offset o ON o.timezone = u.timezone AND o.day = e.utc / 86400
             WHERE ((e.utc + COALESCE(o.offset_s, 0)) / 86400 + 4) % 7 IN (0, 6)"""
@@ -235,15 +241,13 @@ def weekend_coworking(conn: sqlite3.Connection) -> float | None:
             continue
         days[tz, day] += 1
         per[tz, actor] += 1
-        lo = day if lo is None else min(lo, day)
-        hi = day if hi is None else max(hi, day)
-    span = conn.execute(
-        f"SELECT min({_epoch_seconds('created_at')}), max({_epoch_seconds('created_at')}) "
-        "FROM stories"
-    ).fetchone()
-    if lo is None or span[0] is None:
+    span = conn.execute("SELECT min(created_at), max(created_at) FROM stories").fetchone()
+    try:
+        first, last = (dt.date.fromisoformat(str(x)[:10]).toordinal() - _EPOCH for x in span)
+    except ValueError:
+        return None  # no stories, or a malformed time: no window to judge against
+    if not per:
         return None
-    first, last = span[0] // 86400, span[1] // 86400
     weekend_days = sum(1 for d in range(first, last + 1) if (d + 4) % 7 in (0, 6))
     by_zone: dict[str, list[int]] = defaultdict(list)
     for (tz, _), n in per.items():
