@@ -650,7 +650,11 @@ def simulate_task(
                 cal = life.assignee.cal
                 while not is_workday(cal, start) and start > created:  # the working day before
                     start -= DAY_MS
-                life.start_on = fmt_date(start)
+                away = absence_on(cal, start)  # away from the day it was made: when back
+                if away is not None:
+                    start = away[1] if away[1] < due_ms else None
+                if start is not None:
+                    life.start_on = fmt_date(start)
 
     life.work_wd = d.lognormal(WORK_MEDIAN_WD[priority], WORK_SIGMA)
     if parent is not None:
@@ -790,7 +794,8 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
                 life.due_at = fmt_ms(parse_ms(life.due_at) + shift)
             else:
                 new_day = day_ms(life.due_on) + shift
-                life.due_on = fmt_date(_due_day(d, actor.cal, new_day, t // DAY_MS * DAY_MS))
+                cal = (life.assignee or actor).cal  # off the time off of whoever does the work
+                life.due_on = fmt_date(_due_day(d, cal, new_day, t // DAY_MS * DAY_MS))
             sim.emit(
                 Event(
                     t,
