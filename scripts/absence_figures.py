@@ -9,8 +9,12 @@ tell the truth.  The README's figures come from this script.
 Per file: share of people with time off in the window; working days off per person-year by
 kind; out-of-office comments (found by validate's wording patterns) and the share followed by
 a real absence of the author, the share naming its real return date, the share whose author
-still acts between the comment and the day it names (the old generator: about half); events
-inside absences; work handed over during parental leave.  With --all, the validate result of
+still acts between the comment and the day it names (the old generator: about half); the
+share giving a reason (vacation, a conference, parental leave, ...) and of those the share
+whose reason is the absence's kind, the share stating a length ("a couple of days", "two
+weeks") and of those the share fitting the absence's calendar days (validate's patterns and
+tolerance, src/checks/absence_claims.py); events inside absences; work handed over during
+parental leave.  With --all, the validate result of
 each file (errors and warnings) too.
 """
 
@@ -28,7 +32,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from src.checks.absence_claims import RETURN_DAYS, ooo_condition  # noqa: E402
+from src.checks.absence_claims import (  # noqa: E402
+    LENGTHS,
+    RETURN_DAYS,
+    ooo_condition,
+    ooo_length,
+    ooo_reason,
+)
 from src.config import INDUSTRIES, resolve_config  # noqa: E402
 from src.pipeline import generate  # noqa: E402
 from src.validate import ERROR, WARNING, validate  # noqa: E402
@@ -58,6 +68,12 @@ def named_day(text: str, written: dt.date) -> dt.date | None:
     return None
 
 
+def _fits(length: str, days: int) -> bool:
+    """Whether a stated length class allows an absence of ``days`` calendar days."""
+    lo, hi = next((lo, hi) for name, _, lo, hi in LENGTHS if name == length)
+    return lo <= days and (hi is None or days <= hi)
+
+
 def figures(path: Path) -> dict[str, float]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
@@ -78,10 +94,10 @@ def figures(path: Path) -> dict[str, float]:
         )
         days = {"vacation": 0, "sick": 0, "training": 0, "parental": 0}
         away_users = set()
-        spans: dict[int, list[tuple[dt.date, dt.date]]] = {}
+        spans: dict[int, list[tuple[dt.date, dt.date, str]]] = {}
         for user, kind, start, end in rows:
             a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-            spans.setdefault(user, []).append((a, b))
+            spans.setdefault(user, []).append((a, b, kind))
             a, b = max(a, first), min(b, anchor - dt.timedelta(days=1))
             if a <= b:
                 days[kind] += weekdays(a, b)
@@ -92,17 +108,26 @@ def figures(path: Path) -> dict[str, float]:
                 WHERE s.resource_subtype = 'comment_added' AND {ooo_condition()}"""
         ).fetchall()
         followed = matched = working = 0
+        reasons = right_reasons = lengths = right_lengths = 0
         for user, at, text in ooo:
             written = dt.date.fromisoformat(at[:10])
             nxt = [
-                (a, b)
-                for a, b in spans.get(user, [])
+                (a, b, kind)
+                for a, b, kind in spans.get(user, [])
                 if written <= a <= written + dt.timedelta(days=10)
             ]
             named = named_day(text, written)
             followed += bool(nxt)
             if nxt and named and 0 < (named - nxt[0][1]).days <= RETURN_DAYS:
                 matched += 1
+            reason, length = ooo_reason(text), ooo_length(text)
+            reasons += reason is not None
+            lengths += length is not None
+            if nxt and reason is not None:
+                right_reasons += reason == nxt[0][2]
+            if nxt and length is not None:
+                span = (nxt[0][1] - nxt[0][0]).days + 1
+                right_lengths += _fits(length, span)
             if named is not None:
                 # away from the absence's first day (or, without one, the day after the note)
                 # to the day it names; noon UTC bounds keep local evenings and mornings out
@@ -136,6 +161,10 @@ def figures(path: Path) -> dict[str, float]:
         "OOO followed by a real absence (%)": 100 * followed / n,
         "OOO naming the real return date (%)": 100 * matched / n,
         "OOO author still acting before the named day (%)": 100 * working / n,
+        "OOO giving a reason (%)": 100 * reasons / n,
+        "... the reason being the absence's kind (%)": 100 * right_reasons / (reasons or 1),
+        "OOO stating a length (%)": 100 * lengths / n,
+        "... the length fitting the absence (%)": 100 * right_lengths / (lengths or 1),
         "parental leave: tasks handed over": handed,
     }
     return out

@@ -130,6 +130,12 @@ FIGURES = (
 )
 
 
+def share(n: int, k: int, fmt: str = "6.1%") -> str:
+    """n of k as a percentage, or "n/a" when there is nothing to count (no comments, no
+    question followed by an answer)."""
+    return format(n / k, fmt) if k else f"{'n/a':>6}"
+
+
 def main() -> None:
     args = arguments(__doc__).parse_args()
     with tempfile.TemporaryDirectory() as d:
@@ -139,17 +145,20 @@ def main() -> None:
         for p in paths:
             conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
             total, distinct, top = conn.execute(_COMMENT_VARIETY).fetchone()
-            variety.append((distinct / total, top / total, top))
+            if total:
+                variety.append((distinct / total, top / total, top))
             topics.append(on_topic(conn))
             conn.close()
     print_pooled(FIGURES, results, 56)
     n, k = sum(t[0] for t in topics), sum(t[1] for t in topics)
-    print(f"  {'answers on the topic of the question before them':<56} {n / k:6.1%}  ({n} of {k})")
-    lo, hi = min(v[0] for v in variety), max(v[0] for v in variety)
-    print(f"  {'distinct comment ratio (per file)':<56} {lo:.2f}-{hi:.2f}")
-    top = max(v[1] for v in variety)
-    times = max(v[2] for v in variety)
-    print(f"  {'top comment text share (worst file)':<56} {top:6.2%}  ({times} times)")
+    print(f"  {'answers on the topic of the question before them':<56} {share(n, k)}  ({n} of {k})")
+    ratio, top_share = "n/a", f"{'n/a':>6}"
+    if variety:
+        ratio = f"{min(v[0] for v in variety):.2f}-{max(v[0] for v in variety):.2f}"
+        worst = max(variety, key=lambda v: v[1])
+        top_share = f"{worst[1]:6.2%}  ({worst[2]} times)"
+    print(f"  {'distinct comment ratio (per file)':<56} {ratio}")
+    print(f"  {'top comment text share (worst file)':<56} {top_share}")
 
 
 if __name__ == "__main__":

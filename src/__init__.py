@@ -17,7 +17,8 @@ from .errors import (
 )
 from .fingerprint import fingerprint_file
 from .pipeline import NullProgress, Progress, Summary, generate
-from .reproduction import Reproduction, read_run, reproduce
+from .reproduction import Reproduction, reproduce
+from .runs import read_run
 
 __all__ = [
     "INDUSTRIES",

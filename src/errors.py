@@ -20,9 +20,24 @@ class ConfigError(SeedError):
 
 
 class OutputExistsError(SeedError):
-    """The target file exists and overwriting was not asked for."""
+    """The target exists and overwriting was not asked for.
+
+    ``what`` says what happened; the message adds the library's remedy (``overwrite=True``)
+    and ``cli`` the command line's (``--force``), so each caller reads its own words.
+    """
 
     exit_code = 2
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+    def __str__(self) -> str:
+        return f"{self.what}; pass overwrite=True to replace it"
+
+    @property
+    def cli(self) -> str:
+        return f"{self.what}; pass --force to replace it"
 
 
 class OutputPathError(SeedError):

@@ -25,6 +25,7 @@ from .rng import buffered
 from .worktime import (
     DAY_MS,
     Calendar,
+    OwnWeekends,
     PersonalCalendar,
     absence_on,
     day_ms,
@@ -185,7 +186,7 @@ class Member:
     user_id: int
     first_name: str
     name: str
-    cal: Calendar | PersonalCalendar  # their zone's calendar minus their own absences
+    cal: Calendar | OwnWeekends | PersonalCalendar  # their zone's, their weekends, minus absences
     join: int
     leave: int  # NEVER if they stay
 

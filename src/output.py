@@ -56,9 +56,7 @@ def check_target(
     if source is not None and _same_file(source, target):
         raise OutputPathError(f"{target} is the input file itself; write to another path")
     if os.path.lexists(target) and not overwrite:
-        raise OutputExistsError(
-            f"{target} already exists; pass --force (overwrite=True) to replace it"
-        )
+        raise OutputExistsError(f"{target} already exists")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -105,7 +103,7 @@ def atomic_target(
         except FileExistsError as e:
             raise OutputExistsError(
                 f"{target} appeared while this run was writing it (another run?); it was "
-                "left as it is and this run's output was dropped; pass --force to replace it"
+                "left as it is and this run's output was dropped"
             ) from e
     except (OSError, sqlite3.Error) as e:
         if not _is_disk_full(e, folder):

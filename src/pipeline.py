@@ -8,38 +8,31 @@ so an interrupt or a crash never leaves a half-written target or a stray tempora
 Projects are generated in chunks (by forked workers for large runs), each written to a part
 file in that folder; the one writer copies the parts in, in project order, with foreign keys
 on.  The output is the same whatever the number of workers.  Workers die with the process
-that forked them, even when it is killed with SIGKILL.
+that forked them, even when it is killed with SIGKILL.  The pool is `workers.py`; the part
+files and the writer that hashes every table on the way in are `writer.py`; this module
+decides what is generated, in which stage.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import dataclasses
 import datetime as dt
-import gc
-import hashlib
 import json
-import multiprocessing
 import os
 import platform
-import signal
 import sqlite3
 import tempfile
-import threading
 import time
-from collections import defaultdict, deque
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections import defaultdict
 from dataclasses import dataclass
 from importlib import metadata
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 
 from .config import CALENDAR_LEAD, CALENDAR_TAIL, HORIZON_DAYS, NO_TUNING, Config, Tuning
-from .errors import ConfigError, RunError
-from .fingerprint import EXCLUDED, combine, serialize_rows
+from .errors import ConfigError
+from .fingerprint import combine
 from .generators.continuation import continue_users, project_schedule
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
 from .generators.projects import plan_projects, reviewer_memberships
@@ -53,55 +46,15 @@ from .llm import LLMReport, LLMSettings, rewrite_database
 from .model import Org
 from .output import atomic_target, check_target
 from .rng import Stream, rng_for
-from .schema import (
-    apply_schema,
-    column_names,
-    create_indexes,
-    insert_statements,
-    primary_key_columns,
-    table_names,
-    transport_statements,
-)
+from .schema import apply_schema, create_indexes, table_names
 from .text import load_vocabulary
+from .workers import run_chunks
 from .worktime import DAY_MS, WORKFORCE_ZONES, build_calendar, date_ms, fmt_ms, weekend_days
+from .writer import INSERT_ORDER as INSERT_ORDER  # re-exported: scripts use it
+from .writer import PK_KEYS, Writer, write_part
+from .writer import PROJECT_TABLES as PROJECT_TABLES  # re-exported: src/live uses it
 
 PROGRAM = "asana-seed"
-# Insert order inside one project's batch: parents before children (foreign keys are on).
-PROJECT_TABLES = (
-    "projects",
-    "project_memberships",
-    "sections",
-    "custom_field_settings",
-    "tasks",
-    "task_memberships",
-    "task_dependencies",
-    "task_followers",
-    "stories",
-    "custom_field_values",
-    "custom_field_value_options",
-    "custom_field_value_people",
-    "task_tags",
-    "status_updates",
-)
-# Every content table in an order that satisfies the foreign keys, as the pipeline writes them.
-INSERT_ORDER = (
-    "workspaces",
-    "users",
-    "time_off",
-    "teams",
-    "team_memberships",
-    "custom_fields",
-    "custom_field_enum_options",
-    "tags",
-    *PROJECT_TABLES,
-)
-
-
-def _pk_key(table: str):
-    return itemgetter(*primary_key_columns()[table])  # one column: the value; more: a tuple
-
-
-PK_KEYS = {t: _pk_key(t) for t in table_names()}
 
 
 class Progress(Protocol):
@@ -224,9 +177,7 @@ class _ProjectJob:
         with each table's rows serialized for the fingerprint (`serialize_rows`).
 
         Rows go in sorted by primary key (ids grow with the project index, so the chunk is
-        in key order).  The part's tables have no keys, constraints or indexes: the writer
-        checks everything when it copies the rows into the output, in C, with foreign keys
-        on.
+        in key order); `writer.write_part` writes them.
         """
         tables: dict[str, list[tuple]] = defaultdict(list)
         for i in indices:
@@ -248,197 +199,7 @@ class _ProjectJob:
             for t, rows in project.tables.items():
                 tables[t] += sorted(rows, key=PK_KEYS[t])
         path = self.parts / f"part-{indices.start:07d}.sqlite"
-        payloads = {}
-        conn = sqlite3.connect(path, isolation_level=None)
-        try:
-            conn.execute("PRAGMA page_size=65536")  # few, large writes and reads
-            conn.execute("PRAGMA journal_mode=OFF")
-            conn.execute("PRAGMA synchronous=OFF")
-            for stmt in transport_statements():
-                conn.execute(stmt)
-            conn.execute("BEGIN")
-            for t in PROJECT_TABLES:
-                if tables.get(t):
-                    payloads[t] = serialize_rows(tables[t])
-                    _insert_sparse(conn, t, tables[t])
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
-        return path, payloads
-
-
-# Rows of these tables differ in which columns they use: the part file takes each group
-# (stories by subtype) with its used columns only, since binding the NULLs of a 20-column
-# story costs more than grouping it.  Keyed by id, they read back in id order.
-_GROUP_BY = {"stories": "resource_subtype"}
-
-
-def _insert_sparse(conn: sqlite3.Connection, table: str, rows: list[tuple]) -> None:
-    """Insert ``rows`` naming only the columns that hold a value (per group, in C mostly)."""
-    names = column_names(table)
-    groups = [rows]
-    if table in _GROUP_BY:
-        i = names.index(_GROUP_BY[table])
-        by_key: dict[Any, list[tuple]] = defaultdict(list)
-        for row in rows:
-            by_key[row[i]].append(row)
-        groups = list(by_key.values())
-    for group in groups:
-        columns = list(zip(*group, strict=True))
-        used = [i for i, values in enumerate(columns) if values.count(None) != len(group)]
-        conn.executemany(
-            f'INSERT INTO "{table}" ({", ".join(f"[{names[i]}]" for i in used)}) '
-            f"VALUES ({', '.join('?' * len(used))})",
-            zip(*(columns[i] for i in used), strict=True),
-        )
-
-
-_JOB: _ProjectJob | None = None
-CHUNK = 16  # projects per worker call
-PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-
-
-def _init_worker(parent: int) -> None:
-    """Set up a forked worker: it dies with its parent and takes signals as a pool's worker
-    should.
-
-    SIGTERM gets its default action (the CLI's handler, inherited by fork, would turn it into
-    an exception that a worker blocked on a full pipe never gets out of), and SIGINT is
-    ignored: Ctrl-C reaches the whole process group, and the parent, which owns the clean-up,
-    stops the workers itself.
-
-    A worker allocates millions of short-lived objects that hold no cycles, so the cyclic
-    collector's frequent passes are nearly all waste (about 13% of its time): inherited
-    objects are frozen out of them and the passes made rare.  Only the worker's own process
-    is touched.
-    """
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # held while forking
-    _die_with_parent(parent)
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
-
-
-def _die_with_parent(parent: int) -> None:
-    """Make the kernel send SIGKILL to this worker when its parent dies (Linux), or else
-    watch the parent from a thread.  Either way a parent killed with SIGKILL (an OOM kill,
-    ``kill -9``) leaves no worker running, holding the build folder and the parent's output.
-    """
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
-    except (OSError, AttributeError):  # not Linux: no prctl
-        armed = False
-    if os.getppid() != parent:  # the parent died before the kernel was told to watch it
-        os._exit(1)
-    if not armed:
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
-
-
-def _run_chunk(indices: range) -> tuple[Path, dict[str, bytes]]:
-    assert _JOB is not None
-    return _JOB.run(indices)
-
-
-def _run_projects(job: _ProjectJob, workers: int):
-    """Yield each chunk (its projects, part file and payloads) in project order, computed
-    here or by forked workers.
-
-    Each project draws only from its own keyed streams, so the rows are identical whatever
-    the worker count; at most 2 chunks per worker are in flight, which keeps memory flat.
-    On any error or interrupt (or when the consumer stops early) the workers are killed at
-    once rather than left to finish their chunks; a worker that died becomes a RunError.
-    """
-    chunks = [range(i, min(i + CHUNK, len(job.plans))) for i in range(0, len(job.plans), CHUNK)]
-    if workers <= 1 or len(chunks) < 2:
-        for c in chunks:
-            yield c, job.run(c)
-        return
-    global _JOB
-    _JOB = job
-    ctx = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
-    )
-    try:
-        pending: deque = deque()
-        it = iter(chunks)
-        with _signals_held():  # the first submit forks every worker (fork context)
-            for c in it:
-                pending.append((c, pool.submit(_run_chunk, c)))
-                if len(pending) >= 2 * workers:
-                    break
-        while pending:
-            c, future = pending.popleft()
-            result = future.result()
-            nxt = next(it, None)
-            if nxt is not None:
-                pending.append((nxt, pool.submit(_run_chunk, nxt)))
-            yield c, result
-    except BrokenProcessPool as e:  # from a result or a submit: a worker is gone
-        how = _how_it_died(list((pool._processes or {}).values()))  # before _stop kills more
-        _stop(pool)
-        raise RunError(f"a worker process died ({how}); no output was written") from e
-    except BaseException:
-        _stop(pool)
-        raise
-    else:
-        pool.shutdown()
-    finally:
-        _JOB = None
-
-
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-
-@contextlib.contextmanager
-def _signals_held():
-    """Hold Ctrl-C and SIGTERM while workers are forked, and deliver them after.
-
-    A signal that lands in fork's own hooks is swallowed ("Exception ignored"): the run
-    would go on, or a worker would die before its handlers are set.  Workers inherit the
-    held mask and release it in `_init_worker` once their handlers are right.
-    """
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-
-
-def _how_it_died(processes: list) -> str:
-    """How the first worker to die ended.  A broken pool sends SIGTERM to the others, so
-    a worker ended by SIGTERM is named only when no other explains the break."""
-    for p in processes:
-        p.join(timeout=1)
-    ended = [p.exitcode for p in processes if p.exitcode]
-    ended.sort(key=lambda code: code == -signal.SIGTERM)
-    if not ended:
-        return "ended abruptly"
-    if ended[0] < 0:
-        return f"killed by {signal.Signals(-ended[0]).name}"
-    return f"exit code {ended[0]}"
-
-
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Kill the workers now and wait for them (a chunk in progress would take seconds)."""
-    processes = list((pool._processes or {}).values())
-    for p in processes:
-        with contextlib.suppress(Exception):
-            p.kill()
-    pool.shutdown(wait=True, cancel_futures=True)
-    for p in processes:
-        p.join(timeout=5)
+        return path, write_part(path, tables)
 
 
 def default_workers(config: Config) -> int:
@@ -477,9 +238,9 @@ def build_world(config: Config, tuning: Tuning = NO_TUNING) -> World:
     teams = generate_teams(rng_for(seed, Stream.TEAMS), workspace, vocab, config.users)
     users = generate_users(rng_for(seed, Stream.USERS), config, workspace, teams, calendars)
     users = continue_users(seed, config, workspace, teams, users, calendars, horizon)
-    # personal time off: booked before the end date (planned up to four weeks beyond it), so
-    # the same at every clock
-    absences = generate_time_off(seed, config, users, calendars)
+    # personal time off up to the horizon, the same at every clock: the clock only decides
+    # which rows are booked yet (time_off_rows)
+    absences = generate_time_off(seed, config, users, calendars, horizon)
     weekends = {u.index: weekend_days(seed, u.index, first, last) for u in users}
     org = Org(workspace, teams, users, calendars, absences_by_user(absences), weekends)
     team_members = team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
@@ -524,7 +285,7 @@ def _build(
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA cache_size=-200000")
         apply_schema(conn, with_indexes=False)
-        writer = _Writer(conn, counts)
+        writer = Writer(conn, counts)
         conn.execute("BEGIN")
 
         # --- organization and catalog -------------------------------------------------
@@ -534,7 +295,7 @@ def _build(
         org, users = world.org, world.org.users
         writer.add("workspaces", workspace_rows(org.workspace))
         writer.add("users", user_rows(users, org.workspace, clock))
-        writer.add("time_off", time_off_rows(world.absences, users))
+        writer.add("time_off", time_off_rows(world.absences, users, clock))
         writer.add("teams", team_rows(org.teams, org.workspace))
         joined = {u.id for u in users if u.join < clock}
         writer.add("team_memberships", [r for r in world.team_members if r[1] in joined])
@@ -568,7 +329,7 @@ def _build(
                 tuning,
             )
             # closing(): the workers are shut down before the part folder is removed
-            chunks = contextlib.closing(_run_projects(job, workers))
+            chunks = contextlib.closing(run_chunks(job, len(plans), workers))
             with chunks as results:
                 for chunk, (part, payloads) in results:
                     writer.copy_part(part, payloads)
@@ -643,50 +404,6 @@ def _build(
         table_digests=digests,
         llm=report,
     )
-
-
-class _Writer:
-    """Writes rows table by table and hashes them on the way.
-
-    Rows must arrive in primary-key order per table (each batch sorted, batches in id order:
-    ids grow with the project index), which is what lets the fingerprint be computed while
-    writing instead of by reading the whole file back.  The organization's rows come as
-    Python rows; each chunk of projects comes as a part file, copied in by SQLite itself.
-    """
-
-    def __init__(self, conn: sqlite3.Connection, counts: dict[str, int]):
-        self.conn, self.counts = conn, counts
-        self.hashers = {t: hashlib.sha256() for t in table_names() if t not in EXCLUDED}
-        self.rehashed: dict[str, str] = {}  # tables hashed again after a later change (LLM)
-
-    def add(self, table: str, rows: Any) -> None:
-        if rows:
-            rows = sorted(rows, key=PK_KEYS[table])
-            self.hashers[table].update(serialize_rows(rows))
-            self.conn.executemany(insert_statements()[table], rows)
-            self.counts[table] += len(rows)
-
-    def copy_part(self, part: Path, payloads: dict[str, bytes]) -> None:
-        """Copy a chunk file's rows in (foreign keys on), parents first, and hash them."""
-        self.conn.execute("ATTACH DATABASE ? AS part", (str(part),))
-        try:
-            self.conn.execute("PRAGMA part.mmap_size=1073741824")  # read mapped, not by pread
-            self.conn.execute("BEGIN")
-            for table in PROJECT_TABLES:
-                if table in payloads:
-                    cur = self.conn.execute(
-                        f'INSERT INTO main."{table}" SELECT * FROM part."{table}" ORDER BY rowid'
-                    )
-                    self.counts[table] += cur.rowcount
-                    self.hashers[table].update(payloads[table])
-            self.conn.execute("COMMIT")
-        finally:
-            if self.conn.in_transaction:  # an error or interrupt mid-copy: the file is dropped
-                self.conn.execute("ROLLBACK")
-            self.conn.execute("DETACH DATABASE part")
-
-    def digests(self) -> dict[str, str]:
-        return {t: self.rehashed.get(t) or h.hexdigest() for t, h in self.hashers.items()}
 
 
 def canonical_json(obj: Any) -> str:

@@ -10,21 +10,19 @@ an edited file (its rows no longer match the record) from a program that makes o
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .config import Config, Tuning
-from .errors import ConfigError, InputFileError
 from .fingerprint import combine, readable_digests
 from .inputs import column_differences, open_readonly, reading
-from .llm import FIELDS, LLMSettings
-from .llm.settings import PROVIDERS
+from .live.replay import replay
+from .llm import LLMSettings
 from .output import check_target
 from .pipeline import Progress, Summary, generate
+from .runs import cached_llm, read_run, read_runs
 from .worktime import parse_ms
 
 
@@ -83,52 +81,6 @@ class Reproduction:
         )
 
 
-def read_run(path: str | Path) -> dict[str, Any]:
-    """The latest generation_runs record of a file, with its config parsed."""
-    p = Path(path)
-    with closing(open_readonly(p, required=("generation_runs",))) as conn, reading(p):
-        row = conn.execute(
-            "SELECT seed, anchor, config_json, fingerprint, program_version "
-            "FROM generation_runs ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-        llm_row = None
-        columns = {c[1] for c in conn.execute("PRAGMA table_info(generation_runs)")}
-        if "llm_json" in columns:  # files made before the LLM tier have no such column
-            llm_row = conn.execute(
-                "SELECT llm_json FROM generation_runs ORDER BY id DESC LIMIT 1"
-            ).fetchone()
-    if row is None:
-        raise InputFileError(f"{p}: its generation_runs table is empty; nothing to reproduce")
-    try:
-        config = json.loads(row[2])
-        Config.from_dict(config)  # parses and validates every recorded value
-    except (ValueError, TypeError, AttributeError, ConfigError) as e:
-        raise InputFileError(f"{p}: its generation_runs config is not usable ({e})") from e
-    return {
-        "llm": _recorded_llm(p, llm_row[0] if llm_row else None),
-        "seed": row[0],
-        "anchor": row[1],
-        "config": config,
-        "fingerprint": row[3],
-        "program_version": row[4],
-    }
-
-
-def _recorded_llm(p: Path, text: str | None) -> dict[str, Any] | None:
-    """The LLM tier's record of a run (settings and figures), or None when it was off."""
-    if not text:
-        return None
-    try:
-        llm = json.loads(text)
-        recorded = llm["settings"]
-        if recorded["provider"] not in PROVIDERS[1:] or not set(recorded["fields"]) <= set(FIELDS):
-            raise ValueError("unknown provider or fields")
-        llm["settings"] = LLMSettings(**{**recorded, "fields": tuple(recorded["fields"])})
-    except (ValueError, TypeError, KeyError, AttributeError) as e:
-        raise InputFileError(f"{p}: its generation_runs llm record is not usable ({e})") from e
-    return llm
-
-
 def reproduce(
     source: str | Path,
     out: str | Path,
@@ -153,29 +105,18 @@ def reproduce(
         digests, damage = readable_digests(source, conn)
         with reading(source):
             columns = column_differences(conn)
-    cfg = dict(run["config"])
-    cfg["db_path"] = str(out)
-    tuning = Tuning.from_record(cfg.pop("continuous", None))
-    # the latest run's anchor is the file's clock (moved on by `simulate` and `live`)
-    clock = _clock(run["anchor"])
-    llm = None
-    if run["llm"] is not None:
-        llm = dataclasses.replace(
-            run["llm"]["settings"],
-            cache_path=None if llm_cache is None else Path(llm_cache),
-            cache_only=True,
-        )
-    summary = generate(
-        Config.from_dict(cfg),
-        out,
-        overwrite=overwrite,
-        progress=progress,
-        clock=clock,
-        tuning=tuning,
-        llm=llm,
-    )
+    runs = read_runs(source)
+    if len(runs) > 1 and any(r["llm"] is not None for r in runs):
+        # continued with LLM text: replay the runs that wrote it (src/live/replay.py)
+        summary = replay(runs, out, overwrite, progress, llm_cache)
+    else:
+        summary = _regenerate(run, out, overwrite, progress, llm_cache)
     if summary.llm is not None:
-        written = int(run["llm"].get("report", {}).get("accepted", 0))
+        written = sum(
+            int(r["llm"].get("report", {}).get("accepted", 0))
+            for r in runs
+            if r["llm"] is not None and r["llm"]["settings"] is not None
+        )
         missing = max(0, written - summary.llm.cache_hits)
         if missing:
             summary.llm.missing_from_cache = missing
@@ -192,6 +133,34 @@ def reproduce(
         differing=tuple(problems),
         problems=tuple(f"{t} ({'; '.join(why)})" for t, why in problems.items()),
         corrupt=bool(damage),
+    )
+
+
+def _regenerate(
+    run: dict[str, Any],
+    out: str | Path,
+    overwrite: bool,
+    progress: Progress | None,
+    llm_cache: str | Path | None,
+) -> Summary:
+    """The file at its clock from its latest record: one generation, its LLM text from the
+    cache."""
+    cfg = dict(run["config"])
+    cfg["db_path"] = str(out)
+    tuning = Tuning.from_record(cfg.pop("continuous", None))
+    # the latest run's anchor is the file's clock (moved on by `simulate` and `live`)
+    clock = _clock(run["anchor"])
+    llm = None
+    if run["llm"] is not None and run["llm"]["settings"] is not None:
+        llm = cached_llm(run["llm"]["settings"], llm_cache)
+    return generate(
+        Config.from_dict(cfg),
+        out,
+        overwrite=overwrite,
+        progress=progress,
+        clock=clock,
+        tuning=tuning,
+        llm=llm,
     )
 
 

@@ -184,6 +184,9 @@ class Calendar:
         """A zone calendar has no personal absences (see PersonalCalendar)."""
         return None
 
+    def absence_back(self, back: int) -> tuple[str, int] | None:
+        return None
+
     def with_cdf(self, cdf: tuple[float, ...]) -> Calendar:
         """This calendar in another hour-of-day profile (continuous mode's steadiness)."""
         return dataclasses.replace(self, cdf=cdf)
@@ -269,6 +272,9 @@ class OwnWeekends:
         return cum[j + 1] - cum[j]
 
     def absence_starting(self, lo: int, hi: int) -> int | None:
+        return None
+
+    def absence_back(self, back: int) -> tuple[str, int] | None:
         return None
 
     def with_cdf(self, cdf: tuple[float, ...]) -> OwnWeekends:
@@ -405,6 +411,16 @@ class PersonalCalendar:
 
     def with_cdf(self, cdf: tuple[float, ...]) -> PersonalCalendar:
         return dataclasses.replace(self, base=self.base.with_cdf(cdf))
+
+    def absence_back(self, back: int) -> tuple[str, int] | None:
+        """The kind and working weekdays of the absence whose return day is ``back`` (what
+        an out-of-office note may say of it), or None if no absence returns then."""
+        if back not in self.back:
+            return None
+        k = self.back.index(back)
+        starts = self.base.starts
+        days = starts[bisect_left(starts, self.t0[k]) : bisect_left(starts, self.t1[k])]
+        return self.kinds[k], sum(((s + 12 * HOUR_MS) // DAY_MS + 3) % 7 < 5 for s in days)
 
 
 def personal_calendar(

@@ -9,6 +9,7 @@ test depends on today's date.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -66,6 +67,25 @@ def industries_with_data() -> list[str]:
     """Supported industries whose vocabulary file exists (new ones are picked up as they land)."""
     stems = {p.stem.lower() for p in DATA_INDUSTRIES.glob("*.json")}
     return [name for name in INDUSTRIES if name.lower() in stems]
+
+
+def declared_claims(section: str) -> set[str]:
+    """The claim kinds the templates under ``section`` ("status_updates", "descriptions") of
+    every data file declare (``{"text": ..., "claims": [...]}``)."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            found.update(value.get("claims", ()))
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    for path in [DATA_INDUSTRIES.parent / "common.json", *DATA_INDUSTRIES.glob("*.json")]:
+        walk(json.loads(path.read_text(encoding="utf-8")).get(section, {}))
+    return found
 
 
 class Databases:

@@ -1,7 +1,8 @@
 """Personal time off and out-of-office claims (src/checks/absence_claims.py, and the generator's
 src/generators/time_off.py): a generated file keeps every rule; each rule fires when its claim
 is broken with SQL (an event moved into an absence, a return date changed, the absence row
-deleted, rows that overlap or run backwards); the templates' wording is what the rules find."""
+deleted, rows that overlap or run backwards, a reason or a length the absence does not bear
+out); the templates' wording is what the rules find."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from pathlib import Path
 import pytest
 from conftest import DATA_INDUSTRIES, q, q1
 
-from src.checks.absence_claims import ooo_condition
+from src.checks.absence_claims import ooo_condition, ooo_length, ooo_reason, prepare
 from src.validate import ERROR, WARNING, validate
 
-RULES = ("absence.no_activity", "absence.time_off_rows", "absence.ooo_claims")
+RULES = ("absence.no_activity", "absence.time_off_rows", "absence.ooo_claims", "absence.ooo_reason")
 COMMON = Path(__file__).resolve().parents[1] / "src" / "data" / "common.json"
 # An out-of-office comment of a generated file and the absence it announces: the first one
 # that starts on or after the comment's day.
@@ -53,13 +54,39 @@ def default_file(default_seed42) -> Path:
     return Path(default_seed42.path)
 
 
+# Out-of-office comments that give a reason or a length, with the absence they announce (the
+# first of the author's starting on or after the comment's day), its kind and calendar days.
+CLAIMS_SQL = f"""
+    SELECT s.id, s.text, o.id, o.kind, julianday(o.end_on) - julianday(o.start_on) + 1
+    FROM stories s JOIN time_off o ON o.id = (
+        SELECT p.id FROM time_off p WHERE p.user_id = s.created_by_id
+          AND p.start_on >= date(s.created_at) ORDER BY p.start_on LIMIT 1)
+    WHERE s.resource_subtype = 'comment_added' AND {ooo_condition()}
+    ORDER BY s.id"""
+
+
+def ooo_rows(path: Path) -> list[tuple[int, str, int, str, float]]:
+    """(story, text, absence, kind, calendar days) of every out-of-office comment."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        prepare(conn)
+        return conn.execute(CLAIMS_SQL).fetchall()
+    finally:
+        conn.close()
+
+
 def test_generated_file_keeps_every_absence_rule(default_file: Path) -> None:
     # run
     found = results(default_file)
-    # assert: the rules ran and nothing offends; the file has absences and OOO notes to check
+    rows = ooo_rows(default_file)
+    # assert: the rules ran and nothing offends; the file has absences and OOO notes to
+    # check, some of them with a reason or a length, each true of its absence
     assert {r: found[r][1] for r in RULES} == dict.fromkeys(RULES, 0)
     assert q1(default_file, "SELECT count(*) FROM time_off") > 100
-    assert q1(default_file, f"SELECT count(*) FROM stories s WHERE {ooo_condition()}") >= 10
+    assert len(rows) >= 10
+    reasons = [(ooo_reason(text), kind) for _, text, _, kind, _ in rows if ooo_reason(text)]
+    assert reasons and all(reason == kind for reason, kind in reasons)
+    assert any(ooo_length(text) for _, text, _, _, _ in rows)
 
 
 def test_time_off_follows_the_design_frequencies(default_file: Path) -> None:
@@ -191,6 +218,8 @@ def test_malformed_time_off_rows_fire(default_file: Path, tmp_path: Path, sql: s
 def _strings(value: object, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str]]:
     if isinstance(value, str):
         return [(path, value)]
+    if isinstance(value, dict) and path[:2] == ("comments", "ooo"):
+        return [(path, value["text"])]  # a template and its declared claims: the text
     if isinstance(value, dict):
         return [x for k, v in value.items() for x in _strings(v, (*path, k))]
     if isinstance(value, list):
@@ -238,3 +267,70 @@ def test_every_ooo_template_names_the_return_date() -> None:
         p.name for p in DATA_INDUSTRIES.glob("*.json")
     }
     assert [t for _, t in ooo if "{date}" not in t] == []
+
+
+def _named_day(text: str) -> str:
+    day = re.search(r"[A-Z][a-z]{2}, [A-Z][a-z]{2} \d+", text)
+    assert day, text
+    return day[0]
+
+
+def test_a_reason_the_absence_does_not_bear_out_fires(default_file: Path, tmp_path: Path) -> None:
+    # setup: an out-of-office comment that gives a reason; its absence becomes another kind
+    sid, text, absence, kind, _ = next(r for r in ooo_rows(default_file) if ooo_reason(r[1]))
+    other = "training" if kind != "training" else "vacation"
+    path = mutate(
+        default_file, tmp_path, f"UPDATE time_off SET kind = '{other}' WHERE id = {absence}"
+    )
+    # run
+    found = results(path)
+    # assert: the reason is wrong now; the absence itself is still announced right
+    assert found["absence.ooo_reason"] == (WARNING, 1, (sid,))
+    assert found["absence.ooo_claims"][1] == 0
+
+
+@pytest.mark.parametrize(
+    ("wording", "bad"),
+    [
+        ("At a conference until {day}.", lambda kind, days: kind != "training"),
+        ("Starting parental leave, back {day}.", lambda kind, days: kind != "parental"),
+        ("Out sick until {day}.", lambda kind, days: kind != "sick"),
+        ("Out for two weeks, back {day}.", lambda kind, days: days < 8),
+        ("A couple of days off, back {day}.", lambda kind, days: kind != "vacation" or days > 7),
+    ],
+    ids=["conference", "parental", "sick", "two-weeks", "couple-of-days"],
+)
+def test_a_comment_given_a_wrong_reason_or_length_fires(
+    default_file: Path, tmp_path: Path, wording: str, bad
+) -> None:
+    # setup: a neutral out-of-office comment whose absence the new wording misstates, the
+    # return day kept
+    sid, text, _, _, _ = next(
+        r
+        for r in ooo_rows(default_file)
+        if not ooo_reason(r[1]) and not ooo_length(r[1]) and bad(r[3], r[4])
+    )
+    new = wording.format(day=_named_day(text))
+    path = mutate(default_file, tmp_path, f"UPDATE stories SET text = '{new}' WHERE id = {sid}")
+    # run
+    found = results(path)
+    # assert
+    assert found["absence.ooo_reason"] == (WARNING, 1, (sid,))
+    assert found["absence.ooo_claims"][1] == 0
+
+
+def test_an_absence_shorter_than_the_stated_length_fires(
+    default_file: Path, tmp_path: Path
+) -> None:
+    # setup: a comment that states a length of days (or more); its absence shrinks to the
+    # last day alone, so the return day stays the one it names
+    sid, text, absence, _, _ = next(
+        r for r in ooo_rows(default_file) if ooo_length(r[1]) not in (None, "day") and r[4] <= 9
+    )
+    path = mutate(
+        default_file, tmp_path, f"UPDATE time_off SET start_on = end_on WHERE id = {absence}"
+    )
+    # run
+    found = results(path)
+    # assert
+    assert found["absence.ooo_reason"] == (WARNING, 1, (sid,))

@@ -140,7 +140,7 @@ def test_existing_output_without_force_is_refused_and_untouched(tmp_path: Path) 
     result = invoke(*SMALL, "--seed", "2", "--out", "x.sqlite")
     # assert
     assert_clean_failure(result)
-    assert "--force" in result.output
+    assert "--force" in result.output and "overwrite=True" not in result.output
     assert target.read_bytes() == before
 
 

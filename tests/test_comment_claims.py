@@ -70,12 +70,31 @@ MUTATIONS = [
         215,
         (text(215, "Waiting on the previous task before I can go further here."),),
     ),
+    # "waiting on the previous task" on a task without a dependency
+    (
+        "comments.dependency_claim",
+        215,
+        (
+            text(215, "Waiting on the previous task before I can go further here."),
+            "DELETE FROM task_dependencies WHERE task_id = 102",
+        ),
+    ),
+    # "Dependency is done." (no article) before the task it depends on was completed
+    (
+        "comments.dependency_closed",
+        215,
+        (
+            text(215, "Dependency is done. Back on it."),
+            "UPDATE stories SET created_at = '2026-03-04T15:05:00.000Z' WHERE id = 215",
+        ),
+    ),
     # "break it into subtasks", and the subtask is someone else's
     ("comments.subtask_claim", 230, ("UPDATE tasks SET created_by_id = 11 WHERE id = 104",)),
     # "break it into subtasks" on a subtask
     ("comments.subtask_claim", 230, ("UPDATE stories SET task_id = 104 WHERE id = 230",)),
     # "cancelling" on a task that stays open
     ("comments.closing_claim", 217, (text(217, "Cancelling, leadership decided against it."),)),
+    ("comments.closing_claim", 217, (text(217, "Closing as duplicate of the intake task."),)),
     # the same text twice on one task
     ("comments.repeated_text", 207, (text(207, "On it."),)),
     # "it's been 5 days" less than a day after the previous story
@@ -142,6 +161,67 @@ def test_claim_pattern(value: str, claim: str | None) -> None:
 def test_elapsed_pattern(value: str, days: float) -> None:
     assert elapsed_claim(value) == days
     assert elapsed_claim("any update?") is None
+
+
+# The comment pools whose texts make a claim, and the claim each must read back as: a
+# template the pattern cannot read is a claim the rule can never check.
+CLAIM_POOLS = {
+    "start_dep": "dep_closed",
+    "unblocked_dep": "dep_closed",
+    "blocked_dep": "dep_waiting",
+    "start_subtasks": "subtasks",
+}
+ELAPSED_POOLS = ("followup", "nudge_elapsed")
+
+
+def _comment_pools() -> list[tuple[str, str, list[str]]]:
+    """(file, pool, texts) of every comment pool: common, industry and team-function ones."""
+    out = []
+    for path in [DATA_DIR / "common.json", *sorted((DATA_DIR / "industries").glob("*.json"))]:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        groups = [data.get("comments", {})]
+        groups += [fn.get("comments", {}) for fn in data.get("functions", {}).values()]
+        for group in groups:
+            for pool, texts in group.items():
+                if isinstance(texts, list) and all(isinstance(t, str) for t in texts):
+                    out.append((path.name, pool, texts))
+    return out
+
+
+def _filled(template: str) -> str:
+    return re.sub(r"\{[a-z_]+\}", "Draft plan", template)
+
+
+def test_every_claiming_template_reads_back_as_its_claim() -> None:
+    pools = _comment_pools()
+    seen = {pool for _, pool, _ in pools}
+    assert set(CLAIM_POOLS) | set(ELAPSED_POOLS) <= seen
+    wrong = [
+        (name, pool, t)
+        for name, pool, texts in pools
+        for t in texts
+        if pool in CLAIM_POOLS and comment_claim(_filled(t)) != CLAIM_POOLS[pool]
+    ]
+    wrong += [
+        (name, pool, t)
+        for name, pool, texts in pools
+        for t in texts
+        if pool in ELAPSED_POOLS and elapsed_claim(t.replace("{elapsed}", "4 days")) != 4.0
+    ]
+    assert wrong == []
+
+
+def test_no_other_template_reads_as_a_claim() -> None:
+    # a start or progress note read as "closing" would make the rule judge a claim never made;
+    # the dropped pool may read as closing, or as nothing (its wording is wider than the rule's)
+    wrong = [
+        (name, pool, t)
+        for name, pool, texts in _comment_pools()
+        for t in texts
+        if pool not in CLAIM_POOLS
+        and comment_claim(_filled(t)) not in ((None, "closing") if pool == "dropped" else (None,))
+    ]
+    assert wrong == []
 
 
 # --- generated files ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 from conftest import q, small_config
 
 from src import generate
+from src.generators.completion import wrap_up
 from src.validate import validate
 
 OPEN_WORK_OF_COMPLETED = """
@@ -57,3 +58,37 @@ def test_wrap_up_keeps_every_rule(wrapped: Path) -> None:
     report = validate(wrapped)
     failed = [(r.rule, r.examples) for r in report.rules if not r.passed]
     assert failed == []
+
+
+def test_wrap_up_returns_new_lives_and_leaves_the_given_ones(tmp_path: Path) -> None:
+    # setup: record, around every wrap-up of a generation, the given lives' state before and
+    # after, and what the completion returns
+    seen = []
+
+    def state(lives) -> list[tuple]:
+        return [(len(x.events), x.completed, x.status, len(x.timeline)) for x, _ in lives]
+
+    def spy(ctx, d, due_ms, lives, anchor, not_before=0):
+        before = state(lives)
+        out = wrap_up(ctx, d, due_ms, lives, anchor, not_before)
+        seen.append((out, lives, before, state(lives)))
+        return out
+
+    # run
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("src.generators.tasks.wrap_up", spy)
+        generate(small_config(4, projects=14), tmp_path / "spied.sqlite")
+    done = [(out, lives, before, after) for out, lives, before, after in seen if out]
+    # assert: wrap-ups happened; none changed what it was given; each returned the lives
+    # aligned with the given ones, the open ones closed on new objects
+    assert done
+    assert all(before == after for _, _, before, after in done)
+    assert all(len(out.lives) == len(lives) for out, lives, _, _ in done)
+    closed = [
+        (x, y)
+        for out, lives, _, _ in done
+        for (x, _), y in zip(lives, out.lives, strict=True)
+        if x.completed is None
+    ]
+    assert closed
+    assert all(y is not x and y.completed is not None for x, y in closed)

@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import broken, industries_with_data
+from conftest import broken, declared_claims, industries_with_data
 from test_validate import build_valid_db, result
 
 from src.checks.context_claims import RULES, duration_claim, name_theme, urgency_claim
@@ -94,6 +94,27 @@ def test_each_broken_claim_fires_its_rule(
 
 def test_every_context_rule_has_a_mutation() -> None:
     assert {rule for rule, *_ in MUTATIONS} == set(RULE_IDS)
+
+
+# Each claim kind the description templates declare, and the rule that reads it back (the
+# mutations above break each one).
+CLAIM_RULES = {
+    "quick": "context.quick_claim",
+    "long": "context.long_claim",
+    "urgent": "context.urgency_claim",
+    "not_urgent": "context.urgency_claim",
+}
+# Declared and true when drawn, but read back by no rule: the values "Due Jul 26.", "Priority:
+# High." and 'Step of "<parent>"' state are the task's at the horizon (a file at an earlier
+# clock may not show them yet), and "Needs a yes or no from ..." (an approval) has no wording
+# general enough to find on any file.
+UNCHECKED = {"due", "priority", "parent", "approval"}
+
+
+def test_every_declared_description_claim_has_a_rule() -> None:
+    declared = declared_claims("descriptions")
+    assert declared - UNCHECKED == set(CLAIM_RULES)
+    assert set(CLAIM_RULES.values()) <= set(RULE_IDS)
 
 
 def test_open_work_is_not_judged_without_an_anchor(claims_db: Path, tmp_path: Path) -> None:

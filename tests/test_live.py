@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from src.checks.absence_claims import ooo_condition
 from src.config import Config
 from src.errors import ConfigError
 from src.fingerprint import fingerprint_file
@@ -147,6 +148,43 @@ def test_the_world_goes_on_after_the_end_date(tmp_path):
     end = fmt_ms(anchor_ms(c))
     updates = conn.execute("SELECT count(*) FROM status_updates WHERE created_at >= ?", (end,))
     assert updates.fetchone()[0] > 0
+    assert _failed(path) == []
+
+
+def test_time_off_goes_on_after_the_end_date(tmp_path):
+    """Absences are drawn to the horizon: 90 days on, people are away again (only rows booked
+    by the clock are shown, with the ids they keep later), nobody acts inside an absence,
+    out-of-office notes announce them, and split advances still give the same file."""
+    c = small(5, users=80, projects=12)
+    path = tmp_path / "f.sqlite"
+    generate(c, path)
+    halves = _copy(path, tmp_path / "halves.sqlite")
+    advance(path, 20)
+    advance(halves, 10)
+    mid = _copy(halves, tmp_path / "mid.sqlite")
+    advance(halves, 10)
+    assert fingerprint_file(path) == fingerprint_file(halves)
+    advance(path, 70)
+    conn = sqlite3.connect(path)
+    conn.execute("ATTACH ? AS mid", (str(mid),))
+    clock = file_clock(path).clock
+    beyond = (c.end_date + dt.timedelta(days=29)).isoformat()  # past the history's bookings
+    late = conn.execute(
+        "SELECT count(*), count(DISTINCT user_id), max(created_at) FROM time_off "
+        "WHERE start_on >= ?",
+        (beyond,),
+    ).fetchone()
+    assert late[0] >= 10 and late[1] >= 5 and late[2] < fmt_ms(clock)
+    kinds = {k for (k,) in conn.execute("SELECT kind FROM time_off WHERE start_on >= ?", (beyond,))}
+    assert {"vacation", "sick"} <= kinds
+    # booked rows keep their ids and values: those shown 10 days in are all there later
+    changed = "SELECT count(*) FROM (SELECT * FROM mid.time_off EXCEPT SELECT * FROM time_off)"
+    assert conn.execute(changed).fetchone()[0] == 0
+    ooo = conn.execute(
+        f"SELECT count(*) FROM stories s WHERE s.created_at >= ? AND {ooo_condition()}",
+        (beyond,),
+    )
+    assert ooo.fetchone()[0] > 0
     assert _failed(path) == []
 
 

@@ -1,4 +1,4 @@
-"""Writing outputs under faults (src/output.py and the workers of src/pipeline.py).
+"""Writing outputs under faults (src/output.py and the workers of src/workers.py).
 
 Fault injection, each case as a user meets it: the parent of a multi-worker run killed with
 SIGKILL, a worker killed, Ctrl-C to the whole process group, two runs racing for one new path,
@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 import src.pipeline
 import src.report
+import src.workers
 from src import OutputExistsError, OutputPathError, fingerprint_file, generate
 from src.config import ENV_KEYS
 from src.main import app
@@ -245,7 +246,7 @@ def _orphan_after_parent_exits(monkeypatch: pytest.MonkeyPatch, prctl: bool) -> 
     """Fork a parent that forks a worker set up by `_die_with_parent`, then let the parent
     exit; returns the worker's pid.  Without ``prctl`` the watchdog thread must do the job."""
     if not prctl:
-        monkeypatch.setattr(src.pipeline.ctypes, "CDLL", raising(OSError("no prctl here")))
+        monkeypatch.setattr(src.workers.ctypes, "CDLL", raising(OSError("no prctl here")))
     report_r, report_w = os.pipe()
     parent = os.fork()
     if parent == 0:  # the worker's parent: fork it, wait until it is set up, exit at once
@@ -253,7 +254,7 @@ def _orphan_after_parent_exits(monkeypatch: pytest.MonkeyPatch, prctl: bool) -> 
             ready_r, ready_w = os.pipe()
             worker = os.fork()
             if worker == 0:
-                src.pipeline._die_with_parent(os.getppid())
+                src.workers._die_with_parent(os.getppid())
                 os.write(ready_w, b"x")
                 time.sleep(30)
                 os._exit(0)
@@ -472,6 +473,24 @@ def test_force_still_replaces_an_existing_file(tmp_path: Path) -> None:
     # assert
     assert fingerprint_file(str(target)) == summary.fingerprint
     assert listing(tmp_path) == ["out.sqlite"]
+
+
+def test_the_library_names_its_own_remedy_and_the_cli_its_own(tmp_path: Path) -> None:
+    # setup
+    target = tmp_path / "out.sqlite"
+    target.write_bytes(b"old")
+    # run
+    with pytest.raises(OutputExistsError) as caught:
+        generate(small_config(1), target)
+    result = CliRunner().invoke(app, [*SMALL, "--out", str(target)])
+    # assert: the library's words are overwrite=True, the command line's --force, one line
+    message = str(caught.value)
+    assert message == f"{target} already exists; pass overwrite=True to replace it"
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"error: {target} already exists; pass --force to replace it"
+    ]
+    assert target.read_bytes() == b"old"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import pytest
 from conftest import END_DATE, q, q1, small_config
 
 import src.pipeline
+import src.workers
 from src import (
     Config,
     OutputExistsError,
@@ -76,13 +77,13 @@ def test_crash_in_a_worker_leaves_no_target_no_temp_file_and_no_part_file(
     real = src.pipeline.generate_project
 
     def flaky(seed, org, plan, *args, **kwargs):
-        if plan.index >= src.pipeline.CHUNK:
+        if plan.index >= src.workers.CHUNK:
             raise Boom("worker on fire")
         return real(seed, org, plan, *args, **kwargs)
 
     monkeypatch.setattr(src.pipeline, "generate_project", flaky)  # forked workers inherit it
     config = Config(
-        seed=3, users=30, projects=src.pipeline.CHUNK + 4, tasks_per_project=4, end_date=END_DATE
+        seed=3, users=30, projects=src.workers.CHUNK + 4, tasks_per_project=4, end_date=END_DATE
     )
     target = tmp_path / "out.sqlite"
     # run

@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import broken, industries_with_data
+from conftest import broken, declared_claims, industries_with_data
 from test_validate import build_valid_db, result
 
 from src.checks.status_claims import (
@@ -117,6 +117,14 @@ MUTATIONS = [
             text_is("Review vendor contracts is done and signed."),
         ),
     ),
+    # a finished milestone called late
+    (
+        "status.milestone_tense",
+        (
+            "UPDATE tasks SET resource_subtype = 'milestone' WHERE id = 101",
+            text_is("Off track. Draft launch plan is already late."),
+        ),
+    ),
     ("status.number_grammar", (text_is("Plan done. 1 tasks closed."),)),
     ("status.number_grammar", (text_is("Plan done. Only 0 items are overdue."),)),
     ("status.number_grammar", ("UPDATE status_updates SET title = '1 open items'",)),
@@ -143,6 +151,30 @@ def test_each_broken_claim_fires_its_rule(
 
 def test_every_status_rule_has_a_mutation() -> None:
     assert {rule for rule, _ in MUTATIONS} == set(RULE_IDS)
+
+
+# Each claim kind the status templates declare, and the rule that reads it back (the
+# mutations above break each: counts stated in text, owners, a milestone next, done or late).
+CLAIM_RULES = {
+    "open>0": "status.claimed_counts",
+    "open>1": "status.claimed_counts",
+    "done>0": "status.claimed_counts",
+    "overdue>0": "status.claimed_counts",
+    "overdue=0": "status.claimed_counts",
+    "all_open_owned": "status.all_open_owned",
+    "milestone_done": "status.milestone_tense",
+    "milestone_next": "status.milestone_tense",
+    "milestone_late": "status.milestone_tense",
+}
+# Declared, true when drawn, but read back by no rule yet: "{project} is past its due date"
+# and "the wrap-up tidied up N loose ends".
+UNCHECKED = {"past_due", "wrapped>0"}
+
+
+def test_every_declared_status_claim_has_a_rule() -> None:
+    declared = declared_claims("status_updates")
+    assert declared - UNCHECKED == set(CLAIM_RULES)
+    assert set(CLAIM_RULES.values()) <= set(RULE_IDS)
 
 
 # --- the patterns -------------------------------------------------------------------------

@@ -11,6 +11,10 @@ work on any file that follows schema.sql:
 * ``absence.ooo_claims`` (warning): an out-of-office comment is followed by a real absence of
   its author starting within ANNOUNCE_DAYS days, and a day it names ("back Mon, Jul 6") is the
   return from that absence: within RETURN_DAYS days after its last day.
+* ``absence.ooo_reason`` (warning): a reason the comment gives ("on vacation", "at a
+  conference", "parental leave", "out sick") is the ``kind`` of the absence it announces, and
+  a length it states ("a couple of days", "a week", "two weeks") fits that absence's calendar
+  days (LENGTHS: a weekend per five working days and a holiday or two of slack).
 
 Local midnights come from the pinned tzdata: per zone, the UTC offset at local midnight is a
 step function of the date with a step per DST switch, written into the SQL as a CASE over
@@ -20,10 +24,11 @@ the few dates where it changes (built from this file's zones and date range).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 
 from ..worktime import zone_info
-from .core import WARNING, Check
+from .core import WARNING, Check, add_pattern_functions
 
 KINDS = ("vacation", "sick", "training", "parental")
 ANNOUNCE_DAYS = 10  # calendar days: "within a few working days" plus a weekend or holiday
@@ -52,6 +57,75 @@ OOO_GLOB = (
     f"*[Bb]ack {_DAY}",
     f"*[Bb]ack on {_DAY}",
 )
+
+
+# The reason an out-of-office note gives, and the time_off kind it needs, first match wins:
+# training covers courses, conferences, trade shows and offsites; "days off" and "personal
+# days" are vacation.  A note may give none ("out of office until ...").
+REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("parental", re.compile(r"\b(?:parental|maternity|paternity)\b", re.I)),
+    ("sick", re.compile(r"\b(?:sick|unwell|under the weather|medical leave)\b", re.I)),
+    (
+        "training",
+        re.compile(
+            r"\b(?:training|conference|trade show|offsite|off-site|workshop|seminar|fam trip)\b",
+            re.I,
+        ),
+    ),
+    (
+        "vacation",
+        re.compile(r"\b(?:vacation|holidays?|PTO|spring break|personal days?|days? off)\b", re.I),
+    ),
+)
+# The length a note states, first match wins, and the calendar days (lowest, highest; None:
+# no bound) of the absence it allows: n working days span n to n + 2 per weekend inside
+# + a holiday or two, so "a week" is 4-11 days from start_on to end_on, "two weeks" 8-21.
+LENGTHS: tuple[tuple[str, re.Pattern[str], int, int | None], ...] = (
+    (
+        "weeks",
+        re.compile(
+            r"\b(?:a few|several|some|three|four|five|six|[3-9]) weeks\b"
+            r"|\b(?:a|one|two|three|four|a few|several|a couple of) months?\b",
+            re.I,
+        ),
+        14,
+        None,
+    ),
+    (
+        "two_weeks",
+        re.compile(r"\b(?:two|2|a couple of) weeks\b|\ba week or two\b|\bfortnight\b", re.I),
+        8,
+        21,
+    ),
+    ("week", re.compile(r"\b(?:a|one|for the) week\b", re.I), 4, 11),
+    ("couple", re.compile(r"\b(?:a couple of|two|2) days\b|\ba day or two\b", re.I), 2, 7),
+    ("few", re.compile(r"\b(?:a few|several|three|four|[34]) (?:\w+ )?days\b", re.I), 2, 9),
+    (
+        "day",
+        re.compile(r"\b(?:for (?:a|the|one) day|(?:a|one) day off|a single day)\b", re.I),
+        1,
+        3,
+    ),
+)
+
+
+def ooo_reason(text: str | None) -> str | None:
+    """The time_off kind the reason in an out-of-office note needs, or None (no reason)."""
+    if not text:
+        return None
+    return next((kind for kind, p in REASONS if p.search(text)), None)
+
+
+def ooo_length(text: str | None) -> str | None:
+    """The length class an out-of-office note states (a name of LENGTHS), or None."""
+    if not text:
+        return None
+    return next((name for name, p, _, _ in LENGTHS if p.search(text)), None)
+
+
+def prepare(conn: sqlite3.Connection) -> None:
+    """Add the pattern functions ``absence.ooo_reason`` calls (unreadable text: no claim)."""
+    add_pattern_functions(conn, {"ooo_reason": ooo_reason, "ooo_length": ooo_length})
 
 
 # Substrings at least one of which every wording above contains (LIKE, case-blind): a few
@@ -149,20 +223,45 @@ def _activity_sql(conn: sqlite3.Connection) -> str:
     return f"WITH {away} {selects}"
 
 
-def _return_matches() -> str:
+def _return_matches(c: str = "s") -> str:
     days = [f"date(o.end_on, '+{k} days')" for k in range(1, RETURN_DAYS + 1)]
-    return " OR ".join(f"(s.text || ' ') GLOB '*' || {_day_label(d)} || '[^0-9]*'" for d in days)
+    return " OR ".join(f"({c}.text || ' ') GLOB '*' || {_day_label(d)} || '[^0-9]*'" for d in days)
 
 
-def _backed() -> str:
-    """SQL: an absence of the comment's author starts within ANNOUNCE_DAYS days of it, and a
-    day the comment names is that absence's return."""
+def _announced(c: str = "s") -> str:
+    """SQL: the time_off row ``o`` is an absence the comment ``c`` may announce: its author's,
+    starting within ANNOUNCE_DAYS days of it, and returning on a day the comment names."""
     return (
-        "EXISTS (SELECT 1 FROM time_off o WHERE o.user_id = s.created_by_id "
-        "AND o.start_on >= date(s.created_at) "
-        f"AND o.start_on <= date(s.created_at, '+{ANNOUNCE_DAYS} days') "
-        f"AND (NOT {_names_a_day()} OR {_return_matches()}))"
+        f"o.user_id = {c}.created_by_id AND o.start_on >= date({c}.created_at) "
+        f"AND o.start_on <= date({c}.created_at, '+{ANNOUNCE_DAYS} days') "
+        f"AND (NOT {_names_a_day(f'{c}.text')} OR {_return_matches(c)})"
     )
+
+
+def _length_fits(length: str, days: str) -> str:
+    """SQL: the stated length class ``length`` allows ``days`` calendar days (or states none)."""
+    whens = " ".join(
+        f"WHEN '{name}' THEN {days} >= {lo}" + (f" AND {days} <= {hi}" if hi else "")
+        for name, _, lo, hi in LENGTHS
+    )
+    return f"(CASE {length} {whens} ELSE 1 END)"
+
+
+def _reason_sql(comment: str) -> str:
+    """SQL: out-of-office comments whose reason or length no absence they announce bears out
+    (those that announce none at all are absence.ooo_claims' findings)."""
+    days = "(julianday(o.end_on) - julianday(o.start_on) + 1)"
+    # OFFSET 0: the pattern functions run once per comment, not once per joined row
+    return f"""SELECT c.id FROM (
+                   SELECT s.id, s.created_by_id, s.created_at, s.text,
+                          ooo_reason(s.text) AS reason, ooo_length(s.text) AS length
+                   FROM stories s WHERE {comment} LIMIT -1 OFFSET 0) c
+               WHERE (c.reason IS NOT NULL OR c.length IS NOT NULL)
+                 AND EXISTS (SELECT 1 FROM time_off o WHERE {_announced("c")})
+                 AND NOT EXISTS (
+                     SELECT 1 FROM time_off o WHERE {_announced("c")}
+                       AND (c.reason IS NULL OR o.kind = c.reason)
+                       AND {_length_fits("c.length", days)})"""
 
 
 def absence_checks(conn: sqlite3.Connection) -> list[Check]:
@@ -192,7 +291,17 @@ def absence_checks(conn: sqlite3.Connection) -> list[Check]:
             "an out-of-office comment is followed by a real absence of its author starting "
             f"within {ANNOUNCE_DAYS} days, and a day it names is the return from it (within "
             f"{RETURN_DAYS} days after its last day)",
-            f"SELECT s.id FROM stories s WHERE {comment} AND NOT {_backed()}",
+            f"SELECT s.id FROM stories s WHERE {comment} "
+            f"AND NOT EXISTS (SELECT 1 FROM time_off o WHERE {_announced()})",
+            severity=WARNING,
+        ),
+        Check(
+            "absence.ooo_reason",
+            "a reason an out-of-office comment gives (vacation or holiday; a conference, trade "
+            "show, offsite or training; sick; parental leave) is the kind of the absence it "
+            "announces, and a length it states ('a couple of days', 'a week', 'two weeks') "
+            "fits that absence's calendar days, weekends and holidays included",
+            _reason_sql(comment),
             severity=WARNING,
         ),
     ]

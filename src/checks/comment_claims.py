@@ -26,7 +26,7 @@ WARNING = "warning"
 ELAPSED_SLACK_DAYS = 1.0
 
 _DEP_CLOSED = re.compile(
-    r"\b(?:the dependency (?:closed|is done|was completed)|now that the (?:earlier|previous) "
+    r"\b(?:(?:the )?dependency (?:closed|is done|was completed)|now that the (?:earlier|previous) "
     r"(?:piece|task) is (?:closed|done)|the (?:earlier|previous) task (?:closed|is done))\b",
     re.I,
 )
@@ -44,19 +44,24 @@ _CLOSING = re.compile(
 _ELAPSED = re.compile(r"\bit's been (\d+|a) (day|week)s?\b", re.I)
 
 
+# The claims comment_claim reads, first match wins (the generator's cheap pre-test,
+# comments._HINTS, must cover each: tests/test_comments.py checks it).
+CLAIM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("dep_closed", _DEP_CLOSED),
+    ("dep_waiting", _DEP_WAITING),
+    ("subtasks", _SUBTASKS),
+    ("closing", _CLOSING),
+)
+
+
 def comment_claim(text: str | None) -> str | None:
     """The claim a comment makes that the record can prove: 'dep_closed', 'dep_waiting',
     'subtasks', 'closing', else None."""
     if not text:
         return None
-    if _DEP_CLOSED.search(text):
-        return "dep_closed"
-    if _DEP_WAITING.search(text):
-        return "dep_waiting"
-    if _SUBTASKS.search(text):
-        return "subtasks"
-    if _CLOSING.search(text):
-        return "closing"
+    for claim, pattern in CLAIM_PATTERNS:
+        if pattern.search(text):
+            return claim
     return None
 
 

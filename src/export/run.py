@@ -86,7 +86,7 @@ def check_out_dir(out_dir: Path, overwrite: bool, source: Path) -> None:
     if source.resolve().is_relative_to(out_dir.resolve()):
         raise OutputPathError(f"--out: {out_dir} holds the input file; give another folder")
     if out_dir.exists() and not overwrite:
-        raise OutputExistsError(f"{out_dir} already exists; pass --force to replace it")
+        raise OutputExistsError(f"{out_dir} already exists")
     if out_dir.exists() and not (out_dir / MANIFEST).is_file() and any(out_dir.iterdir()):
         raise OutputPathError(
             f"--out: {out_dir} is not an export (no {MANIFEST}) and not empty; --force "

@@ -11,6 +11,10 @@ make true.
 - Pools are the common ones plus the team function's (``functions.<fn>.comments``) and, for the
   industry's line teams, the industry's own; a text is composed of an optional opener, the body
   and an optional sign-off, with specifics from the record (the task's object, a date, a person).
+- An out-of-office note (``ooo``) says only what the absence it announces shows: each
+  template declares its reason (the time_off kind it needs, or none) and its length class (or
+  none), and only those that fit the absence's kind and working days are drawn (OOO_LENGTH_WD;
+  sick leave is never announced, and no template gives it as a reason: privacy).
 - No text appears twice on one task.
 """
 
@@ -20,7 +24,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from ..checks.absence_claims import OOO_GLOB, OOO_LIKE
+from ..checks.absence_claims import OOO_GLOB, OOO_LIKE, ooo_length, ooo_reason
 from ..checks.comment_claims import comment_claim
 from ..text import Picker, Vocabulary, fill
 from ..worktime import DAY_MS
@@ -35,6 +39,17 @@ P_CLAIM = 0.5  # a comment whose claim the record allows makes it this often
 P_ELAPSED = 0.6  # a nudge after two quiet days names the wait this often
 MIN_ELAPSED_DAYS = 2.0
 SUBTASK_CLAIM_DAYS = 7  # "break it into subtasks": the author creates one within this many days
+# Working days of an absence for which an out-of-office note may state each length class
+# (design); validate reads the same phrases against the row's calendar days
+# (absence_claims.LENGTHS, wider by the weekends and holidays inside).
+OOO_LENGTH_WD = {
+    "day": (1, 1),
+    "couple": (2, 3),
+    "few": (2, 4),
+    "week": (5, 6),
+    "two_weeks": (8, 12),
+    "weeks": (15, 10_000),
+}
 
 
 @dataclass
@@ -74,6 +89,10 @@ class CommentWriter:
             k: [x for src in sources for x in src.get(k, ()) if isinstance(x, str)] for k in kinds
         }
         self.threads = _threads(common) + _threads(own) + _threads(industry)
+        # out-of-office templates: {"text", "reason", "length"}, each claim declared
+        self.ooo: list[dict[str, str | None]] = [
+            x for src in sources for x in src.get("ooo", ()) if isinstance(x, dict)
+        ]
         self.openers: dict[str, list[str]] = common["openers"]
         self.signoffs: dict[str, list[str]] = common["signoffs"]
 
@@ -171,30 +190,46 @@ class CommentWriter:
             and any(c is None or c > t for c in facts.deps_completed)
         ):
             return pick.pick(self.pools["blocked_dep"]), kind
+        elif kind == "ooo":
+            fitting = self._ooo_fitting(ev)
+            told = [x["text"] for x in fitting if x["reason"] or x["length"]]
+            if told and u < P_CLAIM:  # says why or how long, as often as the others claim
+                return pick.pick(told), kind
+            return pick.pick([x["text"] for x in fitting]), kind
         return pick.pick(self.pools[kind]), kind
 
+    def _ooo_fitting(self, ev: Any) -> list[dict[str, str | None]]:
+        """The out-of-office templates whose declared reason and length the announced absence
+        (the one the author returns from on the day the note names) bears out."""
+        absence = ev.actor.cal.absence_back(ev.date_arg) if ev.date_arg is not None else None
+        kind, days = absence if absence is not None else (None, 0)
+        return [x for x in self.ooo if ooo_fits(x, kind, days)]
+
     def _compose(self, body: str, group: str, values: dict[str, str], attempt: int) -> str:
+        """The body with an optional opener and sign-off, unless they change what it claims."""
         pick = self.pick
-        parts = []
         boost = 0.15 * attempt  # a redraw (the text was said already) varies more
+        plain = fill(body, **values)
+        parts = [plain]  # each part filled once: no slot spans two parts
         openers = self.openers.get(group)
         if openers and pick.u() < P_OPENER + boost:
-            parts.append(pick.pick(openers))
-        parts.append(body)
+            parts.insert(0, fill(pick.pick(openers), **values))
         signoffs = self.signoffs.get(group)
         if signoffs and pick.u() < P_SIGNOFF + boost:
-            parts.append(pick.pick(signoffs))
-        text = fill(" ".join(parts), **values)
+            parts.append(fill(pick.pick(signoffs), **values))
         if len(parts) == 1:
-            return text
-        plain = fill(body, **values)
+            return plain
+        text = " ".join(parts)
         if claims(text) != claims(plain):
             return plain  # a task name in an opener ("About sick leave policy") claims nothing
         return text[:1].upper() + text[1:]
 
 
 _OOO_IN = tuple(p.strip("%").lower() for p in OOO_LIKE if p.startswith("%"))
-# Substrings one of which every claim pattern above and in comment_claims needs (cheap first test)
+# Substrings one of which every text a claim pattern matches holds (comment_claims'
+# CLAIM_PATTERNS, absence_claims' OOO_LIKE and OOO_GLOB): a cheap first test, kept by hand
+# and checked by tests/test_comments.py.  An absence's reason and length are read only on
+# texts that announce one.
 _HINTS = (
     "til",
     "off",
@@ -215,15 +250,29 @@ _HINTS = (
 _OOO_START = tuple(p.rstrip("%").lower() for p in OOO_LIKE if not p.startswith("%"))
 
 
-def claims(text: str) -> tuple[str | None, bool]:
-    """What a text claims as `validate` reads it: a comment claim, and whether it announces
-    an absence (the patterns of src/checks/absence_claims.py, LIKE case-blind, GLOB as is)."""
+def ooo_fits(template: dict[str, Any], kind: str | None, days: int) -> bool:
+    """Whether an out-of-office template's declared claims hold for an absence of ``kind``
+    lasting ``days`` working days: no reason or that kind (never sick leave: privacy), no
+    length or one whose class covers ``days``."""
+    reason, length = template["reason"], template["length"]
+    if reason is not None and (reason != kind or reason == "sick"):
+        return False
+    if length is None:
+        return True
+    lo, hi = OOO_LENGTH_WD[length]
+    return lo <= days <= hi
+
+
+def claims(text: str) -> tuple[str | None, tuple[str | None, str | None] | None]:
+    """What a text claims as `validate` reads it: a comment claim, and, if it announces an
+    absence (the patterns of src/checks/absence_claims.py, LIKE case-blind, GLOB as is), the
+    reason and the length it gives (None when it announces none)."""
     low = text.lower()
     if not any(h in low for h in _HINTS):
-        return None, False
+        return None, None
     ooo = (
         any(p in low for p in _OOO_IN)
         or low.startswith(_OOO_START)
         or any(fnmatchcase(text, g) for g in OOO_GLOB)
     )
-    return comment_claim(text), ooo
+    return comment_claim(text), (ooo_reason(text), ooo_length(text)) if ooo else None

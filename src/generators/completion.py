@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..lifecycle import Draws, ProjectCtx, TaskLife, close_at_wrap_up
 from ..worktime import DAY_MS
@@ -27,6 +27,7 @@ CLOSE_GAP_WD = 0.004  # working days between two closures at the wrap-up (a few 
 class Completion:
     completed_at: int
     wrapped: int  # top-level tasks the owner closed at the wrap-up
+    lives: tuple[TaskLife, ...]  # the lives as the wrap-up left them, in the order given
 
 
 def wrap_up(
@@ -40,7 +41,8 @@ def wrap_up(
     """Complete the project if it is done enough, closing its open work first; None if not.
 
     ``lives`` holds (task, parent) for every task of the project (parent None at top level),
-    parents before their subtasks.  Nothing is changed unless the completion lands before the
+    parents before their subtasks.  They are not changed: the completion carries the lives as
+    the wrap-up leaves them (cut at it, open work closed), and only if it lands before the
     anchor.  The wrap-up is never before ``not_before`` (the end of the project's task
     creation), so it can be decided only once every task is known.
     """
@@ -79,12 +81,15 @@ def wrap_up(
         t = owner.cal.advance(t, CLOSE_GAP_WD)
     if t >= anchor or not owner.active(t):
         return None
-    for (x, _), (cut, _) in zip(lives, cuts, strict=True):
-        if cut is not x:
-            vars(x).update(vars(cut))
+    new = [x for x, _ in cuts]
     for (i, in_project), at in zip(order, times, strict=True):
-        close_at_wrap_up(ctx, d, lives[i][0], at, owner, in_project)
-    return Completion(t, sum(1 for _, in_project in order if in_project))
+        if new[i] is lives[i][0]:  # not cut: closed on a copy of its own
+            x = new[i]
+            new[i] = replace(
+                x, events=list(x.events), timeline=list(x.timeline), followers=dict(x.followers)
+            )
+        close_at_wrap_up(ctx, d, new[i], at, owner, in_project)
+    return Completion(t, sum(1 for _, in_project in order if in_project), tuple(new))
 
 
 def _quiet_from(owner, lives, base: int) -> int:

@@ -294,6 +294,9 @@ def simulate_project(
             ctx.anchor,  # the horizon, or a stalled project's halt
             not_before=hints_end,
         )
+        if completion is not None:
+            for t, life in zip(tasks, completion.lives, strict=True):
+                t.life = life
 
     world = ProjectWorld(
         seed,

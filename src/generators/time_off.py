@@ -1,5 +1,6 @@
 """Rows for `time_off`: each person's own absences (vacation, sick days, training, parental
-leave), drawn per person from the stream (TIME_OFF, user index).
+leave), drawn per person from the stream (TIME_OFF, user index) for the history and from
+(TIME_OFF, user index, 2) for the quarters after it, up to the horizon (continuous mode).
 
 The absences are facts first: each person's working calendar skips them (no activity inside),
 and an out-of-office comment is written only shortly before a real one, naming its real return
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,7 +48,11 @@ P_PARENTAL = 0.02
 PARENTAL_WD = (30, 80)
 # Planned absences are entered ahead (median days before the start; design).
 LEAD_DAYS = {"vacation": 21.0, "training": 14.0, "parental": 60.0}
-LOOKAHEAD_DAYS = 28  # planned absences up to four weeks after the anchor are already booked
+LOOKAHEAD_DAYS = 28  # planned absences up to four weeks after the end date are already booked
+# After the history the absences go on in blocks of BLOCK_DAYS from the end date, drawn one
+# after the other from the stream (TIME_OFF, user index, 2) up to the horizon: a block never
+# depends on the clock or on how far later blocks reach (design: a quarter).
+BLOCK_DAYS = 91
 
 
 @dataclass(frozen=True)
@@ -55,35 +61,79 @@ class Absence:
     kind: str  # vacation | sick | training | parental
     first: dt.date
     last: dt.date
-    created: int  # epoch ms, when it was entered
+    created: int  # epoch ms, when it was entered (booked; the morning itself for sick leave)
+    number: int = 0  # its place among the person's absences (by date): its row id
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Where one draw's absences may start (date ordinals, inclusive) and how many years of
+    each kind's rate it holds."""
+
+    planned: tuple[int, int]
+    sick: tuple[int, int]
+    years: float
+    sick_years: float
 
 
 def generate_time_off(
-    seed: int, config: Config, users: list[User], calendars: dict[int, Calendar]
+    seed: int, config: Config, users: list[User], calendars: dict[int, Calendar], horizon: int
 ) -> list[Absence]:
-    """Everyone's absences in the window (planned ones up to LOOKAHEAD_DAYS beyond it), in
-    user order, each person's by date; apart by at least one working day."""
-    history_years = (config.end_date - config.start_date).days / 365.25
-    years = history_years + LOOKAHEAD_DAYS / 365.25
-    first = config.start_date.toordinal()
-    last_sick = config.end_date.toordinal() - 1  # sick days: nobody knows them ahead
-    last_planned = config.end_date.toordinal() + LOOKAHEAD_DAYS
-    zones = {}
-    for z, cal in calendars.items():
-        days = _weekdays(cal)
-        zones[z] = (
-            days,
-            cal,
-            VACATION_DAYS.get(ZONES[z][1], 15.0) / _MEAN_VACATION * years,
-            bisect_right(days, last_sick),
-            bisect_right(days, last_planned),
+    """Everyone's absences up to the ``horizon`` (epoch ms), in user order, each person's by
+    date, apart by at least one working day.
+
+    The history (planned ones up to LOOKAHEAD_DAYS beyond it) is one draw; after it, each
+    BLOCK_DAYS block is another, in turn from the person's later stream (one block of
+    uniforms serves many draws: a numpy call per draw costs more than the arithmetic at
+    12,000 people).  Every absence is drawn whatever the
+    clock: the clock only decides which rows are booked yet (`time_off_rows`).
+    """
+    end = config.end_date.toordinal()
+    last = end + (horizon - date_ms(config.end_date)) // DAY_MS - 1
+    history = _Span(
+        (config.start_date.toordinal(), end + LOOKAHEAD_DAYS),
+        (config.start_date.toordinal(), end - 1),  # sick days: nobody knows them ahead
+        (config.end_date - config.start_date).days / 365.25 + LOOKAHEAD_DAYS / 365.25,
+        (config.end_date - config.start_date).days / 365.25,
+    )
+    spans = [history]
+    for lo in range(end, last + 1, BLOCK_DAYS):
+        hi = min(lo + BLOCK_DAYS - 1, last)
+        planned = (max(lo, end + LOOKAHEAD_DAYS + 1), hi)
+        spans.append(
+            _Span(
+                planned,
+                (lo, hi),
+                max(planned[1] - planned[0] + 1, 0) / 365.25,
+                (hi - lo + 1) / 365.25,
+            )
         )
-    rates = (P_PARENTAL * years, TRAINING_EPISODES * years, SICK_EPISODES * history_years)
-    anchor = date_ms(config.end_date)
+    zones = {
+        z: (_weekdays(cal), cal, VACATION_DAYS.get(ZONES[z][1], 15.0) / _MEAN_VACATION)
+        for z, cal in calendars.items()
+    }
     out: list[Absence] = []
     for u in users:
+        days, cal, vacation_rate = zones[u.zone]
+        taken: list[tuple[int, int, str, int]] = []  # (first, last) day indexes, kind, booked
+        factor = _person(
+            buffered(rng_for(seed, Stream.TIME_OFF, u.index).random, 64),
+            *(u, days, cal, vacation_rate, spans[0], None, taken),
+        )
+        later = buffered(rng_for(seed, Stream.TIME_OFF, u.index, 2).random, 64)
+        for span in spans[1:]:
+            _person(later, u, days, cal, vacation_rate, span, factor, taken)
+        taken.sort()
         out.extend(
-            _person(rng_for(seed, Stream.TIME_OFF, u.index), u, zones[u.zone], rates, first, anchor)
+            Absence(
+                u.index,
+                kind,
+                dt.date.fromordinal(days[i]),
+                dt.date.fromordinal(days[j]),
+                created,
+                n,
+            )
+            for n, (i, j, kind, created) in enumerate(taken)
         )
     return out
 
@@ -95,50 +145,52 @@ def _weekdays(cal: Calendar) -> list[int]:
 
 
 def _person(
-    rng: np.random.Generator,
+    draw: Callable[[], float],
     u: User,
-    zone: tuple[list[int], Calendar, float, int, int],
-    rates: tuple[float, float, float],
-    first: int,
-    anchor: int,
-) -> list[Absence]:
-    days, cal, vacation_rate, end_sick, end_planned = zone
-    p_parental, training_rate, sick_rate = rates
-    # one block of uniforms serves every draw (a numpy call per draw costs more than the
-    # arithmetic at 12,000 people); values are consumed in a fixed order
-    draw = buffered(rng.random, 64)
-    factor = math.exp(PERSONAL_SIGMA * _normal(draw(), draw()))
+    days: list[int],
+    cal: Calendar,
+    vacation_rate: float,
+    span: _Span,
+    factor: float | None,
+    taken: list[tuple[int, int, str, int]],
+) -> float:
+    """One draw of a person's absences in ``span``, added to ``taken`` (apart from those
+    already there).  Returns the person's vacation factor: drawn in their first span, kept
+    after (some take all their days, some fewer, every year)."""
+    drawn = math.exp(PERSONAL_SIGMA * _normal(draw(), draw()))
+    factor = drawn if factor is None else factor
     wanted: list[tuple[str, int]] = []
-    if draw() < p_parental:
+    if draw() < P_PARENTAL * span.years:
         n = PARENTAL_WD[0] + int(draw() * (PARENTAL_WD[1] - PARENTAL_WD[0] + 1))
         wanted.append(("parental", n))
-    for _ in range(_poisson(vacation_rate * factor, draw())):
+    for _ in range(_poisson(vacation_rate * span.years * factor, draw())):
         wanted.append(("vacation", VACATION_LENGTHS[_pick(_VACATION_CDF, draw())]))
-    for _ in range(_poisson(training_rate, draw())):
+    for _ in range(_poisson(TRAINING_EPISODES * span.years, draw())):
         wanted.append(("training", 1 + _pick(_TRAINING_CDF, draw())))
-    for _ in range(_poisson(sick_rate, draw())):
+    for _ in range(_poisson(SICK_EPISODES * span.sick_years, draw())):
         wanted.append(("sick", 1 + _pick(_SICK_CDF, draw())))
 
-    # Where they may fall: in the window, two weeks after joining, three days before leaving.
-    lo = bisect_left(days, max(first, u.join // DAY_MS + _EPOCH + 14))
-    stop = end_planned
+    # Where they may fall: in the span, two weeks after joining, three days before leaving.
+    joined = u.join // DAY_MS + _EPOCH + 14
+    stop = len(days)
     if u.leave is not None:
-        stop = min(stop, bisect_right(days, u.leave // DAY_MS + _EPOCH - 3))
-    taken: list[tuple[int, int, str]] = []  # (first, last) indexes into days, kind
+        stop = bisect_right(days, u.leave // DAY_MS + _EPOCH - 3)
+    mine: list[tuple[int, int, str]] = []
     for kind, n in wanted:
-        hi = min(stop, end_sick if kind == "sick" else end_planned) - n  # last start index
+        first, last = span.sick if kind == "sick" else span.planned
+        lo = bisect_left(days, max(first, joined))
+        hi = min(stop, bisect_right(days, last)) - n  # last start index
         pos = draw()
         if hi < lo:
             continue
         i = lo + int(pos * (hi - lo + 1))
         j = i + n - 1
         # apart from the others by a working day, so each has a working return day
-        if any(i <= b + 1 and j >= a - 1 for a, b, _ in taken):
+        if any(i <= b + 1 and j >= a - 1 for a, b, *_ in (*taken, *mine)):
             continue
-        taken.append((i, j, kind))
-    taken.sort()
-    out = []
-    for i, j, kind in taken:
+        mine.append((i, j, kind))
+    mine.sort()
+    for i, j, kind in mine:
         lead_x, hour_u = math.exp(draw() - 0.5), draw()  # lead: log-uniform, x0.6-1.6
         start_ms = (days[i] - _EPOCH) * DAY_MS
         if kind == "sick":
@@ -149,11 +201,8 @@ def _person(
             created = cal.advance(max(u.join, start_ms - int(ahead * DAY_MS)), 0.05, hour_u)
             if created >= start_ms - DAY_MS:
                 created = max(u.join + 1, start_ms - 2 * DAY_MS)
-        if created >= anchor:
-            continue  # booked after the history ends: not in the record
-        first_day, last_day = dt.date.fromordinal(days[i]), dt.date.fromordinal(days[j])
-        out.append(Absence(u.index, kind, first_day, last_day, created))
-    return out
+        taken.append((i, j, kind, created))
+    return factor
 
 
 def _normal(u1: float, u2: float) -> float:
@@ -203,20 +252,37 @@ def absences_by_user(absences: list[Absence]) -> dict[int, list[tuple[dt.date, d
     return out
 
 
-def time_off_rows(absences: list[Absence], users: list[User]) -> list[tuple]:
-    rows = []
-    k, prev = 0, -1
-    for a in absences:
-        k = k + 1 if a.user == prev else 0
-        prev = a.user
-        rows.append(
-            (
-                gid(Kind.TIME_OFF, k, a.user),
-                users[a.user].id,
-                a.kind,
-                a.first.isoformat(),
-                a.last.isoformat(),
-                fmt_ms(a.created),
-            )
-        )
-    return rows
+def time_off_rows(absences: list[Absence], users: list[User], clock: int) -> list[tuple]:
+    """The rows booked before ``clock``: an absence is in the record once it is entered
+    (planned ones weeks ahead, sick leave that morning).  Its id is its place among all the
+    person's absences, so a row keeps its id at every clock."""
+    return [_row(a, users) for a in absences if a.created < clock]
+
+
+def _row(a: Absence, users: list[User]) -> tuple:
+    return (
+        gid(Kind.TIME_OFF, a.number, a.user),
+        users[a.user].id,
+        a.kind,
+        a.first.isoformat(),
+        a.last.isoformat(),
+        fmt_ms(a.created),
+    )
+
+
+@dataclass(frozen=True)
+class Bookings:
+    """Absences by the moment they are booked, for writing a span of time (`live`)."""
+
+    created: list[int]
+    absences: list[Absence]
+
+    @classmethod
+    def of(cls, absences: list[Absence]) -> Bookings:
+        ordered = sorted(absences, key=lambda a: (a.created, a.user, a.number))
+        return cls([a.created for a in ordered], ordered)
+
+    def rows(self, users: list[User], lo: int, hi: int) -> list[tuple]:
+        """The rows booked in [lo, hi)."""
+        i, j = bisect_left(self.created, lo), bisect_left(self.created, hi)
+        return [_row(a, users) for a in self.absences[i:j]]

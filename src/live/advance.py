@@ -23,7 +23,9 @@ from typing import Any
 
 from ..config import HORIZON_DAYS, Config
 from ..errors import ConfigError, InputFileError
+from ..fingerprint import combine
 from ..inputs import open_readonly
+from ..llm import LLMReport, LLMSettings
 from ..pipeline import (
     PROGRAM,
     Progress,
@@ -33,11 +35,12 @@ from ..pipeline import (
     horizon_ms,
     versions,
 )
-from ..reproduction import read_run
+from ..runs import read_run
 from ..worktime import DAY_MS, fmt_ms, parse_ms
 from .apply import apply_world
 from .lock import writer_pid
 from .settings import Settings
+from .text import carries_llm_text, fill_text
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class FileClock:
     clock: int
     settings: dict[str, Any]
     runs: int
+    llm_text: bool = False  # a run wrote LLM text: existing rows keep theirs (live/text.py)
 
     @property
     def horizon(self) -> int:
@@ -66,14 +70,8 @@ def file_clock(path: str | Path) -> FileClock:
         raise InputFileError(f"{path}: its generation_runs anchor is not a timestamp") from e
     with closing(open_readonly(path, required=("generation_runs",))) as conn:
         runs = conn.execute("SELECT count(*) FROM generation_runs").fetchone()[0]
-        llm = conn.execute("SELECT count(*) FROM generation_runs WHERE llm_json IS NOT NULL")
-        if llm.fetchone()[0]:
-            raise InputFileError(
-                f"{path}: its text was rewritten by the LLM tier; continuous mode does not carry "
-                "LLM text yet (it would write template text over it): continue a file made "
-                "without --llm"
-            )
-    return FileClock(config, clock, settings, runs)
+        llm_text = carries_llm_text(conn)
+    return FileClock(config, clock, settings, runs, llm_text)
 
 
 @dataclass(frozen=True)
@@ -86,6 +84,7 @@ class Advanced:
     written: Counter
     fingerprint: str
     seconds: float
+    llm: LLMReport | None = None  # what the LLM tier did for the new rows, when it was on
 
     def events(self) -> dict[str, int]:
         """New rows by kind (stories, tasks, projects, status updates, ...)."""
@@ -139,11 +138,15 @@ def advance(
     settings: Settings | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    llm: LLMSettings | None = None,
+    llm_api_key: str | None = None,
 ) -> Advanced:
     """Move the file at ``path`` forward by ``days`` (or to the epoch-ms clock ``until``).
 
     ``settings`` (the continuous mode's tuning) is recorded with the advance.  The file is
-    changed in one transaction: an interrupt leaves it as it was.
+    changed in one transaction: an interrupt leaves it as it was.  Rows the file holds keep
+    their text (LLM text included); the rows the advance adds get LLM text when ``llm`` is
+    on (its key passed apart, as `generate` takes it), else the templates (live/text.py).
     """
     path = Path(path)
     if not path.is_file():
@@ -166,6 +169,12 @@ def advance(
             clock=target,
             tuning=settings.tuning,
         )
+        digests, report, llm_json = fill_text(nxt, path, now.llm_text, llm, llm_api_key, progress)
+        if digests or report is not None:
+            merged = summary.table_digests | digests
+            summary = dataclasses.replace(
+                summary, table_digests=merged, fingerprint=combine(merged), llm=report
+            )
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
         try:
             conn.execute("PRAGMA foreign_keys=ON")
@@ -174,7 +183,7 @@ def advance(
             try:
                 conn.execute("PRAGMA defer_foreign_keys=ON")
                 written = apply_world(conn, "next", since=fmt_ms(now.clock))
-                record_run(conn, summary, settings, started, time.perf_counter() - t0)
+                record_run(conn, summary, settings, started, time.perf_counter() - t0, llm_json)
                 conn.execute("COMMIT")
             finally:
                 if conn.in_transaction:
@@ -189,6 +198,7 @@ def advance(
         written,
         summary.fingerprint,
         time.perf_counter() - t0,
+        summary.llm,
     )
 
 
@@ -198,6 +208,7 @@ def record_run(
     settings: Settings,
     started: dt.datetime,
     seconds: float,
+    llm_json: str | None = None,
 ) -> None:
     """Add the advance's row to generation_runs: its clock is the file's clock from now on."""
     (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM generation_runs").fetchone()
@@ -217,7 +228,7 @@ def record_run(
             summary.fingerprint,
             _iso(started),
             _iso(finished),
-            None,  # llm_json: continuous mode writes template text (the LLM tier is not wired)
+            llm_json,  # how the new rows got their text, when a run wrote LLM text (text.py)
         ),
     )
 

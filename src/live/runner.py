@@ -32,6 +32,7 @@ from typing import Any
 from ..errors import ConfigError, InputFileError
 from ..fingerprint import fingerprint_file
 from ..generators.tasks import ProjectWorld, project_rows, simulate_project
+from ..generators.time_off import Bookings
 from ..generators.users import user_rows
 from ..pipeline import (
     PROGRAM,
@@ -46,10 +47,11 @@ from .advance import _iso, check_world, file_clock
 from .apply import CHILD_TABLES
 from .lock import lock_path
 from .settings import Settings
+from .text import KEPT_RECORD, keep_row_text
 
 JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024  # the WAL is truncated once past this (bytes)
 # the tables a batch writes, parents first (foreign keys are checked at the commit anyway)
-ORDER = ("users", "team_memberships", *PROJECT_TABLES)
+ORDER = ("users", "time_off", "team_memberships", *PROJECT_TABLES)
 PROJECT_ONCE = ("project_memberships", "sections", "custom_field_settings")
 
 
@@ -107,6 +109,7 @@ class Live:
         if not self.path.is_file():
             raise InputFileError(f"{self.path}: no such file")
         now = file_clock(self.path)
+        self.llm_text = now.llm_text  # rows it holds keep their (LLM) text: live/text.py
         self.settings = check_world(now, settings)
         self.config = dataclasses.replace(now.config, db_path=self.path)
         self.horizon = now.horizon
@@ -115,6 +118,7 @@ class Live:
         self._lock = self._acquire_lock()
         try:
             self.world = build_world(self.config, self.settings.tuning)
+            self.bookings = Bookings.of(self.world.absences)  # time_off rows as booked
             self.conn = self._open()
             self.run_id = self._start_run()
         except BaseException:
@@ -194,7 +198,7 @@ class Live:
                     row[0] if row else "",
                     now,
                     now,
-                    None,  # llm_json: template text (the LLM tier is not wired in yet)
+                    KEPT_RECORD if self.llm_text else None,  # new rows: template text
                 ),
             )
             conn.execute("COMMIT")
@@ -435,11 +439,16 @@ class Live:
             tables["users"] = [r for r in user_rows(org.users, org.workspace, hi) if r[0] in ids]
             joined = {org.users[i].id for i in people if lo <= org.users[i].join < hi}
             tables["team_memberships"] = [r for r in self.world.team_members if r[1] in joined]
+        tables["time_off"] = self.bookings.rows(self.world.org.users, lo, hi)
         self._upsert(tables, task_ids)
         return events
 
     def _upsert(self, tables: dict[str, list[tuple]], task_ids: list[int]) -> None:
         conn = self.conn
+        if self.llm_text:
+            for table in ("tasks", "projects"):
+                if tables.get(table):
+                    tables[table] = keep_row_text(conn, table, tables[table])
         if task_ids:
             marks = ",".join("?" * len(task_ids))
             for table in CHILD_TABLES:

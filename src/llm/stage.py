@@ -115,6 +115,7 @@ def rewrite_database(
     api_key: str | None = None,
     progress: Any = None,
     basis: str | None = None,
+    only: dict[str, set[int]] | None = None,
 ) -> LLMReport:
     """Rewrite the text columns of ``settings.fields`` in ``conn`` (outside a transaction).
 
@@ -124,14 +125,15 @@ def rewrite_database(
     ``basis`` is a digest of the file's content before the stage (the pipeline's
     fingerprint): with it, a finished run's outcome is cached as a whole (texts, fallbacks,
     and the changed tables' digests, which follow from the basis and the texts), so a rerun
-    restores it in one read, check failures included.
+    restores it in one read, check failures included.  ``only`` (continuous mode: the rows
+    an advance adds) limits the items to these ids per field; the others keep their text.
     """
     # The stage's objects (tuples, strings) hold no cycles, while the caller's heap is large:
     # a full pass of the cyclic collector would cost more than a warm stage itself.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _rewrite(conn, settings, api_key, progress, basis)
+        return _rewrite(conn, settings, api_key, progress, basis, only)
     finally:
         if paused:
             gc.enable()
@@ -143,6 +145,7 @@ def _rewrite(
     api_key: str | None,
     progress: Any,
     basis: str | None,
+    only: dict[str, set[int]] | None = None,
 ) -> LLMReport:
     t0 = time.perf_counter()
     report = LLMReport(settings.provider, settings.model, settings.fields)
@@ -177,6 +180,8 @@ def _rewrite(
             report.digests = dict(whole["digests"])
         else:
             items, people = collect(conn, settings.fields)
+            if only is not None:
+                items = [it for it in items if int(it.id) in only.get(it.field, ())]
             report.items = len(items)
             accepted = _run(items, people, settings, api_key, progress, cache, report)
             changed = write_back(conn, accepted)

@@ -1,0 +1,214 @@
+"""Generating: the default command (also `generate`), its options, and the tables that
+summarise a generated file (shared with `reproduce` and `live`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ..config import SCALES
+from ..llm import FIELDS, LLMReport
+from ..llm.settings import DEFAULT_CACHE
+from ..pipeline import Summary, generate
+from .console import call, call_with_bar, err, fail, out
+from .settings import resolve
+
+
+def render(summary: Summary, title: str = "Generated") -> None:
+    table = Table(title=f"{title}: {summary.path}", show_lines=False)
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in summary.row_counts.items():
+        table.add_row(name, f"{n:,}")
+    table.add_row("[bold]total", f"[bold]{sum(summary.row_counts.values()):,}")
+    out.print(table)
+    timing = Table(title="seconds per stage")
+    timing.add_column("stage")
+    timing.add_column("seconds", justify="right")
+    for name, s in summary.stage_seconds.items():
+        timing.add_row(name, f"{s:.2f}")
+    timing.add_row("[bold]total", f"[bold]{sum(summary.stage_seconds.values()):.2f}")
+    out.print(timing)
+    c = summary.config
+    facts = Table(show_header=False, box=None)
+    for k, v in (
+        ("output", escape(str(summary.path))),
+        ("seed", str(summary.seed)),
+        ("anchor", summary.anchor),
+        ("industry", c.industry),
+        ("workforce", c.workforce),
+        ("scale", c.scale),
+        ("fingerprint", summary.fingerprint),
+    ):
+        facts.add_row(f"[bold]{k}", v)
+    out.print(facts)
+    if summary.llm is not None:
+        render_llm(summary.llm)
+
+
+def render_llm(r: LLMReport) -> None:
+    """The LLM tier's figures: calls, tokens, cache hits, fallbacks by reason, cost."""
+    table = Table(title=f"LLM text tier ({r.provider}, {r.model})", show_header=False)
+    cost = "unknown (no price for this model)" if r.cost is None else f"${r.cost:.4f}"
+    fallbacks = ", ".join(f"{k} {v:,}" for k, v in sorted(r.fallbacks.items())) or "none"
+    for k, v in (
+        ("fields", ", ".join(r.fields)),
+        ("items", f"{r.items:,} ({r.accepted:,} with LLM text, {r.cache_hits:,} from the cache)"),
+        (
+            "calls",
+            f"{r.calls:,} ({r.batches:,} batches, {r.retries:,} retries, {r.errors:,} failed)",
+        ),
+        ("tokens", f"{r.tokens_in:,} in, {r.tokens_out:,} out"),
+        ("template fallbacks", fallbacks),
+        ("estimated cost", cost),
+        ("seconds", f"{r.seconds:.2f}"),
+    ):
+        table.add_row(f"[bold]{k}", v)
+    out.print(table)
+    for message in r.messages:
+        err.print(f"[yellow]warning:[/] {message}", highlight=False)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    """SIGTERM (a `kill`, a CI timeout) cleans up like Ctrl-C: no partial output is left."""
+    raise KeyboardInterrupt
+
+
+def generate_cmd(
+    ctx: typer.Context,
+    # numbers are taken as text and parsed by resolve_config, so every bad one is reported
+    seed: str = typer.Option(
+        None, "--seed", metavar="INTEGER", help="Root seed (env SEED; default 42)."
+    ),
+    scale: str = typer.Option(None, "--scale", help=f"Preset: {'|'.join(SCALES)} (env SCALE)."),
+    users: str = typer.Option(
+        None, "--users", metavar="INTEGER", help="Number of people (SEED_COUNT_USERS)."
+    ),
+    projects: str = typer.Option(
+        None, "--projects", metavar="INTEGER", help="Projects (SEED_COUNT_PROJECTS)."
+    ),
+    tasks_per_project: str = typer.Option(
+        None,
+        "--tasks-per-project",
+        metavar="INTEGER",
+        help="Mean top-level tasks per project (SEED_COUNT_TASKS_PER_PROJECT).",
+    ),
+    months: str = typer.Option(
+        None, "--months", metavar="INTEGER", help="History length (HISTORY_MONTHS; 6)."
+    ),
+    end_date: str = typer.Option(
+        None, "--end-date", help="Anchor date YYYY-MM-DD (END_DATE; default today, UTC)."
+    ),
+    industry: str = typer.Option(None, "--industry", help="One of ten industries (INDUSTRY)."),
+    workforce: str = typer.Option(None, "--workforce", help="us | global (WORKFORCE)."),
+    out_path: str = typer.Option(  # a string: Path() would drop a trailing slash
+        None, "--out", "-o", help="Output file (DB_PATH; output/asana_simulation.sqlite)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
+    workers: str = typer.Option(
+        None,
+        "--workers",
+        metavar="INTEGER",
+        help="Processes generating projects (default: 2 for large runs, else 1); the content "
+        "is the same for any count.",
+    ),
+    env_file: Path = typer.Option(
+        None, "--env-file", help="Read settings from this file instead of ./.env."
+    ),
+    llm: str = typer.Option(
+        None,
+        "--llm",
+        help="LLM text tier: off | groq | openai (env LLM; default groq when GROQ_API_KEY is "
+        "set, else off).",
+    ),
+    llm_fields: str = typer.Option(
+        None, "--llm-fields", help=f"Comma list of {', '.join(FIELDS)} (LLM_FIELDS; all)."
+    ),
+    llm_base_url: str = typer.Option(
+        None, "--llm-base-url", help="OpenAI-compatible server URL ending in /v1 (LLM_BASE_URL)."
+    ),
+    llm_model: str = typer.Option(None, "--llm-model", help="Model name (LLM_MODEL/GROQ_MODEL)."),
+    llm_cache: Path = typer.Option(
+        None, "--llm-cache", help=f"LLM text cache file (LLM_CACHE; {DEFAULT_CACHE})."
+    ),
+    no_llm_cache: bool = typer.Option(False, "--no-llm-cache", help="Bypass the LLM cache."),
+    llm_budget_calls: str = typer.Option(
+        None,
+        "--llm-budget-calls",
+        metavar="INTEGER",
+        help="At most this many LLM requests (batches).",
+    ),
+    llm_budget_tokens: str = typer.Option(
+        None,
+        "--llm-budget-tokens",
+        metavar="INTEGER",
+        help="At most about this many LLM tokens in and out.",
+    ),
+    llm_concurrency: str = typer.Option(
+        None,
+        "--llm-concurrency",
+        metavar="INTEGER",
+        help="Concurrent LLM requests, 1 … 32 (LLM_CONCURRENCY; 4).",
+    ),
+    llm_timeout: str = typer.Option(
+        None, "--llm-timeout", metavar="SECONDS", help="Seconds per LLM request (LLM_TIMEOUT; 30)."
+    ),
+) -> None:
+    """With no command: generate the organization (same as `generate`)."""
+    signal.signal(signal.SIGTERM, _terminate)
+    explicit = {
+        "seed": seed,
+        "scale": scale,
+        "users": users,
+        "projects": projects,
+        "tasks_per_project": tasks_per_project,
+        "history_months": months,
+        "end_date": end_date,
+        "industry": industry,
+        "workforce": workforce,
+        "db_path": out_path,
+        "force": force or None,
+        "env_file": env_file,
+        "workers": workers,
+        "llm_provider": llm,
+        "llm_fields": llm_fields,
+        "llm_base_url": llm_base_url,
+        "llm_model": llm_model,
+        "llm_cache_path": llm_cache,
+        "llm_no_cache": no_llm_cache or None,
+        "llm_budget_calls": llm_budget_calls,
+        "llm_budget_tokens": llm_budget_tokens,
+        "llm_concurrency": llm_concurrency,
+        "llm_timeout": llm_timeout,
+    }
+    if ctx.invoked_subcommand is not None:
+        given = sorted(k for k, v in explicit.items() if v is not None)
+        if given and ctx.invoked_subcommand != "generate":
+            fail(
+                f"options {', '.join(given)} apply to generating, not to "
+                f"`{ctx.invoked_subcommand}`; put them after `generate` or drop them"
+            )
+        ctx.obj = explicit  # options given before `generate` apply to it
+        return
+    group = ctx.parent.obj if ctx.parent is not None and isinstance(ctx.parent.obj, dict) else {}
+    explicit = {**group, **{k: v for k, v in explicit.items() if v is not None}}
+    force = bool(explicit.pop("force", False))
+    env_file = explicit.pop("env_file", None)
+    workers = explicit.pop("workers", None)
+    today = dt.datetime.now(dt.UTC).date()
+    config, workers, llm_settings, key = call(resolve, explicit, env_file, workers, today)
+    summary = call_with_bar(
+        generate,
+        config,
+        overwrite=force,
+        workers=workers,
+        llm=llm_settings,
+        llm_api_key=key,
+    )
+    render(summary)

@@ -1,0 +1,249 @@
+"""Continuous mode's commands: simulate (move a file's clock by some days), live (append a
+batch per interval until stopped) and status (a file's clock and its live writer).  The
+library parts are imported when a command runs: the other commands never load them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from ..errors import ConfigError
+from ..pipeline import generate
+from .console import call, call_with_bar, fail, open_or_fail, out
+from .generate import render, render_llm
+from .settings import environment, llm_options, resolve
+
+
+def _live_settings(config_file: Path | None, **flags: Any) -> Any:
+    """Continuous mode's settings from flags > LIVE_* environment > --config TOML."""
+    from ..live import resolve_settings
+
+    return call(resolve_settings, flags, dict(os.environ), config_file)
+
+
+def _simulate_llm(flags: dict[str, Any], env_file: Path | None) -> tuple[Any, str | None]:
+    """simulate's LLM settings and key, resolved as generate's (flags > environment/.env)."""
+    env, problems = environment(env_file)
+    if problems:
+        raise ConfigError(problems)
+    return llm_options(dict(flags), env)
+
+
+def simulate_cmd(
+    file: Path = typer.Argument(..., help="A file made by this generator."),
+    days: float = typer.Option(..., "--days", help="Simulated days to move the clock by."),
+    config_file: Path | None = typer.Option(None, "--config", help="A live TOML file."),
+    level: str | None = typer.Option(None, "--level", help="Activity: low | medium | high."),
+    steadiness: float | None = typer.Option(
+        None, "--steadiness", help="0: activity at the 9/13/16 h peaks .. 1: even."
+    ),
+    workers: int | None = typer.Option(None, "--workers", help="Worker processes."),
+    llm: str = typer.Option(
+        None, "--llm", help="Text of new rows: off | groq | openai (as generate's --llm)."
+    ),
+    llm_fields: str = typer.Option(None, "--llm-fields", help="As generate's --llm-fields."),
+    llm_base_url: str = typer.Option(None, "--llm-base-url", help="As generate's."),
+    llm_model: str = typer.Option(None, "--llm-model", help="As generate's."),
+    llm_cache: Path = typer.Option(None, "--llm-cache", help="As generate's."),
+    env_file: Path = typer.Option(None, "--env-file", help="Settings file instead of ./.env."),
+) -> None:
+    """Move FILE's clock forward by --days: new tasks, comments, changes, status updates,
+    in one transaction; the run record gets a row with the new clock.  Existing rows keep
+    their text (LLM text included); new rows get LLM text with usable --llm settings, else
+    the templates."""
+    from ..live import advance
+
+    settings = _live_settings(config_file, level=level, steadiness=steadiness)
+    flags = {
+        "llm_provider": llm,
+        "llm_fields": llm_fields,
+        "llm_base_url": llm_base_url,
+        "llm_model": llm_model,
+        "llm_cache_path": llm_cache,
+    }
+    llm_settings, key = call(_simulate_llm, flags, env_file)
+    done = call_with_bar(
+        advance,
+        file,
+        days,
+        settings=settings,
+        workers=workers,
+        llm=llm_settings,
+        llm_api_key=key,
+    )
+    if done.llm is not None:
+        render_llm(done.llm)
+    events = ", ".join(f"{k} {v:,}" for k, v in done.events().items()) or "nothing new"
+    out.print(
+        f"[green]{file}[/]: clock {done.previous} -> {done.clock}; new: {events} "
+        f"({done.seconds:.1f} s)",
+        highlight=False,
+    )
+
+
+def _parse_until(text: str | None) -> int | None:
+    """--until as epoch ms: an ISO date (its 00:00 UTC) or timestamp (UTC if no offset)."""
+    if text is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        fail(
+            f"until (--until): must be an ISO date or time such as 2026-07-01T12:00Z, got {text!r}"
+        )
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return int(when.timestamp() * 1000)
+
+
+def _batch_line(batch: Any, settings: Any) -> str:
+    """One line per batch: simulated time, events by kind, size against target, lag."""
+    from ..worktime import fmt_ms
+
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(batch.events.items())) or "quiet"
+    target = (
+        f"target {settings.batch_min}-{settings.batch_max}"
+        if settings.mode == "emulated"
+        else f"{settings.interval:g} s x{settings.speed:g}"
+    )
+    return (
+        f"{fmt_ms(batch.clock)[:19]}Z  {kinds}  | batch {batch.size} ({target}) "
+        f"| lag {batch.lag:.2f} s | {batch.seconds * 1000:.0f} ms"
+    )
+
+
+def live_cmd(
+    file: Path = typer.Argument(..., help="A file made by this generator (made first if absent)."),
+    interval: str | None = typer.Option(None, "--interval", help="ISO-8601, e.g. PT10S (>= 1 s)."),
+    speed: str | None = typer.Option(None, "--speed", help="Simulated seconds per wall second."),
+    until: str | None = typer.Option(None, "--until", help="Stop at this simulated time."),
+    batches: int | None = typer.Option(None, "--batches", min=1, help="Stop after N batches."),
+    allow_future: bool = typer.Option(
+        False, "--allow-future", help="Let the simulated clock pass the wall clock."
+    ),
+    mode: str | None = typer.Option(None, "--mode", help="production | emulated."),
+    batch: str | None = typer.Option(None, "--batch", help="Emulated: events per batch, 5-20."),
+    config_file: Path | None = typer.Option(None, "--config", help="A live TOML file."),
+    level: str | None = typer.Option(None, "--level", help="Activity: low | medium | high."),
+    steadiness: float | None = typer.Option(
+        None, "--steadiness", help="0: activity at the 9/13/16 h peaks .. 1: even."
+    ),
+    seed: str | None = typer.Option(None, "--seed", help="For a new file: SEED."),
+    scale: str | None = typer.Option(None, "--scale", help="For a new file: SCALE."),
+    industry: str | None = typer.Option(None, "--industry", help="For a new file: INDUSTRY."),
+    workforce: str | None = typer.Option(
+        None, "--workforce", help="For a new file: the work pattern, us | global."
+    ),
+) -> None:
+    """Append one batch per --interval to FILE, each one transaction with the clock; Ctrl-C
+    or SIGTERM finishes the batch in flight and stops; run again to resume."""
+    import time
+
+    from ..live.runner import Live
+
+    settings = _live_settings(
+        config_file,
+        interval=interval,
+        speed=speed,
+        allow_future=True if allow_future else None,
+        mode=mode,
+        batch=batch,
+        level=level,
+        steadiness=steadiness,
+    )
+    stop_at = _parse_until(until)
+    if not file.exists():
+        explicit = {"db_path": str(file), "seed": seed, "scale": scale}
+        explicit |= {"industry": industry, "workforce": workforce}
+        today = dt.datetime.now(dt.UTC).date()
+        config, *_ = call(resolve, explicit, None, None, today)
+        summary = call_with_bar(
+            generate,
+            config,
+            file,
+        )
+        render(summary)
+    stopping: list[int] = []
+
+    def _stop(signum: int, frame: Any) -> None:
+        stopping.append(signum)
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    live = call(Live, file, settings)
+    done = 0
+    try:
+        out.print(
+            f"live: {file} from {_batch_clock(live.clock)}, "
+            f"every {settings.interval:g} s at x{settings.speed:g} ({settings.mode}); "
+            "Ctrl-C stops",
+            highlight=False,
+        )
+        due = time.time()
+        while not stopping:
+            if batches is not None and done >= batches:
+                break
+            if stop_at is not None and live.clock >= stop_at:
+                break
+            while not stopping and time.time() < due:
+                time.sleep(min(0.05, max(0.0, due - time.time())))
+            if stopping:
+                break
+            goal = live.target()
+            if stop_at is not None:
+                goal = min(goal, stop_at)
+            result = call(live.run_batch, goal, due)
+            done += 1
+            out.print(_batch_line(result, settings), highlight=False)
+            if live.clock >= live.horizon:
+                break
+            due += settings.interval
+    finally:
+        live.close()
+    out.print(f"stopped at {_batch_clock(live.clock)} after {done} batches", highlight=False)
+
+
+def _batch_clock(ms: int) -> str:
+    from ..worktime import fmt_ms
+
+    return fmt_ms(ms)
+
+
+def status_cmd(
+    file: Path = typer.Argument(..., help="A file made by this generator."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout instead."),
+) -> None:
+    """FILE's clock, the mode and cadence of its last continuous run, events in the last
+    simulated hour and day, and whether a live writer is attached."""
+    from ..live.status import status
+
+    result = open_or_fail(status, file)
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return
+    s = result.settings
+    writer = f"attached (pid {result.writer_pid})" if result.attached else "none"
+    out.print(f"{file}: clock {result.clock} ({result.mode}, {result.runs} runs)", highlight=False)
+    if s:
+        cadence = (
+            f"{s.get('mode')} every {s.get('interval')} s at x{s.get('speed')}, "
+            f"level {s.get('level')}, steadiness {s.get('steadiness')}"
+        )
+        if s.get("mode") == "emulated":
+            cadence += f", batches of {s.get('batch_min')}-{s.get('batch_max')} events"
+        out.print(f"cadence: {cadence}", highlight=False)
+    out.print(f"live writer: {writer}", highlight=False)
+    table = Table(title="events before the clock")
+    table.add_column("kind")
+    table.add_column("last hour", justify="right")
+    table.add_column("last day", justify="right")
+    for kind, n in result.last_hour.items():
+        table.add_row(kind, f"{n:,}", f"{result.last_day[kind]:,}")
+    out.print(table)
