@@ -8,7 +8,9 @@ time-boxed and ongoing projects, projects under 60 days old, p90 - p10 between p
 late completion, planned work, Blocked share of open work, cross-team assignments,
 cross-project dependencies, guests among project members, comments by people outside the
 project's team, time-boxed projects cancelled, idle established employees, workload skew
-(p90 and max over the median open work per assignee), holiday load and monthly flatness
+(p90 and max over the median open work per assignee), holiday load, dated tasks due or
+starting in the assignee's time off, weekend co-working in a zone (observed / independent)
+and monthly flatness
 (src/checks/company.py);
 then the range of every scorecard metric over the files and how many files miss its band.
 """
@@ -47,9 +49,11 @@ COLUMNS = (
     ("skew_p90", "p90/med"),
     ("skew_max", "max/med"),
     ("holiday", "holiday"),
+    ("time_off", "time-off"),
+    ("coworking", "wkend-co"),
     ("flat", "flat"),
 )
-RATIOS = {"skew_p90", "skew_max", "holiday", "flat"}
+RATIOS = {"skew_p90", "skew_max", "holiday", "coworking", "flat"}
 
 
 def figures(path: Path) -> dict[str, float | None]:
@@ -63,6 +67,8 @@ def figures(path: Path) -> dict[str, float | None]:
         ):
             out |= part(conn)
         out["holiday"] = company.holiday_load(conn)
+        out["time_off"] = company.time_off_load(conn)
+        out["coworking"] = company.weekend_coworking(conn)
         out["flat"] = company.monthly_flatness(conn)
         # time-boxed projects cancelled (their last status update is 'dropped'), not a metric
         out["cancelled"] = conn.execute(
@@ -76,6 +82,8 @@ def figures(path: Path) -> dict[str, float | None]:
 def fmt(key: str, v: float | None) -> str:
     if v is None:
         return "-"
+    if key == "time_off":
+        return f"{v:.1%}"
     return f"{v:.2f}" if key in RATIOS else f"{v:.0%}"
 
 

@@ -25,7 +25,9 @@ from .rng import buffered
 from .worktime import (
     DAY_MS,
     Calendar,
+    OwnWeekends,
     PersonalCalendar,
+    absence_on,
     day_ms,
     fmt_date,
     fmt_ms,
@@ -184,7 +186,7 @@ class Member:
     user_id: int
     first_name: str
     name: str
-    cal: Calendar | PersonalCalendar  # their zone's calendar minus their own absences
+    cal: Calendar | OwnWeekends | PersonalCalendar  # their zone's, their weekends, minus absences
     join: int
     leave: int  # NEVER if they stay
 
@@ -622,9 +624,13 @@ def simulate_task(
             (created // DAY_MS + max(1, round(days))) * DAY_MS,
             created // DAY_MS * DAY_MS,
         )
-        if parent is not None and parent.due_on is not None:
-            due_ms = min(due_ms, day_ms(parent.due_on))
-            if due_ms <= created // DAY_MS * DAY_MS:
+        if parent is not None and parent.due_on is not None and day_ms(parent.due_on) < due_ms:
+            due_ms = day_ms(parent.due_on)  # the parent's day, unless they are away then
+            cal = (life.assignee or creator).cal
+            away = absence_on(cal, due_ms)
+            if away is not None:
+                due_ms = _workday_from(cal, away[0], -1, 0)
+            if due_ms is not None and due_ms <= created // DAY_MS * DAY_MS:
                 due_ms = None
     if due_ms is not None:
         if subtype != "milestone" and d.chance(P_DUE_AT):
@@ -637,14 +643,19 @@ def simulate_task(
                 created, creator, "due_date_changed", new_due_on=life.due_on, new_due_at=life.due_at
             )
         )
-        if subtype != "milestone" and life.due_on and d.chance(P_START_ON):
+        # a start day comes with an assignee, and avoids their time off (the loop below)
+        if subtype != "milestone" and life.due_on and life.assignee and d.chance(P_START_ON):
             span = (due_ms - created // DAY_MS * DAY_MS) // DAY_MS
             if span >= 2:
                 start = due_ms - (1 + int(d.u() * min(span - 1, 10))) * DAY_MS
-                cal = (life.assignee or creator).cal
+                cal = life.assignee.cal
                 while not is_workday(cal, start) and start > created:  # the working day before
                     start -= DAY_MS
-                life.start_on = fmt_date(start)
+                away = absence_on(cal, start)  # away from the day it was made: when back
+                if away is not None:
+                    start = away[1] if away[1] < due_ms else None
+                if start is not None:
+                    life.start_on = fmt_date(start)
 
     life.work_wd = d.lognormal(WORK_MEDIAN_WD[priority], WORK_SIGMA)
     if parent is not None:
@@ -666,6 +677,7 @@ def simulate_task(
             wait = (ctx.shape.pickup_wd, ctx.shape.pickup_sigma) if life.queued else (0.3, 0.9)
             t, owner = sim.act("owner", d.lognormal(*wait))
             sim.assign(t, owner, sim.someone(t))
+            _keep_off_time_off(sim, d, t, owner)
             sim.move(t, owner, "todo")
         if in_project and not ctx.board and d.chance(P_LIST_MOVE) and len(ctx.sections) > 1:
             t, actor = sim.act("assignee", d.lognormal(2.0, 0.8))
@@ -772,6 +784,7 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
             new = sim.someone(t, exclude=life.assignee)
             if new is not life.assignee:
                 sim.assign(t, owner, new)
+                _keep_off_time_off(sim, d, t, owner)
         elif what == "due":
             t, actor = sim.act("assignee", gap)
             old_on, old_at = life.due_on, life.due_at
@@ -782,7 +795,8 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
                 life.due_at = fmt_ms(parse_ms(life.due_at) + shift)
             else:
                 new_day = day_ms(life.due_on) + shift
-                life.due_on = fmt_date(_due_day(d, actor.cal, new_day, t // DAY_MS * DAY_MS))
+                cal = (life.assignee or actor).cal  # off the time off of whoever does the work
+                life.due_on = fmt_date(_due_day(d, cal, new_day, t // DAY_MS * DAY_MS))
             sim.emit(
                 Event(
                     t,
@@ -1040,10 +1054,15 @@ def _weekday_bias(d: Draws, day_ms: int) -> int:
 
 
 def _due_day(d: Draws, cal: Calendar, day: int, floor: int) -> int:
-    """A due day off the weekend (mostly, `_weekday_bias`) and off the public holidays of
-    ``cal`` (the assignee's calendar; P_HOLIDAY_MOVE of them move to the working day before,
-    else after, never to ``floor`` or earlier): nobody plans a deadline on Memorial Day."""
+    """A due day off the weekend (mostly, `_weekday_bias`), off the public holidays of ``cal``
+    (the assignee's calendar; P_HOLIDAY_MOVE of them move to the working day before, else
+    after, never to ``floor`` or earlier): nobody plans a deadline on Memorial Day; and off
+    the assignee's time off (to the working day before it, else the day they are back)."""
     day = _weekday_bias(d, day)
+    away = absence_on(cal, day)
+    if away is not None:
+        before = _workday_from(cal, away[0], -1, floor)
+        return before if before is not None else away[1]
     if (day // DAY_MS + 3) % 7 >= 5 or is_workday(cal, day) or not d.chance(P_HOLIDAY_MOVE):
         return day
     for step in (-1, -2, -3, -4, 1, 2, 3, 4, 5, 6):
@@ -1051,6 +1070,38 @@ def _due_day(d: Draws, cal: Calendar, day: int, floor: int) -> int:
         if c > floor and is_workday(cal, c):
             return c
     return day
+
+
+def _workday_from(cal: Calendar, day: int, step: int, floor: int) -> int | None:
+    """The first working day of ``cal`` from ``day`` on (step +1) or back (step -1), within
+    a week and after ``floor``."""
+    for _ in range(7):
+        day += step * DAY_MS
+        if day <= floor:
+            return None
+        if is_workday(cal, day):
+            return day
+    return None
+
+
+def _keep_off_time_off(sim: _Sim, d: Draws, t: int, actor: Member) -> None:
+    """Whoever hands a dated task to someone away on its due day moves the date: to the
+    working day before the absence (after the task's start day), else the day they are back.
+    The start day stays (it is part of the task as created, whatever the clock)."""
+    life = sim.life
+    who = life.assignee
+    if who is None or not life.due_on:
+        return
+    old = day_ms(life.due_on)
+    if absence_on(who.cal, old) is None:
+        return
+    floor = max(t // DAY_MS * DAY_MS, day_ms(life.start_on) if life.start_on else 0)
+    new = _due_day(d, who.cal, old, floor)
+    if new != old:
+        life.due_on = fmt_date(new)
+        sim.emit(
+            Event(t, actor, "due_date_changed", old_due_on=fmt_date(old), new_due_on=life.due_on)
+        )
 
 
 def _at_local_hour(cal: Calendar, day_ms: int, hour: float) -> int:

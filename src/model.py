@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from .worktime import Calendar, PersonalCalendar, personal_calendar
+from .worktime import Calendar, OwnWeekends, PersonalCalendar, personal_calendar, with_weekends
 
 
 @dataclass(frozen=True)
@@ -58,16 +58,20 @@ class Org:
     calendars: dict[int, Calendar]  # one per zone, shared by everyone in it
     # each person's absences (first day, last day, kind), by user index
     absences: dict[int, list[tuple[dt.date, dt.date, str]]] = field(default_factory=dict)
-    _personal: dict[int, Calendar | PersonalCalendar] = field(
+    # the weekend days each person works (worktime.weekend_days), by user index
+    weekends: dict[int, list[dt.date]] = field(default_factory=dict)
+    _personal: dict[int, Calendar | OwnWeekends | PersonalCalendar] = field(
         default_factory=dict, repr=False, compare=False
     )
 
-    def calendar(self, user_index: int) -> Calendar | PersonalCalendar:
-        """A person's working calendar: their zone's, minus their absences (built once)."""
+    def calendar(self, user_index: int) -> Calendar | OwnWeekends | PersonalCalendar:
+        """A person's working calendar: their zone's, plus their own worked weekend days,
+        minus their absences (built once)."""
         cal = self._personal.get(user_index)
         if cal is None:
             zone = self.calendars[self.users[user_index].zone]
-            cal = personal_calendar(zone, self.absences.get(user_index, []))
+            own = with_weekends(zone, self.weekends.get(user_index, []))
+            cal = personal_calendar(own, self.absences.get(user_index, []))
             self._personal[user_index] = cal
         return cal
 

@@ -49,7 +49,7 @@ from .rng import Stream, rng_for
 from .schema import apply_schema, create_indexes, table_names
 from .text import load_vocabulary
 from .workers import run_chunks
-from .worktime import DAY_MS, WORKFORCE_ZONES, build_calendar, date_ms, fmt_ms
+from .worktime import DAY_MS, WORKFORCE_ZONES, build_calendar, date_ms, fmt_ms, weekend_days
 from .writer import INSERT_ORDER as INSERT_ORDER  # re-exported: scripts use it
 from .writer import PK_KEYS, Writer, write_part
 from .writer import PROJECT_TABLES as PROJECT_TABLES  # re-exported: src/live uses it
@@ -241,7 +241,8 @@ def build_world(config: Config, tuning: Tuning = NO_TUNING) -> World:
     # personal time off up to the horizon, the same at every clock: the clock only decides
     # which rows are booked yet (time_off_rows)
     absences = generate_time_off(seed, config, users, calendars, horizon)
-    org = Org(workspace, teams, users, calendars, absences_by_user(absences))
+    weekends = {u.index: weekend_days(seed, u.index, first, last) for u in users}
+    org = Org(workspace, teams, users, calendars, absences_by_user(absences), weekends)
     team_members = team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
     # each team's designated reviewers (Legal, Finance, ..., an executive) join it
     team_members += [

@@ -30,6 +30,7 @@ class Stream(IntEnum):
     STATUS_UPDATES = 12
     TIME_OFF = 13  # personal absences, keyed by user index
     PROJECT_SHAPES = 20  # a project's kind and fate (20+: clear of other branches' streams)
+    WEEKENDS = 30  # the weekend days a person works, keyed by user index (30: clear of others)
 
 
 def seed_sequence(seed: int, stream: Stream, *path: int) -> np.random.SeedSequence:

@@ -3,15 +3,18 @@
 Every human event is placed through its actor's calendar.  A calendar maps wall-clock UTC
 milliseconds to a *working-time* coordinate ``w`` (one unit = one average working day) and back.
 Weekdays carry different weights (midweek busiest), public holidays of the actor's country carry
-none, a few weekend days carry a little, and inside a day time is spread by the reference
-hour-of-day profile.  Because the map is monotone, a task's events stay in order when each is
-placed with ``advance(calendar, previous_time, gap)``: the result is always later than the
-previous event and always inside the actor's working hours.
+none, and inside a day time is spread by the reference hour-of-day profile.  Weekends belong to
+no zone: each person works a few of their own (`OwnWeekends`), lightly.  Because the map is
+monotone, a task's events stay in order when each is placed with ``advance(calendar,
+previous_time, gap)``: the result is always later than the previous event and always inside
+the actor's working hours.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,10 +39,16 @@ _CDF = tuple(float(x) for x in np.concatenate([[0.0], np.cumsum(_HOUR_SHARES)]) 
 # Weekday weights Mon..Fri from reference (A): 16.2 / 22.3 / 27.1 / 20.1 / 13.9 % (x5/100 so
 # that an average weekday weighs 1).
 _WEEKDAY_WEIGHT = (0.810, 1.115, 1.355, 1.005, 0.695)
-# A few weekend days are worked, lightly: reference (A) saw 0.4% of tickets created on weekends,
-# the target band is <= 3%.  p(day worked) x weight ~ 0.2 x 0.08 gives about 0.6%.
-_WEEKEND_WORK_P = 0.2
-_WEEKEND_WEIGHT = 0.08
+# Weekend work is personal (design): reference (A) saw 0.4% of tickets created on weekends, the
+# target band is <= 3%.  Some people never work one (P_NO_WEEKENDS); the others work a share of
+# weekend days drawn log-normally (median WEEKEND_RATE_MEDIAN, a few several times more, capped),
+# each such day an hour or two (WEEKEND_WEIGHT of an average weekday).  Mean rate ~0.09 x weight
+# 0.25 over 2 of 7 days gives about 0.8% of events.
+P_NO_WEEKENDS = 0.3
+WEEKEND_RATE_MEDIAN = 0.08
+WEEKEND_RATE_SIGMA = 1.0
+WEEKEND_RATE_MAX = 0.4
+WEEKEND_WEIGHT = 0.25
 
 # (IANA zone, ISO country whose holidays apply, Faker locale).  Order is append-only: a zone's
 # index keys its calendar's random stream.
@@ -178,6 +187,144 @@ class Calendar:
     def absence_back(self, back: int) -> tuple[str, int] | None:
         return None
 
+    def with_cdf(self, cdf: tuple[float, ...]) -> Calendar:
+        """This calendar in another hour-of-day profile (continuous mode's steadiness)."""
+        return dataclasses.replace(self, cdf=cdf)
+
+
+@dataclass(frozen=True, slots=True)
+class OwnWeekends:
+    """A zone's calendar plus the weekend days one person works (the zone has none).
+
+    Each worked day ``k`` is an interval [s0, s1) of real time (local midnight to local
+    midnight) that carries ``wt`` working time spread by the hour profile.  The zone's
+    coordinate is flat over a weekend, so the personal coordinate is the zone's plus the
+    weight of the worked days before ``t`` (``extra``); ``zq`` is the zone's at each day.
+    """
+
+    base: Calendar
+    s0: tuple[int, ...]
+    s1: tuple[int, ...]
+    q0: tuple[float, ...]  # personal w at each day's start
+    zq: tuple[float, ...]  # zone w at each day (flat over the weekend)
+    extra: tuple[float, ...]  # worked weight before day k (len + 1 entries)
+    wt: float
+    longs: ClassVar[tuple[tuple[int, int], ...]] = ()
+
+    @property
+    def zone(self) -> int:
+        return self.base.zone
+
+    @property
+    def starts(self) -> tuple[int, ...]:
+        return self.base.starts
+
+    @property
+    def cdf(self) -> tuple[float, ...]:
+        return self.base.cdf
+
+    def to_w(self, t: int) -> float:
+        k = bisect_right(self.s0, t) - 1
+        if k < 0:
+            return self.base.to_w(t)
+        if t < self.s1[k]:
+            return self.q0[k] + self.wt * hour_cdf((t - self.s0[k]) / HOUR_MS, self.base.cdf)
+        return self.base.to_w(t) + self.extra[k + 1]
+
+    def from_w(self, w: float) -> int:
+        k = bisect_right(self.q0, w) - 1
+        if k >= 0 and w < self.q0[k] + self.wt:
+            f = min((w - self.q0[k]) / self.wt, 1.0 - 1e-12)
+            out = self.s0[k] + int(hour_inverse_cdf(f, self.base.cdf) * HOUR_MS)
+            return out if out < self.s1[k] else self.s1[k] - 1  # a short (DST) Sunday
+        zw = w - self.extra[k + 1]
+        if k >= 0 and zw < self.zq[k]:  # rounding: never back before the day just passed
+            zw = self.zq[k]
+        return self.base.from_w(zw)
+
+    def is_working_time(self, t: int) -> bool:
+        k = bisect_right(self.s0, t) - 1
+        if k >= 0 and t < self.s1[k]:
+            return t - self.s0[k] >= _HOUR_KNOTS[0] * HOUR_MS
+        return self.base.is_working_time(t)
+
+    def advance(self, t: int, gap: float, spread: float | None = None) -> int:
+        """As Calendar.advance, with this person's weekend days in the way."""
+        s0 = self.s0
+        k = bisect_right(s0, t) - 1
+        if k < 0 or t >= self.s1[k]:
+            out = self.base.advance(t, gap, spread)  # the zone's answer, unless it passes a day
+            if k + 1 >= len(s0) or out < s0[k + 1]:
+                return out
+        w = self.to_w(t)
+        if spread is not None and not self.is_working_time(t):
+            w += spread * self._day_length(w)  # a random moment of their next working day
+        out = self.from_w(w + gap)
+        return out if out > t else t + 1
+
+    def _day_length(self, w: float) -> float:
+        """The weight of the working day that starts at personal ``w``."""
+        k = bisect_right(self.q0, w + 1e-9) - 1
+        if k >= 0 and w + 1e-9 < self.q0[k] + self.wt:
+            return self.wt
+        cum = self.base.cum
+        j = min(bisect_right(cum, w - self.extra[k + 1] + 1e-9) - 1, len(cum) - 2)
+        return cum[j + 1] - cum[j]
+
+    def absence_starting(self, lo: int, hi: int) -> int | None:
+        return None
+
+    def absence_back(self, back: int) -> tuple[str, int] | None:
+        return None
+
+    def with_cdf(self, cdf: tuple[float, ...]) -> OwnWeekends:
+        return dataclasses.replace(self, base=self.base.with_cdf(cdf))
+
+
+def weekend_days(seed: int, user: int, first_day: dt.date, last_day: dt.date) -> list[dt.date]:
+    """The weekend days one person works over [first_day, last_day], from their own stream
+    (one draw per weekend day of the range, in date order: no clock in it)."""
+    rng = rng_for(seed, Stream.WEEKENDS, user, first_day.toordinal())
+    u = rng.random(3)
+    if u[0] < P_NO_WEEKENDS:
+        return []
+    normal = math.sqrt(-2.0 * math.log(1.0 - u[1])) * math.cos(2.0 * math.pi * u[2])
+    rate = min(WEEKEND_RATE_MAX, WEEKEND_RATE_MEDIAN * math.exp(WEEKEND_RATE_SIGMA * normal))
+    days: list[dt.date] = []
+    day = first_day + dt.timedelta(days=(5 - first_day.weekday()) % 7)  # the first Saturday
+    while day <= last_day:
+        days.append(day)
+        if day < last_day:
+            days.append(day + dt.timedelta(days=1))
+        day += dt.timedelta(days=7)
+    return [d for d, x in zip(days, rng.random(len(days)), strict=True) if x < rate]
+
+
+def with_weekends(base: Calendar, days: list[dt.date]) -> Calendar | OwnWeekends:
+    """``base`` (a zone's calendar) plus the person's worked weekend ``days`` (sorted), but
+    not a public holiday that falls on a weekend (nobody works the Fourth of July)."""
+    if days:
+        tz_name, country, _ = ZONES[base.zone]
+        off = _holiday_dates(country, days[0].year, days[-1].year)
+        days = [d for d in days if d not in off]
+    if not days:
+        return base
+    tz = zone_info(tz_name)
+    s0, s1, q0, zq, extra = [], [], [], [], [0.0]
+    for day in days:
+        nxt = day + dt.timedelta(days=1)
+        a = int(dt.datetime(day.year, day.month, day.day, tzinfo=tz).timestamp() * 1000)
+        b = int(dt.datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz).timestamp() * 1000)
+        z = base.to_w(a)
+        s0.append(a)
+        s1.append(b)
+        zq.append(z)
+        q0.append(z + extra[-1])
+        extra.append(extra[-1] + WEEKEND_WEIGHT)
+    return OwnWeekends(
+        base, tuple(s0), tuple(s1), tuple(q0), tuple(zq), tuple(extra), WEEKEND_WEIGHT
+    )
+
 
 # An absence this long (working days) hands the person's open work over instead of letting it
 # wait (design: parental leave, weeks; a vacation of two weeks is waited out).
@@ -196,7 +343,7 @@ class PersonalCalendar:
     that day as a UTC-midnight date (what an out-of-office note names).
     """
 
-    base: Calendar
+    base: Calendar | OwnWeekends
     t0: tuple[int, ...]
     t1: tuple[int, ...]
     p0: tuple[float, ...]  # personal w at each absence (where the flat stretch sits)
@@ -262,6 +409,9 @@ class PersonalCalendar:
             return k
         return None
 
+    def with_cdf(self, cdf: tuple[float, ...]) -> PersonalCalendar:
+        return dataclasses.replace(self, base=self.base.with_cdf(cdf))
+
     def absence_back(self, back: int) -> tuple[str, int] | None:
         """The kind and working weekdays of the absence whose return day is ``back`` (what
         an out-of-office note may say of it), or None if no absence returns then."""
@@ -274,8 +424,8 @@ class PersonalCalendar:
 
 
 def personal_calendar(
-    base: Calendar, absences: list[tuple[dt.date, dt.date, str]]
-) -> Calendar | PersonalCalendar:
+    base: Calendar | OwnWeekends, absences: list[tuple[dt.date, dt.date, str]]
+) -> Calendar | OwnWeekends | PersonalCalendar:
     """``base`` with the absences (first day, last day, kind; sorted, apart) taken out.
 
     An absence covers its dates' working days; the person is back on the first working
@@ -283,7 +433,7 @@ def personal_calendar(
     """
     if not absences:
         return base
-    starts, cum = base.starts, base.cum
+    starts, to_w = base.starts, base.to_w  # a zone day's start: to_w = its cumulative weight
     t0, t1, p0, w1, before, back, kinds = [], [], [], [], [0.0], [], []
     for first, last, kind in absences:
         # a local midnight lies within 14 hours before and 12 after the UTC one
@@ -293,11 +443,12 @@ def personal_calendar(
             jr += 1  # 1970-01-01 was a Thursday: Mon = 0
         if j0 >= jr or jr >= len(starts):
             continue  # no working day inside, or past the calendar's end
-        p0.append(cum[j0] - before[-1])
-        before.append(before[-1] + cum[jr] - cum[j0])
+        w0, wr = to_w(starts[j0]), to_w(starts[jr])
+        p0.append(w0 - before[-1])
+        before.append(before[-1] + wr - w0)
         t0.append(starts[j0])
         t1.append(starts[jr])
-        w1.append(cum[jr])
+        w1.append(wr)
         back.append((starts[jr] + 12 * HOUR_MS) // DAY_MS * DAY_MS)
         kinds.append(kind)
     if not t0:
@@ -318,7 +469,7 @@ def personal_calendar(
     )
 
 
-def is_workday(cal: Calendar | PersonalCalendar, day: int) -> bool:
+def is_workday(cal: Calendar | OwnWeekends | PersonalCalendar, day: int) -> bool:
     """Whether the UTC-midnight date ``day`` is a working weekday in ``cal`` (not a weekend, not
     a public holiday of its country, not inside the person's time off).  A calendar's day
     starts at its local midnight, within half a day of the UTC midnight of the same date in
@@ -329,9 +480,19 @@ def is_workday(cal: Calendar | PersonalCalendar, day: int) -> bool:
     j = bisect_left(starts, day - DAY_MS // 2)
     if not (j < len(starts) and starts[j] < day + DAY_MS // 2):
         return False
-    t0 = getattr(cal, "t0", ())  # a person's absences (PersonalCalendar): not a day of theirs
-    k = bisect_right(t0, day + DAY_MS // 2) - 1
-    return not (k >= 0 and day + DAY_MS // 2 < cal.t1[k])
+    return absence_on(cal, day) is None  # a person's absence: not a day of theirs
+
+
+def absence_on(cal: Calendar | OwnWeekends | PersonalCalendar, day: int) -> tuple[int, int] | None:
+    """The person's absence that the UTC-midnight date ``day`` falls in (from its first day
+    to the day before they are back, weekends between included), if any: its first day and
+    the day they are back, as UTC-midnight dates."""
+    if not isinstance(cal, PersonalCalendar):
+        return None
+    k = bisect_right(cal.t0, day + DAY_MS // 2) - 1
+    if k < 0 or day + DAY_MS // 2 >= cal.t1[k]:
+        return None
+    return (cal.t0[k] + 12 * HOUR_MS) // DAY_MS * DAY_MS, cal.back[k]  # local midnight: +-14 h
 
 
 @lru_cache(maxsize=256)
@@ -357,21 +518,15 @@ def build_calendar(seed: int, zone: int, first_day: dt.date, last_day: dt.date) 
     off_days = _holiday_dates(country, first_day.year, last_day.year)
     n_days = (last_day - first_day).days + 1
     rng = rng_for(seed, Stream.CALENDARS, zone, first_day.toordinal())
-    weekend_worked = rng.random(n_days) < _WEEKEND_WORK_P
     jitter = rng.lognormal(0.0, 0.12, n_days)  # busy and quiet days around the weekday mean
     starts: list[int] = []
     cum = [0.0]
     for i in range(n_days):
         day = first_day + dt.timedelta(days=i)
         wd = day.weekday()
-        if day in off_days:
+        if day in off_days or wd >= 5:
             continue
-        if wd < 5:
-            weight = _WEEKDAY_WEIGHT[wd] * float(jitter[i])
-        elif weekend_worked[i]:
-            weight = _WEEKEND_WEIGHT
-        else:
-            continue
+        weight = _WEEKDAY_WEIGHT[wd] * float(jitter[i])
         midnight = dt.datetime(day.year, day.month, day.day, tzinfo=tz)
         starts.append(int(midnight.timestamp() * 1000))
         cum.append(cum[-1] + weight)

@@ -1,7 +1,8 @@
 """A living company (issue 9) on the default-scale file: work at every stage, late and planned,
 blocked, across team and project lines, everyone taking part unevenly, no deadlines on public
-holidays.  Each behaviour is read with SQL; the `company` figures are checked against SQL of
-their own where they summarise."""
+holidays or in the assignee's time off, weekend work that is each person's own.  Each
+behaviour is read with SQL; the `company` figures are checked against SQL of their own where
+they summarise."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import datetime as dt
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import holidays
 import numpy as np
@@ -39,6 +41,8 @@ def figures(path: Path) -> dict:
         ):
             out |= part(conn)
         out["holiday"] = company.holiday_load(conn)
+        out["time_off"] = company.time_off_load(conn)
+        out["coworking"] = company.weekend_coworking(conn)
         return out
 
 
@@ -378,3 +382,54 @@ def test_task_creation_is_about_flat_across_the_window(db: Path) -> None:
     assert min(per_month) / max(per_month) >= 0.60
     assert before > 0
     assert flat == pytest.approx(min(per_month) / max(per_month))
+
+
+HUMAN_EVENTS = """
+    SELECT u.timezone, e.created_by_id, e.created_at FROM (
+        SELECT created_by_id, created_at FROM stories
+        UNION ALL SELECT created_by_id, created_at FROM tasks) e
+    JOIN users u ON u.id = e.created_by_id"""
+
+
+def test_weekend_work_is_personal_not_zone_wide(db: Path, fig: dict) -> None:
+    # run: the local weekend days each person acts on, by time zone
+    people_on: dict[tuple[str, dt.date], set[int]] = {}
+    days_of: dict[int, set[dt.date]] = {}
+    for tz, actor, at in q(db, HUMAN_EVENTS):
+        day = dt.datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(ZoneInfo(tz)).date()
+        if day.weekday() >= 5:
+            people_on.setdefault((tz, day), set()).add(actor)
+            days_of.setdefault(actor, set()).add(day)
+    zone_size = dict(q(db, "SELECT timezone, count(*) FROM users GROUP BY timezone"))
+    # assert: a few people work weekends, each on days of their own: no weekend day has more
+    # than a few of a zone's people, and the days people work mostly differ (zone-wide
+    # weekends gave 6-8 people a day, twice as many pairs as actor-days, 30 days for 103)
+    assert len(days_of) >= 10
+    assert all(len(p) <= max(4, 0.1 * zone_size[tz]) for (tz, _), p in people_on.items())
+    pairs = sum(len(p) * (len(p) - 1) // 2 for p in people_on.values())
+    actor_days = sum(len(d) for d in days_of.values())
+    assert pairs < actor_days / 2
+    assert len(people_on) >= 0.6 * actor_days  # distinct (zone, day)s, nearly one per actor-day
+    assert fig["coworking"] is not None and fig["coworking"] <= 2.5
+
+
+def test_due_and_start_days_avoid_the_assignee_s_time_off(db: Path, fig: dict) -> None:
+    # run: dated assigned tasks whose due or start day lies in their assignee's time off
+    dated, due_away, start_away = q(
+        db,
+        """SELECT count(*),
+                  sum(EXISTS (SELECT 1 FROM time_off o WHERE o.user_id = t.assignee_id
+                              AND COALESCE(t.due_on, date(t.due_at))
+                                  BETWEEN o.start_on AND o.end_on)),
+                  sum(EXISTS (SELECT 1 FROM time_off o WHERE o.user_id = t.assignee_id
+                              AND t.start_on BETWEEN o.start_on AND o.end_on))
+           FROM tasks t
+           WHERE t.assignee_id IS NOT NULL AND (t.due_on IS NOT NULL OR t.due_at IS NOT NULL)""",
+    )[0]
+    # the days people are away: enough that dates would hit them often if nobody looked
+    away_days = q1(db, "SELECT sum(julianday(end_on) - julianday(start_on) + 1) FROM time_off")
+    # assert
+    assert dated >= 500 and away_days >= 500
+    assert (due_away + start_away) / dated <= 0.01
+    assert fig["time_off"] <= 0.01
+    assert fig["time_off"] >= due_away / dated

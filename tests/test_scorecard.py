@@ -176,6 +176,33 @@ def test_comment_variety_counts_distinct_texts_and_the_top_share(
     assert m.value == pytest.approx(2 / 4) and m.in_band is False
 
 
+def test_time_off_load_counts_due_and_start_days_in_the_assignee_s_time_off(
+    card: dict[str, Metric], valid_db: Path, tmp_path: Path
+) -> None:
+    # the valid file has no time off: nothing is due in it
+    name = "dated tasks due or starting in their assignee's time off"
+    assert card[name].value == 0.0 and card[name].in_band is True
+    # setup: task 101's assignee away on its due day, task 102's on its start day, and
+    # someone else away on task 104's due day
+    path = mutate(
+        valid_db,
+        tmp_path,
+        """INSERT INTO time_off VALUES
+             (1, 12, 'vacation', '2026-03-02', '2026-03-06', '2026-02-01T10:00:00.000Z'),
+             (2, 11, 'sick', '2026-03-10', '2026-03-10', '2026-03-10T08:00:00.000Z'),
+             (3, 11, 'vacation', '2026-07-06', '2026-07-07', '2026-06-01T10:00:00.000Z')""",
+    )
+    # run
+    m = {m.name: m for m in scorecard(path)}[name]
+    # assert: two of the three dated assigned tasks
+    assert m.value == pytest.approx(2 / 3) and m.in_band is False
+
+
+def test_weekend_coworking_is_not_judged_on_a_handful_of_events(card: dict[str, Metric]) -> None:
+    m = card["weekend co-working in a zone, observed / independent"]
+    assert m.value is None and m.in_band is None
+
+
 def test_every_metric_names_band_and_source(card: dict[str, Metric]) -> None:
     assert len(card) == 35
     for m in card.values():

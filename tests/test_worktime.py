@@ -1,7 +1,8 @@
 """Working-time calendars: advance() always moves forward and lands inside working hours, never on
 a public holiday of the zone's country; timestamps format exactly; the hour-of-day profile's
 CDF and inverse CDF undo each other.  A personal calendar (the zone's minus one person's
-absences) never lands on a day of an absence and skips exactly the absence's working time."""
+absences) never lands on a day of an absence and skips exactly the absence's working time.
+Weekends are personal: a zone works none, a person only their own few days."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from src.worktime import (
     HOUR_MS,
     ZONES,
     Calendar,
+    OwnWeekends,
     PersonalCalendar,
     build_calendar,
     date_ms,
@@ -24,6 +26,8 @@ from src.worktime import (
     hour_cdf,
     hour_inverse_cdf,
     personal_calendar,
+    weekend_days,
+    with_weekends,
 )
 
 FIRST, LAST = dt.date(2025, 10, 1), dt.date(2027, 3, 31)
@@ -258,3 +262,95 @@ def test_long_absences_are_found_and_short_ones_waited_out(personal: PersonalCal
     back = dt.date.fromordinal(personal.back[1] // DAY_MS + dt.date(1970, 1, 1).toordinal())
     assert back > ABSENCES[1][1] and back.weekday() < 5
     assert (back - ABSENCES[1][1]).days <= 4
+
+
+# Weekend days one person works: Saturdays and Sundays, one inside the two-week vacation, the
+# Sundays the US and Europe switch to summer time, and the Fourth of July (a US holiday).
+WORKED = [
+    dt.date(2026, 1, 17),
+    dt.date(2026, 3, 8),
+    dt.date(2026, 3, 29),
+    dt.date(2026, 4, 4),
+    dt.date(2026, 4, 25),
+    dt.date(2026, 4, 26),
+    dt.date(2026, 7, 4),
+    dt.date(2026, 9, 12),
+]
+
+
+@pytest.fixture(scope="module", params=ZONE_IDS, ids=[z[0] for z in ZONES])
+def weekender(request: pytest.FixtureRequest) -> PersonalCalendar:
+    own = with_weekends(build_calendar(7, request.param, FIRST, LAST), WORKED)
+    assert isinstance(own, OwnWeekends)
+    cal = personal_calendar(own, ABSENCES)
+    assert isinstance(cal, PersonalCalendar)
+    return cal
+
+
+def test_zones_work_no_weekends() -> None:
+    # run / assert: a zone's calendar has weekdays only (weekend work is each person's own)
+    for zone in ZONE_IDS:
+        cal = build_calendar(7, zone, FIRST, LAST)
+        assert all(local(s + 12 * HOUR_MS, zone).weekday() < 5 for s in cal.starts)
+
+
+@pytest.mark.parametrize("with_spread", [False, True], ids=["plain", "spread"])
+def test_a_person_works_only_their_own_weekend_days(
+    weekender: PersonalCalendar, with_spread: bool
+) -> None:
+    # setup: starts anywhere
+    ts, gaps, spreads = samples(500 + weekender.zone, 4000)
+    zone = weekender.zone
+    country = ZONES[zone][1]
+    off = holidays.country_holidays(country, years=range(2025, 2028))
+    allowed = {d for d in WORKED if d not in off}
+    bad, weekend_hits = [], set()
+    for t, gap, u in zip(ts, gaps, spreads, strict=True):
+        # run
+        out = weekender.advance(t, gap, u if with_spread else None)
+        day = local(out, zone).date()
+        # assert (collected): later, working time, no absence, a weekend only if theirs
+        if day.weekday() >= 5:
+            weekend_hits.add(day)
+        ok = out > t and weekender.is_working_time(out) and not away(weekender, out)
+        if not ok or (day.weekday() >= 5 and day not in allowed):
+            bad.append((fmt_ms(t), gap, fmt_ms(out)))
+    assert bad == [], f"{len(bad)} bad results, e.g. {bad[:3]}"
+    # their worked weekend days are used (the one inside the vacation and a holiday are not)
+    assert len(weekend_hits) >= 3
+    assert dt.date(2026, 4, 4) not in weekend_hits
+    assert not (weekend_hits & set(off))
+
+
+def test_weekend_layer_is_monotone_and_invertible(weekender: PersonalCalendar) -> None:
+    # setup
+    ts, gaps, _ = samples(600 + weekender.zone, 2000)
+    ts.sort()
+    own = weekender.base
+    # run
+    by_start = [weekender.advance(t, 0.3) for t in ts]
+    # assert: monotone; to_w and from_w undo each other on the weekend layer
+    assert all(b >= a for a, b in zip(by_start, by_start[1:], strict=False))
+    for t in ts:
+        if own.is_working_time(t):
+            assert abs(own.from_w(own.to_w(t)) - t) <= 2
+
+
+def test_weekend_days_are_personal_skewed_and_clock_free() -> None:
+    # setup
+    first, last = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
+    # run
+    people = [weekend_days(7, u, first, last) for u in range(400)]
+    longer = [weekend_days(7, u, first, last + dt.timedelta(days=200)) for u in range(400)]
+    # assert: a later end keeps every earlier day; all weekend days; same seed, same days
+    assert all(b[: len(a)] == a for a, b in zip(people, longer, strict=True))
+    assert all(d.weekday() >= 5 for days in people for d in days)
+    assert people[5] == weekend_days(7, 5, first, last)
+    # some never, most a few, a few many; and two people rarely share their days
+    counts = sorted(len(days) for days in people)
+    assert 0.2 <= counts.count(0) / len(counts) <= 0.4
+    median = counts[len(counts) // 2]
+    assert 1 <= median <= 12 and counts[-1] >= 3 * median
+    busy = [set(days) for days in people if len(days) >= 3]
+    shared = [len(a & b) / min(len(a), len(b)) for a, b in zip(busy, busy[1:], strict=False)]
+    assert sum(shared) / len(shared) < 0.3

@@ -1,7 +1,8 @@
 """Figures of a living company, read from any file that follows schema.sql: how much of the
 work is done (overall, per kind of project, in young projects), how late and how far ahead it
 is planned, what is blocked, how much crosses team and project lines, who never acts, how
-unevenly open work is spread, and how much is due on public holidays.
+unevenly open work is spread, how much is due on public holidays or in the assignee's time
+off, and whether weekend work is personal or falls on the same days for a whole time zone.
 
 Figures of work (completion, lateness, idle people, monthly volume) measure the window: the
 file also holds the history, dated before it, of the work in flight when it opened (issue 9);
@@ -20,11 +21,13 @@ from collections import defaultdict
 
 from ..inputs import load_anchor, load_window_start
 from ..seasons import monthly
-from .localtime import _public_holidays
+from .localtime import _epoch_seconds, _public_holidays, prepare_local_time
 
 YOUNG_DAYS = 60  # a project created less than this many days before the anchor is young
 PLANNED_DAYS = 14  # open work due further out than this is planned ahead
 MIN_PROJECT_TASKS = 10  # projects with fewer top-level tasks are left out of the spread
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+MIN_EXPECTED_PAIRS = 4.0  # fewer same-zone weekend pairs expected: too few to judge co-working
 
 _PROJECT_SHARES = """
     SELECT p.id AS project_id, p.due_on IS NOT NULL AS timeboxed, p.created_at,
@@ -236,3 +239,74 @@ def monthly_flatness(conn: sqlite3.Connection) -> float | None:
     if len(full) < 2 or not max(full):
         return None
     return min(full) / max(full)
+
+
+def time_off_load(conn: sqlite3.Connection) -> float | None:
+    """Dated tasks (open or complete, with an assignee) whose due day or start day falls
+    inside a time-off entry of their assignee (first to last day away, inclusive).
+
+    The assignee read is the current one: a later reassignment to someone away then counts
+    too (the generator moves a date off the time off of whoever holds the task when the date
+    is set)."""
+    return conn.execute(
+        """SELECT avg(EXISTS (SELECT 1 FROM time_off o WHERE o.user_id = t.assignee_id
+                              AND (COALESCE(t.due_on, date(t.due_at))
+                                     BETWEEN o.start_on AND o.end_on
+                                   OR t.start_on BETWEEN o.start_on AND o.end_on)))
+           FROM tasks t
+           WHERE t.assignee_id IS NOT NULL AND (t.due_on IS NOT NULL OR t.due_at IS NOT NULL)"""
+    ).fetchone()[0]
+
+
+def weekend_coworking(conn: sqlite3.Connection) -> float | None:
+    """Pairs of people of one time zone who act on the same local weekend day, over the pairs
+    expected if each person chose their weekend days independently: about 1 when weekend work
+    is personal, several times that when a whole zone works the same weekends.
+
+    Expected pairs of a zone: sum over its pairs (i, j) of n_i n_j / D, n the weekend days a
+    person acts on, D the weekend days of the window.  None with fewer than
+    MIN_EXPECTED_PAIRS expected pairs in all (too few to judge).  Human events are stories
+    and task creations, placed in their actor's zone (TEMP tables of `prepare_local_time`,
+    built here unless the connection has them); only those near a UTC weekend (local time
+    is UTC -12 h to +14 h) are joined to their actor."""
+    if not conn.execute("SELECT 1 FROM temp.sqlite_master WHERE name = '_tz_offset'").fetchone():
+        prepare_local_time(conn)
+    days: dict[tuple[str, int], int] = defaultdict(int)  # (zone, local day) -> actors
+    per: dict[tuple[str, int], int] = defaultdict(int)  # (zone, actor) -> weekend days
+    for tz, actor, day in conn.execute(
+        f"""SELECT DISTINCT u.timezone, e.created_by_id, (e.utc + COALESCE(o.offset_s, 0)) / 86400
+            FROM (SELECT created_by_id, utc FROM (
+                      SELECT created_by_id, {_epoch_seconds("created_at")} AS utc FROM stories
+                      UNION ALL
+                      SELECT created_by_id, {_epoch_seconds("created_at")} FROM tasks
+                      LIMIT -1 OFFSET 0)
+                  WHERE ((utc + 50400) / 86400 + 4) % 7 IN (0, 6)
+                     OR ((utc - 43200) / 86400 + 4) % 7 IN (0, 6)
+                  LIMIT -1 OFFSET 0) e
+            JOIN users u ON u.id = e.created_by_id
+            LEFT JOIN temp._tz_offset o ON o.timezone = u.timezone AND o.day = e.utc / 86400
+            WHERE ((e.utc + COALESCE(o.offset_s, 0)) / 86400 + 4) % 7 IN (0, 6)"""
+    ):
+        if day is None:
+            continue
+        days[tz, day] += 1
+        per[tz, actor] += 1
+    span = conn.execute("SELECT min(created_at), max(created_at) FROM stories").fetchone()
+    try:
+        first, last = (dt.date.fromisoformat(str(x)[:10]).toordinal() - _EPOCH for x in span)
+    except ValueError:
+        return None  # no stories, or a malformed time: no window to judge against
+    if not per:
+        return None
+    weekend_days = sum(1 for d in range(first, last + 1) if (d + 4) % 7 in (0, 6))
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for (tz, _), n in per.items():
+        by_zone[tz].append(n)
+    expected = sum(
+        (sum(ns) ** 2 - sum(n * n for n in ns)) / 2 / max(weekend_days, 1)
+        for ns in by_zone.values()
+    )
+    if expected < MIN_EXPECTED_PAIRS:
+        return None
+    observed = sum(a * (a - 1) / 2 for a in days.values())
+    return observed / expected

@@ -23,6 +23,8 @@ from .company import (
     people_figures,
     schedule_figures,
     window_start,
+    time_off_load,
+    weekend_coworking,
 )
 from .localtime import EventProfile, human_event_profile, prepare_local_time
 
@@ -335,7 +337,8 @@ def _volume_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
 
 def _company_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
     """A living company (issue 9): work at every stage, late and planned, blocked, across
-    boundaries, spread unevenly over people who all take part, and not due on holidays."""
+    boundaries, spread unevenly over people who all take part, not due on holidays or in the
+    assignee's time off, with weekend work that is each person's own."""
     c = completion_figures(conn)
     s = schedule_figures(conn)
     b = boundary_figures(conn)
@@ -403,6 +406,22 @@ def _company_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
             "<= 0.40",
             None,
             0.40,
+            design,
+        ),
+        metric(
+            "dated tasks due or starting in their assignee's time off",
+            time_off_load(conn),
+            "<= 1%",
+            None,
+            0.01,
+            design,
+        ),
+        metric(
+            "weekend co-working in a zone, observed / independent",
+            weekend_coworking(conn),
+            "<= 2.5",
+            None,
+            2.5,
             design,
         ),
     )

@@ -565,11 +565,7 @@ def _retuned(ctx: ProjectCtx, tuning: Tuning) -> ProjectCtx:
     for m in ctx.members:
         cal = cals.get(id(m.cal))
         if cal is None:
-            if isinstance(m.cal, PersonalCalendar):  # the zone's profile under their absences
-                tuned = dataclasses.replace(m.cal, base=dataclasses.replace(m.cal.base, cdf=cdf))
-            else:
-                tuned = dataclasses.replace(m.cal, cdf=cdf)
-            cal = cals.setdefault(id(m.cal), tuned)
+            cal = cals.setdefault(id(m.cal), m.cal.with_cdf(cdf))
         members.append(dataclasses.replace(m, cal=cal))
     by_id = {m.user_id: m for m in members}
     return dataclasses.replace(ctx, owner=by_id[ctx.owner.user_id], members=members)

@@ -139,8 +139,7 @@ def generate_time_off(
 
 
 def _weekdays(cal: Calendar) -> list[int]:
-    """The zone's working weekdays as date ordinals (no holidays, no lightly worked weekend
-    days)."""
+    """The zone's working weekdays as date ordinals (no holidays; a zone works no weekend)."""
     days = (ms_date(s + 12 * HOUR_MS) for s in cal.starts)
     return [d.toordinal() for d in days if d.weekday() < 5]
 
