@@ -22,9 +22,9 @@ from .company import (
     monthly_flatness,
     people_figures,
     schedule_figures,
-    window_start,
     time_off_load,
     weekend_coworking,
+    window_start,
 )
 from .localtime import EventProfile, human_event_profile, prepare_local_time
 

@@ -41,7 +41,7 @@ from ..text import (
     team_function,
     unique_task_name,
 )
-from ..worktime import DAY_MS, PersonalCalendar, fmt_many, fmt_ms, hour_profile, ms_date
+from ..worktime import DAY_MS, fmt_many, fmt_ms, hour_profile, ms_date
 from .cancellation import CANCEL_EVENTS, Cancellation, close_out, movers
 from .censor import censor
 from .comments import CommentWriter, TaskFacts
