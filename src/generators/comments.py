@@ -16,8 +16,10 @@ make true.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
+from fnmatch import fnmatchcase, translate
 from typing import Any
 
 from ..checks.absence_claims import OOO_GLOB, OOO_LIKE
@@ -194,36 +196,32 @@ class CommentWriter:
 
 
 _OOO_IN = tuple(p.strip("%").lower() for p in OOO_LIKE if p.startswith("%"))
-# Substrings one of which every claim pattern above and in comment_claims needs (cheap first test)
-_HINTS = (
-    "til",
-    "off",
-    "ooo",
-    "vacation",
-    "sick",
-    "out",
-    "back",
-    "depend",
-    "previous",
-    "earlier",
-    "subtask",
-    "clos",
-    "cancel",
-    "dropping",
-    "won't",
-)
+# Substrings one of which every absence pattern above needs, and every pattern of
+# comment_claims (cheap first tests: most texts need neither family's patterns run)
+_OOO_HINTS = ("til", "off", "ooo", "vacation", "sick", "out", "back")
+_CLAIM_HINTS = ("depend", "previous", "earlier", "subtask", "clos", "cancel", "dropping", "won't")
 _OOO_START = tuple(p.rstrip("%").lower() for p in OOO_LIKE if not p.startswith("%"))
+
+
+def _glob_search(glob: str) -> Callable[[str], bool]:
+    """``fnmatchcase(text, glob)`` as a test: a ``*...*`` glob with no other star is a
+    search for its middle (no backtracking over the leading star: several times faster)."""
+    body = translate(glob[1:-1]) if glob[:1] == glob[-1:] == "*" else ""
+    if "*" in glob[1:-1] or not (body.startswith("(?s:") and body.endswith(")\\Z")):
+        return lambda text: fnmatchcase(text, glob)
+    search = re.compile(body[: -len("\\Z")]).search
+    return lambda text: search(text) is not None
+
+
+_OOO_GLOBS = tuple(_glob_search(g) for g in OOO_GLOB)
 
 
 def claims(text: str) -> tuple[str | None, bool]:
     """What a text claims as `validate` reads it: a comment claim, and whether it announces
     an absence (the patterns of src/checks/absence_claims.py, LIKE case-blind, GLOB as is)."""
     low = text.lower()
-    if not any(h in low for h in _HINTS):
-        return None, False
-    ooo = (
-        any(p in low for p in _OOO_IN)
-        or low.startswith(_OOO_START)
-        or any(fnmatchcase(text, g) for g in OOO_GLOB)
+    has = low.__contains__
+    ooo = any(map(has, _OOO_HINTS)) and (
+        any(map(has, _OOO_IN)) or low.startswith(_OOO_START) or any(g(text) for g in _OOO_GLOBS)
     )
-    return comment_claim(text), ooo
+    return (comment_claim(text) if any(map(has, _CLAIM_HINTS)) else None), ooo
