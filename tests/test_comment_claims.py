@@ -129,6 +129,15 @@ def test_every_comment_rule_has_a_mutation() -> None:
         ("Dropping this. The approach changed.", "closing"),
         ("Can we split this into two tasks?", None),
         ("Looks good to me. Approved.", None),
+        ("I’ll break it into subtasks — José", "subtasks"),  # not ASCII
+        ("CANCELLING this one.", "closing"),
+        # letters that match case-blind without lowering to ASCII (re's İ ı ſ K): the
+        # shortcut for texts with none of the patterns' words must not skip these
+        ("Clo\u017fing as duplicate.", "closing"),
+        ("Brea\u212a it into subtasks.", "subtasks"),
+        ("The prev\u0131ous task closed.", "dep_closed"),
+        ("Ça avance, merci.", None),
+        ("", None),
     ],
 )
 def test_claim_pattern(value: str, claim: str | None) -> None:

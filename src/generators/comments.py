@@ -196,10 +196,9 @@ class CommentWriter:
 
 
 _OOO_IN = tuple(p.strip("%").lower() for p in OOO_LIKE if p.startswith("%"))
-# Substrings one of which every absence pattern above needs, and every pattern of
-# comment_claims (cheap first tests: most texts need neither family's patterns run)
+# Substrings one of which every absence pattern above needs (a cheap first test: most texts
+# need none of the patterns run; comment_claim has its own)
 _OOO_HINTS = ("til", "off", "ooo", "vacation", "sick", "out", "back")
-_CLAIM_HINTS = ("depend", "previous", "earlier", "subtask", "clos", "cancel", "dropping", "won't")
 _OOO_START = tuple(p.rstrip("%").lower() for p in OOO_LIKE if not p.startswith("%"))
 
 
@@ -224,4 +223,4 @@ def claims(text: str) -> tuple[str | None, bool]:
     ooo = any(map(has, _OOO_HINTS)) and (
         any(map(has, _OOO_IN)) or low.startswith(_OOO_START) or any(g(text) for g in _OOO_GLOBS)
     )
-    return (comment_claim(text) if any(map(has, _CLAIM_HINTS)) else None), ooo
+    return comment_claim(text), ooo
