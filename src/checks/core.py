@@ -143,6 +143,22 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT INTO temp._anchor VALUES (?)", (anchor,))
 
 
+# The characters that match an ASCII letter case-blind in Python's re without lowering to
+# one (İ ı ſ K): a text holding one must go to the patterns themselves.
+_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+def may_match(text: str, words: tuple[str, ...]) -> bool:
+    """Whether a case-blind pattern that needs one of ``words`` (lower case) may match
+    ``text``: a cheap first test (the patterns cost microseconds a text, and the rules run
+    them on every comment or description).  False only when the lowered text holds none of
+    the words and no character that folds to an ASCII letter without lowering to it."""
+    if not text.isascii() and any(map(text.__contains__, _FOLDS_TO_ASCII)):
+        return True
+    low = text.lower()
+    return any(map(low.__contains__, words))
+
+
 def add_pattern_functions(conn: sqlite3.Connection, functions: dict[str, Any]) -> None:
     """Register Python functions that read claims out of text, for the rules' SQL.
 
