@@ -16,8 +16,9 @@ Numbers below cite their source: (A) and (B) are the references in docs/realism.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from .model import FieldDef
@@ -232,6 +233,15 @@ class ProjectCtx:
     def __post_init__(self) -> None:
         self.editors = [m for m in self.members if m.user_id not in self.guests]
         self.never_phase = (self.id * GOLDEN) % 1.0
+        self._editor_eras = _eras(self.editors)
+        self._member_eras = _eras(self.members)
+
+    def active(self, t: int, editors: bool = True) -> tuple[Member, ...]:
+        """The editors (or all members) active at t, in member order: looked up in the
+        spans between joins and leaves (drawing an actor is a hot path; a scan of the
+        members per draw cost more)."""
+        points, eras = self._editor_eras if editors else self._member_eras
+        return eras[bisect_right(points, t)]
 
     def never_draw(self) -> float:
         """The next point of a golden-ratio sequence (a phase per project): whether a task is
@@ -335,9 +345,9 @@ class _Sim:
     def someone(self, t: int, exclude: Member | None = None, editors: bool = True) -> Member:
         """A random member active at t (the owner if nobody else is).  Guests (commenters)
         only take part in discussions: with ``editors`` they are never picked."""
-        members = self.ctx.editors if editors else self.ctx.members
-        # Member.active inlined (a hot loop): change both together
-        pool = [m for m in members if m.join <= t < m.leave and m is not exclude]
+        pool = self.ctx.active(t, editors)
+        if exclude in pool:
+            pool = tuple(m for m in pool if m is not exclude)
         return self.d.pick(pool) if pool else self.ctx.owner
 
     def place(self, actor: Member, gap: float, base: int | None = None) -> int:
@@ -407,7 +417,7 @@ class _Sim:
         if not cal.longs or cal.long_away(t, t + 5 * DAY_MS) is None:
             return owner
         gone = self.life.assignee
-        pool = [m for m in self.ctx.editors if m.join <= t < m.leave and m not in (owner, gone)]
+        pool = [m for m in self.ctx.active(t) if m is not owner and m is not gone]
         return self.d.pick(pool) if pool else owner
 
     # -- state changes -------------------------------------------------------------------
@@ -974,7 +984,7 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
     timeline = life.timeline
     for _ in range(d.poisson(lam)):
         t0 = life.created + int(d.u() * (end - life.created))
-        state, assignee = _state_at(timeline, t0)
+        state, assignee = state_at(timeline, t0)
         other = sim.someone(t0, exclude=assignee, editors=False)
         overdue = due_ms is not None and t0 > due_ms
         if state == "Done":
@@ -989,7 +999,7 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
             actor = other
             kind = "question" if state != "Done" else "review"
         t = actor.cal.advance(t0, d.u() * 0.3 + 1e-4, d.u())
-        if t >= end or not actor.active(t) or _state_at(timeline, t) != (state, assignee):
+        if t >= end or not actor.active(t) or state_at(timeline, t) != (state, assignee):
             continue
         addressee = assignee if actor is not assignee else other
         if addressee is None or addressee is actor:
@@ -1000,12 +1010,12 @@ def _overlay_comments(sim: _Sim, d: Draws, due_ms: int | None) -> None:
         sim.comment(t, actor, kind, addressee=addressee, date_arg=date_arg)
         if kind == "question" and assignee is not None and d.chance(0.8):
             ta = assignee.cal.advance(t, d.lognormal(0.15, 0.8), d.u())
-            if ta < end and assignee.active(ta) and _state_at(timeline, ta) == (state, assignee):
+            if ta < end and assignee.active(ta) and state_at(timeline, ta) == (state, assignee):
                 sim.comment(ta, assignee, "answer", addressee=actor)
     _announce_absences(sim, d, end)
     followers, created, u = life.followers, life.created, d.u
-    for m in ctx.members:  # Member.active and chance inlined (a hot loop, the same draws)
-        if m.user_id not in followers and m.join <= created < m.leave and u() < 0.04:
+    for m in ctx.active(created, editors=False):  # chance inlined (a hot loop)
+        if m.user_id not in followers and u() < 0.04:
             followers[m.user_id] = m
 
 
@@ -1027,18 +1037,34 @@ def _announce_absences(sim: _Sim, d: Draws, end: int) -> None:
             sim.comment(t, a, "ooo", date_arg=cal.back[k])
 
 
-def _state_at(timeline: list[tuple[int, str, Member | None]], t: int) -> tuple[str, Any]:
-    state: tuple[str, Any] = ("Not started", None)
-    for ts, s, a in timeline:
-        if ts > t:
-            break
-        state = (s, a)
-    return state
+def state_at(
+    timeline: list[tuple[int, str, Member | None]], t: int, before: bool = False
+) -> tuple[str, Member | None]:
+    """The state and assignee at t: after the changes made at t, or before them with
+    ``before`` (the timeline is in time order: a life's clock only moves forward)."""
+    i = (bisect_left if before else bisect_right)(timeline, t, key=_time_of)
+    if not i:
+        return ("Not started", None)
+    _, state, assignee = timeline[i - 1]
+    return state, assignee
+
+
+_time_of = itemgetter(0)
 
 
 def _active_or_owner(ctx: ProjectCtx, d: Draws, t: int) -> Member:
-    pool = [m for m in ctx.editors if m.active(t) and m.active(t + 3 * DAY_MS)]
+    """An editor active at t who stays for three more days (the owner if there is none)."""
+    soon = t + 3 * DAY_MS
+    pool = [m for m in ctx.active(t) if m.leave > soon]
     return d.pick(pool) if pool else ctx.owner
+
+
+def _eras(members: list[Member]) -> tuple[list[int], list[tuple[Member, ...]]]:
+    """The joins and leaves of ``members``, sorted, and who is active in each span they
+    bound: ``eras[bisect_right(points, t)]`` holds the members active at t, in order."""
+    points = sorted({m.join for m in members} | {m.leave for m in members if m.leave < NEVER})
+    eras = [()] + [tuple(m for m in members if m.join <= p < m.leave) for p in points]
+    return points, eras
 
 
 def _weekday_bias(d: Draws, day_ms: int) -> int:

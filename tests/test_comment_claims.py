@@ -159,6 +159,15 @@ def test_every_comment_rule_has_a_mutation() -> None:
         ("Dropping this. The approach changed.", "closing"),
         ("Can we split this into two tasks?", None),
         ("Looks good to me. Approved.", None),
+        ("I’ll break it into subtasks — José", "subtasks"),  # not ASCII
+        ("CANCELLING this one.", "closing"),
+        # letters that match case-blind without lowering to ASCII (re's İ ı ſ K): the
+        # shortcut for texts with none of the patterns' words must not skip these
+        ("Clo\u017fing as duplicate.", "closing"),
+        ("Brea\u212a it into subtasks.", "subtasks"),
+        ("The prev\u0131ous task closed.", "dep_closed"),
+        ("Ça avance, merci.", None),
+        ("", None),
     ],
 )
 def test_claim_pattern(value: str, claim: str | None) -> None:
@@ -167,7 +176,12 @@ def test_claim_pattern(value: str, claim: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("value", "days"),
-    [("it's been 3 days", 3.0), ("It's been a week.", 7.0), ("it's been 2 weeks", 14.0)],
+    [
+        ("it's been 3 days", 3.0),
+        ("It's been a week.", 7.0),
+        ("it's been 2 weeks", 14.0),
+        ("It'\u017f been 2 days", 2.0),  # ſ matches s case-blind
+    ],
 )
 def test_elapsed_pattern(value: str, days: float) -> None:
     assert elapsed_claim(value) == days

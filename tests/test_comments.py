@@ -6,9 +6,11 @@ an absence whose kind and length bear out its claims."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ from conftest import DATA_INDUSTRIES
 
 from src.checks import absence_claims
 from src.checks.absence_claims import KINDS, LENGTHS, OOO_GLOB, OOO_LIKE, ooo_length, ooo_reason
-from src.checks.comment_claims import CLAIM_PATTERNS
+from src.checks.comment_claims import CLAIM_PATTERNS, comment_claim
 from src.generators import comments
 from src.generators.comments import OOO_LENGTH_WD, claims, ooo_fits
 
@@ -158,3 +160,57 @@ def test_a_length_class_fits_validate_for_every_absence_it_is_drawn_for() -> Non
 def test_ooo_fits(reason, length, kind, days, fits) -> None:
     template = {"text": "Out until {date}.", "reason": reason, "length": length}
     assert ooo_fits(template, kind, days) is fits
+
+
+# --- the writer's cheap gates against validate's own patterns ------------------------------
+
+
+def _as_validate_reads(text: str) -> tuple[str | None, bool]:
+    low = text.lower()
+    ooo = any(
+        (p.strip("%").lower() in low)
+        if p.startswith("%")
+        else low.startswith(p.rstrip("%").lower())
+        for p in OOO_LIKE
+    ) or any(fnmatchcase(text, g) for g in OOO_GLOB)
+    return comment_claim(text), ooo
+
+
+PIECES = (
+    "I'm OOO",
+    "out of office",
+    "Out until Friday",
+    "away until",
+    "off till",
+    "on vacation",
+    "out sick",
+    "back Mon, Jul 6",
+    "Back on Tue, Jul 7 9",
+    "until Mon, Jul 6 2026",
+    "Till Fri, Jul 3 1",
+    "untIl Mon, Jul 6",
+    "closing as duplicate",
+    "CANCELLING this",
+    "won't do",
+    "dropping this",
+    "No longer needed",
+    "Break it into subtasks",
+    "the dependency closed",
+    "Waiting on the previous task",
+    "now that the earlier piece is done",
+    "about the budget",
+    "throughout the week",
+    "\n",
+)
+
+
+def test_claims_agree_with_validates_patterns() -> None:
+    # setup: every arrangement of up to three pieces of claim wording and plain text
+    texts = [" ".join(c) for n in (1, 2, 3) for c in itertools.permutations(PIECES, n)]
+    assert len(texts) > 10_000
+    # run: the writer's gated reading, as (claim, announces an absence)
+    read = {t: (lambda c: (c[0], c[1] is not None))(claims(t)) for t in texts}
+    # assert: both families are hit, and the gates never hide or invent a claim
+    assert (None, False) in read.values() and ("closing", True) in read.values()
+    for text, got in read.items():
+        assert got == _as_validate_reads(text), text

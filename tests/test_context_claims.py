@@ -140,6 +140,9 @@ def test_open_work_is_not_judged_without_an_anchor(claims_db: Path, tmp_path: Pa
         ("Expect a multi-week effort.", None, "long"),
         ("Part of the quarterly plan.", None, None),
         ("Less than a day of work. Took a few weeks to agree.", None, "quick"),
+        # a letter that matches case-blind without lowering to ASCII (Kelvin sign)
+        ("A quic\u212a one.", None, "quick"),
+        ("Café plan, a few weeks.", None, "long"),
     ],
 )
 def test_duration_pattern(text: str, name: str | None, claim: str | None) -> None:
@@ -155,6 +158,7 @@ def test_duration_pattern(text: str, name: str | None, claim: str | None) -> Non
         ("Needed ASAP.", None, "urgent"),
         ("Review the urgent care wait time display.", None, None),
         ("Urgent: fix login. Part of Q2.", "Urgent: fix login", None),
+        ("No ru\u017fh.", None, "calm"),
     ],
 )
 def test_urgency_pattern(text: str, name: str | None, claim: str | None) -> None:

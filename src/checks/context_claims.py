@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from .core import Check, add_pattern_functions, anchored_checks
+from .core import Check, add_pattern_functions, anchored_checks, may_match
 
 WARNING = "warning"
 
@@ -42,6 +42,18 @@ _URGENT = re.compile(
     r"|\btop priority\b|\bdrop everything\b)",
     re.I,
 )
+# One of these words is in every text the patterns above match (may_match's first test)
+_DURATION_WORDS = ("day", "quick", "hour", "week", "month")
+_URGENCY_WORDS = (
+    "urgent",
+    "rush",
+    "hurry",
+    "critical",
+    "priority",
+    "asap",
+    "possible",
+    "everything",
+)
 _PREFIX = re.compile(r"^([A-Z][^:]{3,60}): ")
 _SUFFIX = re.compile(r" \(([A-Za-z][^()]{3,60})\)$")
 _NOT_THEMES = frozenset({"Approve", "Draft", "WIP", "Idea", "Proposal", "Maybe", "To discuss"})
@@ -56,6 +68,8 @@ def _rest(notes: str | None, name: str | None) -> str:
 def duration_claim(notes: str | None, name: str | None) -> str | None:
     """'quick' or 'long' if the description claims the work is short or long, else None."""
     text = _rest(notes, name)
+    if not may_match(text, _DURATION_WORDS):
+        return None
     if _QUICK.search(text):
         return "quick"
     if _LONG.search(text):
@@ -66,6 +80,8 @@ def duration_claim(notes: str | None, name: str | None) -> str | None:
 def urgency_claim(notes: str | None, name: str | None) -> str | None:
     """'calm' if the description says the work is not urgent, 'urgent' if it says it is."""
     text = _rest(notes, name)
+    if not may_match(text, _URGENCY_WORDS):
+        return None
     if _CALM.search(text):
         return "calm"
     if _URGENT.search(text):

@@ -454,11 +454,12 @@ def _text_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
 
 
 MIN_COMMENTS_FOR_SHARE = 1000
+# One grouping serves all three figures (the NULL text's group counts in the total and the
+# maximum, as in count(*) and GROUP BY, but is no distinct text, as in count(DISTINCT))
 _COMMENT_VARIETY = """
-    SELECT count(*), count(DISTINCT text), (SELECT max(n) FROM (
-               SELECT count(*) AS n FROM stories WHERE resource_subtype = 'comment_added'
-               GROUP BY text))
-    FROM stories WHERE resource_subtype = 'comment_added'"""
+    SELECT coalesce(sum(n), 0), count(t), max(n) FROM (
+        SELECT text AS t, count(*) AS n FROM stories WHERE resource_subtype = 'comment_added'
+        GROUP BY text)"""
 
 
 def _comment_variety_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:

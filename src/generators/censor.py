@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 from bisect import bisect_left
+from operator import attrgetter, itemgetter
 
-from ..lifecycle import PRIORITIES, ProjectCtx, TaskLife
+from ..lifecycle import PRIORITIES, ProjectCtx, TaskLife, state_at
 
 
 def censor(life: TaskLife, clock: int, ctx: ProjectCtx, in_project: bool) -> TaskLife | None:
@@ -20,13 +21,15 @@ def censor(life: TaskLife, clock: int, ctx: ProjectCtx, in_project: bool) -> Tas
     when nothing of it lies at or after the clock."""
     if life.created >= clock:
         return None
-    events = life.events
-    times = [e.t for e in events]
-    k = bisect_left(times, clock)
-    late_multi = any(t >= clock for _, t in life.multi_home)
-    if k == len(events) and not late_multi and (life.timeline or [(0,)])[-1][0] < clock:
+    events, timeline = life.events, life.timeline
+    # events and timeline are in time order (the engine sorts a life's events)
+    if (
+        (not events or events[-1].t < clock)
+        and (not timeline or timeline[-1][0] < clock)
+        and all(t < clock for _, t in life.multi_home)
+    ):
         return life
-    past = events[:k]
+    past = events[: bisect_left(events, clock, key=_time_of)]
     assignee = completer = None
     completed = None
     due_on = due_at = None
@@ -54,11 +57,7 @@ def censor(life: TaskLife, clock: int, ctx: ProjectCtx, in_project: bool) -> Tas
             and e.field_id == priority_field.id
         ):
             priority_now = PRIORITIES.index(dict(priority_field.options)[e.new_option])
-    status = "Not started"
-    for t, state, _ in life.timeline:
-        if t >= clock:
-            break
-        status = state
+    status, _ = state_at(timeline, clock, before=True)
     dropped = life.dropped_at is not None and life.dropped_at < clock
     start_on = life.start_on if life.start_on or not life.dropped else life.dropped_start_on
     if dropped:
@@ -89,5 +88,8 @@ def censor(life: TaskLife, clock: int, ctx: ProjectCtx, in_project: bool) -> Tas
         dropped_at=life.dropped_at if dropped else None,
         multi_home=[(o, t) for o, t in life.multi_home if t < clock],
         followers=followers,
-        timeline=[x for x in life.timeline if x[0] < clock],
+        timeline=timeline[: bisect_left(timeline, clock, key=itemgetter(0))],
     )
+
+
+_time_of = attrgetter("t")
