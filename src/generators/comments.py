@@ -273,5 +273,4 @@ def claims(text: str) -> tuple[str | None, tuple[str | None, str | None] | None]
         any(map(has, _OOO_IN)) or low.startswith(_OOO_START) or any(g(text) for g in _OOO_GLOBS)
     )
 
-
-return comment_claim(text), (ooo_reason(text), ooo_length(text)) if ooo else None
+    return comment_claim(text), (ooo_reason(text), ooo_length(text)) if ooo else None
