@@ -9,8 +9,7 @@ only on that task's life (continuous mode: a later clock adds tasks, never chang
 
 from __future__ import annotations
 
-from ..lifecycle import OPEN_DISCUSSION_SPAN, Draws, Event, Member, ProjectCtx, TaskLife
-from ..lifecycle import _state_at as state_at
+from ..lifecycle import OPEN_DISCUSSION_SPAN, Draws, Event, Member, ProjectCtx, TaskLife, state_at
 from ..worktime import DAY_MS
 
 P_GUEST_TASK = 0.3  # top-level tasks a guest comments on, when the project has one (design)
