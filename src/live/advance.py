@@ -165,6 +165,7 @@ def advance(
             workers=workers,
             clock=target,
             tuning=settings.tuning,
+            indexes=False,  # read once, by key: its indexes would cost more than they save
         )
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
         try:

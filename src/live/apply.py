@@ -46,21 +46,25 @@ CHILD_TABLES = (
 TASK_TABLES = ("tasks", *CHILD_TABLES)
 
 
-def _upsert(table: str, source: str) -> str:
-    """INSERT of ``source``'s rows into main's ``table`` that updates a row with the same key
-    in place (no delete, so no search for its children)."""
+def upsert(table: str, source: str | None = None) -> str:
+    """INSERT into main's ``table`` that updates a row with the same key in place (no
+    delete, so no search for its children): of ``source``'s rows, or of one row of
+    parameters when ``source`` is None."""
     keys = _pk(table)
-    rest = [c for c in column_names(table) if c not in keys]
+    names = column_names(table)
+    rest = [c for c in names if c not in keys]
     action = (
         "DO UPDATE SET " + ", ".join(f"[{c}] = excluded.[{c}]" for c in rest)
         if rest
         else "DO NOTHING"
     )
     # "WHERE true": SQLite's rule for an upsert on INSERT ... SELECT (parsing ambiguity)
-    return (
-        f'INSERT INTO main."{table}" SELECT * FROM {source} WHERE true '
-        f"ON CONFLICT ({_key_list(table)}) {action}"
+    rows = (
+        f"VALUES ({','.join('?' * len(names))})"
+        if source is None
+        else f"SELECT * FROM {source} WHERE true"
     )
+    return f'INSERT INTO main."{table}" {rows} ON CONFLICT ({_key_list(table)}) {action}'
 
 
 def _sync(conn: sqlite3.Connection, schema: str, table: str, where: str = "") -> Counter:
@@ -87,7 +91,7 @@ def _sync(conn: sqlite3.Connection, schema: str, table: str, where: str = "") ->
             f"SELECT count(*) FROM temp._rows "
             f'WHERE {tuple_keys} IN (SELECT {keys} FROM main."{table}")'
         ).fetchone()
-        conn.execute(_upsert(table, "temp._rows"))
+        conn.execute(upsert(table, "temp._rows"))
         counts[f"{table}+"] += n - changed
         counts[f"{table}~"] += changed
     return counts
