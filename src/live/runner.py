@@ -210,16 +210,17 @@ class Live:
 
     # -- the world, a day at a time ----------------------------------------------------
     def _day_for(self, t: int) -> Day:
-        """The day holding ``t``; the following ones are built meanwhile (`days.Builder`)."""
+        """The day holding ``t``; the following ones are built meanwhile (`days.Builder`),
+        asked for first so that they build beside this one if it is not there yet."""
         start = t // DAY_MS * DAY_MS
-        day = self.days.get(start)
-        if day is None:
-            day = self.days[start] = self._builds.take(start)
         ahead = start
         for _ in range(PREFETCH if self.prefetch else 0):
             ahead += DAY_MS
             if ahead < self.horizon and ahead not in self.days and ahead not in self._builds:
                 self._builds.submit(ahead)
+        day = self.days.get(start)
+        if day is None:
+            day = self.days[start] = self._builds.take(start)
         return day
 
     # -- batches ------------------------------------------------------------------------
