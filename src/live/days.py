@@ -1,15 +1,15 @@
-"""The live runner's days: what the batches of one simulated day write, prepared in a forked
-process while the batches of the day before are written.
+"""The live runner's days: what the batches of each simulated day write, prepared in a
+forked process while the batches before them are written.
 
-A day is built from the world up to its end (every project simulated, `simulate_project`):
-its moments in time order (a task's creation or event, a status update, a project's start,
-completion or archiving, a person joining or leaving) and, for every (project, moment), the
-rows the moment leaves behind, as they stand just after it (`project_rows` at t + 1).  A
-project's or a task's rows change only at its moments, so the rows at a batch's end are those
-after its last moment in the batch: a batch only copies prepared rows.  Building a day costs
-about what generating the file costs; in the batch's own process that would take the
-interpreter from the batches (on the large preset a day took ~12 s of CPU, a day passes in
-24 s at ``--speed 3600``), so it runs in a child process that sends the day back whole.
+A window of WINDOW days is built from one simulation of the world up to the window's end
+(every project, `simulate_project`): each day's moments in time order (a task's creation or
+event, a status update, a project's start, completion or archiving, a person joining or
+leaving) and, for every (project, moment), the rows the moment leaves behind, as they stand
+just after it (`project_rows` at t + 1).  A project's or a task's rows change only at its
+moments, so the rows at a batch's end are those after its last moment in the batch: a batch
+only copies prepared rows.  Simulating the world costs about what generating the file costs
+(~20 s of CPU on the large preset, whose simulated day passes in 24 s at ``--speed 3600``), so
+it is done once a window, in a child process, which sends the days back one at a time.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ from ..worktime import DAY_MS, fmt_ms, parse_ms
 # a project's own rows (the rest of a snapshot's rows belong to a task, keyed by its id first)
 PROJECT_TABLES = ("projects", "project_memberships", "sections", "custom_field_settings")
 PROJECT_ONCE = ("project_memberships", "sections", "custom_field_settings")
+# days built from one simulation of the world: a simulation to a week later costs about what
+# one to the next day costs (the history's tasks are most of it)
+WINDOW = 7
 
 
 @dataclass
@@ -64,15 +67,27 @@ def event_kind(subtype: str) -> str:
     return "comments" if subtype == "comment_added" else "changes"
 
 
-def build_day(config: Any, world: Any, tuning: Any, horizon: int, start: int) -> Day:
-    """The day from ``start``: every project's world up to its end, its moments and the
-    snapshot after each."""
-    end = min(start + DAY_MS, horizon)
+def window_of(start: int) -> int:
+    """The start of the window of WINDOW days that holds the day from ``start``."""
+    return start - (start // DAY_MS % WINDOW) * DAY_MS
+
+
+def build_days(config: Any, world: Any, tuning: Any, horizon: int, start: int) -> list[Day]:
+    """The days of the window from ``start``, from one simulation of every project up to the
+    window's end (the world is prefix-stable: censored at an earlier moment it is the world
+    up to that moment): their moments and the snapshot after each."""
+    end = min(start + WINDOW * DAY_MS, horizon)
+    starts = list(range(start, end, DAY_MS))
     anchor = anchor_ms(config)
-    moments: list[tuple[int, int, int, str]] = []
-    snapshots: dict[tuple[int, int], Snapshot] = {}
-    created: dict[int, int] = {}
+    moments: dict[int, list[tuple[int, int, int, str]]] = {s: [] for s in starts}
+    snapshots: dict[int, dict[tuple[int, int], Snapshot]] = {s: {} for s in starts}
+    created: dict[int, dict[int, int]] = {s: {} for s in starts}
     lo, hi = fmt_ms(start), fmt_ms(end)
+    stamps = {s: fmt_ms(s) for s in starts}
+
+    def day_of(t: int) -> int:
+        return t - (t - start) % DAY_MS
+
     for plan in world.plans:
         if plan.created >= end:
             continue
@@ -111,27 +126,27 @@ def build_day(config: Any, world: Any, tuning: Any, horizon: int, start: int) ->
         for when, kind in ((done, "completions"), (done and done + 30 * DAY_MS, "archived")):
             if when is not None and start <= when < end:
                 mine.append((when, -1, kind))
-        if not mine:
-            continue
-        created[p] = plan.created
         at: dict[int, set[int]] = defaultdict(set)
         for t, x, kind in mine:
-            moments.append((t, p, x, kind))
+            day = day_of(t)
+            moments[day].append((t, p, x, kind))
+            created[day][p] = plan.created
             xs = at[t]
             if x >= 0:
                 xs.add(x)
-        new = plan.created >= start
         for t, xs in at.items():
-            snapshots[(p, t)] = _snapshot(
-                project_rows(w, t + 1, only=sorted(xs), since=t).tables, lo, new
-            )
+            day = day_of(t)
+            rows = project_rows(w, t + 1, only=sorted(xs), since=t).tables
+            snapshots[day][(p, t)] = _snapshot(rows, stamps[day], plan.created >= day)
     for u in world.org.users:
         if start <= u.join < end:
-            moments.append((u.join, -1, u.index, "joined"))
+            moments[day_of(u.join)].append((u.join, -1, u.index, "joined"))
         if u.leave is not None and start <= u.leave < end:
-            moments.append((u.leave, -1, u.index, "left"))
-    moments.sort()
-    return Day(start, end, moments, snapshots, created)
+            moments[day_of(u.leave)].append((u.leave, -1, u.index, "left"))
+    return [
+        Day(s, min(s + DAY_MS, horizon), sorted(moments[s]), snapshots[s], created[s])
+        for s in starts
+    ]
 
 
 def _snapshot(tables: dict[str, list[tuple]], lo: str, new: bool) -> Snapshot:
@@ -153,32 +168,36 @@ def _snapshot(tables: dict[str, list[tuple]], lo: str, new: bool) -> Snapshot:
     return Snapshot(project, dict(tasks), stories)
 
 
-def _day_child(send: Any, lock_fd: int, parent: int, args: tuple, start: int) -> None:
-    """A forked builder: build the day and send it.  It holds no lock of the writer's (the
-    sidecar lock is dropped at once, so a writer killed with -9 can be restarted at once) and
-    dies with its parent."""
+def _window_child(send: Any, lock_fd: int, parent: int, args: tuple, start: int) -> None:
+    """A forked builder: build the window's days and send them one by one (the writer
+    unpickles one day at a time).  It holds no lock of the writer's (the sidecar lock is
+    dropped at once, so a writer killed with -9 can be restarted at once) and dies with its
+    parent."""
     _init_worker(parent)
     os.close(lock_fd)
-    send.send(build_day(*args, start))
+    for day in build_days(*args, start):
+        send.send(day)
     send.close()
 
 
 class Builder:
-    """Days being built in forked processes, by their start."""
+    """Windows of days being built in forked processes, by the window's start."""
 
     def __init__(self, args: tuple, lock_fd: int):
         self.args, self.lock_fd = args, lock_fd
-        self.running: dict[int, tuple[Any, Any]] = {}
+        self.horizon = args[-1]
+        # window start -> (process, pipe, the starts of the days not yet received)
+        self.running: dict[int, tuple[Any, Any, list[int]]] = {}
 
-    def __contains__(self, start: int) -> bool:
-        return start in self.running
+    def __contains__(self, window: int) -> bool:
+        return window in self.running
 
-    def submit(self, start: int) -> None:
+    def submit(self, window: int) -> None:
         ctx = multiprocessing.get_context("fork")
         recv, send = ctx.Pipe(duplex=False)
         proc = ctx.Process(
-            target=_day_child,
-            args=(send, self.lock_fd, os.getpid(), self.args, start),
+            target=_window_child,
+            args=(send, self.lock_fd, os.getpid(), self.args, window),
             daemon=True,
         )
         signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)  # the child unblocks them
@@ -187,36 +206,46 @@ class Builder:
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
         send.close()
-        self.running[start] = (proc, recv)
+        end = min(window + WINDOW * DAY_MS, self.horizon)
+        self.running[window] = (proc, recv, list(range(window, end, DAY_MS)))
 
     def take(self, start: int) -> Day:
-        """The day from ``start`` (built now if it was not asked for before)."""
-        if start not in self.running:
-            self.submit(start)
-        proc, recv = self.running.pop(start)
+        """The day from ``start`` (its window built now if it was not asked for before);
+        the window's days before it are dropped (the clock only moves forward)."""
+        window = window_of(start)
+        if window in self.running and start not in self.running[window][2]:
+            self._stop(window)  # asked again for a day already handed out
+        if window not in self.running:
+            self.submit(window)
+        proc, recv, pending = self.running[window]
         try:
-            return recv.recv()
+            while True:
+                got = pending.pop(0)
+                day = recv.recv()
+                if got == start:
+                    break
         except EOFError:
-            proc.join()
+            self._stop(window)
             raise RunError(
-                f"building the simulated day from {fmt_ms(start)} failed "
+                f"building the simulated days from {fmt_ms(window)} failed "
                 f"(its process exited with {proc.exitcode})"
             ) from None
-        finally:
-            recv.close()
-            proc.join()
+        if not pending:
+            self._stop(window)
+        return day
 
     def drop(self, before: int) -> None:
-        """Stop the builds of days that start before ``before`` (the clock moved past)."""
-        for start in [s for s in self.running if s < before]:
-            self._stop(start)
+        """Stop the builds of windows that end by ``before`` (the clock moved past)."""
+        for window in [w for w in self.running if w + WINDOW * DAY_MS <= before]:
+            self._stop(window)
 
     def close(self) -> None:
-        for start in list(self.running):
-            self._stop(start)
+        for window in list(self.running):
+            self._stop(window)
 
-    def _stop(self, start: int) -> None:
-        proc, recv = self.running.pop(start)
-        proc.terminate()
-        proc.join()
+    def _stop(self, window: int) -> None:
+        proc, recv, _ = self.running.pop(window)
         recv.close()
+        if proc.is_alive():
+            proc.terminate()
+        proc.join()

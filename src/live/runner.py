@@ -41,14 +41,13 @@ from ..pipeline import (
 from ..worktime import DAY_MS, fmt_ms
 from .advance import _iso, check_world, file_clock
 from .apply import CHILD_TABLES, upsert
-from .days import PROJECT_ONCE, Builder, Day
+from .days import PROJECT_ONCE, WINDOW, Builder, Day, window_of
 from .lock import lock_path
 from .settings import Settings
 
 JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024  # the WAL is truncated once past this (bytes)
 # the tables a batch writes, parents first (foreign keys are checked at the commit anyway)
 ORDER = ("users", "team_memberships", *PROJECT_TABLES)
-PREFETCH = 2  # days built ahead of the clock, each in its own process
 
 
 @dataclass(frozen=True)
@@ -210,17 +209,15 @@ class Live:
 
     # -- the world, a day at a time ----------------------------------------------------
     def _day_for(self, t: int) -> Day:
-        """The day holding ``t``; the following ones are built meanwhile (`days.Builder`),
-        asked for first so that they build beside this one if it is not there yet."""
+        """The day holding ``t``.  Days come a window at a time from a forked process
+        (`days.Builder`); the next window is built while this one's batches are written."""
         start = t // DAY_MS * DAY_MS
-        ahead = start
-        for _ in range(PREFETCH if self.prefetch else 0):
-            ahead += DAY_MS
-            if ahead < self.horizon and ahead not in self.days and ahead not in self._builds:
-                self._builds.submit(ahead)
         day = self.days.get(start)
         if day is None:
             day = self.days[start] = self._builds.take(start)
+        following = window_of(start) + WINDOW * DAY_MS
+        if self.prefetch and following < self.horizon and following not in self._builds:
+            self._builds.submit(following)
         return day
 
     # -- batches ------------------------------------------------------------------------
