@@ -67,11 +67,6 @@ def event_kind(subtype: str) -> str:
     return "comments" if subtype == "comment_added" else "changes"
 
 
-def window_of(start: int) -> int:
-    """The start of the window of WINDOW days that holds the day from ``start``."""
-    return start - (start // DAY_MS % WINDOW) * DAY_MS
-
-
 def build_days(config: Any, world: Any, tuning: Any, horizon: int, start: int) -> list[Day]:
     """The days of the window from ``start``, from one simulation of every project up to the
     window's end (the world is prefix-stable: censored at an earlier moment it is the world
@@ -183,9 +178,11 @@ def _window_child(send: Any, lock_fd: int, parent: int, args: tuple, start: int)
 class Builder:
     """Windows of days being built in forked processes, by the window's start."""
 
-    def __init__(self, args: tuple, lock_fd: int):
+    def __init__(self, args: tuple, lock_fd: int, origin: int):
         self.args, self.lock_fd = args, lock_fd
         self.horizon = args[-1]
+        self.origin = origin  # windows follow one another from the writer's first day, so
+        # the second window has a week to be built, wherever in the week the writer starts
         # window start -> (process, pipe, the starts of the days not yet received)
         self.running: dict[int, tuple[Any, Any, list[int]]] = {}
 
@@ -209,10 +206,14 @@ class Builder:
         end = min(window + WINDOW * DAY_MS, self.horizon)
         self.running[window] = (proc, recv, list(range(window, end, DAY_MS)))
 
+    def window_of(self, start: int) -> int:
+        """The start of the window of WINDOW days that holds the day from ``start``."""
+        return start - (start - self.origin) % (WINDOW * DAY_MS)
+
     def take(self, start: int) -> Day:
         """The day from ``start`` (its window built now if it was not asked for before);
         the window's days before it are dropped (the clock only moves forward)."""
-        window = window_of(start)
+        window = self.window_of(start)
         if window in self.running and start not in self.running[window][2]:
             self._stop(window)  # asked again for a day already handed out
         if window not in self.running:

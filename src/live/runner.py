@@ -41,7 +41,7 @@ from ..pipeline import (
 from ..worktime import DAY_MS, fmt_ms
 from .advance import _iso, check_world, file_clock
 from .apply import CHILD_TABLES, upsert
-from .days import PROJECT_ONCE, WINDOW, Builder, Day, window_of
+from .days import PROJECT_ONCE, WINDOW, Builder, Day
 from .lock import lock_path
 from .settings import Settings
 
@@ -102,7 +102,7 @@ class Live:
         self.days: dict[int, Day] = {}  # by start: the days the clock has not yet passed
         self.prefetch = prefetch
         args = (self.config, self.world, self.settings.tuning, self.horizon)
-        self._builds = Builder(args, self._lock.fileno())
+        self._builds = Builder(args, self._lock.fileno(), self.clock // DAY_MS * DAY_MS)
         self.batches = 0
         self.written: Counter = Counter()
 
@@ -215,7 +215,7 @@ class Live:
         day = self.days.get(start)
         if day is None:
             day = self.days[start] = self._builds.take(start)
-        following = window_of(start) + WINDOW * DAY_MS
+        following = self._builds.window_of(start) + WINDOW * DAY_MS
         if self.prefetch and following < self.horizon and following not in self._builds:
             self._builds.submit(following)
         return day
