@@ -46,6 +46,7 @@ from .lock import lock_path
 from .settings import Settings
 
 JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024  # the WAL is truncated once past this (bytes)
+TRUNCATE_WAIT_MS = 2000  # how long a batch waits for readers before truncating the WAL
 # the tables a batch writes, parents first (foreign keys are checked at the commit anyway)
 ORDER = ("users", "team_memberships", *PROJECT_TABLES)
 
@@ -292,8 +293,12 @@ class Live:
 
     def _checkpoint(self) -> None:
         """Copy the batch into the database file; once the WAL is past its size limit, wait
-        briefly for readers to reach the latest snapshot and truncate it (a reader in a long
-        transaction only delays that to a later batch: readers are never blocked)."""
+        for the readers to reach the latest snapshot and truncate it (readers are never
+        blocked: new ones read the database file meanwhile).  The wait is up to one typical
+        reader transaction (TRUNCATE_WAIT_MS): with 250 ms, a reader running 0.3-0.7 s queries
+        back to back on the large preset kept it from ever succeeding, and the WAL grew by
+        each batch (230 MB in a minute); a reader in a longer transaction only delays the
+        truncation to a later batch."""
         conn = self.conn
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         wal = self.path.with_name(self.path.name + "-wal")
@@ -302,7 +307,7 @@ class Live:
         except OSError:
             return
         if big:
-            conn.execute("PRAGMA busy_timeout=250")
+            conn.execute(f"PRAGMA busy_timeout={TRUNCATE_WAIT_MS}")
             try:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
