@@ -2,9 +2,9 @@
 
 A batch is just "advance to T": it writes exactly what `advance` would write to get from the
 file's clock to T, so the content never depends on the cadence.  It is cheap because the
-world of the current simulated day is simulated once (every project up to the day's end,
-`simulate_project`), and a batch only shows the tasks and projects that changed in its span
-(`project_rows` for those), found from the day's sorted list of moments.
+rows each moment leaves behind are prepared a week at a time in a forked process
+(`days.py`), and a batch only copies, for the tasks and projects with a moment in its span,
+the rows after their last one there, with the span's stories; rows are updated in place.
 
 The file is in WAL mode while a writer is attached: readers are never blocked and never see
 half a batch.  The writer checkpoints after every batch and sets a journal size limit, so the
