@@ -170,6 +170,9 @@ def _window_child(send: Any, lock_fd: int, parent: int, args: tuple, start: int)
     parent."""
     _init_worker(parent)
     os.close(lock_fd)
+    # the batches and the readers come first: the week has days of wall time to be built
+    # (at --speed 3600), a batch has a second
+    os.nice(10)
     for day in build_days(*args, start):
         send.send(day)
     send.close()
