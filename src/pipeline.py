@@ -119,6 +119,7 @@ def generate(
     tuning: Tuning = NO_TUNING,
     llm: LLMSettings | None = None,
     llm_api_key: str | None = None,
+    indexes: bool = True,
 ) -> Summary:
     """Generate the organization described by ``config`` into ``path`` (default: its db_path).
 
@@ -127,7 +128,8 @@ def generate(
     is the moment the file shows: a later clock gives the same history and what followed.
     ``tuning`` shapes new work after the end date (continuous mode's level and slider).
     ``llm`` turns the LLM text tier on (text
-    columns only; ``llm_api_key`` is used for the calls and kept nowhere).
+    columns only; ``llm_api_key`` is used for the calls and kept nowhere).  ``indexes=False``
+    leaves out the secondary indexes and planner statistics (a scratch file read once by key).
 
     Raises OutputPathError or OutputExistsError before any work (and OutputExistsError at the
     end if the target appeared meanwhile: it is never replaced without ``overwrite``),
@@ -147,7 +149,9 @@ def generate(
             ]
         )
     with atomic_target(target, overwrite=overwrite, expected_bytes=estimated_bytes(config)) as tmp:
-        return _build(config, tmp, target, progress, workers, clock, tuning, llm, llm_api_key)
+        return _build(
+            config, tmp, target, progress, workers, clock, tuning, llm, llm_api_key, indexes
+        )
 
 
 def estimated_bytes(config: Config) -> int:
@@ -269,6 +273,7 @@ def _build(
     tuning: Tuning = NO_TUNING,
     llm: LLMSettings | None = None,
     llm_api_key: str | None = None,
+    indexes: bool = True,
 ) -> Summary:
     started = dt.datetime.now(dt.UTC)
     seconds: dict[str, float] = {}
@@ -345,15 +350,16 @@ def _build(
         # caches and merge on both threads, about twice as fast at xl as 200 MB runs.  No
         # foreign_key_check here: foreign keys were on for every insert, which refuses a
         # dangling one at once (a whole pass over the file would find nothing more).
-        conn.execute("PRAGMA threads=2")
-        conn.execute("PRAGMA cache_size=-16000")
-        conn.execute("BEGIN")
-        create_indexes(conn)
-        conn.execute("COMMIT")
-        # Planner statistics from a sample of each index (SQLite's advice for large files):
-        # 0.1 s instead of 3 s at xl, and validate's plans are the same.
-        conn.execute("PRAGMA analysis_limit=100000")
-        conn.execute("ANALYZE")
+        if indexes:
+            conn.execute("PRAGMA threads=2")
+            conn.execute("PRAGMA cache_size=-16000")
+            conn.execute("BEGIN")
+            create_indexes(conn)
+            conn.execute("COMMIT")
+            # Planner statistics from a sample of each index (SQLite's advice for large
+            # files): 0.1 s instead of 3 s at xl, and validate's plans are the same.
+            conn.execute("PRAGMA analysis_limit=100000")
+            conn.execute("ANALYZE")
         progress.advance()
         seconds["indexes"] = time.perf_counter() - t0
 

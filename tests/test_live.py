@@ -17,6 +17,7 @@ from src.config import Config
 from src.errors import ConfigError
 from src.fingerprint import fingerprint_file
 from src.live import Settings, advance, file_clock, resolve_settings
+from src.live.apply import apply_world
 from src.live.settings import parse_duration
 from src.pipeline import anchor_ms, generate
 from src.reproduction import reproduce
@@ -104,6 +105,36 @@ def test_split_advances_give_the_same_file(base, tmp_path):
     runs = sqlite3.connect(daily).execute("SELECT count(*), max(id) FROM generation_runs")
     assert runs.fetchone() == (11, 11)
     assert file_clock(daily).clock == file_clock(base).clock + 10 * DAY_MS
+
+
+def test_apply_world_updates_changed_rows_in_place_and_removes_gone_ones(base, tmp_path):
+    """Whole-table comparison (no ``since``): new, changed and removed rows are counted and
+    the file ends equal to the later world; a changed project keeps its children in place."""
+    later = tmp_path / "later.sqlite"
+    c = file_clock(base).config
+    generate(c, later, clock=file_clock(base).clock + 20 * DAY_MS, indexes=False)
+    path = _copy(base, tmp_path / "f.sqlite")
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys=ON")
+    # a row the later world does not have: removed again
+    conn.execute(
+        "INSERT INTO tags SELECT (SELECT max(id) FROM tags) + 1, workspace_id, name || ' x', "
+        "color, created_at FROM tags LIMIT 1"
+    )
+    conn.execute("ATTACH ? AS next", (str(later),))
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("PRAGMA defer_foreign_keys=ON")
+    written = apply_world(conn, "next")
+    conn.execute("COMMIT")
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.close()
+    assert written["tags-"] == 1 and written["projects~"] > 0 and written["stories+"] > 0
+    assert "projects-" not in written and "stories~" not in written
+    target = sqlite3.connect(later)
+    changed = target.execute("SELECT count(*) FROM projects").fetchone()[0]
+    assert written["projects+"] + written["projects~"] <= changed
+    target.close()
+    assert fingerprint_file(path) == fingerprint_file(later)
 
 
 @pytest.mark.parametrize(

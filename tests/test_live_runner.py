@@ -59,8 +59,10 @@ def test_batches_write_what_advance_writes_whatever_the_cadence(base, tmp_path):
     live_file = _copy(base, tmp_path / "live.sqlite")
     ref = _copy(base, tmp_path / "ref.sqlite")
     start = file_clock(base).clock
-    # uneven batches, across day boundaries and through quiet nights
+    # uneven batches, across day boundaries, through quiet nights and into the next window
+    # of days the runner builds (days.WINDOW) and the one after
     steps = [7 * 60_000, HOUR_MS, 5 * HOUR_MS + 17, DAY_MS, 3 * HOUR_MS, 2 * DAY_MS + 5]
+    steps += [6 * DAY_MS + HOUR_MS, 2 * HOUR_MS, 8 * DAY_MS]
     with Live(live_file, wall=lambda: 4e9) as live:
         t = start
         sizes = []

@@ -168,6 +168,7 @@ def advance(
             workers=workers,
             clock=target,
             tuning=settings.tuning,
+            indexes=False,  # read once, by key: its indexes would cost more than they save
         )
         digests, report, llm_json = fill_text(nxt, path, now.llm_text, llm, llm_api_key, progress)
         if digests or report is not None:

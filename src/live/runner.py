@@ -2,9 +2,9 @@
 
 A batch is just "advance to T": it writes exactly what `advance` would write to get from the
 file's clock to T, so the content never depends on the cadence.  It is cheap because the
-world of the current simulated day is simulated once (every project up to the day's end,
-`simulate_project`), and a batch only shows the tasks and projects that changed in its span
-(`project_rows` for those), found from the day's sorted list of moments.
+rows each moment leaves behind are prepared a week at a time in a forked process
+(`days.py`), and a batch only copies, for the tasks and projects with a moment in its span,
+the rows after their last one there, with the span's stories; rows are updated in place.
 
 The file is in WAL mode while a writer is attached: readers are never blocked and never see
 half a batch.  The writer checkpoints after every batch and sets a journal size limit, so the
@@ -21,38 +21,36 @@ import datetime as dt
 import fcntl
 import os
 import sqlite3
-import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, InputFileError
 from ..fingerprint import fingerprint_file
-from ..generators.tasks import ProjectWorld, project_rows, simulate_project
 from ..generators.time_off import Bookings
 from ..generators.users import user_rows
 from ..pipeline import (
     PROGRAM,
     PROJECT_TABLES,
-    anchor_ms,
     build_world,
     canonical_json,
     versions,
 )
-from ..worktime import DAY_MS, fmt_ms, parse_ms
+from ..worktime import DAY_MS, fmt_ms
 from .advance import _iso, check_world, file_clock
-from .apply import CHILD_TABLES
+from .apply import CHILD_TABLES, upsert
+from .days import PROJECT_ONCE, WINDOW, Builder, Day
 from .lock import lock_path
 from .settings import Settings
 from .text import KEPT_RECORD, keep_row_text
 
 JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024  # the WAL is truncated once past this (bytes)
+TRUNCATE_WAIT_MS = 2000  # how long a batch waits for readers before truncating the WAL
 # the tables a batch writes, parents first (foreign keys are checked at the commit anyway)
 ORDER = ("users", "time_off", "team_memberships", *PROJECT_TABLES)
-PROJECT_ONCE = ("project_memberships", "sections", "custom_field_settings")
 
 
 @dataclass(frozen=True)
@@ -68,26 +66,6 @@ class Batch:
     @property
     def size(self) -> int:
         return sum(self.events.values())
-
-
-@dataclass
-class _Day:
-    """The world up to the end of one simulated day, and its moments in time order."""
-
-    start: int
-    end: int
-    worlds: dict[int, ProjectWorld]
-    moments: list[tuple[int, int, int, str]] = field(default_factory=list)  # t, project, x, kind
-
-    def __post_init__(self) -> None:
-        self.times = [m[0] for m in self.moments]
-
-    def span(self, lo: int, hi: int) -> list[tuple[int, int, int, str]]:
-        return self.moments[bisect.bisect_left(self.times, lo) : bisect.bisect_left(self.times, hi)]
-
-
-def event_kind(subtype: str) -> str:
-    return "comments" if subtype == "comment_added" else "changes"
 
 
 class Live:
@@ -126,10 +104,10 @@ class Live:
             raise
         self.started_wall = wall()
         self.started_clock = self.clock
-        self.day: _Day | None = None
-        self._next: tuple[int, threading.Thread, list[_Day]] | None = None
+        self.days: dict[int, Day] = {}  # by start: the days the clock has not yet passed
         self.prefetch = prefetch
-        self._closing = False
+        args = (self.config, self.world, self.settings.tuning, self.horizon)
+        self._builds = Builder(args, self._lock.fileno(), self.clock // DAY_MS * DAY_MS)
         self.batches = 0
         self.written: Counter = Counter()
 
@@ -210,10 +188,7 @@ class Live:
     def close(self) -> None:
         """Stop preparing the next day, record the session's fingerprint and batch count,
         leave WAL mode if no reader is attached, and release the lock."""
-        self._closing = True
-        if self._next is not None:
-            self._next[1].join()
-            self._next = None
+        self._builds.close()
         if getattr(self, "conn", None) is None:
             self._release_lock()
             return
@@ -238,87 +213,17 @@ class Live:
             self._release_lock()
 
     # -- the world, a day at a time ----------------------------------------------------
-    def _day_for(self, t: int) -> _Day:
-        """The day holding ``t``; the next day is prepared in a background thread meanwhile
-        (a day's world costs about what generating the file costs, a batch far less)."""
+    def _day_for(self, t: int) -> Day:
+        """The day holding ``t``.  Days come a window at a time from a forked process
+        (`days.Builder`); the next window is built while this one's batches are written."""
         start = t // DAY_MS * DAY_MS
-        if self.day is not None and self.day.start == start:
-            return self.day
-        nxt = self._next
-        if nxt is not None and nxt[0] == start:
-            nxt[1].join()
-            day = nxt[2][0] if nxt[2] else self._build_day(start)
-        else:
-            if nxt is not None:
-                nxt[1].join()  # a stale guess (the clock jumped): let it finish, drop it
-            day = self._build_day(start)
-        self._next = None
-        self.day = day
-        following = start + DAY_MS
-        if following < self.horizon and self.prefetch:
-            holder: list[_Day] = []
-            thread = threading.Thread(
-                target=lambda: holder.append(self._build_day(following)), daemon=True
-            )
-            thread.start()
-            self._next = (following, thread, holder)
+        day = self.days.get(start)
+        if day is None:
+            day = self.days[start] = self._builds.take(start)
+        following = self._builds.window_of(start) + WINDOW * DAY_MS
+        if self.prefetch and following < self.horizon and following not in self._builds:
+            self._builds.submit(following)
         return day
-
-    def _build_day(self, start: int) -> _Day:
-        """Every project's world up to the end of the day from ``start``, and its moments."""
-        end = min(start + DAY_MS, self.horizon)
-        cfg, world = self.config, self.world
-        worlds: dict[int, ProjectWorld] = {}
-        moments: list[tuple[int, int, int, str]] = []
-        anchor = anchor_ms(cfg)
-        for plan in world.plans:
-            if plan.created >= end or self._closing:
-                continue
-            w = simulate_project(
-                cfg.seed,
-                world.org,
-                plan,
-                world.plans,
-                world.tags,
-                world.vocab,
-                cfg.tasks_per_project,
-                anchor,
-                end,
-                self.horizon,
-                self.settings.tuning,
-            )
-            p = plan.index
-            if start <= plan.created < end:
-                moments.append((plan.created, p, -1, "new projects"))
-            touched = False
-            for t_ in w.tasks:
-                life = t_.life
-                if start <= life.created < end:
-                    moments.append((life.created, p, t_.local, "new tasks"))
-                    touched = True
-                for ev in life.events:
-                    if start <= ev.t < end:
-                        moments.append((ev.t, p, t_.local, event_kind(ev.subtype)))
-                        touched = True
-            lo, hi = fmt_ms(start), fmt_ms(end)
-            for row in w.status_rows[1]:
-                if lo <= row[-1] < hi:
-                    moments.append((parse_ms(row[-1]), p, -1, "status updates"))
-                    touched = True
-            done = w.completion.completed_at if w.completion else None
-            for when, kind in ((done, "completions"), (done and done + 30 * DAY_MS, "archived")):
-                if when is not None and start <= when < end:
-                    moments.append((when, p, -1, kind))
-                    touched = True
-            if touched or start <= plan.created < end:
-                worlds[p] = w
-        for u in world.org.users:
-            if start <= u.join < end:
-                moments.append((u.join, -1, u.index, "joined"))
-            if u.leave is not None and start <= u.leave < end:
-                moments.append((u.leave, -1, u.index, "left"))
-        moments.sort()
-        return _Day(start, end, worlds, moments)
 
     # -- batches ------------------------------------------------------------------------
     def target(self) -> int:
@@ -382,6 +287,9 @@ class Live:
                     conn.execute("ROLLBACK")
             self._checkpoint()
             self.clock = goal
+            today = goal // DAY_MS * DAY_MS
+            self.days = {k: v for k, v in self.days.items() if k >= today}
+            self._builds.drop(today)
         self.batches += 1
         self.written += events
         lag = max(0.0, self.wall() - due) if due is not None else 0.0
@@ -389,8 +297,12 @@ class Live:
 
     def _checkpoint(self) -> None:
         """Copy the batch into the database file; once the WAL is past its size limit, wait
-        briefly for readers to reach the latest snapshot and truncate it (a reader in a long
-        transaction only delays that to a later batch: readers are never blocked)."""
+        for the readers to reach the latest snapshot and truncate it (readers are never
+        blocked: new ones read the database file meanwhile).  The wait is up to one typical
+        reader transaction (TRUNCATE_WAIT_MS): with 250 ms, a reader running 0.3-0.7 s queries
+        back to back on the large preset kept it from ever succeeding, and the WAL grew by
+        each batch (230 MB in a minute); a reader in a longer transaction only delays the
+        truncation to a later batch."""
         conn = self.conn
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         wal = self.path.with_name(self.path.name + "-wal")
@@ -399,40 +311,47 @@ class Live:
         except OSError:
             return
         if big:
-            conn.execute("PRAGMA busy_timeout=250")
+            conn.execute(f"PRAGMA busy_timeout={TRUNCATE_WAIT_MS}")
             try:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 conn.execute("PRAGMA busy_timeout=30000")
 
-    def _write_span(self, day: _Day, lo: int, hi: int) -> Counter:
+    def _write_span(self, day: Day, lo: int, hi: int) -> Counter:
         """Write what changed in [lo, hi) of ``day``: the rows of touched tasks and
-        projects as they stand at ``hi``, new stories, status updates, people."""
+        projects as they stand at ``hi`` (as after their last moment in the span), new
+        stories, status updates, people."""
         span = day.span(lo, hi)
         events = Counter(kind for *_, kind in span)
-        touched: dict[int, set[int]] = defaultdict(set)
         people: set[int] = set()
-        for _, p, x, _kind in span:
+        projects: dict[int, dict[str, list[tuple]]] = {}
+        tasks: dict[int, dict[str, list[tuple]]] = {}
+        stories: list[tuple] = []
+        seen: set[tuple[int, int]] = set()
+        for t, p, x, _kind in span:  # in time order: a later snapshot replaces an earlier
             if p < 0:
                 people.add(x)
-            else:
-                tasks = touched.setdefault(p, set())
-                if x >= 0:
-                    tasks.add(x)
+                continue
+            if (p, t) in seen:
+                continue
+            seen.add((p, t))
+            snap = day.snapshots[(p, t)]
+            projects[p] = snap.project
+            tasks.update(snap.tasks)
+            stories += snap.stories
         tables: dict[str, list[tuple]] = defaultdict(list)
-        task_ids: list[int] = []
         since = fmt_ms(lo)
-        for p, locals_ in sorted(touched.items()):
-            w = day.worlds[p]
-            rows = project_rows(w, hi, only=sorted(locals_), since=lo).tables
-            new_project = w.plan.created >= lo
+        for p, rows in sorted(projects.items()):
             for table, got in rows.items():
-                if table in PROJECT_ONCE and not new_project:
+                if table in PROJECT_ONCE and day.created[p] < lo:
                     continue
                 if table == "status_updates":
                     got = [r for r in got if r[-1] >= since]
                 tables[table] += got
-            task_ids += [w.ids[i] for i in locals_]
+        for _, rows in sorted(tasks.items()):
+            for table, got in rows.items():
+                tables[table] += got
+        tables["stories"] += stories
         if people:
             org = self.world.org
             ids = {org.users[i].id for i in people}
@@ -440,7 +359,7 @@ class Live:
             joined = {org.users[i].id for i in people if lo <= org.users[i].join < hi}
             tables["team_memberships"] = [r for r in self.world.team_members if r[1] in joined]
         tables["time_off"] = self.bookings.rows(self.world.org.users, lo, hi)
-        self._upsert(tables, task_ids)
+        self._upsert(tables, sorted(tasks))
         return events
 
     def _upsert(self, tables: dict[str, list[tuple]], task_ids: list[int]) -> None:
@@ -456,7 +375,4 @@ class Live:
         for table in ORDER:
             rows = tables.get(table)
             if rows:
-                width = len(rows[0])
-                conn.executemany(
-                    f'INSERT OR REPLACE INTO "{table}" VALUES ({",".join("?" * width)})', rows
-                )
+                conn.executemany(upsert(table), rows)
