@@ -19,7 +19,9 @@ from src import (
     fingerprint_file,
     generate,
     read_run,
+    resolve_config,
 )
+from src.pipeline import anchor_ms, build_world
 from src.schema import table_names
 
 
@@ -217,3 +219,22 @@ def test_run_record_holds_no_secret_from_the_environment(
     record = " ".join(str(v) for v in q(target, "SELECT * FROM generation_runs")[0])
     assert secret not in record
     assert "GROQ" not in record
+
+
+def test_project_members_are_in_the_file_at_the_end_date() -> None:
+    # setup: the large preset's plans (a project created days before the end date took, as
+    # a new member, someone who joins after it: that membership had no user row, and the
+    # large run failed its foreign key check)
+    config = resolve_config({"scale": "large", "end_date": "2026-06-30", "seed": 42}, {}, None)
+    world = build_world(config)
+    end = anchor_ms(config)
+    # run
+    late = [
+        (plan.index, u)
+        for plan in world.plans
+        if plan.created < end
+        for u, _ in plan.members
+        if world.org.users[u].join >= end
+    ]
+    # assert
+    assert late == []

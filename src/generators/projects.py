@@ -478,7 +478,9 @@ def _include_everyone(
         queue = waiting[team.index] = [own[i] for i in order]
     added: list[int] = []
     keep: list[int] = []
-    by = plan.created + 14 * DAY_MS if plan.created < anchor else plan.created
+    # people who join in the project's first two weeks, but by the end date: a later joiner
+    # is not in the file at the end date (continuous mode shows them only from their join)
+    by = min(plan.created + 14 * DAY_MS, anchor) if plan.created < anchor else plan.created
     for u in queue:
         if u in placed:
             continue
