@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import replace
 
-from .core import Check, add_pattern_functions, anchored_checks, may_match
+from .core import Check, add_pattern_functions, anchored_checks, may_match, sharing
 
 WARNING = "warning"
 
@@ -187,14 +186,16 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "a nudge that says how long it has waited ('it's been 3 days') states the time since "
         f"the task's previous story, within {ELAPSED_SLACK_DAYS:g} day",
         f"""SELECT e.id FROM (
-               SELECT s.id, s.created_at, elapsed_claim(s.text) AS days,
+               SELECT n.id, n.created_at, n.days,
                       (SELECT MAX(p.created_at) FROM stories p
-                       WHERE p.task_id = s.task_id AND p.created_at < s.created_at) AS prev
-               FROM stories s WHERE s.resource_subtype = 'comment_added'
-               LIMIT -1 OFFSET 0) e
-           WHERE e.days IS NOT NULL AND (e.prev IS NULL OR
-                 abs(julianday(e.created_at) - julianday(e.prev) - e.days)
-                 > {ELAPSED_SLACK_DAYS})""",
+                       WHERE p.task_id = n.task_id AND p.created_at < n.created_at) AS prev
+               FROM (SELECT s.id, s.task_id, s.created_at, elapsed_claim(s.text) AS days
+                     FROM stories s WHERE s.resource_subtype = 'comment_added'
+                     LIMIT -1 OFFSET 0) n
+               WHERE n.days IS NOT NULL LIMIT -1 OFFSET 0) e
+           WHERE e.prev IS NULL
+              OR abs(julianday(e.created_at) - julianday(e.prev) - e.days)
+                 > {ELAPSED_SLACK_DAYS}""",
         WARNING,
     ),
 )
@@ -203,7 +204,4 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
 def checks(conn: sqlite3.Connection) -> list[Check]:
     """The rules; a subtask claim in the file's last week is pending when the file records
     its anchor (continuous mode's lives run past it: the subtask may come after the clock)."""
-    return [
-        replace(c, setup=CLAIMS_SETUP) if _CLAIMS in c.sql else c
-        for c in anchored_checks(conn, RULES)
-    ]
+    return sharing(anchored_checks(conn, RULES), _CLAIMS, CLAIMS_SETUP)

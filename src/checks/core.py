@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +197,12 @@ def anchored_checks(
     records none (a rule then judges only what the file says happened, not open work)."""
     until = "(SELECT anchor FROM temp._anchor)" if load_anchor(conn) is not None else "NULL"
     return [Check(rule, text, sql.replace("{until}", until), sev) for rule, text, sql, sev in rules]
+
+
+def sharing(checks: list[Check], table: str, setup: str) -> list[Check]:
+    """``checks`` with ``setup`` (that creates the TEMP ``table``) on those that read
+    ``table``: validate runs them as one job, so the setup's work is done once."""
+    return [replace(c, setup=setup) if table in c.sql else c for c in checks]
 
 
 def cost(check: Check) -> int:
