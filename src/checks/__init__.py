@@ -4,10 +4,11 @@ against one file.
 The rules come in families, one module each (`structure`, `temporal`, `people`, `fields`,
 `replay`, `status_claims`, `context_claims`, `absence_claims`, `comment_claims`); a family is
 a module with ``checks(conn) -> list[Check]`` (and, if its SQL calls Python functions,
-``prepare(conn)`` to register them on every connection), and
-adding one is adding its name to FAMILIES.  `localtime` answers the rules about local time
-from one pass over every human event, `scorecard` measures realism, `core` holds what they
-share.
+``prepare(conn)`` to register them on every connection), and adding one is adding its name to
+FAMILIES.  Rules that read one pattern's results share a ``Check.setup`` (a TEMP table) and
+run as one job, so the pattern runs once a file.  `localtime` answers the rules about local
+time from one pass over every human event, `scorecard` measures realism, `core` holds what
+they share.
 """
 
 from __future__ import annotations
