@@ -4,10 +4,11 @@ against one file.
 The rules come in families, one module each (`structure`, `temporal`, `people`, `fields`,
 `replay`, `status_claims`, `context_claims`, `absence_claims`, `comment_claims`); a family is
 a module with ``checks(conn) -> list[Check]`` (and, if its SQL calls Python functions,
-``prepare(conn)`` to register them on every connection), and
-adding one is adding its name to FAMILIES.  `localtime` answers the rules about local time
-from one pass over every human event, `scorecard` measures realism, `core` holds what they
-share.
+``prepare(conn)`` to register them on every connection), and adding one is adding its name to
+FAMILIES.  Rules that read one pattern's results share a ``Check.setup`` (a TEMP table) and
+run as one job, so the pattern runs once a file.  `localtime` answers the rules about local
+time from one pass over every human event, `scorecard` measures realism, `core` holds what
+they share.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from ..errors import FileIntegrityError, InputFileError
 from ..inputs import is_corruption, open_readonly, read_error, reading
-from .core import Check, ValidationReport, cost, run_check, run_jobs
+from .core import Check, ValidationReport, cost, run_checks, run_jobs
 from .localtime import EVENT_PASS_RULES, LOCAL_RULES, event_job
 from .scorecard import SCORECARD_PARTS, time_of_day_metrics
 from .structure import foreign_key_result, integrity_result
@@ -62,37 +63,38 @@ def validate(path: str | Path, *, with_scorecard: bool = False) -> ValidationRep
     """Run every rule against the file at ``path`` and collect all results (none stops early).
 
     The work is a list of jobs (SQLite's own checks, one pass over the human events, each rule
-    query, and with ``with_scorecard`` the realism metrics) that two threads take in turn,
-    heaviest first, each on its own read-only connection: sqlite3 releases the GIL while a
-    query runs, so both cores work.  Results come back in one fixed order whatever finishes
-    first.
+    query or the rules that share a setup, and with ``with_scorecard`` the realism metrics)
+    that two threads take in turn, heaviest first, each on its own read-only connection:
+    sqlite3 releases the GIL while a query runs, so both cores work.  Results come back in
+    one fixed order whatever finishes first.
     """
     with closing(open_readonly(path)) as conn, reading(path):  # a bad file fails here, once
         every = all_checks(conn)
     pass_rules = set(EVENT_PASS_RULES.values())
-    checks = [c for c in every if c.rule not in pass_rules]
+    units = _units([c for c in every if c.rule not in pass_rules])
     parts: tuple[Callable[[sqlite3.Connection], Any], ...] = (
         SCORECARD_PARTS if with_scorecard else ()
     )
     # Heaviest first, the many light rules last, so the two threads finish together; the
     # scorecard's metrics (a few seconds each at xl) go between.
-    by_cost = sorted(checks, key=cost, reverse=True)
-    heavy = [c for c in by_cost if cost(c) >= 2]
+    by_cost = sorted(units, key=_unit_cost, reverse=True)
+    heavy = [u for u in by_cost if _unit_cost(u) >= 2]
     light = by_cost[len(heavy) :]
     jobs: list[Callable[[sqlite3.Connection], Any]] = [
         event_job,
         integrity_result,
         foreign_key_result,
-        *(partial(run_check, check=c) for c in heavy),
+        *(partial(run_checks, checks=u) for u in heavy),
         *parts,
-        *(partial(run_check, check=c) for c in light),
+        *(partial(run_checks, checks=u) for u in light),
     ]
     try:
         done = run_jobs(path, jobs, prepare)
     except sqlite3.Error as exc:
         raise _unchecked(path, exc, every) from exc
     profile, event_results = done[0]
-    rule_results = done[1 : 3 + len(heavy)] + done[3 + len(heavy) + len(parts) :]
+    unit_results = done[3 : 3 + len(heavy)] + done[3 + len(heavy) + len(parts) :]
+    rule_results = [*done[1:3], *(r for rs in unit_results for r in rs)]
     found = {r.rule: r for r in (*event_results, *rule_results)}
     order = ("fk.foreign_key_check", "fk.integrity_check", *(c.rule for c in every), *LOCAL_RULES)
     metrics: tuple = ()
@@ -101,6 +103,19 @@ def validate(path: str | Path, *, with_scorecard: bool = False) -> ValidationRep
         metrics = (*time_of_day_metrics(profile), *(m for ms in part_results for m in ms))
     rules = tuple(found[r] for r in order if r in found)
     return ValidationReport(path=str(path), rules=rules, metrics=metrics)
+
+
+def _units(checks: list[Check]) -> list[list[Check]]:
+    """The rules in jobs: one job for the rules that share a setup (it is done once), one for
+    each other rule."""
+    units: dict[str, list[Check]] = {}
+    for check in checks:
+        units.setdefault(check.setup or check.rule, []).append(check)
+    return list(units.values())
+
+
+def _unit_cost(unit: list[Check]) -> int:
+    return sum(map(cost, unit))
 
 
 def _unchecked(path: str | Path, exc: sqlite3.Error, checks: list[Check]) -> InputFileError:

@@ -141,6 +141,14 @@ def ooo_condition(text: str = "s.text") -> str:
     return f"(({hints}) AND ({' OR '.join(likes + globs)}))"
 
 
+# The out-of-office comments, found once for the two rules that read them (a TEMP table,
+# their shared setup: the wording tests cost a few LIKEs on every comment), in scan order.
+_OOO = "temp._ooo_comments"
+OOO_SETUP = f"""CREATE TEMP TABLE IF NOT EXISTS _ooo_comments AS
+    SELECT s.id, s.created_by_id, s.created_at, s.text FROM stories s
+    WHERE s.resource_subtype = 'comment_added' AND {ooo_condition()}"""
+
+
 def _names_a_day(text: str = "s.text") -> str:
     return "(" + " OR ".join(f"{text} GLOB '*{m} [0-9]*'" for m in _MONTHS) + ")"
 
@@ -247,7 +255,7 @@ def _length_fits(length: str, days: str) -> str:
     return f"(CASE {length} {whens} ELSE 1 END)"
 
 
-def _reason_sql(comment: str) -> str:
+def _reason_sql() -> str:
     """SQL: out-of-office comments whose reason or length no absence they announce bears out
     (those that announce none at all are absence.ooo_claims' findings)."""
     days = "(julianday(o.end_on) - julianday(o.start_on) + 1)"
@@ -255,7 +263,7 @@ def _reason_sql(comment: str) -> str:
     return f"""SELECT c.id FROM (
                    SELECT s.id, s.created_by_id, s.created_at, s.text,
                           ooo_reason(s.text) AS reason, ooo_length(s.text) AS length
-                   FROM stories s WHERE {comment} LIMIT -1 OFFSET 0) c
+                   FROM {_OOO} s LIMIT -1 OFFSET 0) c
                WHERE (c.reason IS NOT NULL OR c.length IS NOT NULL)
                  AND EXISTS (SELECT 1 FROM time_off o WHERE {_announced("c")})
                  AND NOT EXISTS (
@@ -266,7 +274,6 @@ def _reason_sql(comment: str) -> str:
 
 def absence_checks(conn: sqlite3.Connection) -> list[Check]:
     """The rules of this module, built for the file on ``conn`` (its zones and dates)."""
-    comment = f"s.resource_subtype = 'comment_added' AND {ooo_condition()}"
     kinds = ", ".join(f"'{k}'" for k in KINDS)
     return [
         Check(
@@ -291,8 +298,9 @@ def absence_checks(conn: sqlite3.Connection) -> list[Check]:
             "an out-of-office comment is followed by a real absence of its author starting "
             f"within {ANNOUNCE_DAYS} days, and a day it names is the return from it (within "
             f"{RETURN_DAYS} days after its last day)",
-            f"SELECT s.id FROM stories s WHERE {comment} "
-            f"AND NOT EXISTS (SELECT 1 FROM time_off o WHERE {_announced()})",
+            f"SELECT s.id FROM {_OOO} s WHERE NOT EXISTS "
+            f"(SELECT 1 FROM time_off o WHERE {_announced()})",
+            setup=OOO_SETUP,
             severity=WARNING,
         ),
         Check(
@@ -301,8 +309,9 @@ def absence_checks(conn: sqlite3.Connection) -> list[Check]:
             "show, offsite or training; sick; parental leave) is the kind of the absence it "
             "announces, and a length it states ('a couple of days', 'a week', 'two weeks') "
             "fits that absence's calendar days, weekends and holidays included",
-            _reason_sql(comment),
+            _reason_sql(),
             severity=WARNING,
+            setup=OOO_SETUP,
         ),
     ]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from .core import Check, add_pattern_functions, anchored_checks, may_match
+from .core import Check, add_pattern_functions, anchored_checks, may_match, sharing
 
 WARNING = "warning"
 
@@ -107,9 +107,16 @@ def prepare(conn: sqlite3.Connection) -> None:
     add_pattern_functions(conn, {"comment_claim": comment_claim, "elapsed_claim": elapsed_claim})
 
 
-# OFFSET 0 keeps the planner from calling the pattern function again on every joined row.
-_CLAIMS = """SELECT id, task_id, created_by_id, created_at, comment_claim(text) AS claim
-             FROM stories WHERE resource_subtype = 'comment_added' LIMIT -1 OFFSET 0"""
+# Each comment's claim, found once for the four rules that read it (a TEMP table, their
+# shared setup: the pattern function costs about a microsecond a comment).  Only comments with
+# a claim are kept, in the order the scan met them.  OFFSET 0 keeps the planner from calling
+# the function twice a row (once to test it, once to keep it).
+CLAIMS_SETUP = """CREATE TEMP TABLE IF NOT EXISTS _comment_claims AS
+    SELECT id, task_id, created_by_id, created_at, claim FROM (
+        SELECT id, task_id, created_by_id, created_at, comment_claim(text) AS claim
+        FROM stories WHERE resource_subtype = 'comment_added' LIMIT -1 OFFSET 0)
+    WHERE claim IS NOT NULL"""
+_CLAIMS = "temp._comment_claims"
 
 # (rule, description, sql, severity): the same fields as validate's Check, in order.
 RULES: tuple[tuple[str, str, str, str], ...] = (
@@ -117,7 +124,7 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "comments.dependency_claim",
         "a comment that speaks of the task's dependency ('the dependency closed', 'waiting on "
         "the previous task') sits on a task with a task_dependencies row",
-        f"""SELECT c.id FROM ({_CLAIMS}) c
+        f"""SELECT c.id FROM {_CLAIMS} c
             WHERE c.claim IN ('dep_closed', 'dep_waiting')
               AND NOT EXISTS (SELECT 1 FROM task_dependencies d WHERE d.task_id = c.task_id)""",
         WARNING,
@@ -126,7 +133,7 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "comments.dependency_closed",
         "a comment that says the dependency closed comes after a task it depends on was "
         "completed; one that says it is still awaited, while one is still open",
-        f"""SELECT c.id FROM ({_CLAIMS}) c
+        f"""SELECT c.id FROM {_CLAIMS} c
             WHERE (c.claim = 'dep_closed' AND EXISTS (
                       SELECT 1 FROM task_dependencies d WHERE d.task_id = c.task_id)
                    AND NOT EXISTS (
@@ -146,7 +153,7 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "a comment that says the work will be broken into subtasks is on a top-level task "
         "that later gets a subtask created by the comment's author (within a week: one in the "
         "file's last week may still be pending)",
-        f"""SELECT c.id FROM ({_CLAIMS}) c JOIN tasks t ON t.id = c.task_id
+        f"""SELECT c.id FROM {_CLAIMS} c JOIN tasks t ON t.id = c.task_id
             WHERE c.claim = 'subtasks'
               AND (t.parent_id IS NOT NULL OR (NOT EXISTS (
                      SELECT 1 FROM tasks s WHERE s.parent_id = c.task_id
@@ -159,15 +166,21 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "comments.closing_claim",
         "a comment that closes, cancels or drops the task ('closing as duplicate', "
         "'cancelling', 'no longer needed', 'deprioritized') sits on a task that is completed",
-        f"""SELECT c.id FROM ({_CLAIMS}) c JOIN tasks t ON t.id = c.task_id
+        f"""SELECT c.id FROM {_CLAIMS} c JOIN tasks t ON t.id = c.task_id
             WHERE c.claim = 'closing' AND t.completed = 0""",
         WARNING,
     ),
     (
         "comments.repeated_text",
         "no comment text appears twice on one task",
+        # The IN list (the task's texts written twice or more) spares the look-up on nearly
+        # every comment; +s.task_id keeps the scan of s in rowid order (the same examples).
         """SELECT s.id FROM stories s
-           WHERE s.resource_subtype = 'comment_added' AND EXISTS (
+           WHERE s.resource_subtype = 'comment_added'
+             AND (+s.task_id, s.text) IN (
+                 SELECT task_id, text FROM stories WHERE resource_subtype = 'comment_added'
+                 GROUP BY task_id, text HAVING count(*) > 1)
+             AND EXISTS (
                SELECT 1 FROM stories o WHERE o.task_id = s.task_id
                  AND o.resource_subtype = 'comment_added' AND o.text = s.text
                  AND (o.created_at < s.created_at
@@ -179,14 +192,16 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "a nudge that says how long it has waited ('it's been 3 days') states the time since "
         f"the task's previous story, within {ELAPSED_SLACK_DAYS:g} day",
         f"""SELECT e.id FROM (
-               SELECT s.id, s.created_at, elapsed_claim(s.text) AS days,
+               SELECT n.id, n.created_at, n.days,
                       (SELECT MAX(p.created_at) FROM stories p
-                       WHERE p.task_id = s.task_id AND p.created_at < s.created_at) AS prev
-               FROM stories s WHERE s.resource_subtype = 'comment_added'
-               LIMIT -1 OFFSET 0) e
-           WHERE e.days IS NOT NULL AND (e.prev IS NULL OR
-                 abs(julianday(e.created_at) - julianday(e.prev) - e.days)
-                 > {ELAPSED_SLACK_DAYS})""",
+                       WHERE p.task_id = n.task_id AND p.created_at < n.created_at) AS prev
+               FROM (SELECT s.id, s.task_id, s.created_at, elapsed_claim(s.text) AS days
+                     FROM stories s WHERE s.resource_subtype = 'comment_added'
+                     LIMIT -1 OFFSET 0) n
+               WHERE n.days IS NOT NULL LIMIT -1 OFFSET 0) e
+           WHERE e.prev IS NULL
+              OR abs(julianday(e.created_at) - julianday(e.prev) - e.days)
+                 > {ELAPSED_SLACK_DAYS}""",
         WARNING,
     ),
 )
@@ -195,4 +210,4 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
 def checks(conn: sqlite3.Connection) -> list[Check]:
     """The rules; a subtask claim in the file's last week is pending when the file records
     its anchor (continuous mode's lives run past it: the subtask may come after the clock)."""
-    return anchored_checks(conn, RULES)
+    return sharing(anchored_checks(conn, RULES), _CLAIMS, CLAIMS_SETUP)

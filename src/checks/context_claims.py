@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from .core import Check, add_pattern_functions, anchored_checks, may_match
+from .core import Check, add_pattern_functions, anchored_checks, may_match, sharing
 
 WARNING = "warning"
 
@@ -111,11 +111,16 @@ def prepare(conn: sqlite3.Connection) -> None:
     )
 
 
-# OFFSET 0 keeps the planner from calling the pattern function again on every joined row.
-_DURATION = """SELECT id, created_at, completed_at, duration_claim(notes, name) AS claim
-               FROM tasks WHERE notes != '' LIMIT -1 OFFSET 0"""
-_URGENCY = """SELECT id, urgency_claim(notes, name) AS claim FROM tasks
-              WHERE notes != '' LIMIT -1 OFFSET 0"""
+# Each description's claims, found once for the three rules that read them (a TEMP table,
+# their shared setup).  Only tasks with a claim are kept, in the order the scan met them.
+# OFFSET 0 keeps the planner from calling the functions twice a row.
+CLAIMS_SETUP = """CREATE TEMP TABLE IF NOT EXISTS _task_claims AS
+    SELECT id, created_at, completed_at, duration, urgency FROM (
+        SELECT id, created_at, completed_at, duration_claim(notes, name) AS duration,
+               urgency_claim(notes, name) AS urgency
+        FROM tasks WHERE notes != '' LIMIT -1 OFFSET 0)
+    WHERE duration IS NOT NULL OR urgency IS NOT NULL"""
+_CLAIMS = "temp._task_claims"
 _PRIORITY = """SELECT v.task_id, v.display_value FROM custom_field_values v
                JOIN custom_fields f ON f.id = v.custom_field_id AND f.name = 'Priority'"""
 
@@ -125,8 +130,8 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "context.quick_claim",
         "a description that calls the work quick ('less than a day', 'a few hours') sits on "
         f"a task done within {QUICK_MAX_DAYS} days of its creation",
-        f"""SELECT c.id FROM ({_DURATION}) c
-            WHERE c.claim = 'quick'
+        f"""SELECT c.id FROM {_CLAIMS} c
+            WHERE c.duration = 'quick'
               AND julianday(COALESCE(c.completed_at, {{until}}))
                   - julianday(c.created_at) > {QUICK_MAX_DAYS}""",
         WARNING,
@@ -135,8 +140,8 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "context.long_claim",
         "a description that calls the work multi-week sits on a task not completed within "
         f"{LONG_MIN_DAYS} days of its creation",
-        f"""SELECT c.id FROM ({_DURATION}) c
-            WHERE c.claim = 'long' AND c.completed_at IS NOT NULL
+        f"""SELECT c.id FROM {_CLAIMS} c
+            WHERE c.duration = 'long' AND c.completed_at IS NOT NULL
               AND julianday(c.completed_at) - julianday(c.created_at) < {LONG_MIN_DAYS}""",
         WARNING,
     ),
@@ -144,9 +149,9 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "context.urgency_claim",
         "a description that says 'not urgent' or 'no rush' is not on High or Urgent priority, "
         "and one that says 'urgent' or 'ASAP' is not on Low priority",
-        f"""SELECT c.id FROM ({_URGENCY}) c JOIN ({_PRIORITY}) p ON p.task_id = c.id
-            WHERE (c.claim = 'calm' AND p.display_value IN ('High', 'Urgent'))
-               OR (c.claim = 'urgent' AND p.display_value = 'Low')""",
+        f"""SELECT c.id FROM {_CLAIMS} c JOIN ({_PRIORITY}) p ON p.task_id = c.id
+            WHERE (c.urgency = 'calm' AND p.display_value IN ('High', 'Urgent'))
+               OR (c.urgency = 'urgent' AND p.display_value = 'Low')""",
         WARNING,
     ),
     (
@@ -170,4 +175,4 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
 def checks(conn: sqlite3.Connection) -> list[Check]:
     """The rules; open work is held against the anchor when the file records one (a file
     without it has only its completed tasks' durations judged)."""
-    return anchored_checks(conn, RULES)
+    return sharing(anchored_checks(conn, RULES), _CLAIMS, CLAIMS_SETUP)

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,12 +91,17 @@ class ValidationReport:
 
 @dataclass(frozen=True)
 class Check:
-    """A rule as data: ``sql`` selects one column, the id of every offending row."""
+    """A rule as data: ``sql`` selects one column, the id of every offending row.
+
+    ``setup`` (optional) is a ``CREATE TEMP TABLE IF NOT EXISTS … AS SELECT …`` that ``sql``
+    reads: work several rules share (a pattern called on every comment), done once per
+    connection.  ``validate`` runs the rules with one setup as one job, so it is done once."""
 
     rule: str
     description: str
     sql: str
     severity: str = ERROR
+    setup: str = ""
 
 
 def run_jobs(
@@ -194,9 +199,21 @@ def anchored_checks(
     return [Check(rule, text, sql.replace("{until}", until), sev) for rule, text, sql, sev in rules]
 
 
+def sharing(checks: list[Check], table: str, setup: str) -> list[Check]:
+    """``checks`` with ``setup`` (that creates the TEMP ``table``) on those that read
+    ``table``: validate runs them as one job, so the setup's work is done once."""
+    return [replace(c, setup=setup) if table in c.sql else c for c in checks]
+
+
 def cost(check: Check) -> int:
     """A rough rank of a rule's cost, so the heavy ones start first: passes over stories."""
-    return 2 * check.sql.count("stories") + check.sql.count("tasks")
+    sql = check.sql + check.setup
+    return 2 * sql.count("stories") + sql.count("tasks")
+
+
+def run_checks(conn: sqlite3.Connection, checks: list[Check]) -> list[RuleResult]:
+    """``run_check`` for each of ``checks`` in turn (rules that share one setup: one job)."""
+    return [run_check(conn, check) for check in checks]
 
 
 def run_check(conn: sqlite3.Connection, check: Check) -> RuleResult:
@@ -206,6 +223,8 @@ def run_check(conn: sqlite3.Connection, check: Check) -> RuleResult:
     structure.columns rule names the column), instead of stopping every other rule.
     """
     try:
+        if check.setup:
+            conn.execute(check.setup)
         (count,) = conn.execute(f"SELECT count(*) FROM ({check.sql})").fetchone()
     except sqlite3.OperationalError as exc:
         if "no such column" not in str(exc):

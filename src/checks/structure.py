@@ -97,9 +97,11 @@ _STORED_AS = {
 
 
 def _stored_otherwise(col: str, decl: str) -> str:
-    """The condition for a value not stored as ``decl``: a chain of <> (a fifth cheaper per
-    value than NOT IN a list, on every value of the file)."""
-    return " AND ".join(f"typeof(\"{col}\") <> '{t}'" for t in _STORED_AS[decl.upper()])
+    """The condition for a value not stored as ``decl``: not NULL (a test with no function
+    call: half the cost on the many NULLs of stories) and a chain of ``typeof <>`` (a fifth
+    cheaper per value than NOT IN a list, on every value of the file)."""
+    kinds = [t for t in _STORED_AS[decl.upper()] if t != "null"]
+    return " AND ".join([f'"{col}" IS NOT NULL', *(f"typeof(\"{col}\") <> '{t}'" for t in kinds)])
 
 
 def types_check(conn: sqlite3.Connection) -> Check:
