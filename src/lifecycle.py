@@ -804,9 +804,8 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
             if life.due_at is not None:
                 life.due_at = fmt_ms(parse_ms(life.due_at) + shift)
             else:
-                new_day = day_ms(life.due_on) + shift
                 cal = (life.assignee or actor).cal  # off the time off of whoever does the work
-                life.due_on = fmt_date(_due_day(d, cal, new_day, t // DAY_MS * DAY_MS))
+                _move_due_on(d, life, cal, day_ms(life.due_on) + shift, t)
             sim.emit(
                 Event(
                     t,
@@ -1110,10 +1109,28 @@ def _workday_from(cal: Calendar, day: int, step: int, floor: int) -> int | None:
     return None
 
 
+def _move_due_on(d: Draws, life: TaskLife, cal: Calendar, day: int, t: int) -> int:
+    """Move ``life``'s due day to ``day`` (at ``t``), off the holidays and time off of ``cal``
+    (`_due_day`), and return the new day.
+
+    The new day comes after the day of the move and after the task's start day: work can
+    be rescheduled before it starts, and the working day before an absence may be the
+    start day or earlier (then the due day is the day they are back).  A start day the due
+    day still does not come after is dropped, as at creation.  No extra draw: the other
+    tasks' draws are untouched."""
+    start = day_ms(life.start_on) if life.start_on else 0
+    new = _due_day(d, cal, day, max(t // DAY_MS * DAY_MS, start))
+    life.due_on = fmt_date(new)
+    if life.start_on and new <= start:
+        life.start_on = None
+    return new
+
+
 def _keep_off_time_off(sim: _Sim, d: Draws, t: int, actor: Member) -> None:
     """Whoever hands a dated task to someone away on its due day moves the date: to the
     working day before the absence (after the task's start day), else the day they are back.
-    The start day stays (it is part of the task as created, whatever the clock)."""
+    The start day stays (it is part of the task as created, whatever the clock), unless the
+    due day cannot come after it (`_move_due_on`)."""
     life = sim.life
     who = life.assignee
     if who is None or not life.due_on:
@@ -1121,10 +1138,7 @@ def _keep_off_time_off(sim: _Sim, d: Draws, t: int, actor: Member) -> None:
     old = day_ms(life.due_on)
     if absence_on(who.cal, old) is None:
         return
-    floor = max(t // DAY_MS * DAY_MS, day_ms(life.start_on) if life.start_on else 0)
-    new = _due_day(d, who.cal, old, floor)
-    if new != old:
-        life.due_on = fmt_date(new)
+    if _move_due_on(d, life, who.cal, old, t) != old:
         sim.emit(
             Event(t, actor, "due_date_changed", old_due_on=fmt_date(old), new_due_on=life.due_on)
         )

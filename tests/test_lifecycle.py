@@ -1,16 +1,19 @@
 """The lifecycle engine's lookups: who is active at a moment (precomputed per project) is what
 a scan of the members finds, and a task's state at a moment is read from its timeline with
-the changes at that moment counted or not."""
+the changes at that moment counted or not.  A moved due date stays after the start date."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+
+import numpy as np
 
 from src.config import resolve_config
 from src.generators.handoffs import project_ctx
-from src.lifecycle import NEVER, state_at
+from src.lifecycle import NEVER, Draws, Member, TaskLife, _move_due_on, state_at
 from src.pipeline import anchor_ms, build_world
-from src.worktime import DAY_MS
+from src.worktime import DAY_MS, absence_on, build_calendar, date_ms, is_workday, personal_calendar
 
 
 def _ctx_with_turnover():
@@ -61,3 +64,38 @@ def test_state_at_counts_the_changes_at_t_unless_before():
     assert state_at(timeline, 300) == ("In progress", b)
     assert state_at(timeline, 300, before=True) == ("Blocked", a)
     assert state_at([], 300) == ("Not started", None)
+
+
+def _away_after_start() -> tuple[Member, TaskLife]:
+    """A task starting Monday 2026-03-09 for someone away from the next day to Friday
+    2026-03-20 (back Monday 2026-03-23), due Thursday 2026-03-12."""
+    zone = build_calendar(42, 0, dt.date(2026, 1, 1), dt.date(2026, 6, 30))
+    cal = personal_calendar(zone, [(dt.date(2026, 3, 10), dt.date(2026, 3, 20), "vacation")])
+    who = Member(0, 1, "Ann", "Ann Lee", cal, 0, NEVER)
+    life = TaskLife("default_task", 1, date_ms(dt.date(2026, 3, 2)), who, assignee=who)
+    life.start_on, life.due_on = "2026-03-09", "2026-03-12"
+    return who, life
+
+
+def test_a_due_date_moved_into_time_off_stays_after_the_start_day():
+    who, life = _away_after_start()
+    # the calendar forces the case: the working day before the absence is the start day
+    assert is_workday(who.cal, date_ms(dt.date(2026, 3, 9)))
+    assert absence_on(who.cal, date_ms(dt.date(2026, 3, 16))) is not None
+    t = date_ms(dt.date(2026, 3, 5)) + 15 * 3_600_000  # moved before work was due to start
+    d = Draws(np.random.default_rng(0))
+    new = _move_due_on(d, life, who.cal, date_ms(dt.date(2026, 3, 16)), t)
+    assert new == date_ms(dt.date.fromisoformat(life.due_on))
+    # not onto the start day (the working day before the absence): the day they are back
+    assert life.start_on == "2026-03-09"
+    assert life.due_on == "2026-03-23"
+
+
+def test_a_start_day_the_moved_due_day_cannot_follow_is_dropped():
+    who, life = _away_after_start()
+    t = date_ms(dt.date(2026, 3, 2)) + 15 * 3_600_000
+    d = Draws(np.random.default_rng(0))
+    # a working day that is no later than the start day stays where it is: the start goes
+    new = _move_due_on(d, life, who.cal, date_ms(dt.date(2026, 3, 6)), t)
+    assert (new, life.due_on) == (date_ms(dt.date(2026, 3, 6)), "2026-03-06")
+    assert life.start_on is None
