@@ -75,6 +75,9 @@ P_NAME_CHANGE = 0.05
 P_REVIEW_COLUMN = 0.7
 P_LIST_MOVE = 0.08
 P_MULTI_HOME = 0.03
+# Work of a project with a hand-off that is also posted to the reviewing team's list project
+# (issue 9: tasks multi-homed across teams' projects; design).
+P_REVIEW_POST = 0.1
 # Probability that a structured step also gets a comment (design, to land in (B)'s mean 3.3
 # comments per item, (A)'s p90 = 2 x median).
 P_COMMENT_ON = {
@@ -203,7 +206,8 @@ class Section:
 
 @dataclass(frozen=True)
 class OtherProject:
-    """An earlier list project of the same team that a task may be multi-homed into."""
+    """A list project a task may be multi-homed into: an earlier one of the same team, or the
+    reviewing team's (hand-off work)."""
 
     id: int
     section_id: int
@@ -228,6 +232,7 @@ class ProjectCtx:
     due: int | None = None  # the project's due date (epoch ms), toward which work is planned
     start: int = 0  # when the project was created (epoch ms)
     horizon: int | None = None  # the real anchor when ``anchor`` is a stalled project's halt
+    review: OtherProject | None = None  # the reviewing team's list project hand-off work goes to
 
     def __post_init__(self) -> None:
         self.editors = [m for m in self.members if m.user_id not in self.guests]
@@ -934,9 +939,12 @@ def _take_off(sim: _Sim, t0: int, limit: int) -> None:
 
 def _multi_home(sim: _Sim, d: Draws) -> None:
     life, ctx = sim.life, sim.ctx
-    if not ctx.others or not d.chance(P_MULTI_HOME):
+    if ctx.review is not None and d.chance(P_REVIEW_POST):
+        other = ctx.review
+    elif ctx.others and d.chance(P_MULTI_HOME):
+        other = d.pick(ctx.others)
+    else:
         return
-    other = d.pick(ctx.others)
     actor = life.creator if life.creator.active(life.created + DAY_MS) else ctx.owner
     t = actor.cal.advance(max(life.created, other.created), d.lognormal(0.5, 0.8), d.u())
     if t < ctx.anchor and actor.active(t):
