@@ -44,7 +44,7 @@ PRIORITIES = ("Low", "Medium", "High", "Urgent")
 PRIORITY_P = (0.38, 0.42, 0.15, 0.05)
 # Median working days from start to done, by priority; sigma of the lognormal.  With the lags
 # before the start this gives (A)'s median ~4 calendar days and p90 > 3x median.
-WORK_MEDIAN_WD = (2.0, 1.4, 0.9, 0.45)
+WORK_MEDIAN_WD = (1.8, 1.26, 0.81, 0.4)
 WORK_SIGMA = 1.5
 # Comment rate multipliers by priority: urgent work is discussed more (design).
 CHAT_BY_PRIORITY = (0.8, 1.0, 1.3, 1.7)
@@ -109,9 +109,9 @@ class Shape:
 # finishes, often late; operations and intake queues keep a steady backlog: requests wait to
 # be picked up and some never are.
 SHAPES = {
-    "timeboxed": Shape(0.35, 1.2, 0.15, 0.025, 0.18, 0.12, 1.0, 0.1),
-    "operations": Shape(2.0, 1.4, 0.3, 0.03, 0.0, 0.12, 1.0, 0.28),
-    "intake": Shape(3.0, 1.4, 0.4, 0.04, 0.0, 0.12, 1.0, 0.38),
+    "timeboxed": Shape(0.28, 1.2, 0.15, 0.025, 0.24, 0.12, 1.0, 0.1),
+    "operations": Shape(1.6, 1.4, 0.3, 0.03, 0.0, 0.12, 1.0, 0.28),
+    "intake": Shape(2.5, 1.4, 0.4, 0.04, 0.0, 0.12, 1.0, 0.38),
 }
 
 
