@@ -349,21 +349,19 @@ def plan_projects(
 def _cross_post(org: Org, plans: list[ProjectPlan]) -> None:
     """Hand-off work is also posted to a list project of the reviewing team (issue 9: tasks
     multi-homed across teams' projects): the one running at the hand-off (started by then and
-    not over), else the latest started before it, else the first the team starts after it
-    (a team that runs only boards: its board, whose first column takes requests).
+    not over), else the latest started before it, else the first the team starts after it.
     Only projects planned before this one are candidates: they exist at any clock (a later
     clock keeps the choice) and are written before it (the membership's foreign key)."""
     lists: dict[int, list[ProjectPlan]] = {}
-    boards: dict[int, list[ProjectPlan]] = {}
     for q in plans:
-        (boards if q.board else lists).setdefault(q.team, []).append(q)
+        if not q.board:  # a board's columns are states: a cross-post would contradict them
+            lists.setdefault(q.team, []).append(q)
     for plan in plans:
         if plan.handoff is None:
             continue
         at, reviewer, _ = plan.handoff
         team = org.users[reviewer].team
         own = [q for q in lists.get(team, []) if q.index < plan.index]
-        own = own or [q for q in boards.get(team, []) if q.index < plan.index]
         before = [q for q in own if q.created <= at]
         running = [q for q in before if _over(q) is None or _over(q) > at]
         after = [q for q in own if q.created > at]
