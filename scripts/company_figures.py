@@ -6,12 +6,11 @@
 One line per file and the range over all: completed share of top-level tasks (overall,
 time-boxed and ongoing projects, projects under 60 days old, p90 - p10 between projects),
 late completion, planned work, Blocked share of open work, cross-team assignments,
-cross-project dependencies, guests among project members, comments by people outside the
-project's team, time-boxed projects cancelled, idle established employees, workload skew
-(p90 and max over the median open work per assignee), holiday load, dated tasks due or
-starting in the assignee's time off, weekend co-working in a zone (observed / independent)
-and monthly flatness
-(src/checks/company.py);
+cross-project dependencies, tasks multi-homed in another team's project, guests among
+project members, comments by people outside the project's team, time-boxed projects
+cancelled, idle established employees, workload skew (p90 and max over the median open work
+per assignee), holiday load, dated tasks due or starting in the assignee's time off, weekend
+co-working in a zone (observed / independent) and monthly flatness (src/checks/company.py);
 then the range of every scorecard metric over the files and how many files miss its band.
 """
 
@@ -42,6 +41,7 @@ COLUMNS = (
     ("blocked", "blocked"),
     ("cross_team", "x-team"),
     ("cross_project", "x-proj"),
+    ("cross_home", "x-home"),
     ("guests", "guests"),
     ("outside_comments", "outside"),
     ("cancelled", "cancel"),
@@ -76,13 +76,23 @@ def figures(path: Path) -> dict[str, float | None]:
                                   AND x.status_type = 'dropped'))
                FROM projects p WHERE p.due_on IS NOT NULL"""
         ).fetchone()[0]
+        # top-level tasks also in another team's project (hand-off work cross-posted), not a metric
+        out["cross_home"] = conn.execute(
+            """SELECT avg(EXISTS (SELECT 1 FROM task_memberships a
+                                  JOIN task_memberships b ON b.task_id = a.task_id
+                                  JOIN projects pa ON pa.id = a.project_id
+                                  JOIN projects pb ON pb.id = b.project_id
+                                  WHERE a.task_id = t.id AND a.is_primary = 1
+                                    AND b.is_primary = 0 AND pa.team_id != pb.team_id))
+               FROM tasks t WHERE t.parent_id IS NULL"""
+        ).fetchone()[0]
         return out
 
 
 def fmt(key: str, v: float | None) -> str:
     if v is None:
         return "-"
-    if key == "time_off":
+    if key in ("time_off", "cross_home"):
         return f"{v:.1%}"
     return f"{v:.2f}" if key in RATIOS else f"{v:.0%}"
 

@@ -45,7 +45,7 @@ PRIORITIES = ("Low", "Medium", "High", "Urgent")
 PRIORITY_P = (0.38, 0.42, 0.15, 0.05)
 # Median working days from start to done, by priority; sigma of the lognormal.  With the lags
 # before the start this gives (A)'s median ~4 calendar days and p90 > 3x median.
-WORK_MEDIAN_WD = (2.0, 1.4, 0.9, 0.45)
+WORK_MEDIAN_WD = (1.8, 1.26, 0.81, 0.4)
 WORK_SIGMA = 1.5
 # Comment rate multipliers by priority: urgent work is discussed more (design).
 CHAT_BY_PRIORITY = (0.8, 1.0, 1.3, 1.7)
@@ -76,6 +76,9 @@ P_NAME_CHANGE = 0.05
 P_REVIEW_COLUMN = 0.7
 P_LIST_MOVE = 0.08
 P_MULTI_HOME = 0.03
+# Work of a project with a hand-off that is also posted to the reviewing team's list project
+# (issue 9: tasks multi-homed across teams' projects; design).
+P_REVIEW_POST = 0.1
 # Probability that a structured step also gets a comment (design, to land in (B)'s mean 3.3
 # comments per item, (A)'s p90 = 2 x median).
 P_COMMENT_ON = {
@@ -107,9 +110,9 @@ class Shape:
 # finishes, often late; operations and intake queues keep a steady backlog: requests wait to
 # be picked up and some never are.
 SHAPES = {
-    "timeboxed": Shape(0.35, 1.2, 0.15, 0.025, 0.18, 0.12, 1.0, 0.1),
-    "operations": Shape(2.0, 1.4, 0.3, 0.03, 0.0, 0.12, 1.0, 0.28),
-    "intake": Shape(3.0, 1.4, 0.4, 0.04, 0.0, 0.12, 1.0, 0.38),
+    "timeboxed": Shape(0.28, 1.2, 0.15, 0.025, 0.24, 0.12, 1.0, 0.1),
+    "operations": Shape(1.6, 1.4, 0.3, 0.03, 0.0, 0.12, 1.0, 0.28),
+    "intake": Shape(2.5, 1.4, 0.4, 0.04, 0.0, 0.12, 1.0, 0.38),
 }
 
 
@@ -204,7 +207,8 @@ class Section:
 
 @dataclass(frozen=True)
 class OtherProject:
-    """An earlier list project of the same team that a task may be multi-homed into."""
+    """A list project a task may be multi-homed into: an earlier one of the same team, or the
+    reviewing team's (hand-off work)."""
 
     id: int
     section_id: int
@@ -229,6 +233,7 @@ class ProjectCtx:
     due: int | None = None  # the project's due date (epoch ms), toward which work is planned
     start: int = 0  # when the project was created (epoch ms)
     horizon: int | None = None  # the real anchor when ``anchor`` is a stalled project's halt
+    review: OtherProject | None = None  # the reviewing team's list project hand-off work goes to
 
     def __post_init__(self) -> None:
         self.editors = [m for m in self.members if m.user_id not in self.guests]
@@ -943,9 +948,12 @@ def _take_off(sim: _Sim, t0: int, limit: int) -> None:
 
 def _multi_home(sim: _Sim, d: Draws) -> None:
     life, ctx = sim.life, sim.ctx
-    if not ctx.others or not d.chance(P_MULTI_HOME):
+    if ctx.review is not None and d.chance(P_REVIEW_POST):
+        other = ctx.review
+    elif ctx.others and d.chance(P_MULTI_HOME):
+        other = d.pick(ctx.others)
+    else:
         return
-    other = d.pick(ctx.others)
     actor = life.creator if life.creator.active(life.created + DAY_MS) else ctx.owner
     t = actor.cal.advance(max(life.created, other.created), d.lognormal(0.5, 0.8), d.u())
     if t < ctx.anchor and actor.active(t):

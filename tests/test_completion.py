@@ -21,10 +21,10 @@ OPEN_WORK_OF_COMPLETED = """
 
 @pytest.fixture(scope="module")
 def wrapped(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A file where projects are wrapped up with much work still open (a fifth of it)."""
+    """A file where projects are wrapped up with much work still open (two fifths of it)."""
     path = tmp_path_factory.mktemp("wrap") / "wrapped.sqlite"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("src.generators.completion.MIN_CLOSED_SHARE", 0.8)
+        mp.setattr("src.generators.completion.MIN_CLOSED_SHARE", 0.6)
         generate(small_config(4, projects=14), path)
     return path
 

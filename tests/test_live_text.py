@@ -48,7 +48,7 @@ def test_llm_text_is_kept_new_text_follows_the_run_and_reproduce_replays(tmp_pat
         assert kept > 50
 
         # no LLM settings for this run: existing text stays, new rows are templates
-        first = advance(path, 2)
+        first = advance(path, 7)  # a week: a small file has a few comments a week
         assert first.fingerprint == fingerprint_file(path)
         conn = sqlite3.connect(path)
         conn.execute("ATTACH ? AS b", (str(snapshot),))
@@ -109,7 +109,7 @@ def test_a_template_file_advanced_with_the_llm_reproduces(tmp_path: Path):
         path = tmp_path / "f.sqlite"
         generate(small_config(3), path)
         advance(path, 2)
-        done = advance(path, 2, llm=llm, llm_api_key=SENTINEL)
+        done = advance(path, 7, llm=llm, llm_api_key=SENTINEL)  # a week of new text
         assert done.llm is not None and done.llm.accepted > 0
         advance(path, 1)
         outcome = reproduce(path, tmp_path / "copy.sqlite", llm_cache=tmp_path / "cache.sqlite")

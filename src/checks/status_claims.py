@@ -72,7 +72,11 @@ _CANCELLED = re.compile(
 _MOVED = re.compile(r"\b(?:moved|folded) (?:in)?to\b|\bnow lives\b", re.I)
 
 # --- grammar --------------------------------------------------------------------------------
-_ONE = re.compile(r"(?<![\d.,])\b1 (?:(?:open|overdue|planned|more|new|leftover) )?([a-z]+)\b")
+# "phase 1 remains": a number that ends a name (a project's phase, stage, wave...) is no count
+_ONE = re.compile(
+    r"(?<![\d.,])(?<![Pp]hase )(?<![Ss]tage )(?<![Ww]ave )(?<![Pp]art )(?<![Ss]tep )"
+    r"(?<![Rr]ound )\b1 (?:(?:open|overdue|planned|more|new|leftover) )?([a-z]+)\b"
+)
 _NOT_PLURAL = re.compile(r"(?:ss|us|is|as|ics|ws)$")
 _ONLY_ZERO = re.compile(r"\bonly 0\b", re.I)
 

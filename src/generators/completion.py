@@ -1,6 +1,6 @@
 """When a project is completed, and the wrap-up that closes its remaining work first.
 
-A project is completed once it is a week past its due date and at least four fifths of its
+A project is completed once it is a week past its due date and at least seven tenths of its
 top-level tasks are closed (done or dropped), when the work has gone quiet.  A team does not
 leave the rest dangling: at the wrap-up the owner closes every task still open (subtasks
 before their parents), a few minutes apart in the owner's working hours and after each task's
@@ -18,7 +18,7 @@ from ..lifecycle import Draws, ProjectCtx, TaskLife, close_at_wrap_up
 from ..worktime import DAY_MS
 from .censor import censor
 
-MIN_CLOSED_SHARE = 0.8  # of top-level tasks closed before a project is wrapped up (design)
+MIN_CLOSED_SHARE = 0.7  # of top-level tasks closed before a project is wrapped up (design)
 QUIET_WD = 8.0  # working days without any event before a wrap-up (design)
 CLOSE_GAP_WD = 0.004  # working days between two closures at the wrap-up (a few minutes)
 
@@ -49,7 +49,7 @@ def wrap_up(
     top = [x for x, parent in lives if parent is None]
     if not (due_ms and due_ms + 7 * DAY_MS < anchor and top):
         return None
-    # Lives run to the horizon: the wrap-up comes once four fifths of the work is closed,
+    # Lives run to the horizon: the wrap-up comes once seven tenths of the work is closed,
     # every task is created and the project has gone quiet for a while; it cuts the rest of
     # the lives short.
     closes = sorted(

@@ -52,9 +52,7 @@ def project_ctx(
     (`guests.guest_comments`), so inviting one changes nothing else in the project."""
     members = {u: member_for(org, u) for u, _ in plan.members if u not in plan.partners}
     fields = {f.name: f for f, _ in plan.fields}
-    others = [
-        OtherProject(plans[q].id, plans[q].sections[0][0], plans[q].created) for q in plan.others
-    ]
+    others = [other_project(plans[q]) for q in plan.others]
     # a stalled project's work stops at its halt: its lives are censored there, as at the anchor
     # (a cancelled project's lives are drawn on and cut at its cancellation, `simulate_project`)
     until = anchor if plan.halt is None else min(anchor, plan.halt)
@@ -73,8 +71,14 @@ def project_ctx(
         due=plan.due_ms,
         start=plan.created,
         horizon=None if until == anchor else anchor,
+        review=None if plan.review is None else other_project(plans[plan.review]),
     )
     return ctx, members
+
+
+def other_project(plan: ProjectPlan) -> OtherProject:
+    """A list project as a place other work may be multi-homed into (its first section)."""
+    return OtherProject(plan.id, plan.sections[0][0], plan.created)
 
 
 def handoff_life(

@@ -144,6 +144,7 @@ class ProjectPlan:
     due_ms: int | None
     fields: list[tuple[FieldDef, bool]]  # enabled fields, is_important
     others: list[int] = field(default_factory=list)  # earlier list projects of the same team
+    review: int | None = None  # the reviewing team's list project hand-off work is posted to
     kind: str = "launch"  # one of ONGOING_KINDS or TIMEBOXED_KINDS
     halt: int | None = None  # work stops here (a stalled project), epoch ms
     cancel: int | None = None  # the project is cancelled here (work stops, open work closed)
@@ -334,16 +335,6 @@ def plan_projects(
             others=list(list_projects.get(team.index, ())),
         )
         _shape(seed, org, plan, reviewers)
-        if plan.handoff is not None:  # work is also posted to the reviewing team's latest list
-            # (the latest started by then: projects are not planned in the order they start)
-            shared = [
-                q
-                for q in list_projects.get(org.users[plan.handoff[1]].team, [])
-                if plans[q].created <= plan.created
-            ]
-            latest = max(shared, key=lambda q: plans[q].created, default=None)
-            if latest is not None and latest not in plan.others:
-                plan.others.append(latest)
         _include_everyone(seed, org, plan, waiting, placed, anchor, start)
         _partner_guests(seed, org, plan, reviewers)
         plans.append(plan)
@@ -351,7 +342,41 @@ def plan_projects(
             recent = list_projects.setdefault(team.index, [])
             recent.append(p)
             del recent[:-5]
+    _cross_post(org, plans)
     return plans
+
+
+def _cross_post(org: Org, plans: list[ProjectPlan]) -> None:
+    """Hand-off work is also posted to a list project of the reviewing team (issue 9: tasks
+    multi-homed across teams' projects): the one running at the hand-off (started by then and
+    not over), else the latest started before it, else the first the team starts after it.
+    Only projects planned before this one are candidates: they exist at any clock (a later
+    clock keeps the choice) and are written before it (the membership's foreign key)."""
+    lists: dict[int, list[ProjectPlan]] = {}
+    for q in plans:
+        if not q.board:  # a board's columns are states: a cross-post would contradict them
+            lists.setdefault(q.team, []).append(q)
+    for plan in plans:
+        if plan.handoff is None:
+            continue
+        at, reviewer, _ = plan.handoff
+        team = org.users[reviewer].team
+        own = [q for q in lists.get(team, []) if q.index < plan.index]
+        before = [q for q in own if q.created <= at]
+        running = [q for q in before if _over(q) is None or _over(q) > at]
+        after = [q for q in own if q.created > at]
+        pick = max(running or before, key=lambda q: q.created, default=None) or min(
+            after, key=lambda q: q.created, default=None
+        )
+        plan.review = None if pick is None else pick.index
+
+
+def _over(plan: ProjectPlan) -> int | None:
+    """When the project's work is over (its stall, cancellation or two weeks past its due
+    date); None for ongoing work."""
+    if plan.halt is not None or plan.cancel is not None:
+        return plan.halt if plan.halt is not None else plan.cancel
+    return plan.due_ms + 14 * DAY_MS if plan.due_ms else None
 
 
 def _start_position(k: int, phase: float, u: float, timeboxed: bool) -> float:
