@@ -32,14 +32,14 @@ CASES.append((3, "Technology", "global", "churn"))
 CASES.append((2, "Technology", "us", "attrition"))
 STRESS = {
     "churn": {
-        "src.lifecycle.P_REASSIGN": 0.8,
-        "src.lifecycle.SHAPES": {
+        "src.lifecycle.engine.P_REASSIGN": 0.8,
+        "src.lifecycle.shapes.SHAPES": {
             k: replace(v, p_blocked=0.8, p_dropped=0.2) for k, v in SHAPES.items()
         },
-        "src.lifecycle.P_NAME_CHANGE": 1.0,
-        "src.lifecycle.P_DUE_CHANGE": 1.0,
-        "src.lifecycle.P_ESCALATE": 1.0,
-        "src.lifecycle.P_LIST_MOVE": 1.0,
+        "src.lifecycle.engine.P_NAME_CHANGE": 1.0,
+        "src.lifecycle.engine.P_DUE_CHANGE": 1.0,
+        "src.lifecycle.engine.P_ESCALATE": 1.0,
+        "src.lifecycle.engine.P_LIST_MOVE": 1.0,
     },
     "attrition": {"src.generators.users.P_LEAVES_IN_WINDOW": 0.9},
 }
@@ -820,7 +820,7 @@ def multihomed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return stressed(
         tmp_path_factory.mktemp("multihome"),
         1,
-        {"src.lifecycle.P_MULTI_HOME": 1.0},
+        {"src.lifecycle.steps.P_MULTI_HOME": 1.0},
         projects=20,
         tasks_per_project=100,
     )

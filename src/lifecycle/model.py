@@ -1,0 +1,212 @@
+"""What the engine works on: the draws it takes, the members and sections of a project, a
+project's context, the events of a task's life and the life itself."""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import FieldDef
+from ..rng import buffered
+from ..worktime import Calendar, OwnWeekends, PersonalCalendar
+from .shapes import SHAPES, Shape
+
+NEVER = 2**62  # "has not left"
+GOLDEN = 0.6180339887498949
+
+
+class Censored(Exception):
+    """The next event would fall at or after the anchor: the life so far is the state."""
+
+
+class Draws:
+    """Uniforms and normals served from buffered blocks of one numpy generator.
+
+    Cheap per call (``u`` and ``z`` are the ``__next__`` of generators over the blocks, no
+    Python frame per draw), and the sequence depends only on the generator's key and the
+    order of calls, which is fixed by the (deterministic) simulation.
+    """
+
+    __slots__ = ("u", "z")
+
+    def __init__(self, rng: Any):
+        self.u = buffered(rng.random, 4096)
+        self.z = buffered(rng.standard_normal, 2048)
+
+    def chance(self, p: float) -> bool:
+        return self.u() < p
+
+    def pick(self, items: Any) -> Any:
+        return items[int(self.u() * len(items))]
+
+    def lognormal(self, median: float, sigma: float) -> float:
+        return median * math.exp(sigma * self.z())
+
+    def poisson(self, lam: float) -> int:
+        # inversion: lam is small here (a handful of comments)
+        k, p = 0, math.exp(-lam)
+        s, u = p, self.u()
+        while u > s and k < 60:
+            k += 1
+            p *= lam / k
+            s += p
+        return k
+
+    def weighted(self, weights: tuple[float, ...]) -> int:
+        u, acc = self.u(), 0.0
+        for i, w in enumerate(weights):
+            acc += w
+            if u < acc:
+                return i
+        return len(weights) - 1
+
+
+@dataclass(frozen=True, eq=False)
+class Member:
+    """A project member as the engine sees them: when they can act, and in which calendar."""
+
+    user_index: int
+    user_id: int
+    first_name: str
+    name: str
+    cal: Calendar | OwnWeekends | PersonalCalendar  # their zone's, their weekends, minus absences
+    join: int
+    leave: int  # NEVER if they stay
+
+    def active(self, t: int) -> bool:
+        return self.join <= t < self.leave
+
+
+@dataclass(frozen=True)
+class Section:
+    id: int
+    name: str
+    state: str | None  # board workflow state, None for list sections
+
+
+@dataclass(frozen=True)
+class OtherProject:
+    """A list project a task may be multi-homed into: an earlier one of the same team, or the
+    reviewing team's (hand-off work)."""
+
+    id: int
+    section_id: int
+    created: int
+
+
+@dataclass
+class ProjectCtx:
+    """What the engine needs to know about one project."""
+
+    id: int
+    owner: Member
+    members: list[Member]
+    sections: list[Section]
+    board: bool
+    anchor: int
+    status_field: FieldDef
+    priority_field: FieldDef | None
+    others: list[OtherProject] = field(default_factory=list)
+    guests: frozenset[int] = frozenset()  # user ids with commenter access only
+    shape: Shape = SHAPES["timeboxed"]
+    due: int | None = None  # the project's due date (epoch ms), toward which work is planned
+    start: int = 0  # when the project was created (epoch ms)
+    horizon: int | None = None  # the real anchor when ``anchor`` is a stalled project's halt
+    review: OtherProject | None = None  # the reviewing team's list project hand-off work goes to
+
+    def __post_init__(self) -> None:
+        self.editors = [m for m in self.members if m.user_id not in self.guests]
+        self.never_phase = (self.id * GOLDEN) % 1.0
+        self._editor_eras = _eras(self.editors)
+        self._member_eras = _eras(self.members)
+
+    def active(self, t: int, editors: bool = True) -> tuple[Member, ...]:
+        """The editors (or all members) active at t, in member order: looked up in the
+        spans between joins and leaves (drawing an actor is a hot path; a scan of the
+        members per draw cost more)."""
+        points, eras = self._editor_eras if editors else self._member_eras
+        return eras[bisect_right(points, t)]
+
+    def never_draw(self) -> float:
+        """The next point of a golden-ratio sequence (a phase per project): whether a task is
+        never assigned is read from it, so a project's share of unowned backlog is close to
+        its expectation (independent draws spread the file's open unassigned share over
+        8-21% at the default scale once dropped work is closed; the band is 10-20%)."""
+        self.never_phase = (self.never_phase + GOLDEN) % 1.0
+        return self.never_phase
+
+    def section_for(self, state: str) -> Section | None:
+        for s in self.sections:
+            if s.state == state:
+                return s
+        return None
+
+
+@dataclass(slots=True)
+class Event:
+    """One story: a system change or a comment (kind set, text filled later)."""
+
+    t: int
+    actor: Member
+    subtype: str
+    assignee: Member | None = None
+    project_id: int | None = None
+    old_section: Section | None = None
+    new_section: Section | None = None
+    old_due_on: str | None = None
+    new_due_on: str | None = None
+    old_due_at: str | None = None
+    new_due_at: str | None = None
+    field_id: int | None = None
+    old_option: int | None = None
+    new_option: int | None = None
+    kind: str | None = None  # comment kind
+    addressee: Member | None = None
+    date_arg: int | None = None  # a date the comment names (return from absence, due date)
+
+
+@dataclass
+class TaskLife:
+    """A simulated task: its final state at the anchor and its event log."""
+
+    subtype: str
+    priority: int
+    created: int
+    creator: Member
+    events: list[Event] = field(default_factory=list)
+    assignee: Member | None = None
+    completed: int | None = None
+    completer: Member | None = None
+    approval: str | None = None
+    due_on: str | None = None
+    due_at: str | None = None
+    start_on: str | None = None
+    section: Section | None = None
+    status: str = "Not started"
+    priority_now: int = 0
+    escalated: bool = False
+    renamed: bool = False
+    dropped: bool = False
+    dropped_at: int | None = None
+    dropped_start_on: str | None = None  # the start date a drop removed (for censoring)
+    work_wd: float = 1.0
+    planned: bool = False  # its due date is a point of the project's plan
+    queued: bool = False  # a request that waits unassigned until someone picks it up
+    multi_home: list[tuple[OtherProject, int]] = field(default_factory=list)
+    followers: dict[int, Member] = field(default_factory=dict)
+    # (time, state, assignee) after each state change; drives comment kinds
+    timeline: list[tuple[int, str, Member | None]] = field(default_factory=list)
+
+    @property
+    def modified(self) -> int:
+        return max(self.created, self.events[-1].t if self.events else self.created)
+
+
+def _eras(members: list[Member]) -> tuple[list[int], list[tuple[Member, ...]]]:
+    """The joins and leaves of ``members``, sorted, and who is active in each span they
+    bound: ``eras[bisect_right(points, t)]`` holds the members active at t, in order."""
+    points = sorted({m.join for m in members} | {m.leave for m in members if m.leave < NEVER})
+    eras = [()] + [tuple(m for m in members if m.join <= p < m.leave) for p in points]
+    return points, eras
