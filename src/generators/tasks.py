@@ -4,17 +4,18 @@ subtasks with their stories, memberships, followers, dependencies, tags and fiel
 Everything for project ``p`` comes from the streams (TASKS, p) for structure and (TASK_TEXT, p)
 for words, so a project's content depends on nothing but the seed, the organization, the
 catalog and its own plan.  Structure is decided first; text fills the slots afterwards.
+
+This module simulates a project (`simulate_project`) and shows it at a clock (`project_rows`);
+the row families live beside it: project_world (the world and its drawn tasks), story_rows,
+value_rows (custom field values) and project_record (the project's own rows, status updates).
+Patch a knob in the module that reads it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import math
-from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from ..config import NO_TUNING, Tuning
@@ -28,7 +29,7 @@ from ..lifecycle import (
     TaskLife,
     simulate_task,
 )
-from ..model import FieldDef, Org
+from ..model import Org
 from ..rng import Stream, rng_for
 from ..seasons import monthly, warp
 from ..text import (
@@ -41,24 +42,26 @@ from ..text import (
     team_function,
     unique_task_name,
 )
-from ..worktime import DAY_MS, fmt_many, fmt_ms, hour_profile, ms_date
+from ..worktime import DAY_MS, fmt_many, hour_profile
 from .cancellation import CANCEL_EVENTS, Cancellation, close_out, movers
 from .censor import censor
 from .comments import CommentWriter, TaskFacts
-from .completion import Completion, wrap_up
+from .completion import wrap_up
 from .descriptions import Pools, describe, facts_of
-from .field_values import industry_value, typed_value
+from .field_values import industry_value
 from .guests import guest_comments
 from .handoffs import HANDOFF_LOCAL, cross_dependencies, handoff_life, member_for, project_ctx
-from .projects import EXECUTIVE_LABEL, ProjectPlan
-from .status_updates import status_update_rows
+from .project_record import project_record_rows, status_rows
+from .project_world import DrawnTask, ProjectRows, ProjectWorld
+from .projects import ProjectPlan
+from .story_rows import human_date, human_date_text, story_row
+from .value_rows import draw_values, value_rows
 
 P_SUBTASKS = 0.16  # top-level tasks with subtasks; with dependencies lands in (B)'s 0.2-0.8 band
 P_DEPENDENCY = 0.07
 P_DESCRIPTION = 0.85  # "most top-level tasks have a description"
 P_SUBTASK_DESCRIPTION = 0.2
 P_TAG = 0.3
-P_FIELD_VALUE = {"Priority": 0.9, "Estimate (hours)": 0.6, "Target date": 0.45, "Reviewer": 0.4}
 # Subtasks of work still open are broken out within this span of its creation (design: the
 # span an open task had before the anchor, on average, when lives stopped there).
 SUBTASK_SPAN = 45 * DAY_MS
@@ -71,26 +74,6 @@ TIMEBOXED_LIFE = 126 * DAY_MS
 # Share of a project's top-level tasks created at its kick-off (design).
 P_KICKOFF = 0.15
 WRAP_UP_EVENTS = 3  # the most stories a wrap-up adds to a task (complete, status, section)
-
-
-@dataclass
-class ProjectRows:
-    """Rows of one project, by table, plus figures the caller reports."""
-
-    tables: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
-    last_event: int = 0
-
-
-@dataclass
-class _Task:
-    local: int
-    life: TaskLife
-    parent: int | None  # local index of the parent
-    deps: list[int] = field(default_factory=list)
-    ext_deps: list[int] = field(default_factory=list)  # task ids in earlier projects
-    tags: list[int] = field(default_factory=list)
-    values: dict[int, Any] = field(default_factory=dict)  # field index -> value
-    slots: int = 0  # story ids it owns: its drawn events and room for a wrap-up's closing
 
 
 def simulate_project(
@@ -132,8 +115,8 @@ def simulate_project(
         d, later, owner, plan, n, anchor, horizon, tuning.rate, season
     )
     steady = _retuned(ctx, tuning) if tuning.steadiness is not None else ctx
-    tasks: list[_Task] = []
-    top: list[_Task] = []
+    tasks: list[DrawnTask] = []
+    top: list[DrawnTask] = []
     # a cancelled project's lives are drawn as if it went on (so its work before the
     # cancellation is what it would have been) and cut there below; what comes later is not
     # kept (``kept``: created before the cancellation, or always)
@@ -146,9 +129,9 @@ def simulate_project(
     if not kept(signoff):
         signoff = None
     if signoff is not None:  # the sign-off asked of another function: the first task
-        tasks.append(_Task(HANDOFF_LOCAL, signoff, None))
+        tasks.append(DrawnTask(HANDOFF_LOCAL, signoff, None))
         top.append(tasks[0])
-        _values(d, tasks[0], plan, ctx, members)
+        draw_values(d, tasks[0], plan, ctx, members)
     for hint in hints:
         if hint >= clock:
             break  # later tasks are not simulated: hints are sorted and drawn up front
@@ -157,7 +140,7 @@ def simulate_project(
         life = simulate_task(tctx, d, hint, first_section=None if plan.board else phase)
         if life is None or not kept(life):
             continue
-        t = _Task(len(tasks), life, None)
+        t = DrawnTask(len(tasks), life, None)
         tasks.append(t)
         top.append(t)
         if len(top) > 2 and d.chance(P_DEPENDENCY):
@@ -175,7 +158,7 @@ def simulate_project(
                 extra = int(d.u() * len(tags))
                 if extra not in t.tags:
                     t.tags.append(extra)
-        _values(d, t, plan, ctx, members)
+        draw_values(d, t, plan, ctx, members)
         if life.subtype == "default_task" and d.chance(P_SUBTASKS):
             k = 1 + min(int(-math.log(1 - d.u() * 0.999) / 0.6), 5)
             stop = life.completed or min(horizon, life.created + SUBTASK_SPAN)
@@ -184,7 +167,7 @@ def simulate_project(
                 sub = simulate_task(tctx, d, sub_hint, first_section=None, parent=life)
                 # a subtask is broken out of live work, not added after its parent is done
                 if kept(sub) and (life.completed is None or sub.created < life.completed):
-                    tasks.append(_Task(len(tasks), sub, t.local))
+                    tasks.append(DrawnTask(len(tasks), sub, t.local))
 
     # guests from partner teams join the discussion, from a stream of their own
     guests = [member_for(org, u) for u in plan.partners]
@@ -305,7 +288,7 @@ def simulate_project(
         texts: list[str | None] = []
         for ev in t.life.events:
             if ev.subtype == "comment_added":
-                texts.append(writer.text(ev, _human_date))
+                texts.append(writer.text(ev, human_date))
             else:
                 writer.seen(ev.t)
                 texts.append(None)
@@ -365,54 +348,8 @@ def simulate_project(
         clock,
     )
     world.cancellation = cancellation
-    world.status_rows = _status_rows(world)  # type: ignore[assignment]
+    world.status_rows = status_rows(world)  # type: ignore[assignment]
     return world
-
-
-@dataclass
-class ProjectWorld:
-    """One project simulated up to a clock: what `project_rows` shows at any earlier one."""
-
-    seed: int
-    org: Org
-    plan: ProjectPlan
-    ctx: ProjectCtx
-    members: dict[int, Member]
-    owner: Member
-    tags: list[tuple]
-    vocab: Vocabulary
-    tasks: list[_Task]
-    names: list[str]
-    notes: list[str]
-    old_names: list[str | None]
-    comments: list[list[str | None]]  # per task and event: a comment's text (None: system)
-    completion: Completion | None
-    archive: bool  # archived a month after its completion (drawn whatever the clock)
-    clock: int
-    status_rows: Any = None  # (project notes, status update rows up to the clock)
-    cancellation: Cancellation | None = None  # the close-out of a cancelled project
-
-    def __post_init__(self) -> None:
-        self.ids = [gid(Kind.TASK, t.local, self.plan.index) for t in self.tasks]
-        firsts, n = [], 0
-        for t in self.tasks:
-            firsts.append(n)
-            n += t.slots
-        if n:
-            gid(Kind.STORY, n - 1, self.plan.index)  # the last id is in range: all are
-        self.first_story = firsts
-        # every moment the project changes (task creations and events), for its row
-        self.moments = sorted(
-            [t.life.created for t in self.tasks] + [e.t for t in self.tasks for e in t.life.events]
-        )
-
-    def completed_at(self, clock: int) -> int | None:
-        c = self.completion
-        return c.completed_at if c is not None and c.completed_at < clock else None
-
-    def last_change(self, clock: int) -> int:
-        i = bisect_left(self.moments, clock)
-        return max(self.plan.created, self.moments[i - 1] if i else 0)
 
 
 def generate_project(*args: Any, **kwargs: Any) -> ProjectRows:
@@ -507,7 +444,7 @@ def project_rows(
         for k, ev in enumerate(life.events):
             if ev.t >= since:
                 add_story(
-                    _story_row(
+                    story_row(
                         story_base + first + k,
                         tid,
                         ev,
@@ -519,11 +456,11 @@ def project_rows(
                         option_labels,
                     )
                 )
-        _value_rows(tb, tid, t, life, plan, w.members)
+        value_rows(tb, tid, t, life, plan, w.members)
     last = w.last_change(clock)
     rows.last_event = last
     if whole:
-        _project_rows(tb, w, clock, last)
+        project_record_rows(tb, w, clock, last)
     return rows
 
 
@@ -532,7 +469,7 @@ def _cancel(
     ctx: ProjectCtx,
     plan: ProjectPlan,
     plans: list[ProjectPlan],
-    tasks: list[_Task],
+    tasks: list[DrawnTask],
     comments: list[list[str | None]],
     vocab: Vocabulary,
     moving: set[int],
@@ -626,8 +563,8 @@ def _creation_hints(
 def _notes(
     pick: Picker,
     pools: Pools,
-    t: _Task,
-    tasks: list[_Task],
+    t: DrawnTask,
+    tasks: list[DrawnTask],
     names: list[str],
     parts: list[TaskName | None],
     kinds: list[TaskKind | None],
@@ -640,7 +577,7 @@ def _notes(
     has_priority = t.parent is None and priority_index in t.values
     slots = {"project": plan.name, "team": pools.team, "theme": plan.theme}
     if life.due_on or life.due_at:
-        slots["due"] = _human_date_text(life.due_on or life.due_at)
+        slots["due"] = human_date_text(life.due_on or life.due_at)
     if has_priority:
         slots["priority"] = PRIORITIES[life.priority_now]
     top = t if t.parent is None else tasks[t.parent]
@@ -659,263 +596,3 @@ def _notes(
         form=form,
         checklist=kind.subtasks if kind else (),
     )
-
-
-def _values(
-    d: Draws, t: _Task, plan: ProjectPlan, ctx: ProjectCtx, members: dict[int, Member]
-) -> None:
-    """Typed values for the project's enabled core fields, correlated with the task's life."""
-    life = t.life
-    for f, _ in plan.fields:
-        name = f.name
-        if name == "Status" or not f.core:
-            continue  # Status comes from the lifecycle, industry fields with the text
-        p = P_FIELD_VALUE.get(name, 0.5)
-        if name == "Priority":
-            if life.escalated or d.chance(p):
-                t.values[f.index] = ("enum", f.option_id(PRIORITIES[life.priority_now]))
-            continue
-        if not d.chance(p):
-            continue
-        if name == "Estimate (hours)":
-            hours = life.work_wd * 3.0 * math.exp(0.4 * d.z())  # longer work, bigger estimate
-            t.values[f.index] = ("number", max(0.5, round(hours * 2) / 2))
-        else:
-            value = typed_value(d.u, f, life, members, d.z)
-            if value is not None:
-                t.values[f.index] = value
-
-
-def _value_rows(
-    tb: dict[str, list[tuple]],
-    tid: int,
-    t: _Task,
-    life: TaskLife,
-    plan: ProjectPlan,
-    members: dict[int, Member],
-) -> None:
-    if t.parent is not None:
-        return
-    by_index = {f.index: f for f, _ in plan.fields}
-    for f, _ in plan.fields:
-        if f.name == "Status":
-            oid = f.option_id(life.status)
-            tb["custom_field_values"].append((tid, f.id, None, None, oid, None, life.status))
-    for fi, (kind, v) in sorted(t.values.items()):
-        f = by_index[fi]
-        if f.name == "Priority":  # as it stands at the clock
-            v = f.option_id(PRIORITIES[life.priority_now])
-        if kind == "enum":
-            label = dict(f.options)[v]
-            tb["custom_field_values"].append((tid, f.id, None, None, v, None, label))
-        elif kind == "number":
-            tb["custom_field_values"].append((tid, f.id, None, v, None, None, _num_label(f, v)))
-        elif kind == "text":
-            tb["custom_field_values"].append((tid, f.id, v, None, None, None, v))
-        elif kind == "date":
-            tb["custom_field_values"].append((tid, f.id, None, None, None, v, v))
-        elif kind == "multi":
-            labels = dict(f.options)
-            tb["custom_field_values"].append(
-                (tid, f.id, None, None, None, None, ", ".join(labels[o] for o in v))
-            )
-            for o in v:
-                tb["custom_field_value_options"].append((tid, f.id, o))
-        elif kind == "people":
-            names = {m.user_id: m.name for m in members.values()}
-            tb["custom_field_values"].append(
-                (tid, f.id, None, None, None, None, ", ".join(names[u] for u in v))
-            )
-            for u in v:
-                tb["custom_field_value_people"].append((tid, f.id, u))
-
-
-def _num_label(f: FieldDef, v: float) -> str:
-    prec = int(f.spec.get("precision", 0))
-    fmt = f.spec.get("format", "none")
-    text = f"{v:,.{prec}f}"
-    if fmt == "currency":
-        return f"{f.spec.get('currency_code', 'USD')} {text}"
-    if fmt == "percentage":
-        return f"{text}%"
-    return text
-
-
-_SYSTEM_TEXT = {
-    "unassigned": "unassigned",
-    "marked_complete": "marked this task complete",
-}
-
-
-def _story_row(
-    sid: int,
-    tid: int,
-    ev: Any,
-    stamp: str,
-    name: str,
-    old_name: str | None,
-    comment: str | None,
-    plan: ProjectPlan,
-    option_labels: dict[int, tuple[str, str]],
-) -> tuple:
-    st = ev.subtype
-    old_n = new_n = None
-    if st == "comment_added":  # a wrap-up's closing stories take slots of cut comments
-        text = comment
-        kind = "comment"
-    else:
-        kind = "system"
-        if st == "assigned":
-            text = f"assigned to {ev.assignee.name}"
-        elif st == "section_changed":
-            text = (
-                f'moved this task from "{ev.old_section.name}" to "{ev.new_section.name}"'
-                if ev.old_section
-                else f'moved this task to "{ev.new_section.name}"'
-            )
-        elif st == "due_date_changed":
-            new = ev.new_due_on or ev.new_due_at
-            text = (
-                f"changed the due date to {_human_date_text(new)}"
-                if new
-                else "removed the due date"
-            )
-        elif st == "name_changed":
-            old_n, new_n = old_name, name
-            text = f'changed the name to "{name}"'
-        elif st == "enum_custom_field_changed":
-            field_name, label = option_labels[ev.new_option]
-            text = f'changed {field_name} to "{label}"'
-        elif st == "added_to_project":
-            text = (
-                "added this task to a project"
-                if ev.project_id != plan.id
-                else f"added this task to {plan.name}"
-            )
-        else:
-            text = _SYSTEM_TEXT[st]
-    return (
-        sid,
-        tid,
-        ev.actor.user_id,
-        stamp,
-        kind,
-        st,
-        text,
-        ev.assignee.user_id if ev.assignee else None,
-        ev.project_id,
-        ev.old_section.id if ev.old_section else None,
-        ev.new_section.id if ev.new_section else None,
-        ev.old_due_on,
-        ev.new_due_on,
-        ev.old_due_at,
-        ev.new_due_at,
-        old_n,
-        new_n,
-        ev.field_id,
-        ev.old_option,
-        ev.new_option,
-    )
-
-
-def _human_date(t: int | None) -> str:
-    if t is None:
-        return "the end of the week"
-    return _human_day(t // DAY_MS)
-
-
-@lru_cache(maxsize=4096)
-def _human_day(day_index: int) -> str:
-    day = ms_date(day_index * DAY_MS)
-    return day.strftime("%a, %b ") + str(day.day)
-
-
-@lru_cache(maxsize=4096)
-def _human_date_text(value: str) -> str:
-    day = dt.date.fromisoformat(value[:10])
-    return day.strftime("%b ") + str(day.day)
-
-
-def _status_rows(w: ProjectWorld) -> tuple[str, list[tuple]]:
-    """The project's notes and its status updates up to the world's clock (each reporting
-    the project's state at its moment), from their own streams."""
-    plan, vocab = w.plan, w.vocab
-    pick = Picker(rng_for(w.seed, Stream.TASK_TEXT, plan.index, 1))
-    team = w.org.teams[plan.team]
-    notes = fill(
-        pick.pick(vocab.org["project_notes"]), project=plan.name, theme=plan.theme, team=team.name
-    )
-    milestones = sorted(
-        (x.life.due_on or "", w.names[x.local], x.life.created, x.life.completed)
-        for x in w.tasks
-        if x.life.subtype == "milestone"
-    )  # names are unique in a project: the None of an open milestone is never compared
-    completion = w.completion
-    rows = status_update_rows(
-        Draws(rng_for(w.seed, Stream.STATUS_UPDATES, plan.index)),
-        pick,
-        vocab,
-        plan.index,
-        plan.id,
-        plan.name,
-        w.owner,
-        plan.created,
-        plan.due_ms,
-        w.completed_at(w.clock),
-        completion.wrapped if completion else 0,
-        w.clock,
-        [t.life for t in w.tasks if t.parent is None],
-        milestones,
-        sponsor=member_for(w.org, plan.handoff[1])
-        if plan.handoff is not None and plan.handoff[2] == EXECUTIVE_LABEL
-        else None,
-        cancelled=w.cancellation,
-    )
-    return notes, rows
-
-
-def _project_rows(tb: dict[str, list[tuple]], w: ProjectWorld, clock: int, last: int) -> None:
-    """The project row at ``clock`` (completed as `wrap_up` decided, archived a month after),
-    its status updates so far, members, sections, settings."""
-    plan, org, owner = w.plan, w.org, w.owner
-    completed_at = w.completed_at(clock)
-    archived = int(completed_at is not None and completed_at < clock - 30 * DAY_MS and w.archive)
-    modified = max(last, completed_at or 0)
-    c = w.cancellation
-    if c is not None and c.archived_at < clock:  # a cancelled project is archived at once
-        archived, modified = 1, max(modified, c.archived_at)
-    team = org.teams[plan.team]
-    notes, updates = w.status_rows
-    tb["projects"].append(
-        (
-            plan.id,
-            org.workspace.id,
-            team.id,
-            owner.user_id,
-            plan.name,
-            notes,
-            plan.color,
-            plan.privacy,
-            plan.view,
-            archived,
-            plan.start_on,
-            plan.due_on,
-            fmt_ms(plan.created),
-            fmt_ms(modified),
-            int(completed_at is not None),
-            fmt_ms(completed_at) if completed_at else None,
-            owner.user_id if completed_at else None,
-        )
-    )
-    stamp = fmt_ms(clock)
-    tb["status_updates"].extend(r for r in updates if r[-1] < stamp)
-    for u, guest in plan.members:
-        user = org.users[u]
-        level = "admin" if u == plan.owner else "commenter" if guest else "editor"
-        tb["project_memberships"].append(
-            (plan.id, user.id, level, int(guest), fmt_ms(max(plan.created, user.join)))
-        )
-    for pos, (sid, name, state) in enumerate(plan.sections):
-        tb["sections"].append((sid, plan.id, name, pos, state, fmt_ms(plan.created)))
-    for f, important in plan.fields:
-        tb["custom_field_settings"].append((plan.id, f.id, int(important)))
