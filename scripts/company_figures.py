@@ -58,18 +58,7 @@ RATIOS = {"skew_p90", "skew_max", "holiday", "coworking", "flat"}
 
 def figures(path: Path) -> dict[str, float | None]:
     with closing(sqlite3.connect(path)) as conn:
-        out: dict[str, float | None] = {}
-        for part in (
-            company.completion_figures,
-            company.schedule_figures,
-            company.boundary_figures,
-            company.people_figures,
-        ):
-            out |= part(conn)
-        out["holiday"] = company.holiday_load(conn)
-        out["time_off"] = company.time_off_load(conn)
-        out["coworking"] = company.weekend_coworking(conn)
-        out["flat"] = company.monthly_flatness(conn)
+        out = company.all_figures(conn)
         # time-boxed projects cancelled (their last status update is 'dropped'), not a metric
         out["cancelled"] = conn.execute(
             """SELECT avg(EXISTS (SELECT 1 FROM status_updates x WHERE x.project_id = p.id

@@ -32,18 +32,7 @@ def db(default_seed42) -> Path:
 
 def figures(path: Path) -> dict:
     with closing(sqlite3.connect(path)) as conn:
-        out: dict = {}
-        for part in (
-            company.completion_figures,
-            company.schedule_figures,
-            company.boundary_figures,
-            company.people_figures,
-        ):
-            out |= part(conn)
-        out["holiday"] = company.holiday_load(conn)
-        out["time_off"] = company.time_off_load(conn)
-        out["coworking"] = company.weekend_coworking(conn)
-        return out
+        return company.all_figures(conn)
 
 
 @pytest.fixture(scope="module")

@@ -310,3 +310,16 @@ def weekend_coworking(conn: sqlite3.Connection) -> float | None:
         return None
     observed = sum(a * (a - 1) / 2 for a in days.values())
     return observed / expected
+
+
+def all_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
+    """Every company figure by key, as `scripts/company_figures.py` prints them and the tests
+    read them (the scorecard takes each part on its own, as a job of its own)."""
+    out: dict[str, float | None] = {}
+    for part in (completion_figures, schedule_figures, boundary_figures, people_figures):
+        out |= part(conn)
+    out["holiday"] = holiday_load(conn)
+    out["time_off"] = time_off_load(conn)
+    out["coworking"] = weekend_coworking(conn)
+    out["flat"] = monthly_flatness(conn)
+    return out
