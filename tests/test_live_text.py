@@ -6,11 +6,22 @@ the advanced file from its records and the cache."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
+import pytest
 from conftest import small_config
-from test_llm import SENTINEL, Server, assert_no_secret, items_of, settings
+from test_llm import (
+    SENTINEL,
+    InFlight,
+    Server,
+    assert_no_secret,
+    good_reply,
+    items_of,
+    settings,
+)
 from typer.testing import CliRunner
 
 from src import fingerprint_file, generate
@@ -147,3 +158,105 @@ def test_live_keeps_llm_text_as_simulate_does_and_the_cli_takes_llm_flags(tmp_pa
         assert bad.exit_code == 2 and "llm (--llm / LLM)" in bad.output
     finally:
         server.close()
+
+
+# --- simulate's LLM flags: the set generating has, resolved the same way ------------------
+
+
+def _llm_flags(command: str) -> set[str]:
+    import typer.main
+
+    click_app = typer.main.get_command(app)
+    params = click_app.commands[command].params  # type: ignore[attr-defined]
+    return {o for p in params for o in p.opts if "llm" in o}
+
+
+@pytest.fixture
+def llm_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No LLM variable of the real environment, and the test's folder as the working one
+    (so ./.env and the default cache, output/llm_cache.sqlite, are the test's own)."""
+    for key in [k for k in os.environ if k.startswith(("LLM", "GROQ_"))]:
+        monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_simulate_takes_generate_s_llm_flags_and_they_take_effect(llm_env: Path):
+    assert _llm_flags("simulate") == _llm_flags("generate")
+    assert {"--no-llm-cache", "--llm-budget-calls", "--llm-timeout"} <= _llm_flags("simulate")
+    server = Server()
+    counted = InFlight()
+
+    def script(body: dict, n: int) -> tuple:
+        if n == 0:  # slower than --llm-timeout: the client gives up and asks again
+            return (*good_reply(body, n)[:3], 1.5)
+        return counted(body, n)
+
+    server.script = script
+    env = {"GROQ_API_KEY": SENTINEL, "GROQ_BASE_URL": server.url}
+    try:
+        path = llm_env / "f.sqlite"
+        generate(small_config(2), path)
+
+        def simulate(*args: str, days: str = "4") -> Any:
+            argv = ("simulate", str(path), "--days", days, *args)
+            result = CliRunner().invoke(app, argv, env=env)
+            assert result.exit_code == 0, result.output
+            assert SENTINEL not in result.output
+            return last_record(path)
+
+        # a budget of 0: no call, every new row keeps its template text, and the record says so
+        record = simulate("--llm-budget-calls", "0", "--no-llm-cache")
+        report = record["report"]
+        assert server.requests == [] and report["items"] > 0 and report["accepted"] == 0
+        assert report["fallbacks"] == {"budget": report["items"]}
+        assert not (llm_env / "output").exists()  # --no-llm-cache: no cache written
+        assert q(path, f"SELECT count(*) FROM stories WHERE {REWRITTEN}") == [(0,)]
+        record = simulate("--llm-budget-tokens", "1", "--no-llm-cache")
+        assert server.requests == [] and record["report"]["fallbacks"].keys() == {"budget"}
+
+        # concurrency 1, a timeout the first reply misses: retried, one request at a time
+        args = ("--llm-concurrency", "1", "--llm-timeout", "0.5", "--no-llm-cache")
+        report = simulate(*args, days="7")["report"]
+        assert report["retries"] == 1 and report["accepted"] == report["items"] > 0
+        assert report["batches"] > 1 and counted.most == 1
+        assert not (llm_env / "output").exists()
+        assert q(path, f"SELECT count(*) FROM stories WHERE {REWRITTEN}")[0][0] > 0
+
+        # without --no-llm-cache the default cache is written; LLM_* of .env count, under
+        # the environment's and the flags'
+        (llm_env / ".env").write_text("LLM_BUDGET_CALLS=0\nLLM_CONCURRENCY=zero\n")
+        asked = len(server.requests)
+        simulate("--llm-concurrency", "2", "--llm-fields", "comments")  # the flag wins over .env
+        assert len(server.requests) == asked  # .env's budget of 0
+        env["LLM_BUDGET_CALLS"] = "5"  # the environment wins over .env
+        report = simulate("--llm-concurrency", "2")["report"]
+        assert 0 < report["batches"] <= 5 and len(server.requests) > asked
+        assert (llm_env / "output" / "llm_cache.sqlite").is_file()
+        assert validate(path).ok
+        assert_no_secret(*llm_env.rglob("*"))
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--llm-budget-calls", "x"], "(--llm-budget-calls / LLM_BUDGET_CALLS)"),
+        (["--llm-budget-tokens", "-5"], "(--llm-budget-tokens / LLM_BUDGET_TOKENS)"),
+        (["--llm-concurrency", "0"], "(--llm-concurrency / LLM_CONCURRENCY): must be 1 … 32"),
+        (["--llm-timeout", "abc"], "(--llm-timeout / LLM_TIMEOUT)"),
+        (["--llm-timeout", "0"], "(--llm-timeout / LLM_TIMEOUT)"),
+    ],
+)
+def test_a_bad_llm_flag_of_simulate_is_one_line_and_exit_2(
+    llm_env: Path, args: list[str], needle: str
+):
+    path = llm_env / "f.sqlite"
+    generate(small_config(2), path)
+    before = fingerprint_file(path)
+    result = CliRunner().invoke(app, ["simulate", str(path), "--days", "1", *args])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], lines
+    assert fingerprint_file(path) == before and not (llm_env / "output").exists()

@@ -768,22 +768,28 @@ def test_an_interrupt_during_the_llm_stage_leaves_no_file(server: Server, tmp_pa
     assert list(out.parent.iterdir()) == []
 
 
-def test_at_most_concurrency_requests_are_in_flight(server: Server, tmp_path: Path) -> None:
-    state = {"now": 0, "max": 0}
-    lock = threading.Lock()
+class InFlight:
+    """A script that answers well after 50 ms and counts the requests in flight at once
+    (the most so far in ``most``)."""
 
-    def script(body: dict[str, Any], n: int) -> tuple:
-        with lock:
-            state["now"] += 1
-            state["max"] = max(state["max"], state["now"])
+    def __init__(self) -> None:
+        self.now = self.most = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, body: dict[str, Any], n: int) -> tuple:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
         time.sleep(0.05)
-        with lock:
-            state["now"] -= 1
+        with self.lock:
+            self.now -= 1
         return good_reply(body, n)
 
-    server.script = script
+
+def test_at_most_concurrency_requests_are_in_flight(server: Server, tmp_path: Path) -> None:
+    server.script = counted = InFlight()
     _, summary = run(tmp_path, settings(server, tmp_path, fields=("comments",), concurrency=3))
-    assert state["max"] == 3 and summary.llm.batches > 6
+    assert counted.most == 3 and summary.llm.batches > 6
 
 
 def test_server_wait_reads_retry_after_and_rate_limit_resets() -> None:

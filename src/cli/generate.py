@@ -13,10 +13,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..config import SCALES
-from ..llm import FIELDS, LLMReport
-from ..llm.settings import DEFAULT_CACHE
+from ..llm import LLMReport
 from ..pipeline import Summary, generate
 from .console import call, call_with_bar, err, fail, out
+from .options import with_llm_options
 from .settings import resolve
 
 
@@ -80,6 +80,7 @@ def _terminate(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+@with_llm_options
 def generate_cmd(
     ctx: typer.Context,
     # numbers are taken as text and parsed by resolve_config, so every bad one is reported
@@ -121,44 +122,7 @@ def generate_cmd(
     env_file: Path = typer.Option(
         None, "--env-file", help="Read settings from this file instead of ./.env."
     ),
-    llm: str = typer.Option(
-        None,
-        "--llm",
-        help="LLM text tier: off | groq | openai (env LLM; default groq when GROQ_API_KEY is "
-        "set, else off).",
-    ),
-    llm_fields: str = typer.Option(
-        None, "--llm-fields", help=f"Comma list of {', '.join(FIELDS)} (LLM_FIELDS; all)."
-    ),
-    llm_base_url: str = typer.Option(
-        None, "--llm-base-url", help="OpenAI-compatible server URL ending in /v1 (LLM_BASE_URL)."
-    ),
-    llm_model: str = typer.Option(None, "--llm-model", help="Model name (LLM_MODEL/GROQ_MODEL)."),
-    llm_cache: Path = typer.Option(
-        None, "--llm-cache", help=f"LLM text cache file (LLM_CACHE; {DEFAULT_CACHE})."
-    ),
-    no_llm_cache: bool = typer.Option(False, "--no-llm-cache", help="Bypass the LLM cache."),
-    llm_budget_calls: str = typer.Option(
-        None,
-        "--llm-budget-calls",
-        metavar="INTEGER",
-        help="At most this many LLM requests (batches).",
-    ),
-    llm_budget_tokens: str = typer.Option(
-        None,
-        "--llm-budget-tokens",
-        metavar="INTEGER",
-        help="At most about this many LLM tokens in and out.",
-    ),
-    llm_concurrency: str = typer.Option(
-        None,
-        "--llm-concurrency",
-        metavar="INTEGER",
-        help="Concurrent LLM requests, 1 … 32 (LLM_CONCURRENCY; 4).",
-    ),
-    llm_timeout: str = typer.Option(
-        None, "--llm-timeout", metavar="SECONDS", help="Seconds per LLM request (LLM_TIMEOUT; 30)."
-    ),
+    llm_flags: dict[str, Any] | None = None,
 ) -> None:
     """With no command: generate the organization (same as `generate`)."""
     signal.signal(signal.SIGTERM, _terminate)
@@ -176,16 +140,7 @@ def generate_cmd(
         "force": force or None,
         "env_file": env_file,
         "workers": workers,
-        "llm_provider": llm,
-        "llm_fields": llm_fields,
-        "llm_base_url": llm_base_url,
-        "llm_model": llm_model,
-        "llm_cache_path": llm_cache,
-        "llm_no_cache": no_llm_cache or None,
-        "llm_budget_calls": llm_budget_calls,
-        "llm_budget_tokens": llm_budget_tokens,
-        "llm_concurrency": llm_concurrency,
-        "llm_timeout": llm_timeout,
+        **(llm_flags or {}),
     }
     if ctx.invoked_subcommand is not None:
         given = sorted(k for k, v in explicit.items() if v is not None)

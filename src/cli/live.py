@@ -20,6 +20,7 @@ from ..errors import ConfigError
 from ..pipeline import generate
 from .console import call, call_with_bar, err, fail, open_or_fail, out
 from .generate import render, render_llm
+from .options import with_llm_options
 from .settings import environment, llm_options, resolve
 
 
@@ -48,6 +49,7 @@ def _live_settings(config_file: Path | None, env: dict[str, str], **flags: Any) 
     return call(resolve_settings, flags, env, config_file)
 
 
+@with_llm_options
 def simulate_cmd(
     file: Path = typer.Argument(..., help="A file made by this generator."),
     days: float = typer.Option(..., "--days", help="Simulated days to move the clock by."),
@@ -57,14 +59,8 @@ def simulate_cmd(
         None, "--steadiness", help="0: activity at the 9/13/16 h peaks .. 1: even."
     ),
     workers: int | None = typer.Option(None, "--workers", help="Worker processes."),
-    llm: str = typer.Option(
-        None, "--llm", help="Text of new rows: off | groq | openai (as generate's --llm)."
-    ),
-    llm_fields: str = typer.Option(None, "--llm-fields", help="As generate's --llm-fields."),
-    llm_base_url: str = typer.Option(None, "--llm-base-url", help="As generate's."),
-    llm_model: str = typer.Option(None, "--llm-model", help="As generate's."),
-    llm_cache: Path = typer.Option(None, "--llm-cache", help="As generate's."),
     env_file: Path = typer.Option(None, "--env-file", help="Settings file instead of ./.env."),
+    llm_flags: dict[str, Any] | None = None,
 ) -> None:
     """Move FILE's clock forward by --days: new tasks, comments, changes, status updates,
     in one transaction; the run record gets a row with the new clock.  Existing rows keep
@@ -74,14 +70,7 @@ def simulate_cmd(
 
     env = call(_environment, env_file)
     settings = _live_settings(config_file, env, level=level, steadiness=steadiness)
-    flags = {
-        "llm_provider": llm,
-        "llm_fields": llm_fields,
-        "llm_base_url": llm_base_url,
-        "llm_model": llm_model,
-        "llm_cache_path": llm_cache,
-    }
-    llm_settings, key = call(llm_options, flags, env)
+    llm_settings, key = call(llm_options, dict(llm_flags or {}), env)
     done = call_with_bar(
         advance,
         file,
