@@ -17,7 +17,7 @@ from src.config import Config
 from src.errors import ConfigError
 from src.fingerprint import fingerprint_file
 from src.live import Settings, advance, file_clock, resolve_settings
-from src.live.apply import apply_world
+from src.live.apply import CONTENT_TABLES, TASK_TABLES, apply_world
 from src.live.settings import parse_duration
 from src.pipeline import anchor_ms, generate
 from src.reproduction import reproduce
@@ -377,3 +377,94 @@ def test_a_leaver_s_work_is_handed_over_before_a_later_step_of_the_owner(tmp_pat
         "WHERE t.completed = 0 AND u.left_at IS NOT NULL"
     ).fetchone()[0]
     assert held == 0
+
+
+# --- a task's own rows (followers, memberships, tags, field values, dependencies) ----------
+
+TASK_KEY = {t: "id" if t == "tasks" else "task_id" for t in TASK_TABLES}
+
+
+def _changed_tasks(conn: sqlite3.Connection, before: str, after: str) -> dict[str, set[int]]:
+    """Per task table, the tasks with a row in one of the two schemas and not the other."""
+    out = {}
+    for table, key in TASK_KEY.items():
+        rows = (
+            f"SELECT {key} FROM (SELECT * FROM {a}.{table} EXCEPT SELECT * FROM {b}.{table})"
+            for a, b in ((before, after), (after, before))
+        )
+        out[table] = {i for (i,) in conn.execute(" UNION ".join(rows))}
+    return out
+
+
+@pytest.mark.parametrize(
+    ("seed", "industry", "workforce", "level"),
+    [(2, "Healthcare", "us", "medium"), (11, "Retail", "global", "high")],
+)
+def test_a_task_s_rows_change_only_with_a_story_or_its_creation(
+    tmp_path, seed, industry, workforce, level
+):
+    """What `apply_world` (and the live runner's snapshots) build on: between two clocks a
+    task's rows in every task table change only if it has a story or was created in
+    between, so comparing those tasks' rows finds every change (a follower who comes or
+    goes, a membership moved, a tag, a field value, a dependency).  Checked on worlds
+    generated directly at clocks a few hours apart over a working day and days apart after."""
+    c = small(seed, industry=industry, workforce=workforce)
+    tuning = Settings(level=level, steadiness=0.3).tuning
+    start = anchor_ms(c) + 7 * 3_600_000
+    clocks = [start + h * 3_600_000 for h in (0, 2, 5, 8, 11, 14)]
+    clocks += [start + d * DAY_MS for d in (2, 5, 11, 25)]
+    seen = dict.fromkeys(TASK_TABLES, 0)  # how many tasks already there changed
+    for k, clock in enumerate(clocks):
+        generate(c, tmp_path / f"{k}.sqlite", clock=clock, tuning=tuning, indexes=False)
+        if k == 0:
+            continue
+        conn = sqlite3.connect(tmp_path / f"{k - 1}.sqlite")
+        conn.execute("ATTACH ? AS later", (str(tmp_path / f"{k}.sqlite"),))
+        since = fmt_ms(clocks[k - 1])
+        touched = {
+            i
+            for (i,) in conn.execute(
+                "SELECT task_id FROM later.stories WHERE created_at >= ? "
+                "UNION SELECT id FROM later.tasks WHERE created_at >= ?",
+                (since, since),
+            )
+        }
+        existing = {i for (i,) in conn.execute("SELECT id FROM main.tasks")}
+        for table, ids in _changed_tasks(conn, "main", "later").items():
+            assert ids <= touched, (table, since, fmt_ms(clock), sorted(ids - touched)[:5])
+            seen[table] += len(ids & existing)
+        conn.close()
+        (tmp_path / f"{k - 1}.sqlite").unlink()
+    # not vacuous: the rows of tasks already there did change
+    for table in ("tasks", "task_followers", "task_memberships", "custom_field_values"):
+        assert seen[table] > 0, seen
+
+
+def test_advance_matches_the_world_generated_at_its_clock(base, tmp_path):
+    """Advancing in uneven steps (hours, days) leaves every table, row for row, as the world
+    generated directly at the final clock, including the rows of tasks whose followers,
+    memberships, tags, field values or dependencies changed in the last step."""
+    path = _copy(base, tmp_path / "f.sqlite")
+    for days in (0.1, 0.3, 0.6, 1, 2.5, 4):
+        before = _copy(path, tmp_path / "before.sqlite")
+        done = advance(path, days)
+    direct = tmp_path / "direct.sqlite"
+    clock = file_clock(path)
+    generate(clock.config, direct, clock=clock.clock, tuning=Settings().tuning)
+    conn = sqlite3.connect(path)
+    conn.execute("ATTACH ? AS direct", (str(direct),))
+    conn.execute("ATTACH ? AS before", (str(before),))
+    for table in CONTENT_TABLES:
+        differ = (
+            f"SELECT count(*) FROM (SELECT * FROM main.{table} EXCEPT SELECT * FROM "
+            f"direct.{table}) UNION ALL SELECT count(*) FROM (SELECT * FROM direct.{table} "
+            f"EXCEPT SELECT * FROM main.{table})"
+        )
+        assert [n for (n,) in conn.execute(differ)] == [0, 0], table
+    # the last step changed existing tasks' own rows, which the comparison above covered
+    old = "SELECT id FROM before.tasks"
+    last = _changed_tasks(conn, "before", "main")
+    assert len(last["task_followers"] & {i for (i,) in conn.execute(old)}) > 0
+    assert len(last["custom_field_values"] & {i for (i,) in conn.execute(old)}) > 0
+    conn.close()
+    assert fingerprint_file(path) == fingerprint_file(direct) == done.fingerprint
