@@ -468,3 +468,29 @@ def test_advance_matches_the_world_generated_at_its_clock(base, tmp_path):
     assert len(last["custom_field_values"] & {i for (i,) in conn.execute(old)}) > 0
     conn.close()
     assert fingerprint_file(path) == fingerprint_file(direct) == done.fingerprint
+
+
+def test_advance_takes_its_settings_as_a_config_file_or_mapping(base, tmp_path):
+    """`advance(path, days=..., config=...)`: the live TOML file (as `--config`) or a mapping
+    of its keys gives the settings; the result is the advance with those settings."""
+    by_settings = _copy(base, tmp_path / "settings.sqlite")
+    advance(by_settings, 3, settings=Settings(level="high", steadiness=0.3))
+    by_file = _copy(base, tmp_path / "file.sqlite")
+    advance(by_file, 3, config=ROOT / "live.emulated.toml")  # level high, steadiness 0.3
+    by_mapping = _copy(base, tmp_path / "mapping.sqlite")
+    advance(by_mapping, days=3, config={"level": "high", "steadiness": 0.3})
+    assert fingerprint_file(by_file) == fingerprint_file(by_mapping)
+    assert fingerprint_file(by_file) == fingerprint_file(by_settings)
+    assert file_clock(by_file).settings["mode"] == "emulated"  # the file's cadence, recorded
+    assert file_clock(by_mapping).settings["level"] == "high"
+    for kw, needle in (
+        ({"config": {"levle": "high"}}, "unknown setting 'levle'"),
+        ({"config": {"level": "extreme"}}, "level: must be one of"),
+        ({"config": tmp_path / "none.toml"}, "no such file"),
+        ({"config": 3}, "a TOML file's path or a mapping"),
+        ({"config": {}, "settings": Settings()}, "settings or config, not both"),
+    ):
+        path = _copy(base, tmp_path / "bad.sqlite")
+        with pytest.raises(ConfigError, match=needle):
+            advance(path, 1, **kw)
+        assert fingerprint_file(path) == fingerprint_file(base)

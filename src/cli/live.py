@@ -219,6 +219,11 @@ def _batch_clock(ms: int) -> str:
     return fmt_ms(ms)
 
 
+def _g(v: Any) -> str:
+    """A recorded number as a person writes it (2, not 2.0); anything else as it is."""
+    return f"{v:g}" if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
+
+
 def status_cmd(
     file: Path = typer.Argument(..., help="A file made by this generator."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout instead."),
@@ -231,17 +236,30 @@ def status_cmd(
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))
         return
-    s = result.settings
+    s, live = result.settings, result.last_live
     writer = f"attached (pid {result.writer_pid})" if result.attached else "none"
     out.print(f"{file}: clock {result.clock} ({result.mode}, {result.runs} runs)", highlight=False)
     if s:
+        steadiness = "unset" if s.get("steadiness") is None else _g(s["steadiness"])
+        out.print(f"tuning: level {s.get('level')}, steadiness {steadiness}", highlight=False)
+    if live is None:
+        out.print("last live run: none", highlight=False)
+    else:
         cadence = (
-            f"{s.get('mode')} every {s.get('interval')} s at x{s.get('speed')}, "
-            f"level {s.get('level')}, steadiness {s.get('steadiness')}"
+            f"{live.get('mode')} every {_g(live.get('interval'))} s at x{_g(live.get('speed'))}"
         )
-        if s.get("mode") == "emulated":
-            cadence += f", batches of {s.get('batch_min')}-{s.get('batch_max')} events"
-        out.print(f"cadence: {cadence}", highlight=False)
+        if live.get("mode") == "emulated":
+            cadence += f", batches of {live.get('batch_min')}-{live.get('batch_max')} events"
+        done = (
+            "running or killed"
+            if live["batches"] is None
+            else f"stopped after {live['batches']} batches"
+        )
+        out.print(
+            f"last live run: {cadence} (run {live['run']}, started {live['started_at']}; "
+            f"clock {live['clock']}, {done})",
+            highlight=False,
+        )
     out.print(f"live writer: {writer}", highlight=False)
     table = Table(title="events before the clock")
     table.add_column("kind")

@@ -16,6 +16,7 @@ import sqlite3
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,7 @@ from ..runs import read_run
 from ..worktime import DAY_MS, fmt_ms, parse_ms
 from .apply import apply_world
 from .lock import writer_pid
-from .settings import Settings
+from .settings import Settings, resolve_settings
 from .text import carries_llm_text, fill_text
 
 
@@ -136,6 +137,7 @@ def advance(
     *,
     until: int | None = None,
     settings: Settings | None = None,
+    config: str | Path | Mapping[str, Any] | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
     llm: LLMSettings | None = None,
@@ -143,7 +145,9 @@ def advance(
 ) -> Advanced:
     """Move the file at ``path`` forward by ``days`` (or to the epoch-ms clock ``until``).
 
-    ``settings`` (the continuous mode's tuning) is recorded with the advance.  The file is
+    ``settings`` (the continuous mode's tuning) is recorded with the advance; ``config``
+    gives them instead as `--config` does: a live TOML file's path, or a mapping of its
+    keys (``{"level": "high"}``).  The file is
     changed in one transaction: an interrupt leaves it as it was.  Rows the file holds keep
     their text (LLM text included); the rows the advance adds get LLM text when ``llm`` is
     on (its key passed apart, as `generate` takes it), else the templates (live/text.py).
@@ -156,6 +160,10 @@ def advance(
         raise InputFileError(f"{path}: a live writer is attached (pid {pid}); stop it first")
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
+    if config is not None:
+        if settings is not None:
+            raise ConfigError(["advance: give settings or config, not both"])
+        settings = resolve_settings(config_file=config)
     now = file_clock(path)
     settings = check_world(now, settings)
     target = target_clock(now, days, until)

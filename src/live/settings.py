@@ -121,27 +121,36 @@ def load_toml(path: Path) -> dict[str, Any]:
         raise ConfigError([f"config (--config): {path}: cannot read it ({e})"]) from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError([f"config (--config): {path} is not valid TOML ({e})"]) from None
-    data = data.get("live", data)
+    return _known(data.get("live", data), f"config (--config): {path}")
+
+
+def _known(data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """``data`` if it names only settings (``batch`` included), else ConfigError."""
     unknown = sorted(set(data) - set(FIELDS) - {"batch"})
     if unknown:
         known = ", ".join(FIELDS)
-        raise ConfigError(
-            [f"config (--config): {path}: unknown setting {unknown[0]!r}; known: {known}"]
-        )
-    return data
+        raise ConfigError([f"{where}: unknown setting {unknown[0]!r}; known: {known}"])
+    return dict(data)
 
 
 def resolve_settings(
     flags: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
-    config_file: Path | None = None,
+    config_file: str | Path | Mapping[str, Any] | None = None,
     base: Settings | None = None,
 ) -> Settings:
-    """Settings from flags > environment (LIVE_LEVEL, LIVE_INTERVAL, ...) > TOML > ``base``."""
+    """Settings from flags > environment (LIVE_LEVEL, LIVE_INTERVAL, ...) > TOML > ``base``.
+    ``config_file`` is a TOML file's path or a mapping of the same keys (a parsed file)."""
     values: dict[str, Any] = dataclasses.asdict(base or Settings())
     layers: list[tuple[str, Mapping[str, Any]]] = []
-    if config_file is not None:
-        layers.append(("config", load_toml(config_file)))
+    if isinstance(config_file, Mapping):
+        layers.append(("config", _known(config_file, "config")))
+    elif isinstance(config_file, str | Path):
+        layers.append(("config", load_toml(Path(config_file))))
+    elif config_file is not None:
+        raise ConfigError(
+            [f"config: must be a TOML file's path or a mapping of settings, got {config_file!r}"]
+        )
     env = env or {}
     layers.append(
         ("env", {f: env[ENV_PREFIX + f.upper()] for f in FIELDS if env.get(ENV_PREFIX + f.upper())})

@@ -45,11 +45,15 @@ class Status:
     path: str
     clock: str
     runs: int
-    mode: str  # generated | simulate | live
-    settings: dict[str, Any]
+    mode: str  # how the clock got where it is: generated | simulate | live
+    settings: dict[str, Any]  # the latest run's continuous settings (its tuning: level, ...)
     writer_pid: int | None  # the attached live writer, if any
     last_hour: dict[str, int]
     last_day: dict[str, int]
+    # the last live session, even when a `simulate` came after it: its run row, its mode and
+    # cadence, where its clock stopped (or stands), and its batches (None while it runs);
+    # None for a file never run live
+    last_live: dict[str, Any] | None = None
 
     @property
     def attached(self) -> bool:
@@ -65,14 +69,16 @@ def status(path: str | Path) -> Status:
     with closing(open_readonly(path)) as conn, reading(path):
         conn.execute("PRAGMA busy_timeout=5000")
         rows = conn.execute(
-            "SELECT anchor, config_json FROM generation_runs ORDER BY id DESC"
+            "SELECT id, anchor, config_json, stage_seconds_json, started_at "
+            "FROM generation_runs ORDER BY id DESC"
         ).fetchall()
         if not rows:
             raise InputFileError(f"{path}: its generation_runs table is empty; no clock")
-        anchor, config_json = rows[0]
         try:
-            clock = parse_ms(anchor)
-            settings = json.loads(config_json).get("continuous") or {}
+            clock = parse_ms(rows[0][1])
+            runs = [(r, json.loads(r[2]).get("continuous") or {}) for r in rows]
+            settings = runs[0][1]
+            last_live = next((_live_run(r, s) for r, s in runs if s.get("live")), None)
         except (ValueError, TypeError, AttributeError) as e:
             raise InputFileError(f"{path}: its generation_runs record is not usable") from e
         mode = "generated" if len(rows) == 1 else "live" if settings.get("live") else "simulate"
@@ -82,7 +88,17 @@ def status(path: str | Path) -> Status:
             day = _counts(conn, clock - DAY_MS, clock)
         finally:
             conn.execute("COMMIT")
-    return Status(str(path), anchor, len(rows), mode, settings, writer_pid(path), hour, day)
+    pid = writer_pid(path)
+    return Status(str(path), rows[0][1], len(rows), mode, settings, pid, hour, day, last_live)
+
+
+def _live_run(row: tuple, settings: dict[str, Any]) -> dict[str, Any]:
+    """A live session's run row as `status` shows it (its batch count is written when it
+    stops: None while it runs, or after a kill -9)."""
+    run, anchor, _, seconds_json, started = row
+    batches = json.loads(seconds_json or "{}").get("batches")
+    cadence = {k: v for k, v in settings.items() if k != "live"}
+    return {"run": run, "started_at": started, "clock": anchor, "batches": batches} | cadence
 
 
 def _counts(conn: sqlite3.Connection, lo: int, hi: int) -> dict[str, int]:
