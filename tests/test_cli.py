@@ -744,3 +744,41 @@ def test_a_misspelled_live_variable_in_the_environment_is_warned_about(
         "warning: environment: LIVE_BATCH is not a setting (ignored); "
         "did you mean LIVE_BATCH_MIN and LIVE_BATCH_MAX?"
     )
+
+
+def test_live_reads_its_settings_from_env_file_as_simulate_does(tmp_path: Path) -> None:
+    """`live --env-file`: the file's LIVE_* settings and, for a file it generates first, the
+    generate settings; a missing one is one line, exit 2, nothing made."""
+    env = tmp_path / "staging.env"
+    env.write_text("SEED=5\nSCALE=small\nEND_DATE=2026-06-30\nLIVE_LEVEL=low\nLIVE_SPEED=3600\n")
+    path = tmp_path / "new.sqlite"
+    argv = [sys.executable, "-m", "src.main", "live", str(path), "--batches", "1"]
+    run = subprocess.run(
+        [*argv, "--interval", "PT1S", "--env-file", str(env)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "x3600" in run.stdout
+    config = read_run(path)["config"]
+    assert (config["seed"], config["scale"]) == (5, "small")
+    records = [
+        json.loads(c)
+        for (c,) in sqlite3.connect(path).execute(
+            "SELECT config_json FROM generation_runs ORDER BY id"
+        )
+    ]
+    assert records[-1]["continuous"]["level"] == "low" and records[-1]["continuous"]["live"]
+    argv[4] = str(tmp_path / "other.sqlite")
+    missing = subprocess.run(
+        [*argv, "--env-file", str(tmp_path / "none.env")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing.returncode == 2 and "none.env does not exist" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "other.sqlite").exists()

@@ -143,6 +143,7 @@ def live_cmd(
     workforce: str | None = typer.Option(
         None, "--workforce", help="For a new file: the work pattern, us | global."
     ),
+    env_file: Path = typer.Option(None, "--env-file", help="Settings file instead of ./.env."),
 ) -> None:
     """Append one batch per --interval to FILE, each one transaction with the clock; Ctrl-C
     or SIGTERM finishes the batch in flight and stops; run again to resume."""
@@ -152,7 +153,7 @@ def live_cmd(
 
     settings = _live_settings(
         config_file,
-        call(_environment, None),
+        call(_environment, env_file),
         interval=interval,
         speed=speed,
         allow_future=True if allow_future else None,
@@ -166,7 +167,7 @@ def live_cmd(
         explicit = {"db_path": str(file), "seed": seed, "scale": scale}
         explicit |= {"industry": industry, "workforce": workforce}
         today = dt.datetime.now(dt.UTC).date()
-        config, *_ = call(resolve, explicit, None, None, today)
+        config, *_ = call(resolve, explicit, env_file, None, today)
         summary = call_with_bar(
             generate,
             config,
