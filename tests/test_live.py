@@ -22,7 +22,7 @@ from src.live.settings import parse_duration
 from src.pipeline import anchor_ms, generate
 from src.reproduction import reproduce
 from src.validate import validate
-from src.worktime import DAY_MS, fmt_ms
+from src.worktime import DAY_MS, fmt_ms, parse_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -494,3 +494,35 @@ def test_advance_takes_its_settings_as_a_config_file_or_mapping(base, tmp_path):
         with pytest.raises(ConfigError, match=needle):
             advance(path, 1, **kw)
         assert fingerprint_file(path) == fingerprint_file(base)
+
+
+def test_a_task_renamed_after_the_clock_shows_its_first_name_until_then(tmp_path):
+    """A rename is an event like any other: at a clock between a task's creation and its
+    rename the task has the name the rename story later changes (its ``old_name``), and the
+    advance past the rename writes the new one (it showed the later name before the rename)."""
+    c = small(3, tasks_per_project=60)
+    later = tmp_path / "later.sqlite"
+    generate(c, later, clock=anchor_ms(c) + 30 * DAY_MS, indexes=False)
+    conn = sqlite3.connect(later)
+    renames = conn.execute(
+        "SELECT s.task_id, s.created_at, s.old_name, s.new_name, t.created_at FROM stories s "
+        "JOIN tasks t ON t.id = s.task_id WHERE s.resource_subtype = 'name_changed' "
+        "AND t.created_at >= ? ORDER BY s.created_at",
+        (fmt_ms(anchor_ms(c)),),
+    ).fetchall()
+    conn.close()
+    assert len(renames) >= 2
+    for task, renamed, old, new, created in renames[:2]:
+        clock = (parse_ms(renamed) + parse_ms(created)) // 2
+        path = tmp_path / "f.sqlite"
+        path.unlink(missing_ok=True)
+        generate(c, path, clock=clock)
+        conn = sqlite3.connect(path)
+        assert conn.execute("SELECT name FROM tasks WHERE id = ?", (task,)).fetchone() == (old,)
+        conn.close()
+        assert _failed(path) == []
+        advance(path, until=parse_ms(renamed) + 1)
+        conn = sqlite3.connect(path)
+        assert conn.execute("SELECT name FROM tasks WHERE id = ?", (task,)).fetchone() == (new,)
+        conn.close()
+        assert _failed(path) == []

@@ -398,7 +398,11 @@ def project_rows(
         if life is None:
             continue
         tid = ids[t.local]
-        name = w.names[t.local]
+        name = now_named = w.names[t.local]
+        if w.old_names[t.local] is not None and not any(
+            ev.subtype == "name_changed" for ev in life.events
+        ):
+            now_named = w.old_names[t.local]  # renamed after the clock: its first name till then
         is_sub = t.parent is not None
         created_at, modified_at, completed_at = next(stamps), next(stamps), next(stamps)
         completed = life.completed is not None
@@ -407,7 +411,7 @@ def project_rows(
                 tid,
                 org.workspace.id,
                 None if t.parent is None else ids[t.parent],
-                name,
+                now_named,
                 w.notes[t.local],
                 life.subtype,
                 (life.approval or "pending") if life.subtype == "approval" else None,
