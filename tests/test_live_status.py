@@ -128,6 +128,7 @@ def test_events_by_kind_are_those_before_the_clock(base, tmp_path):
 @pytest.mark.parametrize(
     ("content", "needle"),
     [(b"", "empty"), (b"not a database at all" * 100, "not an SQLite database")],
+    ids=["empty", "text"],
 )
 def test_a_file_status_cannot_read_is_one_line_exit_2(tmp_path, content, needle):
     path = tmp_path / "bad.sqlite"
