@@ -75,6 +75,8 @@ def test_the_last_live_run_s_mode_and_cadence_outlast_a_simulate(base, tmp_path)
         running = json.loads(_status_cli(path, "--json").stdout)
         assert running["attached"] is True and running["writer_pid"] == os.getpid()
         assert running["mode"] == "live" and running["last_live"]["batches"] is None
+        line = next(x for x in _status_cli(path).stdout.splitlines() if "last live run" in x)
+        assert "(run 2, started " in line and line.endswith(", running)")  # soft wrap: one line
         clock = fmt_ms(live.clock)
     # the run record holds the mode and its settings
     conn = sqlite3.connect(path)

@@ -251,11 +251,10 @@ def status_cmd(
         )
         if live.get("mode") == "emulated":
             cadence += f", batches of {live.get('batch_min')}-{live.get('batch_max')} events"
-        done = (
-            "running or killed"
-            if live["batches"] is None
-            else f"stopped after {live['batches']} batches"
-        )
+        if live["batches"] is not None:
+            done = f"stopped after {live['batches']} batches"
+        else:  # its count is written when it stops
+            done = "running" if result.attached else "ended without stopping (killed?)"
         out.print(
             f"last live run: {cadence} (run {live['run']}, started {live['started_at']}; "
             f"clock {live['clock']}, {done})",
