@@ -23,7 +23,7 @@ from src.live.runner import Live
 from src.live.status import status
 from src.pipeline import generate
 from src.validate import validate
-from src.worktime import DAY_MS, HOUR_MS
+from src.worktime import DAY_MS, HOUR_MS, fmt_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = ("--interval", "PT1S", "--mode", "emulated", "--batch", "5-20", "--speed", "7200")
@@ -104,6 +104,11 @@ def test_a_reader_only_ever_sees_whole_batches(base, tmp_path):
         for _ in range(40):
             t += 2 * HOUR_MS
             live.run_batch(t)
+            # batches are quick: let the reader (reading all along) see each one's clock
+            end = time.monotonic() + 60
+            while not seen or seen[-1][0] != fmt_ms(t):
+                assert time.monotonic() < end and reader.is_alive()
+                time.sleep(0.001)
     finally:
         stop.set()
         reader.join()
