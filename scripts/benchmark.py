@@ -359,7 +359,7 @@ def live_child(scale: str, batches: int) -> None:
                 "live_batch_s_median": round(sorted(secs)[len(secs) // 2], 3),
                 "live_batch_s_max": round(max(secs), 2),
                 "live_batch_cpu_s_median": round(sorted(cpus)[len(cpus) // 2], 3),
-                "live_batch_cpu_s_max": round(max(cpus), 2),
+                "live_batch_cpu_s_max": round(max(cpus), 3),
                 "live_lag_s_max": round(max(lags), 2),
                 "live_lag_s_end": round(lags[-1], 2),
                 "live_sim_hours": round((live.clock - live.started_clock) / 3_600_000, 2),

@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from src.config import Config
+from src.errors import RunError
+from src.live import file_clock
 from src.live.runner import Live
+from src.live.wal import Checkpointer
 from src.pipeline import generate
 from src.worktime import HOUR_MS
 
@@ -120,3 +123,19 @@ def test_the_wal_is_emptied_after_every_batch_with_a_reader_always_attached(base
             stop.set()
             reader.join()
         assert rounds[0] > 10
+
+
+def test_a_failing_checkpoint_stops_the_batches_with_one_clear_error(base, tmp_path, monkeypatch):
+    def broken(self, conn):
+        raise sqlite3.DatabaseError("disk I/O error")
+
+    monkeypatch.setattr(Checkpointer, "_step", broken)
+    path = tmp_path / "f.sqlite"
+    shutil.copyfile(base, path)
+    with Live(path, wall=lambda: 4e9) as live:
+        clock = live.run_batch(live.clock + HOUR_MS).clock  # committed, then the thread fails
+        _wait_until(lambda: live.wal.error is not None)
+        with pytest.raises(RunError, match="checkpointing the WAL failed: disk I/O error"):
+            live.run_batch(live.clock + HOUR_MS)
+        assert live.clock == clock
+    assert file_clock(path).clock == clock  # nothing half-written; the file closed cleanly

@@ -301,6 +301,7 @@ class Live:
         previous = self.clock
         events: Counter = Counter()
         if goal > previous:
+            self.wal.check()  # no batch while the WAL cannot be checkpointed
             conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -319,7 +320,7 @@ class Live:
             finally:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-            self.wal.committed()
+            self.wal.committed()  # its thread copies the batch into the database file
             self.clock = goal
             today = goal // DAY_MS * DAY_MS
             self.days = {k: v for k, v in self.days.items() if k >= today}

@@ -25,6 +25,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from ..errors import RunError
+
 POLL_S = 0.02  # how soon to try again while a reader holds frames back (seconds)
 
 
@@ -37,11 +39,18 @@ class Checkpointer:
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="live-checkpoint", daemon=True)
         self.truncations = 0  # times the WAL was emptied (for tests and the benchmark)
+        self.error: BaseException | None = None  # what stopped the thread, if anything did
         self._thread.start()
 
     def committed(self) -> None:
         """A batch was committed: copy it into the database file."""
         self._wake.set()
+
+    def check(self) -> None:
+        """Raise `RunError` if the thread stopped on an error: the WAL would grow without
+        bound."""
+        if self.error is not None:
+            raise RunError(f"{self.path}: checkpointing the WAL failed: {self.error}")
 
     def close(self) -> None:
         self._stopping = True
@@ -49,6 +58,12 @@ class Checkpointer:
         self._thread.join()
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        except BaseException as e:  # reported to the writer at its next commit
+            self.error = e
+
+    def _loop(self) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             conn.execute("PRAGMA busy_timeout=0")  # never wait: try again later instead
