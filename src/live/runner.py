@@ -73,8 +73,10 @@ class Batch:
 class Live:
     """A live writer attached to ``path``: `run_batch` moves its clock on.
 
-    Open it (or use it as a context manager), call ``run_batch(until)`` with the simulated
-    time to reach (epoch ms; default: what the cadence and the wall clock allow), and close it.
+    Open it (or use it as a context manager; opening builds the first simulated week), call
+    ``run_batch(until)`` with the simulated time to reach (epoch ms; default: what the cadence
+    and the wall clock allow), optionally `prepare` in the idle time between batches, and
+    close it.
     """
 
     def __init__(
