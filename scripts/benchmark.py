@@ -39,6 +39,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -281,6 +282,16 @@ def _reader_latency(path: Path, seconds: float) -> tuple[float, int]:
     return times[len(times) // 2], len(times)
 
 
+def _reader(path: Path, stop: Any, found: Any) -> None:
+    """The attached reader: one round of READER_QUERIES after another, a second at a time
+    timed, until ``stop``; says when it starts, then sends the medians."""
+    found.put("reading")
+    lat = []
+    while not stop.is_set():
+        lat.append(_reader_latency(path, 1.0)[0])
+    found.put(lat)
+
+
 def live_child(scale: str, batches: int) -> None:
     """simulate --days 30, then live at --speed 3600 with a reader attached."""
     import multiprocessing
@@ -307,38 +318,39 @@ def live_child(scale: str, batches: int) -> None:
         advance(live_path, until=done_clock(base) + 9 * 3_600_000)  # 09:00 UTC on the end date
         result["idle_query_s"], _ = _reader_latency(live_path, 5.0)  # the same file, idle
         # the reader is another process (as an agent or a dashboard would be), always
-        # attached: one read transaction after another, timed; the WAL's size sampled
-        ctx = multiprocessing.get_context("fork")
+        # attached: one read transaction after another, timed.  Spawned, not forked: a
+        # process forked from one with SQLite connections open must not use SQLite.
+        ctx = multiprocessing.get_context("spawn")
         stop = ctx.Event()
         found = ctx.Queue()
+        wal = live_path.with_name(live_path.name + "-wal")
+        wal_max = 0
 
-        def reader() -> None:
-            lat, wal_max = [], 0
-            wal = live_path.with_name(live_path.name + "-wal")
-            while not stop.is_set():
-                lat.append(_reader_latency(live_path, 1.0)[0])
-                if wal.exists():
-                    wal_max = max(wal_max, wal.stat().st_size)
-            found.put((lat, wal_max))
+        def wal_size() -> int:
+            return wal.stat().st_size if wal.exists() else 0
 
         settings = Settings(interval=1.0, speed=3600, allow_future=True)
-        with Live(live_path, settings) as live:
-            live.run_batch(live.clock + 1)  # the first day's world, before the clock starts
-            live.started_wall, live.started_clock = time.time(), live.clock
-            proc = ctx.Process(target=reader)
+        with Live(live_path, settings) as live:  # builds the first simulated week
+            proc = ctx.Process(target=_reader, args=(live_path, stop, found))
             proc.start()
-            lags, sizes, secs = [], [], []
+            found.get()  # the reader is reading
+            lags, sizes, secs, cpus = [], [], [], []
             due = time.time()
             for _ in range(batches):
                 while time.time() < due:
+                    wal_max = max(wal_max, wal_size())
                     time.sleep(0.005)
+                c0 = time.thread_time()  # the batch's own CPU (not the checkpoint thread's)
                 b = live.run_batch(due=due)
+                cpus.append(time.thread_time() - c0)
                 lags.append(b.lag)
                 sizes.append(b.size)
                 secs.append(b.seconds)
                 due += 1.0
+                wal_max = max(wal_max, wal_size())  # a batch's frames are all in by now
+                live.prepare()  # the next batch's days, in the idle time (as the CLI does)
             stop.set()
-            lat, wal_bytes = found.get()
+            lat = found.get()
             proc.join()
         result.update(
             {
@@ -346,11 +358,13 @@ def live_child(scale: str, batches: int) -> None:
                 "live_events_per_batch": round(sum(sizes) / len(sizes), 1),
                 "live_batch_s_median": round(sorted(secs)[len(secs) // 2], 3),
                 "live_batch_s_max": round(max(secs), 2),
+                "live_batch_cpu_s_median": round(sorted(cpus)[len(cpus) // 2], 3),
+                "live_batch_cpu_s_max": round(max(cpus), 3),
                 "live_lag_s_max": round(max(lags), 2),
                 "live_lag_s_end": round(lags[-1], 2),
                 "live_sim_hours": round((live.clock - live.started_clock) / 3_600_000, 2),
                 "live_query_s": round(sorted(lat)[len(lat) // 2], 4) if lat else None,
-                "wal_max_mb": round(wal_bytes / 2**20, 1),
+                "wal_max_mb": round(wal_max / 2**20, 1),
             }
         )
         result["idle_query_s"] = round(result["idle_query_s"], 4)
@@ -380,7 +394,8 @@ def print_live(r: dict) -> None:
     )
     print(
         f"  live --speed 3600    {r['live_batches']} batches, {r['live_events_per_batch']} events "
-        f"a batch, batch s median {r['live_batch_s_median']} max {r['live_batch_s_max']}"
+        f"a batch, batch s median {r['live_batch_s_median']} max {r['live_batch_s_max']}, "
+        f"CPU s median {r['live_batch_cpu_s_median']} max {r['live_batch_cpu_s_max']}"
     )
     print(
         f"  lag                  max {r['live_lag_s_max']} s, at the end {r['live_lag_s_end']} s, "

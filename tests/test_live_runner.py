@@ -23,7 +23,7 @@ from src.live.runner import Live
 from src.live.status import status
 from src.pipeline import generate
 from src.validate import validate
-from src.worktime import DAY_MS, HOUR_MS
+from src.worktime import DAY_MS, HOUR_MS, fmt_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = ("--interval", "PT1S", "--mode", "emulated", "--batch", "5-20", "--speed", "7200")
@@ -104,6 +104,11 @@ def test_a_reader_only_ever_sees_whole_batches(base, tmp_path):
         for _ in range(40):
             t += 2 * HOUR_MS
             live.run_batch(t)
+            # batches are quick: let the reader (reading all along) see each one's clock
+            end = time.monotonic() + 60
+            while not seen or seen[-1][0] != fmt_ms(t):
+                assert time.monotonic() < end and reader.is_alive()
+                time.sleep(0.001)
     finally:
         stop.set()
         reader.join()
@@ -273,3 +278,34 @@ def test_bad_live_inputs_exit_2_with_one_line(base, tmp_path, args):
     assert r.returncode == 2, (args, r.stdout, r.stderr)
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert fingerprint_file(path) == fingerprint_file(base)
+
+
+def test_prepared_days_spare_the_batches_any_wait_for_the_week_builder(base, tmp_path):
+    """`prepare` receives the days ahead in the idle time, the next window's too once its
+    builder (started with the first window) is done: the batches then never ask a builder,
+    across a day and a window boundary, and write what `advance` writes."""
+    from src.live.days import WINDOW
+
+    path = _copy(base, tmp_path / "f.sqlite")
+    with Live(path, wall=lambda: 4e9) as live:
+        start = live.clock
+        live.run_batch(start + 1)  # the first window, and the next one set building
+        first = live._builds.window_of(live.clock // DAY_MS * DAY_MS)
+        following = first + WINDOW * DAY_MS
+        end = time.monotonic() + 120
+        while following not in live.days:  # poll: prepare never waits for a builder
+            assert time.monotonic() < end, "the next window was never built"
+            live.prepare(following + 1)
+            time.sleep(0.05)
+
+        def no_waiting(start: int) -> None:
+            raise AssertionError(f"a batch asked the builder for the day from {start}")
+
+        live._builds.take = no_waiting
+        t = live.clock
+        while t < following + 3 * HOUR_MS:
+            t = min(t + 5 * HOUR_MS, following + 3 * HOUR_MS)
+            live.run_batch(t)
+    ref = _copy(base, tmp_path / "ref.sqlite")
+    advance(ref, until=t)
+    assert fingerprint_file(path) == fingerprint_file(ref)

@@ -209,6 +209,7 @@ def live_cmd(
             if live.clock >= live.horizon:
                 break
             due += settings.interval
+            call(live.prepare)  # the next batch's days, in the idle time before it
     finally:
         live.close()
     out.print(f"stopped at {_batch_clock(live.clock)} after {done} batches", highlight=False)

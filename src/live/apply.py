@@ -12,7 +12,8 @@ at the commit (deferred), so the order of the tables does not matter inside it.
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
+from collections import Counter, defaultdict
+from operator import itemgetter
 
 from ..schema import column_names, primary_key_columns, table_names
 
@@ -136,3 +137,54 @@ def apply_world(conn: sqlite3.Connection, schema: str, since: str | None = None)
     for temp in ("_rows", "_stories", "_touched"):
         conn.execute(f"DROP TABLE IF EXISTS temp.{temp}")
     return counts
+
+
+def write_rows(
+    conn: sqlite3.Connection, table: str, rows: list[tuple], scope: list[int] | None = None
+) -> None:
+    """Make main's ``table`` hold ``rows`` (by primary key, the last of a key winning),
+    writing only what differs from what it holds: a new row is inserted, a changed one updated
+    in its changed columns only, an identical one left alone.  A file's pages are what a
+    writer pays for (each page it touches goes to the WAL whole, and the readers' checkpoint
+    copies it back): rewriting a row whole rewrites every index of the table, and a task's
+    followers, tags and field values deleted and inserted again touch a leaf of each index
+    per row, although a batch changes few of them.  With ``scope`` (task ids: the table is a
+    task's child table, written whole with its task), the rows of those tasks that ``rows``
+    lacks are deleted."""
+    names = column_names(table)
+    at = primary_key_columns()[table]
+    key = itemgetter(*at)
+    latest = {key(r): r for r in rows}
+    first = names[at[0]]
+    ids = scope if scope is not None else sorted({r[at[0]] for r in latest.values()})
+    held: dict = {}
+    for k in range(0, len(ids), 500):
+        chunk = ids[k : k + 500]
+        marks = ",".join("?" * len(chunk))
+        got = conn.execute(f'SELECT * FROM main."{table}" WHERE [{first}] IN ({marks})', chunk)
+        held.update((key(r), r) for r in got)
+    where = " AND ".join(f"[{names[i]}] = ?" for i in at)
+    as_params = (lambda k: (k,)) if len(at) == 1 else tuple
+    if scope is not None:
+        gone = [as_params(k) for k in held if k not in latest]
+        if gone:
+            conn.executemany(f'DELETE FROM main."{table}" WHERE {where}', gone)
+    new: list[tuple] = []
+    changed: dict[tuple[int, ...], list[tuple]] = defaultdict(list)
+    for k, row in latest.items():
+        old = held.get(k)
+        if old is None:
+            new.append(row)
+            continue
+        # the columns' affinities store equal numbers alike (1, 1.0 and True in an INTEGER
+        # column), so a value equal in Python is the value the file holds
+        cols = tuple(i for i, (a, b) in enumerate(zip(row, old, strict=True)) if a != b)
+        if cols:
+            changed[cols].append((*(row[i] for i in cols), *as_params(k)))
+    for cols, params in changed.items():
+        sets = ", ".join(f"[{names[i]}] = ?" for i in cols)
+        conn.executemany(f'UPDATE main."{table}" SET {sets} WHERE {where}', params)
+    if new:
+        new.sort(key=key)  # in key order: each leaf is found once
+        marks = ",".join("?" * len(names))
+        conn.executemany(f'INSERT INTO main."{table}" VALUES ({marks})', new)

@@ -214,6 +214,14 @@ class Builder:
         """The start of the window of WINDOW days that holds the day from ``start``."""
         return start - (start - self.origin) % (WINDOW * DAY_MS)
 
+    def ready(self, start: int) -> bool:
+        """Whether the day from ``start`` can be taken without waiting for its builder."""
+        window = self.window_of(start)
+        if window not in self.running:
+            return False
+        _, recv, pending = self.running[window]
+        return start in pending and recv.poll(0)
+
     def take(self, start: int) -> Day:
         """The day from ``start`` (its window built now if it was not asked for before);
         the window's days before it are dropped (the clock only moves forward)."""

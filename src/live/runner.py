@@ -7,8 +7,9 @@ rows each moment leaves behind are prepared a week at a time in a forked process
 the rows after their last one there, with the span's stories; rows are updated in place.
 
 The file is in WAL mode while a writer is attached: readers are never blocked and never see
-half a batch.  The writer checkpoints after every batch and sets a journal size limit, so the
-WAL stays bounded even with a reader always attached.  A sidecar ``FILE.live.lock`` holds an
+half a batch.  A thread copies every batch into the database file beside the batches
+(`wal.py`) and the writer sets a journal size limit, so the WAL stays bounded even with a
+reader always attached, and no batch waits for a reader.  A sidecar ``FILE.live.lock`` holds an
 advisory lock (and the writer's pid) for as long as the runner is open.
 """
 
@@ -41,14 +42,15 @@ from ..pipeline import (
 )
 from ..worktime import DAY_MS, fmt_ms
 from .advance import _iso, check_world, file_clock
-from .apply import CHILD_TABLES, upsert
+from .apply import CHILD_TABLES, write_rows
 from .days import PROJECT_ONCE, WINDOW, Builder, Day
 from .lock import lock_path
 from .settings import Settings
 from .text import KEPT_RECORD, keep_row_text
+from .wal import Checkpointer
 
-JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024  # the WAL is truncated once past this (bytes)
-TRUNCATE_WAIT_MS = 2000  # how long a batch waits for readers before truncating the WAL
+JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024  # a WAL started over is cut back to this (bytes)
+CLOSE_WAIT_MS = 2000  # how long closing waits for readers to leave the WAL, to empty it
 # the tables a batch writes, parents first (foreign keys are checked at the commit anyway)
 ORDER = ("users", "time_off", "team_memberships", *PROJECT_TABLES)
 
@@ -71,8 +73,10 @@ class Batch:
 class Live:
     """A live writer attached to ``path``: `run_batch` moves its clock on.
 
-    Open it (or use it as a context manager), call ``run_batch(until)`` with the simulated
-    time to reach (epoch ms; default: what the cadence and the wall clock allow), and close it.
+    Open it (or use it as a context manager; opening builds the first simulated week), call
+    ``run_batch(until)`` with the simulated time to reach (epoch ms; default: what the cadence
+    and the wall clock allow), optionally `prepare` in the idle time between batches, and
+    close it.
     """
 
     def __init__(
@@ -99,17 +103,26 @@ class Live:
             self.bookings = Bookings.of(self.world.absences)  # time_off rows as booked
             self.conn = self._open()
             self.run_id = self._start_run()
+            self.wal = Checkpointer(self.path)  # copies each batch into the file, beside them
         except BaseException:
             self._release_lock()
             raise
-        self.started_wall = wall()
-        self.started_clock = self.clock
         self.days: dict[int, Day] = {}  # by start: the days the clock has not yet passed
         self.prefetch = prefetch
         args = (self.config, self.world, self.settings.tuning, self.horizon)
         self._builds = Builder(args, self._lock.fileno(), self.clock // DAY_MS * DAY_MS)
         self.batches = 0
         self.written: Counter = Counter()
+        if self.clock < self.horizon:
+            # the first week is built before the cadence's clock starts (~20 s of CPU on the
+            # large preset): else the second batch would owe all that time at once
+            try:
+                self._day_for(self.clock)
+            except BaseException:
+                self.close()
+                raise
+        self.started_wall = wall()
+        self.started_clock = self.clock
 
     # -- lifecycle ----------------------------------------------------------------------
     def __enter__(self) -> Live:
@@ -146,8 +159,11 @@ class Live:
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
-        conn.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints are explicit, per batch
+        conn.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's thread does them
         conn.execute("PRAGMA synchronous=NORMAL")
+        # a working hour's batch on the large preset dirties ~4,000 pages: held in memory
+        # until the commit, each goes to the WAL once (the default 2 MB cache spills them)
+        conn.execute("PRAGMA cache_size=-65536")
         conn.execute("PRAGMA foreign_keys=ON")
         return conn
 
@@ -192,6 +208,7 @@ class Live:
         if getattr(self, "conn", None) is None:
             self._release_lock()
             return
+        self.wal.close()
         try:
             fp = fingerprint_file(self.path)
             self.conn.execute(
@@ -204,6 +221,8 @@ class Live:
                     self.run_id,
                 ),
             )
+            # the last batches into the database file: a reader may hold them back a while
+            self.conn.execute(f"PRAGMA busy_timeout={CLOSE_WAIT_MS}")
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             with contextlib.suppress(sqlite3.OperationalError):
                 self.conn.execute("PRAGMA journal_mode=DELETE")  # fails while readers stay
@@ -224,6 +243,23 @@ class Live:
         if self.prefetch and following < self.horizon and following not in self._builds:
             self._builds.submit(following)
         return day
+
+    def prepare(self, until: int | None = None) -> None:
+        """Receive now the simulated days a batch to ``until`` needs (default: one interval
+        of the cadence ahead of the clock), so that it does not stop for them: receiving a
+        day takes a few tenths of a second on the large preset.  Callers with idle time
+        between batches (the CLI) call this in it.  A day whose window is still being built
+        is left to the batch: nothing here waits for a builder."""
+        if until is None:
+            until = self.clock + int(self.settings.interval * self.settings.speed * 1000)
+        t = self.clock
+        while t < min(until, self.horizon):
+            start = t // DAY_MS * DAY_MS
+            if start not in self.days:
+                if not self._builds.ready(start):
+                    return
+                self._day_for(start)
+            t = start + DAY_MS
 
     # -- batches ------------------------------------------------------------------------
     def target(self) -> int:
@@ -267,6 +303,7 @@ class Live:
         previous = self.clock
         events: Counter = Counter()
         if goal > previous:
+            self.wal.check()  # no batch while the WAL cannot be checkpointed
             conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -285,7 +322,7 @@ class Live:
             finally:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-            self._checkpoint()
+            self.wal.committed()  # its thread copies the batch into the database file
             self.clock = goal
             today = goal // DAY_MS * DAY_MS
             self.days = {k: v for k, v in self.days.items() if k >= today}
@@ -294,28 +331,6 @@ class Live:
         self.written += events
         lag = max(0.0, self.wall() - due) if due is not None else 0.0
         return Batch(previous, self.clock, dict(events), time.perf_counter() - t0, lag)
-
-    def _checkpoint(self) -> None:
-        """Copy the batch into the database file; once the WAL is past its size limit, wait
-        for the readers to reach the latest snapshot and truncate it (readers are never
-        blocked: new ones read the database file meanwhile).  The wait is up to one typical
-        reader transaction (TRUNCATE_WAIT_MS): with 250 ms, a reader running 0.3-0.7 s queries
-        back to back on the large preset kept it from ever succeeding, and the WAL grew by
-        each batch (230 MB in a minute); a reader in a longer transaction only delays the
-        truncation to a later batch."""
-        conn = self.conn
-        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        wal = self.path.with_name(self.path.name + "-wal")
-        try:
-            big = wal.stat().st_size > JOURNAL_SIZE_LIMIT
-        except OSError:
-            return
-        if big:
-            conn.execute(f"PRAGMA busy_timeout={TRUNCATE_WAIT_MS}")
-            try:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                conn.execute("PRAGMA busy_timeout=30000")
 
     def _write_span(self, day: Day, lo: int, hi: int) -> Counter:
         """Write what changed in [lo, hi) of ``day``: the rows of touched tasks and
@@ -363,16 +378,16 @@ class Live:
         return events
 
     def _upsert(self, tables: dict[str, list[tuple]], task_ids: list[int]) -> None:
+        """Write ``tables`` (the touched tasks' rows whole) as `apply.write_rows` does:
+        only the rows and columns that differ from the file's."""
         conn = self.conn
         if self.llm_text:
             for table in ("tasks", "projects"):
                 if tables.get(table):
                     tables[table] = keep_row_text(conn, table, tables[table])
-        if task_ids:
-            marks = ",".join("?" * len(task_ids))
-            for table in CHILD_TABLES:
-                conn.execute(f'DELETE FROM "{table}" WHERE task_id IN ({marks})', task_ids)
         for table in ORDER:
-            rows = tables.get(table)
-            if rows:
-                conn.executemany(upsert(table), rows)
+            rows = tables.get(table, [])
+            if table in CHILD_TABLES and task_ids:
+                write_rows(conn, table, rows, task_ids)
+            elif rows:
+                write_rows(conn, table, rows)
