@@ -342,16 +342,18 @@ def plan_projects(
             recent = list_projects.setdefault(team.index, [])
             recent.append(p)
             del recent[:-5]
-    _cross_post(org, plans)
+    _cross_post(org, plans, config.projects)
     return plans
 
 
-def _cross_post(org: Org, plans: list[ProjectPlan]) -> None:
+def _cross_post(org: Org, plans: list[ProjectPlan], history: int) -> None:
     """Hand-off work is also posted to a list project of the reviewing team (issue 9: tasks
     multi-homed across teams' projects): the one running at the hand-off (started by then and
     not over), else the latest started before it, else the first the team starts after it.
-    Only projects planned before this one are candidates: they exist at any clock (a later
-    clock keeps the choice) and are written before it (the membership's foreign key)."""
+    Candidates are the projects of the history (the first ``history`` plans, which no
+    horizon or tuning changes) and the ones planned before this one, so a later clock keeps
+    the choice; plan order is not start order, so a candidate may be planned after the
+    project (its membership rows wait for the candidate's project row: `pipeline`)."""
     lists: dict[int, list[ProjectPlan]] = {}
     for q in plans:
         if not q.board:  # a board's columns are states: a cross-post would contradict them
@@ -361,7 +363,7 @@ def _cross_post(org: Org, plans: list[ProjectPlan]) -> None:
             continue
         at, reviewer, _ = plan.handoff
         team = org.users[reviewer].team
-        own = [q for q in lists.get(team, []) if q.index < plan.index]
+        own = [q for q in lists.get(team, []) if q.index < max(plan.index, history)]
         before = [q for q in own if q.created <= at]
         running = [q for q in before if _over(q) is None or _over(q) > at]
         after = [q for q in own if q.created > at]
