@@ -19,6 +19,7 @@ from conftest import END_DATE, q, q1
 
 from src import Config
 from src.checks import company
+from src.checks.scorecard import scorecard
 from src.generators.projects import partner_teams
 from src.inputs import load_window_start
 from src.pipeline import build_world
@@ -181,8 +182,13 @@ def test_some_tasks_are_multi_homed_in_another_team_s_project(databases, workfor
            JOIN projects pa ON pa.id = a.project_id JOIN projects pb ON pb.id = b.project_id
            WHERE a.is_primary = 1 AND pa.team_id != pb.team_id""",
     )
-    # assert
+    top = q1(path, "SELECT count(*) FROM tasks WHERE parent_id IS NULL")
+    card = {m.name: m for m in scorecard(path)}
+    found = card["top-level tasks multi-homed in another team's project"]
+    # assert: some, and the scorecard measures them
     assert crossing > 0
+    assert found.value == pytest.approx(crossing / top)
+    assert found.in_band is True and found.source == "generator design"
 
 
 def test_guests_from_partner_teams_comment_and_never_edit(db: Path, fig: dict) -> None:
