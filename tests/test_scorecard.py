@@ -207,7 +207,7 @@ def test_weekend_coworking_is_not_judged_on_a_handful_of_events(card: dict[str, 
 
 
 def test_every_metric_names_band_and_source(card: dict[str, Metric]) -> None:
-    assert len(card) == 37
+    assert len(card) == 38
     for m in card.values():
         assert m.band and m.source
         assert m.in_band is None or isinstance(m.in_band, bool)
