@@ -107,15 +107,23 @@ def _take_off(sim: _Sim, t0: int, limit: int) -> None:
 
 
 def _multi_home(sim: _Sim, d: Draws) -> None:
+    """Add the task to a second project: an earlier list project of the team (P_MULTI_HOME,
+    from the task's stream), or, in a project with a hand-off, the reviewing team's
+    (P_REVIEW_POST, read off `ProjectCtx.review_draw`, with the delay taken from the same
+    point: the task's stream is drawn the same with or without a reviewing project)."""
     life, ctx = sim.life, sim.ctx
-    if ctx.review is not None and d.chance(P_REVIEW_POST):
-        other = ctx.review
-    elif ctx.others and d.chance(P_MULTI_HOME):
-        other = d.pick(ctx.others)
-    else:
+    other = None
+    if ctx.others and d.chance(P_MULTI_HOME):
+        other, gap, spread = d.pick(ctx.others), d.lognormal(0.5, 0.8), d.u()
+    if ctx.review is not None:
+        u = ctx.review_draw()
+        if u < P_REVIEW_POST:
+            frac = u / P_REVIEW_POST  # evenly spread over [0, 1) too
+            other, gap, spread = ctx.review, 0.2 + 1.3 * frac, (frac * 7.0) % 1.0
+    if other is None:
         return
     actor = life.creator if life.creator.active(life.created + DAY_MS) else ctx.owner
-    t = actor.cal.advance(max(life.created, other.created), d.lognormal(0.5, 0.8), d.u())
+    t = actor.cal.advance(max(life.created, other.created), gap, spread)
     if t < ctx.anchor and actor.active(t):
         sim.life.events.append(
             Event(
