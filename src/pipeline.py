@@ -42,7 +42,6 @@ from .generators.teams import generate_teams, team_membership_rows, team_rows
 from .generators.time_off import absences_by_user, generate_time_off, time_off_rows
 from .generators.users import generate_users, user_rows
 from .generators.workspace import generate_workspace, workspace_rows
-from .ids import Kind, gid
 from .llm import LLMReport, LLMSettings, rewrite_database
 from .model import Org
 from .output import atomic_target, check_target
@@ -204,9 +203,7 @@ class _ProjectJob:
             for t, rows in project.tables.items():
                 tables[t] += sorted(rows, key=PK_KEYS[t])
         path = self.parts / f"part-{indices.start:07d}.sqlite"
-        # rows naming a later chunk's project wait until it is written (Writer.copy_held)
-        later = gid(Kind.PROJECT, indices.stop) if indices.stop < len(self.plans) else None
-        return path, *write_part(path, tables, later)
+        return path, write_part(path, tables)
 
 
 def default_workers(config: Config) -> int:
@@ -339,11 +336,10 @@ def _build(
             # closing(): the workers are shut down before the part folder is removed
             chunks = contextlib.closing(run_chunks(job, len(plans), workers))
             with chunks as results:
-                for chunk, (part, payloads, held) in results:
-                    writer.copy_part(part, payloads, held)
+                for chunk, (part, payloads) in results:
+                    writer.copy_part(part, payloads)
                     part.unlink()
                     progress.advance(len(chunk))
-            writer.copy_held()
         seconds["projects"] = time.perf_counter() - t0
 
         # --- indexes and checks ------------------------------------------------------

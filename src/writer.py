@@ -63,24 +63,14 @@ def _pk_key(table: str):
 PK_KEYS = {t: _pk_key(t) for t in table_names()}
 
 
-# Rows of a chunk that may name a project of a later chunk (hand-off work cross-posted to a
-# reviewing team's project planned later: `projects._cross_post`).
-HELD_TABLES = ("task_memberships", "stories")
-
-
-def write_part(
-    path: Path, tables: dict[str, list[tuple]], later: int | None = None
-) -> tuple[dict[str, bytes], dict[str, list[tuple]]]:
+def write_part(path: Path, tables: dict[str, list[tuple]]) -> dict[str, bytes]:
     """Write a chunk's rows (per table, in primary-key order) to the part file ``path`` and
-    return each table's rows serialized for the fingerprint (`serialize_rows`), with the
-    rows held back from the part: those naming a project id from ``later`` on (a project of
-    a later chunk, not written yet), which `Writer.copy_held` adds once every project is in.
+    return each table's rows serialized for the fingerprint (`serialize_rows`).
 
     The part's tables have no keys, constraints or indexes: the writer checks everything
     when it copies the rows into the output, in C, with foreign keys on.
     """
     payloads = {}
-    held: dict[str, list[tuple]] = {}
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA page_size=65536")  # few, large writes and reads
@@ -90,20 +80,13 @@ def write_part(
             conn.execute(stmt)
         conn.execute("BEGIN")
         for t in PROJECT_TABLES:
-            rows = tables.get(t)
-            if rows:
-                payloads[t] = serialize_rows(rows)
-                if later is not None and t in HELD_TABLES:
-                    k = column_names(t).index("project_id")
-                    held[t] = [r for r in rows if r[k] is not None and r[k] >= later]
-                    if held[t]:
-                        rows = [r for r in rows if r[k] is None or r[k] < later]
-                if rows:
-                    _insert_sparse(conn, t, rows)
+            if tables.get(t):
+                payloads[t] = serialize_rows(tables[t])
+                _insert_sparse(conn, t, tables[t])
         conn.execute("COMMIT")
     finally:
         conn.close()
-    return payloads, {t: rows for t, rows in held.items() if rows}
+    return payloads
 
 
 # Rows of these tables differ in which columns they use: the part file takes each group
@@ -145,7 +128,6 @@ class Writer:
         self.conn, self.counts = conn, counts
         self.hashers = {t: hashlib.sha256() for t in table_names() if t not in EXCLUDED}
         self.rehashed: dict[str, str] = {}  # tables hashed again after a later change (LLM)
-        self.held: dict[str, list[tuple]] = defaultdict(list)  # rows waiting for a project
 
     def add(self, table: str, rows: Any) -> None:
         if rows:
@@ -154,13 +136,8 @@ class Writer:
             self.conn.executemany(insert_statements()[table], rows)
             self.counts[table] += len(rows)
 
-    def copy_part(
-        self, part: Path, payloads: dict[str, bytes], held: dict[str, list[tuple]] | None = None
-    ) -> None:
-        """Copy a chunk file's rows in (foreign keys on), parents first, and hash them (the
-        ``held`` rows too, which `copy_held` adds later)."""
-        for table, rows in (held or {}).items():
-            self.held[table] += rows
+    def copy_part(self, part: Path, payloads: dict[str, bytes]) -> None:
+        """Copy a chunk file's rows in (foreign keys on), parents first, and hash them."""
         self.conn.execute("ATTACH DATABASE ? AS part", (str(part),))
         try:
             self.conn.execute("PRAGMA part.mmap_size=1073741824")  # read mapped, not by pread
@@ -177,17 +154,6 @@ class Writer:
             if self.conn.in_transaction:  # an error or interrupt mid-copy: the file is dropped
                 self.conn.execute("ROLLBACK")
             self.conn.execute("DETACH DATABASE part")
-
-    def copy_held(self) -> None:
-        """Add the rows held back from the parts, once every project is written (foreign
-        keys on); they were hashed with their chunk."""
-        self.conn.execute("BEGIN")
-        for table in PROJECT_TABLES:
-            rows = self.held.pop(table, None)
-            if rows:
-                self.conn.executemany(insert_statements()[table], rows)
-                self.counts[table] += len(rows)
-        self.conn.execute("COMMIT")
 
     def digests(self) -> dict[str, str]:
         return {t: self.rehashed.get(t) or h.hexdigest() for t, h in self.hashers.items()}

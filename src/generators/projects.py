@@ -342,21 +342,20 @@ def plan_projects(
             recent = list_projects.setdefault(team.index, [])
             recent.append(p)
             del recent[:-5]
-    _cross_post(org, plans, config.projects)
+    _cross_post(org, plans)
     return plans
 
 
-def _cross_post(org: Org, plans: list[ProjectPlan], history: int) -> None:
+def _cross_post(org: Org, plans: list[ProjectPlan]) -> None:
     """Hand-off work is also posted to a list project of the reviewing team (issue 9: tasks
     multi-homed across teams' projects): the one running at the hand-off (started by then and
     not over), else the latest started before it, else the first the team starts after it.
-    Where the reviewing team runs no list project (the leadership runs none; some teams run
-    only boards), it goes to a partner team's the same way (the shared work the project's
-    partners follow).  Candidates are the projects of the history (the first ``history``
-    plans, which no horizon or tuning changes) and the ones planned before this one, so a
-    later clock keeps the choice; plan order is not start order, so a candidate may be
-    planned after the project (its membership rows wait for the candidate's project row:
-    `pipeline`)."""
+    Where the reviewing team runs no such project (the leadership runs none; some teams run
+    only boards, or start their list projects later in plan order), it goes to a partner
+    team's the same way (the shared work the project's partners follow).  Only projects
+    planned before this one are candidates: they exist at any clock (a later clock keeps the
+    choice), adding a project changes no earlier one's, and they are written before it (the
+    membership's foreign key)."""
     lists: dict[int, list[ProjectPlan]] = {}
     for q in plans:
         if not q.board:  # a board's columns are states: a cross-post would contradict them
@@ -365,10 +364,9 @@ def _cross_post(org: Org, plans: list[ProjectPlan], history: int) -> None:
         if plan.handoff is None:
             continue
         at, reviewer, _ = plan.handoff
-        known = max(plan.index, history)
         pick = None
         for teams in ([org.users[reviewer].team], partner_teams(org, plan.team)):
-            own = [q for team in teams for q in lists.get(team, []) if q.index < known]
+            own = [q for team in teams for q in lists.get(team, []) if q.index < plan.index]
             before = [q for q in own if q.created <= at]
             running = [q for q in before if _over(q) is None or _over(q) > at]
             after = [q for q in own if q.created > at]
