@@ -65,16 +65,6 @@ def figures(path: Path) -> dict[str, float | None]:
                                   AND x.status_type = 'dropped'))
                FROM projects p WHERE p.due_on IS NOT NULL"""
         ).fetchone()[0]
-        # top-level tasks also in another team's project (hand-off work cross-posted), not a metric
-        out["cross_home"] = conn.execute(
-            """SELECT avg(EXISTS (SELECT 1 FROM task_memberships a
-                                  JOIN task_memberships b ON b.task_id = a.task_id
-                                  JOIN projects pa ON pa.id = a.project_id
-                                  JOIN projects pb ON pb.id = b.project_id
-                                  WHERE a.task_id = t.id AND a.is_primary = 1
-                                    AND b.is_primary = 0 AND pa.team_id != pb.team_id))
-               FROM tasks t WHERE t.parent_id IS NULL"""
-        ).fetchone()[0]
         return out
 
 

@@ -93,7 +93,8 @@ def test_moved_work_goes_to_the_team_s_list_project_before_the_update(db: Path) 
     # run
     rows = q(
         db,
-        f"""SELECT a.team_id = b.team_id, b.default_view != 'board', t.completed,
+        f"""SELECT a.team_id = b.team_id, b.default_view != 'board',
+                   t.completed_at IS NULL OR t.completed_at > x.created_at,
                    s.created_at < x.created_at
             FROM stories s JOIN tasks t ON t.id = s.task_id
             JOIN task_memberships tm ON tm.task_id = s.task_id AND tm.is_primary = 1
@@ -105,9 +106,46 @@ def test_moved_work_goes_to_the_team_s_list_project_before_the_update(db: Path) 
     )
     texts = [t for (t,) in q(db, "SELECT text FROM status_updates WHERE status_type='dropped'")]
     # assert: the close-out's moves (the owner's, in the hours before the update; a member may
-    # have cross-posted a task just before the cancellation) left the work open
-    assert rows and set(rows) == {(1, 1, 0, 1)}
+    # have cross-posted a task just before the cancellation) left the work open (it goes on
+    # in the target project after the update)
+    assert rows and set(rows) == {(1, 1, 1, 1)}
     assert any(cancel_claim(t, None) == 2 for t in texts)  # "... moved to <project>"
+
+
+MOVED = f"""
+    SELECT s.task_id, s.created_at AS moved_at, s.project_id AS target FROM stories s
+    JOIN task_memberships tm ON tm.task_id = s.task_id AND tm.is_primary = 1
+    JOIN projects a ON a.id = tm.project_id
+    JOIN status_updates x ON x.project_id = a.id AND x.status_type = 'dropped'
+    WHERE s.resource_subtype = 'added_to_project' AND a.id IN ({CANCELLED})
+      AND s.project_id != a.id AND s.created_by_id = a.owner_id
+      AND julianday(s.created_at) > julianday(x.created_at) - 0.25"""
+
+
+def test_moved_work_goes_on_in_the_target_project(db: Path) -> None:
+    # run: each moved task's stories after its move, its completion, and who acted then
+    rows = q(
+        db,
+        f"""SELECT m.task_id, t.completed, t.completed_at > m.moved_at,
+                   (SELECT count(*) FROM stories s WHERE s.task_id = m.task_id
+                      AND s.created_at > m.moved_at),
+                   (SELECT count(*) FROM stories s WHERE s.task_id = m.task_id
+                      AND s.created_at > m.moved_at AND s.resource_subtype = 'comment_added'),
+                   (SELECT count(*) FROM stories s WHERE s.task_id = m.task_id
+                      AND s.created_at > m.moved_at AND EXISTS (
+                          SELECT 1 FROM project_memberships pm
+                          WHERE pm.project_id = m.target AND pm.user_id = s.created_by_id))
+            FROM ({MOVED}) m JOIN tasks t ON t.id = m.task_id""",
+    )
+    # assert: moved work is not frozen: most of it progresses, gets done and discussed after
+    # the move, by the target project's people (the rest waits, as the target's stalled work
+    # does: a third of an intake queue's); what is done was done after the move
+    assert len(rows) >= 10
+    assert sum(later > 0 for _, _, _, later, _, _ in rows) >= 0.4 * len(rows)
+    assert sum(done for _, done, *_ in rows) >= 0.4 * len(rows)
+    assert all(after for _, done, after, *_ in rows if done)
+    assert sum(c for *_, c, _ in rows) > 0
+    assert sum(by for *_, by in rows) > 0
 
 
 def test_the_file_passes_every_rule(db: Path) -> None:

@@ -19,6 +19,7 @@ from conftest import END_DATE, q, q1
 
 from src import Config
 from src.checks import company
+from src.checks.scorecard import scorecard
 from src.generators.projects import partner_teams
 from src.inputs import load_window_start
 from src.pipeline import build_world
@@ -164,19 +165,49 @@ def test_hand_offs_go_to_a_reviewing_function(db: Path) -> None:
     assert any(home == "Leadership" for _, _, home, *_ in rows)
 
 
-def test_some_tasks_are_multi_homed_in_another_team_s_project(databases) -> None:
-    # setup: a file whose reviewing teams (Finance, Legal, Compliance...) run list projects
-    # that hand-off work is posted to (the default Technology file has one, which ran before
-    # most of its hand-offs)
-    path = databases.get(Config(seed=42, scale="default", end_date=END_DATE, industry="Finance"))
+@pytest.mark.parametrize("workforce", ["us", "global"])
+def test_some_tasks_are_multi_homed_in_another_team_s_project(databases, workforce: str) -> None:
+    # setup: Healthcare's reviewing teams (Finance, Compliance) start their list projects
+    # after most of the projects that hand work off to them in plan order, and the
+    # leadership runs none: hand-off work goes to a partner team's list project then
+    config = Config(
+        seed=42, scale="default", end_date=END_DATE, industry="Healthcare", workforce=workforce
+    )
+    path = databases.get(config).path
+    # run: tasks with a membership in a project of a team other than their home project's
     crossing = q1(
-        path.path,
-        """SELECT count(*) FROM task_memberships a
+        path,
+        """SELECT count(DISTINCT a.task_id) FROM task_memberships a
            JOIN task_memberships b ON b.task_id = a.task_id AND b.is_primary = 0
            JOIN projects pa ON pa.id = a.project_id JOIN projects pb ON pb.id = b.project_id
            WHERE a.is_primary = 1 AND pa.team_id != pb.team_id""",
     )
+    top = q1(path, "SELECT count(*) FROM tasks WHERE parent_id IS NULL")
+    card = {m.name: m for m in scorecard(path)}
+    found = card["top-level tasks multi-homed in another team's project"]
+    # assert: some, and the scorecard measures them
     assert crossing > 0
+    assert found.value == pytest.approx(crossing / top)
+    assert found.in_band is True and found.source == "generator design"
+
+
+@pytest.mark.parametrize(("industry", "seed"), [("Healthcare", 42), ("Retail", 1)])
+def test_hand_off_work_is_posted_to_an_earlier_list_project_of_the_reviewers_or_partners(
+    industry: str, seed: int
+) -> None:
+    # setup: files whose reviewing teams run no list project planned before most hand-offs
+    world = build_world(Config(seed=seed, end_date=END_DATE, industry=industry))
+    org, plans = world.org, world.plans
+    # run
+    posted = [p for p in plans if p.review is not None]
+    # assert: most hand-offs have one; each an earlier list project of another team, the
+    # reviewing team's when it has one
+    assert len(posted) >= 0.7 * sum(p.handoff is not None for p in plans)
+    for p in posted:
+        target, reviewing = plans[p.review], org.users[p.handoff[1]].team
+        assert target.index < p.index and not target.board and target.team != p.team
+        earlier = [q for q in plans[: p.index] if q.team == reviewing and not q.board]
+        assert target.team == reviewing if earlier else target.team in partner_teams(org, p.team)
 
 
 def test_guests_from_partner_teams_comment_and_never_edit(db: Path, fig: dict) -> None:

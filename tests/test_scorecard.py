@@ -117,6 +117,9 @@ def test_company_metrics_of_the_hand_made_file(card: dict[str, Metric]) -> None:
     assert value(card, "Blocked share of open top-level tasks") == 0.0
     assert card["completed share of top-level tasks"].in_band is False
     assert card["dependencies across projects"].in_band is False
+    # every task lives in its one project: none is multi-homed into another team's
+    assert value(card, "top-level tasks multi-homed in another team's project") == 0.0
+    assert card["top-level tasks multi-homed in another team's project"].in_band is False
 
 
 def test_monthly_flatness_is_scored_on_the_window_of_a_generated_file(default_seed42) -> None:
@@ -204,7 +207,7 @@ def test_weekend_coworking_is_not_judged_on_a_handful_of_events(card: dict[str, 
 
 
 def test_every_metric_names_band_and_source(card: dict[str, Metric]) -> None:
-    assert len(card) == 37
+    assert len(card) == 38
     for m in card.values():
         assert m.band and m.source
         assert m.in_band is None or isinstance(m.in_band, bool)

@@ -117,9 +117,11 @@ def schedule_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
 
 def boundary_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
     """Work across boundaries: assigned top-level tasks whose assignee's primary team is not
-    the team of the task's project, dependencies between tasks of different projects, project
-    members who are guests, and comments (on a project's tasks and their subtasks) by people
-    who are no member of the project's team (guests from partner teams)."""
+    the team of the task's project, dependencies between tasks of different projects,
+    top-level tasks also in a project of another team than their home project's (hand-off
+    work cross-posted to the reviewing team), project members who are guests, and comments
+    (on a project's tasks and their subtasks) by people who are no member of the project's
+    team (guests from partner teams)."""
     cross_team = conn.execute(
         """SELECT avg(NOT EXISTS (SELECT 1 FROM team_memberships m
                                   WHERE m.user_id = t.assignee_id AND m.team_id = p.team_id
@@ -134,6 +136,15 @@ def boundary_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
            JOIN task_memberships a ON a.task_id = d.task_id AND a.is_primary = 1
            JOIN task_memberships b ON b.task_id = d.depends_on_id AND b.is_primary = 1"""
     ).fetchone()[0]
+    cross_home = conn.execute(
+        """SELECT avg(EXISTS (SELECT 1 FROM task_memberships a
+                              JOIN task_memberships b ON b.task_id = a.task_id
+                              JOIN projects pa ON pa.id = a.project_id
+                              JOIN projects pb ON pb.id = b.project_id
+                              WHERE a.task_id = t.id AND a.is_primary = 1
+                                AND b.is_primary = 0 AND pa.team_id != pb.team_id))
+           FROM tasks t WHERE t.parent_id IS NULL"""
+    ).fetchone()[0]
     guests = conn.execute("SELECT avg(is_guest) FROM project_memberships").fetchone()[0]
     outside = conn.execute(
         """SELECT avg(NOT EXISTS (SELECT 1 FROM team_memberships m
@@ -147,6 +158,7 @@ def boundary_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
     return {
         "cross_team": cross_team,
         "cross_project": cross_project,
+        "cross_home": cross_home,
         "guests": guests,
         "outside_comments": outside,
     }

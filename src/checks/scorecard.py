@@ -380,6 +380,14 @@ def _company_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
             "assignments outside the project's team", b["cross_team"], "3-20%", 0.03, 0.20, design
         ),
         metric("dependencies across projects", b["cross_project"], ">= 3%", 0.03, None, design),
+        metric(
+            "top-level tasks multi-homed in another team's project",
+            b["cross_home"],
+            ">= 0.2%",
+            0.002,
+            None,
+            design,
+        ),
         metric("project members who are guests", b["guests"], "2-8%", 0.02, 0.08, design),
         metric(
             "comments by people outside the project's team",

@@ -15,6 +15,7 @@ clock before it shows none of it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..lifecycle import (
@@ -26,6 +27,7 @@ from ..lifecycle import (
     Section,
     TaskLife,
     close_as_cancelled,
+    continue_moved,
 )
 from .projects import ProjectPlan
 
@@ -89,12 +91,15 @@ def close_out(
     lives: list[tuple[TaskLife, TaskLife | None]],
     moving: set[int],
     dependents: dict[int, list[int]],
+    goes_on: tuple[ProjectCtx, Draws] | None = None,
 ) -> Cancellation | None:
     """Close or move the open work of a cancelled project and archive it (None if the owner
     is not there to do it).  ``lives`` holds (task, parent) for every task, parents before
     their subtasks (positions are local indices); ``moving`` the tasks chosen to move
     (`movers`); ``dependents`` the tasks that depend on each: a task is closed, not moved,
-    when one that depends on it is closed (a closed task's dependencies are closed)."""
+    when one that depends on it is closed (a closed task's dependencies are closed).
+    ``goes_on``: the context of the project moved work goes to and the draws of its rest of
+    life there (`go_on`); without it, moved work stays as it was moved."""
     assert plan.cancel is not None
     owner = ctx.owner
     last = max((e.t for x, _ in lives for e in x.events), default=plan.cancel)
@@ -146,4 +151,38 @@ def close_out(
             continue
         close_as_cancelled(ctx, d, x, at, owner, parent is None)
         dropped += parent is None
+    if goes_on is not None and moved:
+        go_on(ctx, goes_on, [i for i, what in steps if what == "move"], lives, dependents, t)
     return Cancellation(t, dropped, moved, plans[q].name if moved and q is not None else None)
+
+
+def go_on(
+    ctx: ProjectCtx,
+    goes_on: tuple[ProjectCtx, Draws],
+    moved: list[int],
+    lives: list[tuple[TaskLife, TaskLife | None]],
+    dependents: dict[int, list[int]],
+    archived: int,
+) -> None:
+    """Moved work goes on in the project it moved to from the archiving on
+    (`continue_moved`), in task order: a task is done only after the tasks it depends on
+    (which moved too, or were closed at the close-out)."""
+    target, d = goes_on
+    # the target's people, owner and shape; the home project's id, sections and board, where
+    # the task's primary membership (and section) stays
+    here = dataclasses.replace(
+        target,
+        id=ctx.id,
+        sections=ctx.sections,
+        board=ctx.board,
+        status_field=ctx.status_field,
+        priority_field=ctx.priority_field,
+    )
+    waits: dict[int, list[int]] = {}
+    for dep, ks in dependents.items():
+        for k in ks:
+            waits.setdefault(k, []).append(dep)
+    for i in sorted(moved):
+        done = [lives[j][0].completed for j in waits.get(i, ())]
+        after = None if None in done else max(done, default=0)
+        continue_moved(here, d, lives[i][0], archived, after)

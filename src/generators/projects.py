@@ -350,8 +350,12 @@ def _cross_post(org: Org, plans: list[ProjectPlan]) -> None:
     """Hand-off work is also posted to a list project of the reviewing team (issue 9: tasks
     multi-homed across teams' projects): the one running at the hand-off (started by then and
     not over), else the latest started before it, else the first the team starts after it.
-    Only projects planned before this one are candidates: they exist at any clock (a later
-    clock keeps the choice) and are written before it (the membership's foreign key)."""
+    Where the reviewing team runs no such project (the leadership runs none; some teams run
+    only boards, or start their list projects later in plan order), it goes to a partner
+    team's the same way (the shared work the project's partners follow).  Only projects
+    planned before this one are candidates: they exist at any clock (a later clock keeps the
+    choice), adding a project changes no earlier one's, and they are written before it (the
+    membership's foreign key)."""
     lists: dict[int, list[ProjectPlan]] = {}
     for q in plans:
         if not q.board:  # a board's columns are states: a cross-post would contradict them
@@ -360,14 +364,16 @@ def _cross_post(org: Org, plans: list[ProjectPlan]) -> None:
         if plan.handoff is None:
             continue
         at, reviewer, _ = plan.handoff
-        team = org.users[reviewer].team
-        own = [q for q in lists.get(team, []) if q.index < plan.index]
-        before = [q for q in own if q.created <= at]
-        running = [q for q in before if _over(q) is None or _over(q) > at]
-        after = [q for q in own if q.created > at]
-        pick = max(running or before, key=lambda q: q.created, default=None) or min(
-            after, key=lambda q: q.created, default=None
-        )
+        pick = None
+        for teams in ([org.users[reviewer].team], partner_teams(org, plan.team)):
+            own = [q for team in teams for q in lists.get(team, []) if q.index < plan.index]
+            before = [q for q in own if q.created <= at]
+            running = [q for q in before if _over(q) is None or _over(q) > at]
+            after = [q for q in own if q.created > at]
+            pick = max(running or before, key=lambda q: (q.created, q.index), default=None)
+            pick = pick or min(after, key=lambda q: (q.created, q.index), default=None)
+            if pick is not None:
+                break
         plan.review = None if pick is None else pick.index
 
 

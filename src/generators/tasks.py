@@ -21,6 +21,7 @@ from typing import Any
 from ..config import NO_TUNING, Tuning
 from ..ids import Kind, gid
 from ..lifecycle import (
+    CONTINUE_EVENTS,
     NEVER,
     PRIORITIES,
     Draws,
@@ -43,7 +44,7 @@ from ..text import (
     unique_task_name,
 )
 from ..worktime import DAY_MS, fmt_many, hour_profile
-from .cancellation import CANCEL_EVENTS, Cancellation, close_out, movers
+from .cancellation import CANCEL_EVENTS, Cancellation, close_out, move_target, movers
 from .censor import censor
 from .comments import CommentWriter, TaskFacts
 from .completion import wrap_up
@@ -292,7 +293,8 @@ def simulate_project(
             else:
                 writer.seen(ev.t)
                 texts.append(None)
-        comments.append(texts + [None] * closing)  # a wrap-up's stories are system's
+        # a wrap-up's stories are system's; moved work's rest of life comes after them
+        comments.append(texts + [None] * _room(closing, t.local, moving))
     # the project is completed once its work is closed: that closes the rest, before any row
     # (and after every text is drawn, from the lives as drawn: a wrap-up's cut is the clock's).
     # Its own stream: how far the task stream got depends on the clock.
@@ -300,7 +302,7 @@ def simulate_project(
     # Story ids are numbered by these slots, fixed before a wrap-up cuts a life short and
     # closes it (whether the wrap-up is known yet depends on the clock): ids never move.
     for t in tasks:
-        t.slots = len(t.life.events) + closing
+        t.slots = len(t.life.events) + _room(closing, t.local, moving)
     # Dependencies on earlier projects' sign-offs: decided on the lives as drawn (before a
     # wrap-up cuts them) among the work created before the end date, which every clock
     # shows, so they never depend on the clock.
@@ -315,7 +317,9 @@ def simulate_project(
     completion = cancellation = None
     if plan.cancel is not None:
         if clock > plan.cancel:  # every task of the project (created before it) is simulated
-            cancellation = _cancel(seed, ctx, plan, plans, tasks, comments, vocab, moving)
+            cancellation = _cancel(
+                seed, org, ctx, plan, plans, tasks, comments, vocab, moving, (names, parts)
+            )
     elif clock > hints_end:  # every task of the project is simulated
         completion = wrap_up(
             ctx,
@@ -468,8 +472,15 @@ def project_rows(
     return rows
 
 
+def _room(closing: int, local: int, moving: set[int]) -> int:
+    """Story slots a task keeps after its drawn events: a wrap-up's or close-out's, and the
+    rest of its life for work moved out of a cancelled project."""
+    return closing + (CONTINUE_EVENTS if local in moving else 0)
+
+
 def _cancel(
     seed: int,
+    org: Org,
     ctx: ProjectCtx,
     plan: ProjectPlan,
     plans: list[ProjectPlan],
@@ -477,9 +488,11 @@ def _cancel(
     comments: list[list[str | None]],
     vocab: Vocabulary,
     moving: set[int],
+    named: tuple[list[str], list[TaskName | None]],
 ) -> Cancellation | None:
-    """The close-out of a cancelled project (`cancellation.close_out`, its own stream), and
-    the text of each closing comment it adds (another stream of its own)."""
+    """The close-out of a cancelled project (`cancellation.close_out`, its own stream), with
+    the rest of the life of the work it moves (in the project it moves to, another stream),
+    and the text of each comment they add (streams of their own)."""
     dependents: dict[int, list[int]] = defaultdict(list)
     for t in tasks:
         for dep in t.deps:
@@ -487,14 +500,40 @@ def _cancel(
     lives = [(t.life, None if t.parent is None else tasks[t.parent].life) for t in tasks]
     before = [len(t.life.events) for t in tasks]
     d = Draws(rng_for(seed, Stream.TASKS, plan.index, 4))
-    done = close_out(ctx, d, plan, plans, lives, moving, dependents)
+    q = move_target(plan, plans) if moving else None
+    goes_on = None
+    if q is not None:  # its people, owner and shape: lives there run to the same horizon
+        target, _ = project_ctx(org, plans[q], plans, ctx.anchor)
+        goes_on = (target, Draws(rng_for(seed, Stream.TASKS, plan.index, 7)))
+    done = close_out(ctx, d, plan, plans, lives, moving, dependents, goes_on)
     pick = Picker(rng_for(seed, Stream.TASK_TEXT, plan.index, 4))
+    names, parts = named
+    writer = CommentWriter(
+        Picker(rng_for(seed, Stream.TASK_TEXT, plan.index, 5)),
+        vocab,
+        team_function(org.teams[plan.team].spec),
+        plan.name,
+    )
     for t, n in zip(tasks, before, strict=True):
-        for k in range(n, len(t.life.events)):
-            if t.life.events[k].kind == "cancelled":
+        events = t.life.events
+        if t.local in moving and goes_on is not None:
+            part = parts[t.local]
+            deps = [tasks[dep].life.completed for dep in t.deps]
+            facts = TaskFacts(names[t.local], part.object if part else "this", False, deps)
+            writer.task(facts, goes_on[0].owner.first_name)
+            writer.used.update(c for c in comments[t.local] if c)
+        for k, ev in enumerate(events):
+            if k < n:
+                if t.local in moving:
+                    writer.seen(ev.t)
+            elif ev.kind == "cancelled":
                 comments[t.local][k] = fill(
                     pick.pick(vocab.common["comments"]["cancelled"]), project=plan.name
                 )
+            elif ev.subtype == "comment_added":  # moved work going on
+                comments[t.local][k] = writer.text(ev, human_date)
+            elif t.local in moving:
+                writer.seen(ev.t)
     return done
 
 

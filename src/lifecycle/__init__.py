@@ -56,10 +56,18 @@ from .model import (
 )
 from .shapes import SHAPES, Shape, shape_of
 from .sim import P_COMMENT_ON, state_at
-from .steps import P_MULTI_HOME, P_REVIEW_POST, close_as_cancelled, close_at_wrap_up
+from .steps import (
+    CONTINUE_EVENTS,
+    P_MULTI_HOME,
+    P_REVIEW_POST,
+    close_as_cancelled,
+    close_at_wrap_up,
+    continue_moved,
+)
 
 __all__ = [
     "CHAT_BY_PRIORITY",
+    "CONTINUE_EVENTS",
     "Censored",
     "DUE_MEDIAN_DAYS",
     "Draws",
@@ -106,6 +114,7 @@ __all__ = [
     "_move_due_on",
     "close_as_cancelled",
     "close_at_wrap_up",
+    "continue_moved",
     "shape_of",
     "simulate_task",
     "state_at",

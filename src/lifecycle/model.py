@@ -15,6 +15,7 @@ from .shapes import SHAPES, Shape
 
 NEVER = 2**62  # "has not left"
 GOLDEN = 0.6180339887498949
+PLASTIC = 0.7548776662466927  # the plastic ratio's inverse: a phase apart from GOLDEN's
 
 
 class Censored(Exception):
@@ -119,6 +120,7 @@ class ProjectCtx:
     def __post_init__(self) -> None:
         self.editors = [m for m in self.members if m.user_id not in self.guests]
         self.never_phase = (self.id * GOLDEN) % 1.0
+        self.review_phase = (self.id * PLASTIC) % 1.0
         self._editor_eras = _eras(self.editors)
         self._member_eras = _eras(self.members)
 
@@ -136,6 +138,14 @@ class ProjectCtx:
         8-21% at the default scale once dropped work is closed; the band is 10-20%)."""
         self.never_phase = (self.never_phase + GOLDEN) % 1.0
         return self.never_phase
+
+    def review_draw(self) -> float:
+        """The next point of another golden-ratio sequence: whether a task of a project with
+        a hand-off is cross-posted to the reviewing team's project (`steps._multi_home`).
+        Not a draw of the task's stream, so which project that is, or whether there is one,
+        changes no other step of any life (and a project cross-posts close to its share)."""
+        self.review_phase = (self.review_phase + GOLDEN) % 1.0
+        return self.review_phase
 
     def section_for(self, state: str) -> Section | None:
         for s in self.sections:

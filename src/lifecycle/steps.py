@@ -5,6 +5,7 @@ a project's end forces (a wrap-up, a cancellation)."""
 from __future__ import annotations
 
 from ..worktime import DAY_MS
+from .dates import _due_ms_of
 from .model import Censored, Draws, Event, Member, ProjectCtx, Section, TaskLife
 from .sim import P_COMMENT_ON, _Sim
 
@@ -12,6 +13,9 @@ P_MULTI_HOME = 0.03
 # Work of a project with a hand-off that is also posted to the reviewing team's list project
 # (issue 9: tasks multi-homed across teams' projects; design).
 P_REVIEW_POST = 0.1
+# The most stories the rest of a moved task's life adds (`continue_moved`: an assignment,
+# a start or an unblock, the completion, their comments, and a few hand-overs of leavers).
+CONTINUE_EVENTS = 24
 
 
 def _stall_blocked(sim: _Sim, d: Draws) -> None:
@@ -103,15 +107,23 @@ def _take_off(sim: _Sim, t0: int, limit: int) -> None:
 
 
 def _multi_home(sim: _Sim, d: Draws) -> None:
+    """Add the task to a second project: an earlier list project of the team (P_MULTI_HOME,
+    from the task's stream), or, in a project with a hand-off, the reviewing team's
+    (P_REVIEW_POST, read off `ProjectCtx.review_draw`, with the delay taken from the same
+    point: the task's stream is drawn the same with or without a reviewing project)."""
     life, ctx = sim.life, sim.ctx
-    if ctx.review is not None and d.chance(P_REVIEW_POST):
-        other = ctx.review
-    elif ctx.others and d.chance(P_MULTI_HOME):
-        other = d.pick(ctx.others)
-    else:
+    other = None
+    if ctx.others and d.chance(P_MULTI_HOME):
+        other, gap, spread = d.pick(ctx.others), d.lognormal(0.5, 0.8), d.u()
+    if ctx.review is not None:
+        u = ctx.review_draw()
+        if u < P_REVIEW_POST:
+            frac = u / P_REVIEW_POST  # evenly spread over [0, 1) too
+            other, gap, spread = ctx.review, 0.2 + 1.3 * frac, (frac * 7.0) % 1.0
+    if other is None:
         return
     actor = life.creator if life.creator.active(life.created + DAY_MS) else ctx.owner
-    t = actor.cal.advance(max(life.created, other.created), d.lognormal(0.5, 0.8), d.u())
+    t = actor.cal.advance(max(life.created, other.created), gap, spread)
     if t < ctx.anchor and actor.active(t):
         sim.life.events.append(
             Event(
@@ -163,3 +175,48 @@ def close_as_cancelled(
     at = actor.cal.advance(t, 0.002)
     sim.emit(Event(at, actor, "comment_added", kind="cancelled"))
     return at
+
+
+def continue_moved(
+    ctx: ProjectCtx, d: Draws, life: TaskLife, t: int, after: int | None = 0
+) -> None:
+    """The rest of the life of open work moved at ``t`` out of a cancelled project: it goes on
+    like the open work of the project it moved to (``ctx``: that project's people, owner and
+    shape, with the home project's id, sections and board, where its primary membership and
+    section stay).  Someone picks it up if nobody holds it, work starts (or a block is
+    lifted) and it is done, or it waits like that project's stalled work; its stories and
+    comments are the engine's own, so the replay rules hold.  ``after``: the latest
+    completion of the tasks it depends on (None: one stays open, so this one cannot be done
+    before it)."""
+    sim = _Sim(ctx, d, life, in_project=True)
+    sim.t = t
+    shape = ctx.shape
+    drawn = len(life.events)
+    stalls = d.chance(shape.p_stalled)
+    try:
+        if life.assignee is None:
+            at, owner = sim.act("owner", d.lognormal(shape.pickup_wd, shape.pickup_sigma))
+            sim.assign(at, owner, sim.someone(at))
+        if stalls or after is None:
+            raise Censored  # waits, as the stalled work of the project it moved to
+        if life.status == "Blocked":
+            at, actor = sim.act("assignee", d.lognormal(shape.block_wd, 0.9))
+            sim.set_status(at, actor, "In progress")
+            sim.move(at, actor, "in_progress")
+            if d.chance(P_COMMENT_ON["unblocked"]):
+                sim.comment(at, actor, "unblocked", gap=0.003)
+        elif life.status != "In progress":
+            at, actor = sim.act("assignee", d.lognormal(shape.pickup_wd, shape.pickup_sigma))
+            sim.set_status(at, actor, "In progress")
+            sim.move(at, actor, "in_progress")
+            if d.chance(P_COMMENT_ON["start"]):
+                sim.comment(at, actor, "start", date_arg=_due_ms_of(life), gap=0.005 + d.u() * 0.02)
+        sim.t = max(sim.t, after)  # not done before the work it waits on
+        at, actor = sim.act("assignee", life.work_wd * (0.3 + 0.7 * d.u()))
+        _complete(sim, d, at, actor)
+    except Censored:
+        pass
+    _reassign_departed(sim, d)
+    life.events.sort(key=lambda e: e.t)
+    # story ids are numbered in the slots kept for it (tasks._room)
+    assert len(life.events) - drawn <= CONTINUE_EVENTS, len(life.events) - drawn
