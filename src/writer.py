@@ -106,12 +106,23 @@ def _insert_sparse(conn: sqlite3.Connection, table: str, rows: list[tuple]) -> N
             by_key[row[i]].append(row)
         groups = list(by_key.values())
     for group in groups:
-        columns = list(zip(*group, strict=True))
-        used = [i for i, values in enumerate(columns) if values.count(None) != len(group)]
+        # a column is used if the first row holds a value, else if any row does (counting
+        # the Nones of a mostly-None column is fast: they are one object)
+        n, first = len(group), group[0]
+        used = [
+            i
+            for i, value in enumerate(first)
+            if value is not None or list(map(itemgetter(i), group)).count(None) != n
+        ]
+        values: Any = group  # every column used: the rows as they are
+        if len(used) == 1:
+            values = zip(map(itemgetter(used[0]), group))
+        elif len(used) < len(first):
+            values = map(itemgetter(*used), group)
         conn.executemany(
             f'INSERT INTO "{table}" ({", ".join(f"[{names[i]}]" for i in used)}) '
             f"VALUES ({', '.join('?' * len(used))})",
-            zip(*(columns[i] for i in used), strict=True),
+            values,
         )
 
 
