@@ -220,6 +220,18 @@ PIECES = (
 )
 
 
+@pytest.mark.parametrize("glob", OOO_GLOB)
+def test_each_glob_pretest_word_is_in_every_text_it_matches(glob) -> None:
+    # setup: texts the glob matches (from the claim wordings) and their case variants
+    texts = [" ".join(c) for n in (1, 2) for c in itertools.permutations(PIECES, n)]
+    matched = [t for t in texts + [t.swapcase() for t in texts] if fnmatchcase(t, glob)]
+    # run
+    needs = comments._needed_words(glob[1:-1])
+    # assert: the pre-test passes each of them; an odd class gives a word that is no bar
+    assert matched and all(any(w in t for w in needs) for t in matched)
+    assert comments._needed_words("a[]]b") == ("",)
+
+
 def test_claims_agree_with_validates_patterns() -> None:
     # setup: every arrangement of up to three pieces of claim wording and plain text
     texts = [" ".join(c) for n in (1, 2, 3) for c in itertools.permutations(PIECES, n)]
