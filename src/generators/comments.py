@@ -29,7 +29,7 @@ from typing import Any
 from ..checks.absence_claims import OOO_GLOB, OOO_LIKE, ooo_length, ooo_reason
 from ..checks.comment_claims import CLAIM_WORDS, comment_claim
 from ..checks.core import may_match
-from ..text import Picker, Vocabulary, fill
+from ..text import Picker, Slots, Vocabulary
 from ..worktime import DAY_MS
 
 # Functions whose teams talk like their function in any industry (IT in a bank is IT): the
@@ -151,9 +151,16 @@ class CommentWriter:
         """The topic of a question (one not yet asked on the task) or of the answer (the
         question its addressee asked)."""
         if kind == "question":
-            free = [i for i in range(len(self.threads)) if i not in self.asked]
-            i = self.pick.pick(free) if free else int(self.pick.u() * len(self.threads))
-            self.asked.add(i)
+            # a topic not asked yet: the j-th of them, found without listing them (asked
+            # topics are few); as ``pick`` from that list would draw it
+            n, asked = len(self.threads), self.asked
+            free = n - len(asked)
+            i = int(self.pick.u() * (free or n))
+            if free:
+                for a in sorted(asked):
+                    if a <= i:
+                        i += 1
+            asked.add(i)
             self.open_q[uid] = i
             return i
         if kind == "answer":
@@ -212,14 +219,15 @@ class CommentWriter:
         """The body with an optional opener and sign-off, unless they change what it claims."""
         pick = self.pick
         boost = 0.15 * attempt  # a redraw (the text was said already) varies more
-        plain = fill(body, **values)
+        slots = Slots(values)  # what `fill` reads, made once for the parts
+        plain = body.format_map(slots)
         parts = [plain]  # each part filled once: no slot spans two parts
         openers = self.openers.get(group)
         if openers and pick.u() < P_OPENER + boost:
-            parts.insert(0, fill(pick.pick(openers), **values))
+            parts.insert(0, pick.pick(openers).format_map(slots))
         signoffs = self.signoffs.get(group)
         if signoffs and pick.u() < P_SIGNOFF + boost:
-            parts.append(fill(pick.pick(signoffs), **values))
+            parts.append(pick.pick(signoffs).format_map(slots))
         if len(parts) == 1:
             return plain
         text = " ".join(parts)
