@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from enum import IntEnum
+from itertools import chain
 
 import numpy as np
 
@@ -47,18 +48,27 @@ def int_seed(seed: int, stream: Stream, *path: int) -> int:
     return int(seed_sequence(seed, stream, *path).generate_state(1, np.uint64)[0])
 
 
+# Values of a block become Python floats this many at a time: a stream that takes a few
+# values (most of a project's side streams) converts only those, not its whole block.
+_PIECE = 256
+
+
 def buffered(draw: Callable[[int], np.ndarray], block: int) -> Callable[[], float]:
     """One value per call, served from blocks of ``draw(block)`` (e.g. ``rng.random``).
 
-    The result is a generator's ``__next__``: no Python frame runs per value, which matters on
-    hot paths that draw millions.  The values are those of the blocks, in order.
+    The result is a ``chain``'s ``__next__``: no Python frame runs per value, which matters
+    on hot paths that draw millions.  The values are those of the blocks, in order; each
+    block is drawn when its first value is asked for, as before, so the generator's state
+    moves exactly as it did with whole blocks.
     """
 
-    def values() -> Iterator[float]:
+    def pieces() -> Iterator[list[float]]:
         while True:
-            yield from draw(block).tolist()
+            values = draw(block)
+            for i in range(0, block, _PIECE):
+                yield values[i : i + _PIECE].tolist()
 
-    return values().__next__
+    return chain.from_iterable(pieces()).__next__
 
 
 def weighted_index(x: float, weights: tuple[float, ...]) -> int:

@@ -131,13 +131,16 @@ class Picker:
         return items[int(self.u() * len(items))]
 
 
-class _Blank(dict):
+class Slots(dict):
+    """A template's values: ``template.format_map(Slots(values))`` is ``fill`` (made once,
+    it fills several templates)."""
+
     def __missing__(self, key: str) -> str:  # an unknown placeholder never crashes a run
         return ""
 
 
 def fill(template: str, **values: Any) -> str:
-    return template.format_map(_Blank(values))
+    return template.format_map(Slots(values))
 
 
 @dataclass(frozen=True)

@@ -290,6 +290,14 @@ def weekend_days(seed: int, user: int, first_day: dt.date, last_day: dt.date) ->
         return []
     normal = math.sqrt(-2.0 * math.log(1.0 - u[1])) * math.cos(2.0 * math.pi * u[2])
     rate = min(WEEKEND_RATE_MAX, WEEKEND_RATE_MEDIAN * math.exp(WEEKEND_RATE_SIGMA * normal))
+    days = _weekend_dates(first_day, last_day)
+    worked = (rng.random(len(days)) < rate).tolist()
+    return [d for d, w in zip(days, worked, strict=True) if w]
+
+
+@lru_cache(maxsize=8)
+def _weekend_dates(first_day: dt.date, last_day: dt.date) -> tuple[dt.date, ...]:
+    """The Saturdays and Sundays of [first_day, last_day], in order (the same for everyone)."""
     days: list[dt.date] = []
     day = first_day + dt.timedelta(days=(5 - first_day.weekday()) % 7)  # the first Saturday
     while day <= last_day:
@@ -297,7 +305,7 @@ def weekend_days(seed: int, user: int, first_day: dt.date, last_day: dt.date) ->
         if day < last_day:
             days.append(day + dt.timedelta(days=1))
         day += dt.timedelta(days=7)
-    return [d for d, x in zip(days, rng.random(len(days)), strict=True) if x < rate]
+    return tuple(days)
 
 
 def with_weekends(base: Calendar, days: list[dt.date]) -> Calendar | OwnWeekends:
@@ -309,12 +317,10 @@ def with_weekends(base: Calendar, days: list[dt.date]) -> Calendar | OwnWeekends
         days = [d for d in days if d not in off]
     if not days:
         return base
-    tz = zone_info(tz_name)
     s0, s1, q0, zq, extra = [], [], [], [], [0.0]
     for day in days:
-        nxt = day + dt.timedelta(days=1)
-        a = int(dt.datetime(day.year, day.month, day.day, tzinfo=tz).timestamp() * 1000)
-        b = int(dt.datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz).timestamp() * 1000)
+        a = local_midnight(tz_name, day)
+        b = local_midnight(tz_name, day + dt.timedelta(days=1))
         z = base.to_w(a)
         s0.append(a)
         s1.append(b)
@@ -493,6 +499,14 @@ def absence_on(cal: Calendar | OwnWeekends | PersonalCalendar, day: int) -> tupl
     if k < 0 or day + DAY_MS // 2 >= cal.t1[k]:
         return None
     return (cal.t0[k] + 12 * HOUR_MS) // DAY_MS * DAY_MS, cal.back[k]  # local midnight: +-14 h
+
+
+@lru_cache(maxsize=16384)
+def local_midnight(tz_name: str, day: dt.date) -> int:
+    """The start of ``day`` in the zone, epoch ms (people of a zone share their weekend
+    days' midnights: each is worked out once)."""
+    tz = zone_info(tz_name)
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=tz).timestamp() * 1000)
 
 
 @lru_cache(maxsize=256)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -96,7 +98,8 @@ _GROUP_BY = {"stories": "resource_subtype"}
 
 
 def _insert_sparse(conn: sqlite3.Connection, table: str, rows: list[tuple]) -> None:
-    """Insert ``rows`` naming only the columns that hold a value (per group, in C mostly)."""
+    """Insert ``rows`` naming only the columns that hold a value (per group, in C mostly),
+    ``_VALUES_ROWS`` rows a statement (one step inserts them all: fewer calls per row)."""
     names = column_names(table)
     groups = [rows]
     if table in _GROUP_BY:
@@ -106,13 +109,41 @@ def _insert_sparse(conn: sqlite3.Connection, table: str, rows: list[tuple]) -> N
             by_key[row[i]].append(row)
         groups = list(by_key.values())
     for group in groups:
-        columns = list(zip(*group, strict=True))
-        used = [i for i, values in enumerate(columns) if values.count(None) != len(group)]
-        conn.executemany(
-            f'INSERT INTO "{table}" ({", ".join(f"[{names[i]}]" for i in used)}) '
-            f"VALUES ({', '.join('?' * len(used))})",
-            zip(*(columns[i] for i in used), strict=True),
-        )
+        # a column is used if the first row holds a value, else if any row does (counting
+        # the Nones of a mostly-None column is fast: they are one object)
+        n, first = len(group), group[0]
+        if min(map(len, group)) != max(map(len, group)):  # rows go in flattened: never shift
+            raise ValueError(f"{table}: rows of different lengths")
+        used = [
+            i
+            for i, value in enumerate(first)
+            if value is not None or list(map(itemgetter(i), group)).count(None) != n
+        ]
+        width = len(used)
+        pick = None if width == len(first) else _picker(used)  # None: the rows as they are
+        head = f'INSERT INTO "{table}" ({", ".join(f"[{names[i]}]" for i in used)}) VALUES '
+        one = f"({', '.join('?' * width)})"
+        full = n - n % _VALUES_ROWS
+        if full:
+            block = group[:full] if full < n else group
+            flat = chain.from_iterable(block if pick is None else map(pick, block))
+            # the values of each statement, _VALUES_ROWS rows at a time
+            params = zip(*[flat] * (_VALUES_ROWS * width), strict=True)
+            conn.executemany(head + ", ".join([one] * _VALUES_ROWS), params)
+        if full < n:
+            rest = group[full:]
+            conn.executemany(head + one, rest if pick is None else map(pick, rest))
+
+
+_VALUES_ROWS = 100  # rows per INSERT: 100 x 20 columns stays far below SQLite's 32766 values
+
+
+def _picker(used: list[int]) -> Callable[[tuple], tuple]:
+    """The used columns of a row, as a tuple."""
+    if len(used) == 1:
+        i = used[0]
+        return lambda row: (row[i],)
+    return itemgetter(*used)
 
 
 class Writer:

@@ -107,6 +107,22 @@ def _ooo_templates() -> list[tuple[str, dict]]:
     return out
 
 
+def test_may_claim_passes_every_claim_and_only_skips_texts_that_claim_nothing() -> None:
+    # setup: one text per branch of every pattern, framed by an opener and a sign-off as a
+    # composed comment is; and texts that hold none of the words
+    texts = [t for _, p in CLAIM_PATTERNS for t in regex_texts(p)] + ooo_texts()
+    framed = [f"Hi Ana, {t} Thanks!" for t in texts]
+    plain = ["Hi Ana, the draft is attached. Thanks!", "Looks good to me.", ""]
+    # run / assert: the pre-test lets every claim through (in any case), and skips only
+    # claimless texts
+    assert all(claims(t) != (None, None) for t in texts)
+    assert all(comments.may_claim(t) and comments.may_claim(t.upper()) for t in framed)
+    assert [comments.may_claim(t) for t in plain] == [False, False, False]
+    assert [claims(t) for t in plain] == [(None, None)] * 3
+    # a character that folds to an ASCII letter case-blind goes to the patterns
+    assert comments.may_claim("\u212aeep going")
+
+
 def test_every_ooo_template_declares_what_validate_reads() -> None:
     # run: each template with its return date, read by validate's patterns
     wrong = [
@@ -202,6 +218,18 @@ PIECES = (
     "throughout the week",
     "\n",
 )
+
+
+@pytest.mark.parametrize("glob", OOO_GLOB)
+def test_each_glob_pretest_word_is_in_every_text_it_matches(glob) -> None:
+    # setup: texts the glob matches (from the claim wordings) and their case variants
+    texts = [" ".join(c) for n in (1, 2) for c in itertools.permutations(PIECES, n)]
+    matched = [t for t in texts + [t.swapcase() for t in texts] if fnmatchcase(t, glob)]
+    # run
+    needs = comments._needed_words(glob[1:-1])
+    # assert: the pre-test passes each of them; an odd class gives a word that is no bar
+    assert matched and all(any(w in t for w in needs) for t in matched)
+    assert comments._needed_words("a[]]b") == ("",)
 
 
 def test_claims_agree_with_validates_patterns() -> None:

@@ -4,6 +4,7 @@ file and never a secret."""
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -238,3 +239,15 @@ def test_project_members_are_in_the_file_at_the_end_date() -> None:
     ]
     # assert
     assert late == []
+
+
+def test_rare_collections_raises_the_threshold_and_restores_it_even_on_error() -> None:
+    # setup
+    before = gc.get_threshold()
+    # run: a block that fails inside
+    with pytest.raises(ZeroDivisionError), src.pipeline.rare_collections():
+        inside = gc.get_threshold()
+        1 / 0  # noqa: B018
+    # assert: collections were rare inside, and the caller's thresholds are back
+    assert inside[0] >= 100_000 > before[0]
+    assert gc.get_threshold() == before

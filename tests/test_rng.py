@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from src.rng import Stream, int_seed, rng_for
+from src.rng import Stream, buffered, int_seed, rng_for
 
 
 def draws(seed: int, stream: Stream, *path: int) -> list[float]:
@@ -95,3 +95,19 @@ def test_stream_numbers_are_append_only() -> None:
         ("TASK_TEXT", 11),
         ("STATUS_UPDATES", 12),
     ]
+
+
+def test_buffered_serves_whole_blocks_in_order_drawn_when_first_asked() -> None:
+    # setup: two buffered streams sharing one generator (as Draws' uniforms and normals do)
+    rng = rng_for(3, Stream.TASKS, 9)
+    u, z = buffered(rng.random, 1000), buffered(rng.standard_normal, 300)
+    # run: interleave them past several blocks of each
+    got = [u() for _ in range(5)] + [z() for _ in range(700)] + [u() for _ in range(2500)]
+    # assert: the same as drawing whole blocks at the moment each is first needed
+    ref = rng_for(3, Stream.TASKS, 9)
+    u1 = ref.random(1000).tolist()
+    z1 = ref.standard_normal(300).tolist()
+    z2 = ref.standard_normal(300).tolist()
+    z3 = ref.standard_normal(300).tolist()
+    u2, u3 = ref.random(1000).tolist(), ref.random(1000).tolist()
+    assert got == u1[:5] + (z1 + z2 + z3)[:700] + (u1 + u2 + u3)[5:2505]

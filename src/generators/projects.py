@@ -7,6 +7,7 @@ names and multi-homing), so adding project 21 never changes projects 1-20.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import filterfalse
 
 import numpy as np
 
@@ -512,13 +513,17 @@ def _include_everyone(
     # people who join in the project's first two weeks, but by the end date: a later joiner
     # is not in the file at the end date (continuous mode shows them only from their join)
     by = min(plan.created + 14 * DAY_MS, anchor) if plan.created < anchor else plan.created
-    for u in queue:
+    users, stays_past = org.users, plan.created + 14 * DAY_MS  # a hot loop at xl
+    for i, u in enumerate(queue):
         if u in placed:
             continue
-        user = org.users[u]
-        fits = user.join < by and (user.leave is None or user.leave > plan.created + 14 * DAY_MS)
+        user = users[u]
+        fits = user.join < by and (user.leave is None or user.leave > stays_past)
         if fits and len(added) < NEW_MEMBERS:
             added.append(u)
+            if len(added) == NEW_MEMBERS:  # the rest stays in the queue (in C: big teams)
+                keep += filterfalse(placed.__contains__, queue[i + 1 :])
+                break
         else:
             keep.append(u)
     queue[:] = keep
@@ -548,11 +553,14 @@ def _partner_guests(seed: int, org: Org, plan: ProjectPlan, reviewers: dict) -> 
     partners = partner_teams(org, plan.team)
     staff = sum(1 for _, guest in plan.members if not guest)
     wanted = int(staff >= GUEST_MIN_MEMBERS) + int(staff >= 2 * GUEST_MIN_MEMBERS)
-    inside = {u for u, _ in plan.members} | {u for _, u, _ in reviewers.get(plan.team, ())}
-    inside.update(org.teams[plan.team].members)
+    inside: set[int] = set()
     for _ in range(wanted):
         if not partners or rng.random() >= P_PARTNER_GUEST:
             continue
+        if not inside:  # made only when a guest is drawn (most projects draw none)
+            inside.update(u for u, _ in plan.members)
+            inside.update(u for _, u, _ in reviewers.get(plan.team, ()))
+            inside.update(org.teams[plan.team].members)
         team = org.teams[partners[int(rng.integers(len(partners)))]]
         guest = _draw(
             rng,
