@@ -224,7 +224,7 @@ def run_check(conn: sqlite3.Connection, check: Check) -> RuleResult:
     """
     try:
         if check.setup:
-            conn.execute(check.setup)
+            conn.executescript(check.setup)
         (count,) = conn.execute(f"SELECT count(*) FROM ({check.sql})").fetchone()
     except sqlite3.OperationalError as exc:
         if "no such column" not in str(exc):
