@@ -12,7 +12,6 @@ import sqlite3
 
 from .core import Check, sharing
 
-
 # Each task's system stories that the replay rules walk, by kind (the subtypes one rule reads
 # together), in (created_at, id) order: built once (one scan of stories) for the rules that
 # share it, so a rule's walk to a task's last story of a kind is one seek in a small index
