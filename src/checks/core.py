@@ -94,8 +94,8 @@ class Check:
     """A rule as data: ``sql`` selects one column, the id of every offending row.
 
     ``setup`` (optional) is a ``CREATE TEMP TABLE IF NOT EXISTS … AS SELECT …`` that ``sql``
-    reads: work several rules share (a pattern called on every comment), done once per
-    connection.  ``validate`` runs the rules with one setup as one job, so it is done once."""
+    reads (with ``CREATE INDEX IF NOT EXISTS`` statements after it, if it needs one): work
+    several rules share (a pattern called on every comment), done once per connection.  ``validate`` runs the rules with one setup as one job, so it is done once."""
 
     rule: str
     description: str
