@@ -10,14 +10,12 @@ Severity "error" marks integrity (the file breaks a promise of schema.sql) and f
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -171,13 +169,8 @@ def may_match(text: str, words: tuple[str, ...]) -> bool:
     the words and no character that folds to an ASCII letter without lowering to it."""
     if not text.isascii() and any(map(text.__contains__, _FOLDS_TO_ASCII)):
         return True
-    return _any_of(words).search(text.lower()) is not None
-
-
-@cache
-def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
-    """One pattern for "holds one of ``words``": a fifth faster than a test per word."""
-    return re.compile("|".join(map(re.escape, words)))
+    low = text.lower()
+    return any(map(low.__contains__, words))
 
 
 def may_match_sql(text: str, words: tuple[str, ...]) -> str:
