@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from .core import Check, add_pattern_functions, anchored_checks, may_match, sharing
+from .core import Check, add_pattern_functions, anchored_checks, may_match, may_match_sql, sharing
 
 WARNING = "warning"
 
@@ -48,6 +48,7 @@ _CLOSING = re.compile(
     re.I,
 )
 _ELAPSED = re.compile(r"\bit's been (\d+|a) (day|week)s?\b", re.I)
+ELAPSED_WORDS = ("been",)
 
 
 # The claims comment_claim reads, first match wins (the generator's cheap pre-test,
@@ -93,7 +94,7 @@ def comment_claim(text: str | None) -> str | None:
 
 def elapsed_claim(text: str | None) -> float | None:
     """The days a nudge says it has waited ("it's been 3 days", "it's been a week"), or None."""
-    if not text or not may_match(text, ("been",)):
+    if not text or not may_match(text, ELAPSED_WORDS):
         return None
     m = _ELAPSED.search(text)
     if m is None:
@@ -195,7 +196,9 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
                SELECT n.id, n.created_at, n.days,
                       (SELECT MAX(p.created_at) FROM stories p
                        WHERE p.task_id = n.task_id AND p.created_at < n.created_at) AS prev
-               FROM (SELECT s.id, s.task_id, s.created_at, elapsed_claim(s.text) AS days
+               FROM (SELECT s.id, s.task_id, s.created_at,
+                            CASE WHEN {may_match_sql("s.text", ELAPSED_WORDS)}
+                                 THEN elapsed_claim(s.text) END AS days
                      FROM stories s WHERE s.resource_subtype = 'comment_added'
                      LIMIT -1 OFFSET 0) n
                WHERE n.days IS NOT NULL LIMIT -1 OFFSET 0) e

@@ -158,15 +158,24 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "context.task_theme",
         "a task name that cites a theme ('Theme: ...', '... (Theme)') cites its own project's, "
         "not one only another project of its team is named for",
-        """SELECT DISTINCT c.id FROM (
+        # A project whose name holds the theme is another one than the task's (whose name
+        # does not hold it), so whether one exists depends only on (team, theme): asked once
+        # per pair, not once per task and project of its team (quadratic at xl, where a team
+        # has hundreds of projects).
+        """WITH c AS MATERIALIZED (
                SELECT t.id, name_theme(t.name) AS theme, p.name AS project, p.team_id
                FROM tasks t
                JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
                JOIN projects p ON p.id = tm.project_id
-               WHERE t.parent_id IS NULL LIMIT -1 OFFSET 0) c
-           JOIN projects o ON o.team_id = c.team_id AND o.name != c.project
+               WHERE t.parent_id IS NULL LIMIT -1 OFFSET 0),
+           cited AS (
+               SELECT h.team_id, h.theme FROM (
+                   SELECT DISTINCT team_id, theme FROM c WHERE theme IS NOT NULL) h
+               WHERE EXISTS (SELECT 1 FROM projects o
+                             WHERE o.team_id = h.team_id AND instr(o.name, h.theme) > 0))
+           SELECT DISTINCT c.id FROM c
            WHERE c.theme IS NOT NULL AND instr(c.project, c.theme) = 0
-             AND instr(o.name, c.theme) > 0""",
+             AND (c.team_id, c.theme) IN cited""",
         WARNING,
     ),
 )

@@ -94,8 +94,9 @@ class Check:
     """A rule as data: ``sql`` selects one column, the id of every offending row.
 
     ``setup`` (optional) is a ``CREATE TEMP TABLE IF NOT EXISTS … AS SELECT …`` that ``sql``
-    reads: work several rules share (a pattern called on every comment), done once per
-    connection.  ``validate`` runs the rules with one setup as one job, so it is done once."""
+    reads (with ``CREATE INDEX IF NOT EXISTS`` statements after it, if it needs one): work
+    several rules share (a pattern called on every comment), done once per connection.
+    ``validate`` runs the rules with one setup as one job, so it is done once."""
 
     rule: str
     description: str
@@ -172,6 +173,16 @@ def may_match(text: str, words: tuple[str, ...]) -> bool:
     return any(map(low.__contains__, words))
 
 
+def may_match_sql(text: str, words: tuple[str, ...]) -> str:
+    """SQL that is true wherever ``may_match(text, words)`` is (and on a few more texts): a
+    case-blind LIKE per word, in C, so a rule calls its pattern function (a Python call of a
+    few microseconds) only on the texts that may hold a claim.  LIKE folds ASCII letters only
+    (and stops at a NUL), so a text with any other character, more bytes than characters,
+    goes to the function whatever it holds."""
+    likes = " OR ".join(f"{text} LIKE '%{w.replace(chr(39), chr(39) * 2)}%'" for w in words)
+    return f"({likes} OR length(CAST({text} AS BLOB)) > length({text}))"
+
+
 def add_pattern_functions(conn: sqlite3.Connection, functions: dict[str, Any]) -> None:
     """Register Python functions that read claims out of text, for the rules' SQL.
 
@@ -224,7 +235,7 @@ def run_check(conn: sqlite3.Connection, check: Check) -> RuleResult:
     """
     try:
         if check.setup:
-            conn.execute(check.setup)
+            conn.executescript(check.setup)
         (count,) = conn.execute(f"SELECT count(*) FROM ({check.sql})").fetchone()
     except sqlite3.OperationalError as exc:
         if "no such column" not in str(exc):

@@ -190,6 +190,54 @@ EVENT_PASS_RULES = {
 LOCAL_RULES = ("user.timezone", "consistency.holiday_event", "consistency.weekend_share")
 
 
+# Zone numbers shift days into a range of their own: SQLite's dates (years 0000-9999) lie
+# within 800,000 days before and 3,000,000 after 1970.
+_DAY_SHIFT = 1_000_000
+_ZONE_STRIDE = 10_000_000
+
+
+def _prepare_actors(conn: sqlite3.Connection, countries: list[str]) -> None:
+    """TEMP tables keyed by integers for the pass over every event (needs
+    prepare_local_time): _actor (each user's zone number, country index, joined and left)
+    and _zone_day (a zone's offset by zone number and UTC day in one integer key).  Each
+    event then costs two integer look-ups, not a user row and a (text, day) key."""
+    conn.execute("DROP TABLE IF EXISTS temp._zone")
+    conn.execute("DROP TABLE IF EXISTS temp._zone_day")
+    conn.execute("DROP TABLE IF EXISTS temp._actor")
+    conn.execute("CREATE TEMP TABLE _zone (n INTEGER PRIMARY KEY, timezone TEXT UNIQUE)")
+    conn.execute("INSERT INTO temp._zone (timezone) SELECT DISTINCT timezone FROM temp._tz_offset")
+    conn.execute("CREATE TEMP TABLE _zone_day (k INTEGER PRIMARY KEY, offset_s INTEGER)")
+    conn.execute(
+        f"INSERT INTO temp._zone_day SELECT z.n * {_ZONE_STRIDE} + o.day + {_DAY_SHIFT}, "
+        "o.offset_s FROM temp._tz_offset o JOIN temp._zone z ON z.timezone = o.timezone"
+    )
+    conn.execute(
+        "CREATE TEMP TABLE _actor (id INTEGER PRIMARY KEY, zone INTEGER, country INTEGER, "
+        "joined TEXT, left_at TEXT)"
+    )
+    country_index = " ".join(f"WHEN ? THEN {i}" for i in range(len(countries)))
+    conn.execute(
+        f"""INSERT INTO temp._actor
+            SELECT u.id, z.n, CASE u.country_code {country_index} ELSE {len(countries)} END,
+                   u.created_at, u.left_at
+            FROM users u LEFT JOIN temp._zone z ON z.timezone = u.timezone""",
+        countries,
+    )
+
+
+def _binned_events(table: str) -> str:
+    """SQL: the events of ``table`` as (kind, the actor's country index, local seconds,
+    outside employment), as _events_of reads them."""
+    return f"""
+    SELECT '{table}' AS kind, a.country AS country, x.utc + COALESCE(o.offset_s, 0) AS local_s,
+           (x.created_at < a.joined OR x.created_at >= a.left_at) AS outside
+    FROM (SELECT created_by_id, created_at, {_epoch_seconds("created_at")} AS utc
+          FROM {table} LIMIT -1 OFFSET 0) x
+    JOIN temp._actor a ON a.id = x.created_by_id
+    LEFT JOIN temp._zone_day o
+           ON o.k = a.zone * {_ZONE_STRIDE} + x.utc / 86400 + {_DAY_SHIFT}"""
+
+
 def human_event_profile(conn: sqlite3.Connection) -> EventProfile:
     """Bin every human event by local hour, weekday and holiday in one pass (needs
     prepare_local_time).
@@ -201,15 +249,15 @@ def human_event_profile(conn: sqlite3.Connection) -> EventProfile:
     holiday_days = set(conn.execute("SELECT country_code, day FROM temp._holiday"))
     countries = [c for (c,) in conn.execute("SELECT DISTINCT country_code FROM users")]
     width = len(countries) + 1  # one more for a country not in the list (NULL)
-    country_index = " ".join(f"WHEN ? THEN {i}" for i in range(len(countries)))
-    key = f"(local_s / 3600) * {width} + CASE country_code {country_index} ELSE {width - 1} END"
+    _prepare_actors(conn, countries)
+    events = f"{_binned_events('stories')} UNION ALL {_binned_events('tasks')} LIMIT -1 OFFSET 0"
     grid = [[0] * 24 for _ in range(7)]
     total = holiday_count = 0
     outside = dict.fromkeys(EVENT_PASS_RULES, 0)
     rows = conn.execute(
-        f"SELECT {key} AS k, count(*), sum(outside AND kind = 'stories'), "
-        f"sum(outside AND kind = 'tasks') FROM ({_HUMAN_EVENTS}) e GROUP BY k",
-        countries,
+        f"SELECT (local_s / 3600) * {width} + country AS k, count(*), "
+        "sum(outside AND kind = 'stories'), sum(outside AND kind = 'tasks') "
+        f"FROM ({events}) e GROUP BY k"
     )
     for k, n, stories_outside, tasks_outside in rows:
         total += n

@@ -22,7 +22,8 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from .core import Check, add_pattern_functions
+from .core import Check, add_pattern_functions, sharing
+from .replay import STORY_LOG, STORY_LOG_SETUP, last_of
 
 WARNING = "warning"
 
@@ -204,15 +205,12 @@ def _work_at(updates: str) -> str:
         WHERE x.parent_id IS NULL AND x.created_at <= u.t"""
 
 
-def _story_at(subtypes: str, column: str) -> str:
-    """SQL: ``column`` of task w.task's last story of ``subtypes`` at or before w.t."""
-    return (
-        f"(SELECT {column} FROM stories s WHERE s.task_id = w.task AND s.created_at <= w.t "
-        f"AND +s.resource_subtype IN ({subtypes}) ORDER BY s.created_at DESC, s.id DESC LIMIT 1)"
-    )
-
-
-_DUE_AT = _story_at("'due_date_changed'", "COALESCE(s.new_due_on, substr(s.new_due_at, 1, 10))")
+# task w.task's due day at w.t: its last due_date_changed story by then (found in the replay
+# rules' story log, their shared setup: one seek instead of a walk over the task's stories)
+_DUE_AT = (
+    "(SELECT COALESCE(d.new_due_on, substr(d.new_due_at, 1, 10)) FROM stories d WHERE d.id = "
+    f"{last_of('due', 'w.task', 's.created_at <= w.t')})"
+)
 # a milestone m's due day at update x: its last change by then, else its first change's old
 # value (the day it had before any change), else the column
 _MILESTONE_DUE_AT = (
@@ -222,7 +220,8 @@ _MILESTONE_DUE_AT = (
     "LIMIT 1), (SELECT s.old_due_on FROM stories s WHERE s.task_id = m.id "
     "AND +s.resource_subtype = 'due_date_changed' ORDER BY s.created_at, s.id LIMIT 1))"
 )
-_OWNED_AT = _story_at("'assigned', 'unassigned'", "s.resource_subtype = 'assigned'")
+# whether task w.task had an assignee at w.t: its last assigned/unassigned story by then
+_OWNED_AT = last_of("assignment", "w.task", "s.created_at <= w.t", "resource_subtype = 'assigned'")
 
 
 def _updates(where: str) -> str:
@@ -390,4 +389,4 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
 
 
 def checks(conn: sqlite3.Connection) -> list[Check]:
-    return [Check(*rule) for rule in RULES]
+    return sharing([Check(*rule) for rule in RULES], STORY_LOG, STORY_LOG_SETUP)
