@@ -215,11 +215,12 @@ def holiday_load(conn: sqlite3.Connection) -> float | None:
 
 def monthly_flatness(conn: sqlite3.Connection) -> float | None:
     """Top-level tasks (new work; subtasks break it down) created in the quietest full
-    calendar month of the window as a share of the busiest, seasonality aside: each month's
-    count is divided by its industry's multiplier (src/data/seasons.json), so a documented
-    season does not read as a ramp.  The window's first month (unless it opens on the 1st)
-    and the anchor's month are partial and left out; months before the window (the history
-    of the work in flight) are not counted."""
+    calendar month of the window as a share of the busiest, per day and seasonality aside:
+    each month's count is divided by its days (a 28-day February is not a quiet month; it
+    read 10% under a March of the same pace) and by its industry's multiplier
+    (src/data/seasons.json), so a documented season does not read as a ramp.  The window's
+    first month (unless it opens on the 1st) and the anchor's month are partial and left
+    out; months before the window (the history of the work in flight) are not counted."""
     anchor = load_anchor(conn)
     start = window_start(conn)
     row = conn.execute("SELECT industry FROM workspaces ORDER BY id LIMIT 1").fetchone()
@@ -234,11 +235,20 @@ def monthly_flatness(conn: sqlite3.Connection) -> float | None:
     if rows and start[8:10] != "01":  # the window opens mid-month
         rows = [r for r in rows if r[0] > start[:7]]
     full = [
-        n / season[int(m[5:7]) - 1] for m, n in rows if m[5:7].isdigit() and 1 <= int(m[5:7]) <= 12
+        n / season[int(m[5:7]) - 1] / _days_in_month(m)
+        for m, n in rows
+        if m[:4].isdigit() and m[5:7].isdigit() and 1 <= int(m[5:7]) <= 12
     ]
     if len(full) < 2 or not max(full):
         return None
     return min(full) / max(full)
+
+
+def _days_in_month(month: str) -> int:
+    """Days of the calendar month 'YYYY-MM'."""
+    year, m = int(month[:4]), int(month[5:7])
+    nxt = dt.date(year + m // 12, m % 12 + 1, 1)
+    return (nxt - dt.date(year, m, 1)).days
 
 
 def time_off_load(conn: sqlite3.Connection) -> float | None:
