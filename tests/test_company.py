@@ -352,8 +352,8 @@ def test_the_window_opens_on_a_company_already_running(db: Path) -> None:
 
 
 def test_task_creation_is_about_flat_across_the_window(db: Path) -> None:
-    # run: new top-level work per full month of the window (the first is partial, the anchor's
-    # is cut), each month divided by the industry's season
+    # run: new top-level work per day of each full month of the window (the first is partial,
+    # the anchor's is cut), each month divided by the industry's season
     rows = q(
         db,
         """SELECT substr(created_at, 1, 7), count(*) FROM tasks
@@ -361,7 +361,8 @@ def test_task_creation_is_about_flat_across_the_window(db: Path) -> None:
            GROUP BY 1""",
     )
     season = monthly(q1(db, "SELECT industry FROM workspaces"))
-    per_month = [n / season[int(m[5:7]) - 1] for m, n in rows]
+    days = {"01": 31, "02": 28, "03": 31, "04": 30, "05": 31}  # of 2026
+    per_month = [n / season[int(m[5:7]) - 1] / days[m[5:7]] for m, n in rows]
     before = q1(db, "SELECT count(*) FROM tasks WHERE created_at < ?", (WINDOW,))
     with closing(sqlite3.connect(db)) as conn:
         flat = company.monthly_flatness(conn)

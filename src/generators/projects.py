@@ -102,9 +102,6 @@ LENGTH_DAYS = (40, 180)
 # default files: R2's plastic-number pair spreads worse at 25 projects, its first step is
 # close to 3/4).
 SILVER = 0.41421356237309515
-# A third step (sqrt 3 - 1) for the stalls over the same projects: with the golden ratio's
-# (starts) or the silver's (lengths) they would all start together, or be all short ones.
-SQRT3 = 0.7320508075688772
 # A department's first project starts at most this long before the window (so it is running
 # when the window opens: the shortest project lasts 54 days).
 FIRST_LEAD = 30 * DAY_MS
@@ -217,7 +214,7 @@ def plan_projects(
         rng = rng_for(seed, Stream.PROJECTS, p)
         team = teams[int(rng.choice(len(teams), p=team_p))]
         rng.random()  # was the kind's draw: kept so the plan's other draws stay in place
-        timeboxed = not _in_share(p, kind_phase, 1.0 - P_TIMEBOXED, GOLDEN)
+        timeboxed = not _in_share(p, kind_phase, 1.0 - P_TIMEBOXED)
         nth = started[timeboxed]  # this project's place in the sequences of its kind
         started[timeboxed] += 1
         created_day = first + int(_start_position(nth, phase, rng.random(), timeboxed) * span)
@@ -404,12 +401,12 @@ def _start_position(k: int, phase: float, u: float, timeboxed: bool) -> float:
     return pos if timeboxed else pos * ONGOING_SPAN
 
 
-def _in_share(i: int, phase: float, share: float, step: float) -> bool:
+def _in_share(i: int, phase: float, share: float) -> bool:
     """Whether the ``i``-th of a run of projects is among the ``share`` that have a trait:
-    read off an evenly spread sequence (``step`` an irrational fraction, a phase per seed),
-    so every stretch of projects holds its share (independent draws leave a default file of
-    30 projects with half or twice as many, and its figures swing with them)."""
-    return (phase + i * step) % 1.0 < share
+    one in every 1 / share, evenly (a phase per seed), so any n in a row hold n * share of
+    them, give or take one (independent draws left a default file of 30 projects with half
+    or twice its share, and its figures swung with them)."""
+    return (phase + i * share) % 1.0 < share
 
 
 def _length_days(k: int, phase: float, u: float) -> int:
@@ -436,12 +433,12 @@ def _shape(
     rng = rng_for(seed, Stream.PROJECT_SHAPES, plan.index)
     if plan.due_ms is None:
         rng.random()  # was the kind's draw (nothing follows it)
-        plan.kind = ONGOING_KINDS[int(_in_share(nth, phases[1], 0.5, SILVER))][0]
+        plan.kind = ONGOING_KINDS[int(_in_share(nth, phases[1], 0.5))][0]
         return
     plan.kind = _weighted(rng, TIMEBOXED_KINDS)
     life = plan.due_ms - plan.created
     rng.random()  # was the stall's draw: kept so the draws below stay in place
-    if _in_share(nth, phases[0], P_PROJECT_STALLS, SQRT3):
+    if _in_share(nth, phases[0], P_PROJECT_STALLS):
         plan.halt = plan.created + int((0.25 + 0.45 * rng.random()) * life)
     elif (plan.index * GOLDEN + seed * 0.7548776662466927) % 1.0 < P_PROJECT_CANCELLED:
         # the point from its own stream: the draws below (and every other plan) are unchanged

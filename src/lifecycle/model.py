@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 from ..model import FieldDef
@@ -15,6 +16,7 @@ from .shapes import SHAPES, Shape
 
 NEVER = 2**62  # "has not left"
 GOLDEN = 0.6180339887498949
+_NORMAL = NormalDist()
 
 
 class Censored(Exception):
@@ -119,6 +121,8 @@ class ProjectCtx:
     def __post_init__(self) -> None:
         self.editors = [m for m in self.members if m.user_id not in self.guests]
         self.never_phase = (self.id * GOLDEN) % 1.0
+        self.blocked_phase = (self.id * GOLDEN + 0.5) % 1.0
+        self.work_phase = (self.id * GOLDEN + 0.25) % 1.0
         self._editor_eras = _eras(self.editors)
         self._member_eras = _eras(self.members)
 
@@ -136,6 +140,25 @@ class ProjectCtx:
         8-21% at the default scale once dropped work is closed; the band is 10-20%)."""
         self.never_phase = (self.never_phase + GOLDEN) % 1.0
         return self.never_phase
+
+    def blocked_draw(self) -> float:
+        """The next point of a golden-ratio sequence of its own (a phase per project):
+        whether stalled work that is assigned is left Blocked is read from it, as
+        `never_draw` reads never-assigned work (independent draws spread the file's Blocked
+        share of open work over 4-15% between seeds at the default scale, a few hundred
+        open tasks a file; the band is 5-15%)."""
+        self.blocked_phase = (self.blocked_phase + GOLDEN) % 1.0
+        return self.blocked_phase
+
+    def work_z(self) -> float:
+        """A standard normal quantile at the next point of a golden-ratio sequence of its
+        own (a phase per project): how long a task's work takes, relative to its median, is
+        read from it, so each project's efforts spread over the whole distribution (with
+        independent draws the median days to completion of a default file, a few hundred
+        completed tasks with a heavy tail, moved over 5.4-7.5 days between seeds; the band
+        is 2-7)."""
+        self.work_phase = (self.work_phase + GOLDEN) % 1.0
+        return _NORMAL.inv_cdf(min(max(self.work_phase, 1e-9), 1.0 - 1e-9))
 
     def section_for(self, state: str) -> Section | None:
         for s in self.sections:
