@@ -102,6 +102,9 @@ LENGTH_DAYS = (40, 180)
 # default files: R2's plastic-number pair spreads worse at 25 projects, its first step is
 # close to 3/4).
 SILVER = 0.41421356237309515
+# The teams' sequence over all projects steps by e - 2: far from any small relation with the
+# starts' and lengths' steps (with the golden ratio's, a team's projects would start together).
+TEAM_STEP = 0.7182818284590452
 # A department's first project starts at most this long before the window (so it is running
 # when the window opens: the shortest project lasts 54 days).
 FIRST_LEAD = 30 * DAY_MS
@@ -200,8 +203,9 @@ def plan_projects(
     span = max(anchor - 7 * DAY_MS - first, DAY_MS)
     # where each sequence starts: of starts, of kinds (time-boxed or ongoing), of lengths, of
     # stalls and of ongoing kinds (_shape)
-    phases = rng_for(seed, Stream.PROJECTS, 0, 1).random(5).tolist()
-    phase, kind_phase, length_phase, *fates = phases
+    phases = rng_for(seed, Stream.PROJECTS, 0, 1).random(6).tolist()
+    phase, kind_phase, length_phase, *fates, team_phase = phases
+    team_cdf = np.cumsum(team_p)
     started = {True: 0, False: 0}  # earlier projects of each kind: each kind is spread evenly
     served = 0  # departments given a project that runs in the window
     names: set[str] = set()
@@ -212,7 +216,12 @@ def plan_projects(
     placed: set[int] = set()
     for p in range(config.projects + len(later)):
         rng = rng_for(seed, Stream.PROJECTS, p)
-        team = teams[int(rng.choice(len(teams), p=team_p))]
+        rng.random()  # was the team's draw: kept so the plan's other draws stay in place
+        # teams by size, read off an evenly spread sequence: each team gets its share of the
+        # projects, give or take one (independent draws gave a team of 39 people four
+        # projects where nine were its share, and a fifth of it sat idle all window)
+        u = (team_phase + p * TEAM_STEP) % 1.0
+        team = teams[min(int(np.searchsorted(team_cdf, u, side="right")), len(teams) - 1)]
         rng.random()  # was the kind's draw: kept so the plan's other draws stay in place
         timeboxed = not _in_share(p, kind_phase, 1.0 - P_TIMEBOXED)
         nth = started[timeboxed]  # this project's place in the sequences of its kind

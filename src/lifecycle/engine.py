@@ -279,7 +279,7 @@ def simulate_task(
                 )
                 life.section = new
         if fate == "stalled":
-            if life.assignee is not None and ctx.blocked_draw() < P_STALL_BLOCKED:
+            if life.assignee is not None and ctx.sequence("blocked") < P_STALL_BLOCKED:
                 _stall_blocked(sim, d)
             raise Censored  # nothing more happens before the anchor; comments come below
         if fate == "dropped":
