@@ -150,7 +150,7 @@ def simulate_task(
         )
         if parent is not None and plan_assign == "never" and d.chance(0.5):
             plan_assign = "now"
-        if in_project and plan_assign == "now" and _queued(ctx, d):
+        if in_project and plan_assign == "now" and d.chance(ctx.shape.p_queued):
             plan_assign, life.queued = "later", True  # waits in the queue until picked up
         first_assignee = None
         if plan_assign == "now":
@@ -428,12 +428,3 @@ def _active_or_owner(ctx: ProjectCtx, d: Draws, t: int) -> Member:
     soon = t + 3 * DAY_MS
     pool = [m for m in ctx.active(t) if m.leave > soon]
     return d.pick(pool) if pool else ctx.owner
-
-
-def _queued(ctx: ProjectCtx, d: Draws) -> bool:
-    """Whether a request waits in the queue: read off the project's "queued" sequence, so
-    each project queues its share of requests (with a draw per task a default file's open
-    work ran 9.9-19.6% unassigned between seeds, the band is 10-20%).  The draw is still
-    taken, so the task's other draws stay where they were."""
-    d.u()
-    return ctx.sequence("queued") < ctx.shape.p_queued

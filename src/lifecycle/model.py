@@ -22,10 +22,10 @@ _NORMAL = NormalDist()
 # task reads more than one in step: in coprime bases they are jointly even (the Halton
 # points), where sequences of irrational steps in step drift together (e - 2 beside sqrt 3
 # - 1 tied a task's effort to its fate and moved the median days to completion by a day).
-# A task's fate stays an independent draw: read from such a sequence too (with the queue's
-# and never-assigned work's in other bases), it left less open work unassigned on a
-# default file (8.8% where draws gave 15%), for reasons not pinned down.
-SEQUENCE_BASES = {"work": 5, "queued": 7, "blocked": 11}
+# A task's fate and a request's wait in the queue stay independent draws: read from such
+# sequences as well, they left less open work unassigned (8.8% of open work where draws
+# give 15%, measured on a default file) for reasons not pinned down.
+SEQUENCE_BASES = {"work": 5, "blocked": 11}
 _TABLE = 4096  # radical inverses kept per base (a project's tasks; later ones are computed)
 
 
