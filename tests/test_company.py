@@ -47,7 +47,8 @@ TOP_BY_PROJECT = f"""
     SELECT p.id, p.due_on IS NOT NULL, p.created_at, avg(t.completed), count(*)
     FROM tasks t JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
     JOIN projects p ON p.id = tm.project_id
-    WHERE t.parent_id IS NULL AND t.created_at >= '{WINDOW}' GROUP BY p.id"""
+    WHERE t.parent_id IS NULL AND t.created_at >= '{WINDOW}'
+      AND NOT (p.archived AND NOT p.completed) GROUP BY p.id"""
 
 
 def test_the_window_is_read_from_the_run_record(db: Path) -> None:
@@ -62,10 +63,15 @@ def test_completion_is_partial_and_differs_between_projects(db: Path, fig: dict)
     shares = [r[3] for r in rows if r[4] >= 10]
     overall = q1(
         db,
-        "SELECT avg(completed) FROM tasks WHERE parent_id IS NULL AND created_at >= ?",
+        """SELECT avg(t.completed) FROM tasks t
+           JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
+           JOIN projects p ON p.id = tm.project_id
+           WHERE t.parent_id IS NULL AND t.created_at >= ?
+             AND NOT (p.archived AND NOT p.completed)""",
         (WINDOW,),
     )
-    # assert: a backlog remains, and projects are clearly different
+    # assert: a backlog remains (cancelled projects' closed work is not done), and projects
+    # are clearly different
     assert 0.55 <= overall <= 0.80
     assert fig["completed"] == pytest.approx(overall)
     assert np.percentile(shares, 90) - np.percentile(shares, 10) >= 0.30
