@@ -28,15 +28,14 @@ def monthly(industry: str) -> tuple[float, ...]:
     return tuple(float(x) for x in spec["months"]) if spec else (1.0,) * 12
 
 
-def warp(cal: Calendar, hints: list[int], a: int, b: int, months: tuple[float, ...]) -> list[int]:
-    """``hints`` (sorted instants in [a, b], even in ``cal``'s working time) moved so their
-    density follows ``months``."""
-    if len(set(months)) == 1 or b <= a or not hints:
-        return hints
+def _pieces(
+    cal: Calendar, a: int, b: int, months: tuple[float, ...]
+) -> tuple[list[float], list[float], list[float]] | None:
+    """The months of (a, b) in ``cal``'s working time: their bounds, multipliers and the
+    cumulative weighted working time (None for an empty span)."""
     w0, w1 = cal.to_w(a), cal.to_w(b)
-    if w1 <= w0:
-        return hints
-    # month boundaries inside (a, b), in working time, and the weight of each piece
+    if b <= a or w1 <= w0:
+        return None
     day = ms_date(a).replace(day=1)
     pts, weights = [w0], []
     while True:
@@ -50,6 +49,32 @@ def warp(cal: Calendar, hints: list[int], a: int, b: int, months: tuple[float, .
     cum = [0.0]
     for i, m in enumerate(weights):
         cum.append(cum[-1] + (pts[i + 1] - pts[i]) * m)
+    return pts, weights, cum
+
+
+def mean_multiplier(cal: Calendar, a: int, b: int, months: tuple[float, ...]) -> float:
+    """The multiplier of (a, b) as a whole, weighted by working time: a project that lives
+    through busy months has that much more work than one of the same length in quiet ones
+    (so the season shows in the company's volume, not only in each project's own pace)."""
+    if len(set(months)) == 1:
+        return 1.0
+    pieces = _pieces(cal, a, b, months)
+    if pieces is None:
+        return 1.0
+    pts, _, cum = pieces
+    return cum[-1] / (pts[-1] - pts[0])
+
+
+def warp(cal: Calendar, hints: list[int], a: int, b: int, months: tuple[float, ...]) -> list[int]:
+    """``hints`` (sorted instants in [a, b], even in ``cal``'s working time) moved so their
+    density follows ``months``."""
+    if len(set(months)) == 1 or not hints:
+        return hints
+    pieces = _pieces(cal, a, b, months)
+    if pieces is None:
+        return hints
+    pts, weights, cum = pieces
+    w0, w1 = pts[0], pts[-1]
     total = cum[-1]
     if total <= 0:
         return hints

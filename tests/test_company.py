@@ -48,7 +48,8 @@ TOP_BY_PROJECT = f"""
     SELECT p.id, p.due_on IS NOT NULL, p.created_at, avg(t.completed), count(*)
     FROM tasks t JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
     JOIN projects p ON p.id = tm.project_id
-    WHERE t.parent_id IS NULL AND t.created_at >= '{WINDOW}' GROUP BY p.id"""
+    WHERE t.parent_id IS NULL AND t.created_at >= '{WINDOW}'
+      AND NOT (p.archived AND NOT p.completed) GROUP BY p.id"""
 
 
 def test_the_window_is_read_from_the_run_record(db: Path) -> None:
@@ -63,10 +64,15 @@ def test_completion_is_partial_and_differs_between_projects(db: Path, fig: dict)
     shares = [r[3] for r in rows if r[4] >= 10]
     overall = q1(
         db,
-        "SELECT avg(completed) FROM tasks WHERE parent_id IS NULL AND created_at >= ?",
+        """SELECT avg(t.completed) FROM tasks t
+           JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
+           JOIN projects p ON p.id = tm.project_id
+           WHERE t.parent_id IS NULL AND t.created_at >= ?
+             AND NOT (p.archived AND NOT p.completed)""",
         (WINDOW,),
     )
-    # assert: a backlog remains, and projects are clearly different
+    # assert: a backlog remains (cancelled projects' closed work is not done), and projects
+    # are clearly different
     assert 0.55 <= overall <= 0.80
     assert fig["completed"] == pytest.approx(overall)
     assert np.percentile(shares, 90) - np.percentile(shares, 10) >= 0.30
@@ -383,8 +389,8 @@ def test_the_window_opens_on_a_company_already_running(db: Path) -> None:
 
 
 def test_task_creation_is_about_flat_across_the_window(db: Path) -> None:
-    # run: new top-level work per full month of the window (the first is partial, the anchor's
-    # is cut), each month divided by the industry's season
+    # run: new top-level work per day of each full month of the window (the first is partial,
+    # the anchor's is cut), each month divided by the industry's season
     rows = q(
         db,
         """SELECT substr(created_at, 1, 7), count(*) FROM tasks
@@ -392,7 +398,8 @@ def test_task_creation_is_about_flat_across_the_window(db: Path) -> None:
            GROUP BY 1""",
     )
     season = monthly(q1(db, "SELECT industry FROM workspaces"))
-    per_month = [n / season[int(m[5:7]) - 1] for m, n in rows]
+    days = {"01": 31, "02": 28, "03": 31, "04": 30, "05": 31}  # of 2026
+    per_month = [n / season[int(m[5:7]) - 1] / days[m[5:7]] for m, n in rows]
     before = q1(db, "SELECT count(*) FROM tasks WHERE created_at < ?", (WINDOW,))
     with closing(sqlite3.connect(db)) as conn:
         flat = company.monthly_flatness(conn)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from statistics import NormalDist
 
 import numpy as np
 
@@ -99,3 +100,24 @@ def test_a_start_day_the_moved_due_day_cannot_follow_is_dropped():
     new = _move_due_on(d, life, who.cal, date_ms(dt.date(2026, 3, 6)), t)
     assert (new, life.due_on) == (date_ms(dt.date(2026, 3, 6)), "2026-03-06")
     assert life.start_on is None
+
+
+def test_efforts_and_blocked_stalls_spread_evenly_in_every_project():
+    # setup: two projects' contexts (each has its own phase)
+    config = resolve_config({"scale": "small", "end_date": "2026-06-30"})
+    world = build_world(config)
+    anchor = anchor_ms(config)
+    for plan in world.plans[:2]:
+        ctx, _ = project_ctx(world.org, plan, world.plans, anchor)
+        # run: the first 40 efforts' quantiles and the first 110 stalled tasks' Blocked picks
+        zs = sorted(ctx.work_z() for _ in range(40))
+        blocked = [ctx.sequence("blocked") < 0.15 for _ in range(110)]
+        # assert: the efforts cover the distribution evenly (each fifth of it holds eight,
+        # give or take one: 40 independent draws leave some fifths with four or twelve); and
+        # 15% of the stalls are left Blocked, give or take one or two (a base-11 sequence is
+        # even over its cycles of 11; 110 draws are off by 3.7 in one standard deviation)
+        ps = [NormalDist().cdf(z) for z in zs]
+        fifths = np.histogram(ps, bins=5, range=(0, 1))[0]
+        assert all(7 <= n <= 9 for n in fifths), fifths
+        for n, slack in ((20, 1), (40, 2), (110, 1.5)):
+            assert abs(sum(blocked[:n]) - 0.15 * n) <= slack, (n, blocked)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -249,8 +250,20 @@ def test_status_json_while_idle(base, tmp_path):
     import json
 
     data = json.loads(r.stdout)
+    # the last day's counts are the file's (a quiet day of a small file may hold no story:
+    # seed 8's July 1 has a status update only)
+    with closing(sqlite3.connect(path)) as conn:
+        stories = dict(
+            conn.execute(
+                """SELECT type, count(*) FROM stories
+                   WHERE created_at >= '2026-07-01' AND created_at < '2026-07-02' GROUP BY type"""
+            ).fetchall()
+        )
+    assert data["clock"] == "2026-07-02T00:00:00.000Z"
     assert data["mode"] == "simulate" and data["attached"] is False
-    assert data["last_day"]["changes"] > 0 or data["last_day"]["comments"] > 0
+    assert data["last_day"]["comments"] == stories.get("comment", 0)
+    assert data["last_day"]["changes"] == stories.get("system", 0)
+    assert sum(data["last_day"].values()) > 0
 
 
 @pytest.mark.parametrize(

@@ -131,15 +131,28 @@ def test_monthly_flatness_is_scored_on_the_window_of_a_generated_file(default_se
     conn = sqlite3.connect(default_seed42.path)
     (in_window,) = percentiles(
         conn,
-        """SELECT julianday(completed_at) - julianday(created_at) AS x FROM tasks
-           WHERE parent_id IS NULL AND completed = 1 AND created_at >= '2025-12-30'""",
+        """SELECT julianday(t.completed_at) - julianday(t.created_at) AS x FROM tasks t
+           JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
+           JOIN projects p ON p.id = tm.project_id
+           WHERE t.parent_id IS NULL AND t.completed = 1 AND t.created_at >= '2025-12-30'
+             AND NOT (p.archived AND NOT p.completed)""",
         (0.5,),
     )
+    closed_by_cancellation = conn.execute(
+        """SELECT count(*) FROM tasks t
+           JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
+           JOIN projects p ON p.id = tm.project_id
+           WHERE t.parent_id IS NULL AND t.completed = 1 AND t.created_at >= '2025-12-30'
+             AND p.archived AND NOT p.completed"""
+    ).fetchone()[0]
     conn.close()
     # assert: a scored band (generator design, issue 9), met
     assert flat.band == ">= 0.60" and flat.low == 0.60 and flat.high is None
     assert flat.in_band is True
+    # the days to completion read the window's work, not what a cancellation closed (the
+    # file has some)
     assert median.value == pytest.approx(in_window)
+    assert closed_by_cancellation > 0
 
 
 VARIETY = "distinct description ratio, names removed"

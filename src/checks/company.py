@@ -53,11 +53,12 @@ def _share(done: float, n: float) -> float | None:
 
 def completion_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
     """Completed share of the top-level tasks created in the window, overall, by kind, in
-    young projects (cancelled ones, archived without completion, left out: their work was
-    closed, not done), and the spread between projects (p90 - p10 of per-project shares,
-    projects with enough tasks)."""
+    young projects, and the spread between projects (p90 - p10 of per-project shares,
+    projects with enough tasks).  Cancelled projects (archived without completion) are left
+    out of each: their open work was closed at the cancellation, not done (counted, a
+    cancelled project read 100% done and put a default file at 80.02% done)."""
     anchor = load_anchor(conn)
-    rows = conn.execute(_PROJECT_SHARES, (window_start(conn),)).fetchall()
+    rows = [r for r in conn.execute(_PROJECT_SHARES, (window_start(conn),)) if not r[5]]
     out: dict[str, float | None] = {}
     out["completed"] = _share(sum(r[4] for r in rows), sum(r[3] for r in rows))
     for label, kind in (("timeboxed", 1), ("ongoing", 0)):
@@ -70,8 +71,7 @@ def completion_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
     out["completed_young"] = None
     if anchor is not None:
         cut = (dt.datetime.fromisoformat(anchor[:19]) - dt.timedelta(days=YOUNG_DAYS)).isoformat()
-        # a cancelled project (archived, not completed) closed its work unfinished: not progress
-        young = [r for r in rows if r[2] >= cut and not r[5]]
+        young = [r for r in rows if r[2] >= cut]
         out["completed_young"] = _share(sum(r[4] for r in young), sum(r[3] for r in young))
     return out
 
@@ -227,11 +227,12 @@ def holiday_load(conn: sqlite3.Connection) -> float | None:
 
 def monthly_flatness(conn: sqlite3.Connection) -> float | None:
     """Top-level tasks (new work; subtasks break it down) created in the quietest full
-    calendar month of the window as a share of the busiest, seasonality aside: each month's
-    count is divided by its industry's multiplier (src/data/seasons.json), so a documented
-    season does not read as a ramp.  The window's first month (unless it opens on the 1st)
-    and the anchor's month are partial and left out; months before the window (the history
-    of the work in flight) are not counted."""
+    calendar month of the window as a share of the busiest, per day and seasonality aside:
+    each month's count is divided by its days (a 28-day February is not a quiet month; it
+    read 10% under a March of the same pace) and by its industry's multiplier
+    (src/data/seasons.json), so a documented season does not read as a ramp.  The window's
+    first month (unless it opens on the 1st) and the anchor's month are partial and left
+    out; months before the window (the history of the work in flight) are not counted."""
     anchor = load_anchor(conn)
     start = window_start(conn)
     row = conn.execute("SELECT industry FROM workspaces ORDER BY id LIMIT 1").fetchone()
@@ -246,11 +247,20 @@ def monthly_flatness(conn: sqlite3.Connection) -> float | None:
     if rows and start[8:10] != "01":  # the window opens mid-month
         rows = [r for r in rows if r[0] > start[:7]]
     full = [
-        n / season[int(m[5:7]) - 1] for m, n in rows if m[5:7].isdigit() and 1 <= int(m[5:7]) <= 12
+        n / season[int(m[5:7]) - 1] / _days_in_month(m)
+        for m, n in rows
+        if m[:4].isdigit() and m[5:7].isdigit() and 1 <= int(m[5:7]) <= 12
     ]
     if len(full) < 2 or not max(full):
         return None
     return min(full) / max(full)
+
+
+def _days_in_month(month: str) -> int:
+    """Days of the calendar month 'YYYY-MM'."""
+    year, m = int(month[:4]), int(month[5:7])
+    nxt = dt.date(year + m // 12, m % 12 + 1, 1)
+    return (nxt - dt.date(year, m, 1)).days
 
 
 def time_off_load(conn: sqlite3.Connection) -> float | None:

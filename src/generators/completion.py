@@ -62,7 +62,7 @@ def wrap_up(
         return None
     owner = ctx.owner
     base = max(closes[need - 1], due_ms, not_before, *(x.created for x, _ in lives))
-    t = owner.cal.advance(_quiet_from(owner, lives, base), d.lognormal(0.8, 0.7))
+    t = owner.cal.advance(_quiet_from(owner, lives, base, ctx.guests), d.lognormal(0.8, 0.7))
     cuts = [(censor(x, t, ctx, parent is None) or x, parent) for x, parent in lives]
     # subtasks first, then their parent: a parent is not closed over open pieces
     children: dict[int, list[int]] = {}
@@ -92,10 +92,18 @@ def wrap_up(
     return Completion(t, sum(1 for _, in_project in order if in_project), tuple(new))
 
 
-def _quiet_from(owner, lives, base: int) -> int:
+def _quiet_from(owner, lives, base: int, guests: frozenset[int] = frozenset()) -> int:
     """The first moment from ``base`` after ``QUIET_WD`` of the owner's working days with no
-    event in any of ``lives``."""
-    times = sorted(e.t for x, _ in lives for e in x.events)
+    event in any of ``lives``.  A guest's comments and the answers to them do not count:
+    they come from a stream of their own, and inviting a guest changes nothing else (the
+    wrap-up moved with them)."""
+    times = sorted(
+        e.t
+        for x, _ in lives
+        for e in x.events
+        if e.actor.user_id not in guests
+        and (e.addressee is None or e.addressee.user_id not in guests)
+    )
     t = base
     while True:
         i = bisect_right(times, t) - 1

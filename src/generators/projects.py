@@ -58,7 +58,7 @@ INDUSTRY_FIELD_P = 0.7
 # as operations (recurring, dated) or as an intake queue of requests (design: most teams
 # keep one of each).  A project with one is time-boxed; which of the four it is names its
 # shape in the docs and the report, the engine treats them alike.
-ONGOING_KINDS = (("operations", 0.5), ("intake", 0.5))
+ONGOING_KINDS = (("operations", 0.5), ("intake", 0.5))  # half each, alternating (_shape)
 TIMEBOXED_KINDS = (("launch", 0.3), ("sprint", 0.25), ("campaign", 0.25), ("audit", 0.2))
 # Share of time-boxed projects that stall part-way (work stops; status updates then read
 # "on hold" from the quiet), design: a few in ten of real initiatives lose their sponsor.
@@ -95,6 +95,17 @@ EXECUTIVE_LABEL = "Executive approval"
 P_TIMEBOXED = 0.85
 GOLDEN = 0.6180339887498949  # the golden ratio's fraction: an evenly spread sequence
 START_JITTER = 0.02  # of the span
+# A time-boxed project is due 40 to 180 days after its start (design).
+LENGTH_DAYS = (40, 180)
+# The lengths' sequence steps by the silver ratio's fraction (sqrt 2 - 1) while the starts'
+# steps by the golden ratio's: together an evenly spread point set of two dimensions, so the
+# projects running at any moment are a fair mix of short and long ones (measured on the
+# default files: R2's plastic-number pair spreads worse at 25 projects, its first step is
+# close to 3/4).
+SILVER = 0.41421356237309515
+# The teams' sequence over all projects steps by e - 2: far from any small relation with the
+# starts' and lengths' steps (with the golden ratio's, a team's projects would start together).
+TEAM_STEP = 0.7182818284590452
 # A department's first project starts at most this long before the window (so it is running
 # when the window opens: the shortest project lasts 54 days).
 FIRST_LEAD = 30 * DAY_MS
@@ -191,7 +202,11 @@ def plan_projects(
     start = date_ms(config.start_date)
     first = start - PRE_WINDOW_DAYS * DAY_MS
     span = max(anchor - 7 * DAY_MS - first, DAY_MS)
-    phase = float(rng_for(seed, Stream.PROJECTS, 0, 1).random())  # where the sequence starts
+    # where each sequence starts: of starts, of kinds (time-boxed or ongoing), of lengths, of
+    # stalls and of ongoing kinds (_shape)
+    phases = rng_for(seed, Stream.PROJECTS, 0, 1).random(6).tolist()
+    phase, kind_phase, length_phase, *fates, team_phase = phases
+    team_cdf = np.cumsum(team_p)
     started = {True: 0, False: 0}  # earlier projects of each kind: each kind is spread evenly
     served = 0  # departments given a project that runs in the window
     names: set[str] = set()
@@ -202,11 +217,17 @@ def plan_projects(
     placed: set[int] = set()
     for p in range(config.projects + len(later)):
         rng = rng_for(seed, Stream.PROJECTS, p)
-        team = teams[int(rng.choice(len(teams), p=team_p))]
-        timeboxed = rng.random() < P_TIMEBOXED
-        k = started[timeboxed]
+        rng.random()  # was the team's draw: kept so the plan's other draws stay in place
+        # teams by size, read off an evenly spread sequence: each team gets its share of the
+        # projects, give or take one (independent draws gave a team of 39 people four
+        # projects where nine were its share, and a fifth of it sat idle all window)
+        u = (team_phase + p * TEAM_STEP) % 1.0
+        team = teams[min(int(np.searchsorted(team_cdf, u, side="right")), len(teams) - 1)]
+        rng.random()  # was the kind's draw: kept so the plan's other draws stay in place
+        timeboxed = not _in_share(p, kind_phase, 1.0 - P_TIMEBOXED)
+        nth = started[timeboxed]  # this project's place in the sequences of its kind
         started[timeboxed] += 1
-        created_day = first + int(_start_position(k, phase, rng.random(), timeboxed) * span)
+        created_day = first + int(_start_position(nth, phase, rng.random(), timeboxed) * span)
         # Every department owns a project that runs in the window (so its people all have
         # work there): the first projects that start late enough go round the teams, and
         # the last ones if too few did.
@@ -307,7 +328,7 @@ def plan_projects(
         start_on = created // DAY_MS * DAY_MS + int(rng.integers(0, 4)) * DAY_MS
         due_ms = None
         if timeboxed:
-            due_ms = start_on + int(rng.integers(40, 180)) * DAY_MS
+            due_ms = start_on + _length_days(nth, length_phase, rng.random()) * DAY_MS
         enabled = []
         function = team_function(spec)
         for f in fields:
@@ -335,7 +356,7 @@ def plan_projects(
             fields=enabled,
             others=list(list_projects.get(team.index, ())),
         )
-        _shape(seed, org, plan, reviewers)
+        _shape(seed, org, plan, reviewers, nth, fates)
         _include_everyone(seed, org, plan, waiting, placed, anchor, start)
         _partner_guests(seed, org, plan, reviewers)
         plans.append(plan)
@@ -396,17 +417,44 @@ def _start_position(k: int, phase: float, u: float, timeboxed: bool) -> float:
     return pos if timeboxed else pos * ONGOING_SPAN
 
 
-def _shape(seed: int, org: Org, plan: ProjectPlan, reviewers: dict) -> None:
+def _in_share(i: int, phase: float, share: float) -> bool:
+    """Whether the ``i``-th of a run of projects is among the ``share`` that have a trait:
+    one in every 1 / share, evenly (a phase per seed), so any n in a row hold n * share of
+    them, give or take one (independent draws left a default file of 30 projects with half
+    or twice its share, and its figures swung with them)."""
+    return (phase + i * share) % 1.0 < share
+
+
+def _length_days(k: int, phase: float, u: float) -> int:
+    """Days from the ``k``-th time-boxed project's start to its due date, in LENGTH_DAYS:
+    an evenly spread sequence paired with the starts' (independent lengths let one month
+    run with few projects and the next with many: issue 9's monthly flatness swung from
+    0.5 to 0.9 between seeds), with a little jitter."""
+    lo, hi = LENGTH_DAYS
+    pos = (phase + k * SILVER + START_JITTER * (u - 0.5)) % 1.0
+    return lo + int(pos * (hi - lo))
+
+
+def _shape(
+    seed: int, org: Org, plan: ProjectPlan, reviewers: dict, nth: int, phases: list[float]
+) -> None:
     """The project's kind, whether it stalls (or is cancelled) and its hand-off, from its own
     streams (never the anchor: the stall, the cancellation and the hand-off are points of the
-    project's planned life, so a later clock keeps them)."""
+    project's planned life, so a later clock keeps them).  Which ongoing project is an intake
+    queue and which time-boxed one stalls is read off evenly spread sequences over ``nth``
+    (its place among the projects of its kind; ``phases`` per seed), so every file has its
+    share of each: a default file has four or five ongoing projects and some 25 time-boxed
+    ones, and independent draws left some with no intake queue or with six stalls (the
+    per-file completion, Blocked and days-to-completion figures swung with them)."""
     rng = rng_for(seed, Stream.PROJECT_SHAPES, plan.index)
     if plan.due_ms is None:
-        plan.kind = _weighted(rng, ONGOING_KINDS)
+        rng.random()  # was the kind's draw (nothing follows it)
+        plan.kind = ONGOING_KINDS[int(_in_share(nth, phases[1], 0.5))][0]
         return
     plan.kind = _weighted(rng, TIMEBOXED_KINDS)
     life = plan.due_ms - plan.created
-    if rng.random() < P_PROJECT_STALLS:
+    rng.random()  # was the stall's draw: kept so the draws below stay in place
+    if _in_share(nth, phases[0], P_PROJECT_STALLS):
         plan.halt = plan.created + int((0.25 + 0.45 * rng.random()) * life)
     elif (plan.index * GOLDEN + seed * 0.7548776662466927) % 1.0 < P_PROJECT_CANCELLED:
         # the point from its own stream: the draws below (and every other plan) are unchanged

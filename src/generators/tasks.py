@@ -32,7 +32,7 @@ from ..lifecycle import (
 )
 from ..model import Org
 from ..rng import Stream, rng_for
-from ..seasons import monthly, warp
+from ..seasons import mean_multiplier, monthly, warp
 from ..text import (
     Picker,
     TaskKind,
@@ -586,9 +586,19 @@ def _creation_hints(
         life_end = end
         n = max(2, round(n * rate))
     span = max(life_end - plan.created, DAY_MS)
+    # the industry's season sets how much work the life holds (busy months, more of it) and,
+    # below, where in the life it comes
+    n = max(2, round(n * mean_multiplier(cal, plan.created, plan.created + span, season)))
     w0, wl = cal.to_w(plan.created), cal.to_w(plan.created + span)
+    # P_KICKOFF of them at kick-off, the rest one in each of equal stretches of the life (a
+    # random moment in it): a month of the life gets its share of the work, give or take
+    # one task (independent moments left some months of a small file with half the work
+    # of others, issue 9's monthly flatness)
+    kickoff = round(n * P_KICKOFF)
+    rest = n - kickoff
     hints = sorted(
-        cal.from_w(w0 + (d.u() * 4 if d.chance(P_KICKOFF) else d.u() * (wl - w0))) for _ in range(n)
+        [cal.from_w(w0 + d.u() * 4) for _ in range(kickoff)]
+        + [cal.from_w(w0 + (i + d.u()) / rest * (wl - w0)) for i in range(rest)]
     )
     # the industry's season: more new work in its busy months, less in its quiet ones (no
     # draw: the moments move, their order is kept)

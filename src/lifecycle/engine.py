@@ -15,6 +15,8 @@ Numbers below cite their source: (A) and (B) are the references in docs/realism.
 
 from __future__ import annotations
 
+import math
+
 from ..worktime import DAY_MS, absence_on, day_ms, fmt_date, fmt_ms, is_workday, parse_ms
 from .comments import _overlay_comments
 from .dates import (
@@ -238,7 +240,7 @@ def simulate_task(
                 if start is not None:
                     life.start_on = fmt_date(start)
 
-    life.work_wd = d.lognormal(WORK_MEDIAN_WD[priority], WORK_SIGMA)
+    life.work_wd = WORK_MEDIAN_WD[priority] * math.exp(WORK_SIGMA * ctx.work_z())
     if parent is not None:
         life.work_wd *= 0.5
         if parent.completed is not None:
@@ -277,7 +279,7 @@ def simulate_task(
                 )
                 life.section = new
         if fate == "stalled":
-            if life.assignee is not None and d.chance(P_STALL_BLOCKED):
+            if life.assignee is not None and ctx.sequence("blocked") < P_STALL_BLOCKED:
                 _stall_blocked(sim, d)
             raise Censored  # nothing more happens before the anchor; comments come below
         if fate == "dropped":
