@@ -188,6 +188,31 @@ def test_each_broken_claim_fires_its_rule(
     assert found.severity == "warning"
 
 
+def test_a_milestone_named_only_inside_a_longer_one_is_not_named(
+    claims_db: Path, tmp_path: Path
+) -> None:
+    """Energy at seed 42: "Milestone reached: Schedule ... for Winter readiness (Winter
+    readiness program)" named a finished milestone, and an open milestone called "Winter
+    readiness" was read as announced done.  Here: finished milestone 101 "Draft launch plan"
+    and open milestone 102 renamed "launch plan"."""
+    path = broken(
+        claims_db,
+        tmp_path,
+        "UPDATE tasks SET resource_subtype = 'milestone' WHERE id IN (101, 102)",
+        "UPDATE tasks SET name = 'launch plan' WHERE id = 102",
+        text_is("Milestone reached: Draft launch plan. 1 task closed."),
+    )
+    assert result(validate(path), "status.milestone_tense").offending == 0
+    # named on its own as well, the open one is still read
+    (tmp_path / "again").mkdir()
+    again = broken(
+        path,
+        tmp_path / "again",
+        text_is("Milestone reached: Draft launch plan. Also launch plan is done and signed."),
+    )
+    assert result(validate(again), "status.milestone_tense").offending == 1
+
+
 def test_every_status_rule_has_a_mutation() -> None:
     assert {rule for rule, _ in MUTATIONS} == set(RULE_IDS)
 

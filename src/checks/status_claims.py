@@ -83,6 +83,7 @@ _ONLY_ZERO = re.compile(r"\bonly 0\b", re.I)
 
 
 NAMES_SEP = "\x1f"  # between the names `count_mismatch` takes out (project, then milestones)
+MILESTONES_SEP = NAMES_SEP  # between a project's milestone names (`milestone_tense`)
 
 
 def _without(text: str, project: str | None) -> str:
@@ -137,10 +138,19 @@ def past_due_named(text: str | None, name: str | None) -> int:
     return int(re.search(re.escape(name) + _PAST_DUE, text, re.I) is not None)
 
 
-def milestone_tense(text: str | None, name: str | None, project: str | None) -> str | None:
-    """'done' or 'open' if a sentence names the milestone as finished or still to come."""
+def milestone_tense(
+    text: str | None, name: str | None, project: str | None, others: str | None = None
+) -> str | None:
+    """'done' or 'open' if a sentence names the milestone as finished or still to come.
+
+    ``others`` holds the project's milestone names (joined by ``MILESTONES_SEP``): a longer
+    one that contains ``name`` is another milestone, so its mentions do not name this one
+    ("Winter readiness" inside "Schedule the oil samples for Winter readiness")."""
     if not text or not name:
         return None
+    for other in sorted((others or "").split(MILESTONES_SEP), key=len, reverse=True):
+        if len(other) > len(name) and name in other:
+            text = text.replace(other, " ")
     if project != name:
         text = _without(text, project)
     for sentence in _SENTENCES.split(text):
@@ -332,14 +342,18 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "status.milestone_tense",
         "a status update names a milestone of its project in the tense of its state then "
         "(finished only once completed, upcoming or late only while open)",
-        """SELECT DISTINCT x.id FROM (
+        """WITH m AS (
                SELECT tm.project_id, t.name, t.completed_at FROM tasks t
                JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
-               WHERE t.resource_subtype = 'milestone' LIMIT -1 OFFSET 0) m
+               WHERE t.resource_subtype = 'milestone'),
+           g AS (SELECT project_id, group_concat(name, char(31)) AS names FROM m
+                 GROUP BY project_id)
+           SELECT DISTINCT x.id FROM (SELECT * FROM m LIMIT -1 OFFSET 0) m
+           JOIN g ON g.project_id = m.project_id
            JOIN status_updates x ON x.project_id = m.project_id
            JOIN projects p ON p.id = x.project_id
            WHERE instr(x.text, m.name) > 0
-             AND CASE milestone_tense(x.text, m.name, p.name)
+             AND CASE milestone_tense(x.text, m.name, p.name, g.names)
                  WHEN 'done' THEN m.completed_at IS NULL OR m.completed_at > x.created_at
                  WHEN 'open' THEN m.completed_at <= x.created_at
                  ELSE 0 END""",
