@@ -196,22 +196,27 @@ def holiday_load(conn: sqlite3.Connection) -> float | None:
     """Due days per weekday public holiday, as a share of due days per ordinary weekday, in
     the country of each task's assignee (its creator when unassigned): 1.0 means holidays
     carry a normal day's load."""
+    # a due day that is no real YYYY-MM-DD (format.dates reports it) is left out
     rows = conn.execute(
         """SELECT u.country_code, t.due_on, count(*) FROM tasks t
            JOIN users u ON u.id = COALESCE(t.assignee_id, t.created_by_id)
-           WHERE t.due_on IS NOT NULL GROUP BY u.country_code, t.due_on"""
+           WHERE t.due_on IS NOT NULL AND date(t.due_on, '+0 days') IS t.due_on
+           GROUP BY u.country_code, t.due_on"""
     ).fetchall()
-    if not rows:
-        return None
     by_country: dict[str, dict[dt.date, int]] = defaultdict(dict)
     for country, day, n in rows:
-        by_country[country][dt.date.fromisoformat(day)] = n
+        try:
+            by_country[country][dt.date.fromisoformat(day)] = n
+        except ValueError:  # year 0000: SQLite's date() reads it, Python's cannot
+            continue
+    if not by_country:
+        return None
     on_holiday = holiday_days = ordinary = ordinary_days = 0
     for country, dues in by_country.items():
         first, last = min(dues), max(dues)
         off = set(_public_holidays(country, range(first.year, last.year + 1)))
-        day = first
-        while day <= last:
+        for ordinal in range(first.toordinal(), last.toordinal() + 1):  # up to 9999-12-31
+            day = dt.date.fromordinal(ordinal)
             if day.weekday() < 5:
                 if day in off:
                     on_holiday += dues.get(day, 0)
@@ -219,7 +224,6 @@ def holiday_load(conn: sqlite3.Connection) -> float | None:
                 else:
                     ordinary += dues.get(day, 0)
                     ordinary_days += 1
-            day += dt.timedelta(days=1)
     if not holiday_days or not ordinary:
         return None
     return (on_holiday / holiday_days) / (ordinary / ordinary_days)
