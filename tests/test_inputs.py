@@ -416,6 +416,25 @@ def test_bytes_in_a_key_column_are_a_types_finding(
     assert "format.types" in table.stdout
 
 
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [("users", "country_code"), ("users", "timezone"), ("workspaces", "industry")],
+)
+def test_a_blob_where_the_checks_read_text_is_a_types_finding(
+    table: str, column: str, small_seed1, tmp_path: Path
+) -> None:
+    # setup: a text column the rules and the scorecard read in Python (holidays, zones, seasons)
+    path = copy_of(small_seed1, tmp_path)
+    row = q1(path, f"SELECT min(id) FROM {table}")
+    edit(path, f"UPDATE {table} SET {column} = x'ff00fe' WHERE id = {row}")
+    # run
+    result, found = validate_json(tmp_path, path)
+    # assert
+    assert result.exit_code == 1, result.output
+    rules = {r["rule"]: r for r in found["validation"]["rules"]}
+    assert f"{table}.{column}:{row}" in rules["format.types"]["examples"]
+
+
 # ---------------------------------------------------------------------------------------------
 # validate: the file's columns against schema.sql
 

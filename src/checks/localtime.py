@@ -113,10 +113,11 @@ def _noon_offset(zone: ZoneInfo, day: dt.date) -> int:
 
 
 def _public_holidays(country: str, years: range) -> list[dt.date]:
-    """The country's public holidays from the pinned `holidays` package; none if unknown."""
+    """The country's public holidays from the pinned `holidays` package; none if unknown (or
+    not text: an edited file's blob or number, which `format.types` reports)."""
     try:
         return list(holidays.country_holidays(country, years=years).keys())
-    except (NotImplementedError, KeyError, ValueError):
+    except (NotImplementedError, KeyError, ValueError, TypeError):
         return []
 
 
