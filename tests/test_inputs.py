@@ -417,22 +417,31 @@ def test_bytes_in_a_key_column_are_a_types_finding(
 
 
 @pytest.mark.parametrize(
-    ("table", "column"),
-    [("users", "country_code"), ("users", "timezone"), ("workspaces", "industry")],
+    ("table", "column", "where", "value", "rule"),
+    [
+        ("users", "country_code", "", "x'ff00fe'", "format.types"),
+        ("users", "timezone", "", "x'ff00fe'", "format.types"),
+        ("workspaces", "industry", "", "x'ff00fe'", "format.types"),
+        ("tasks", "created_at", "WHERE parent_id IS NULL", "x'ff00fe'", "format.types"),
+        ("projects", "created_at", "", "x'ff00fe'", "format.types"),
+        ("generation_runs", "anchor", "", "x'ff00fe'", "format.types"),
+        ("generation_runs", "anchor", "", "'2026-06:30'", "format.timestamps"),
+    ],
 )
-def test_a_blob_where_the_checks_read_text_is_a_types_finding(
-    table: str, column: str, small_seed1, tmp_path: Path
+def test_a_value_the_scorecard_cannot_read_is_a_finding(
+    table: str, column: str, where: str, value: str, rule: str, small_seed1, tmp_path: Path
 ) -> None:
-    # setup: a text column the rules and the scorecard read in Python (holidays, zones, seasons)
+    # setup: a column the rules and the scorecard read in Python (holidays, zones, seasons,
+    # months, young projects, the anchor) holds bytes or a malformed text
     path = copy_of(small_seed1, tmp_path)
-    row = q1(path, f"SELECT min(id) FROM {table}")
-    edit(path, f"UPDATE {table} SET {column} = x'ff00fe' WHERE id = {row}")
+    row = q1(path, f"SELECT max(id) FROM {table} {where}")
+    edit(path, f"UPDATE {table} SET {column} = {value} WHERE id = {row}")
     # run
     result, found = validate_json(tmp_path, path)
     # assert
     assert result.exit_code == 1, result.output
     rules = {r["rule"]: r for r in found["validation"]["rules"]}
-    assert f"{table}.{column}:{row}" in rules["format.types"]["examples"]
+    assert f"{table}.{column}:{row}" in rules[rule]["examples"]
 
 
 # ---------------------------------------------------------------------------------------------

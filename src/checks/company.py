@@ -68,10 +68,14 @@ def completion_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
     if len(shares) >= 5:
         out["spread"] = _quantile(shares, 0.9) - _quantile(shares, 0.1)
     out["completed_young"] = None
-    if anchor is not None:
+    try:
         cut = (dt.datetime.fromisoformat(anchor[:19]) - dt.timedelta(days=YOUNG_DAYS)).isoformat()
-        # a cancelled project (archived, not completed) closed its work unfinished: not progress
-        young = [r for r in rows if r[2] >= cut and not r[5]]
+    except (TypeError, ValueError):  # no anchor, or one that is no time (format.* report it)
+        cut = None
+    if cut is not None:
+        # a cancelled project (archived, not completed) closed its work unfinished: not progress;
+        # a creation time that is no text (format.types reports it) is left out
+        young = [r for r in rows if isinstance(r[2], str) and r[2] >= cut and not r[5]]
         out["completed_young"] = _share(sum(r[4] for r in young), sum(r[3] for r in young))
     return out
 
@@ -240,12 +244,13 @@ def monthly_flatness(conn: sqlite3.Connection) -> float | None:
     start = window_start(conn)
     row = conn.execute("SELECT industry FROM workspaces ORDER BY id LIMIT 1").fetchone()
     season = monthly(row[0]) if row else (1.0,) * 12
-    rows = conn.execute(
+    rows = conn.execute(  # a created_at that is no text (format.types reports it) is left out
         """SELECT substr(created_at, 1, 7) AS m, count(*) FROM tasks
-           WHERE parent_id IS NULL AND created_at >= ? GROUP BY m ORDER BY m""",
+           WHERE parent_id IS NULL AND created_at >= ? AND typeof(created_at) = 'text'
+           GROUP BY m ORDER BY m""",
         (start,),
     ).fetchall()
-    if anchor is not None:
+    if isinstance(anchor, str):  # not a blob or a number (format.types reports those)
         rows = [r for r in rows if r[0] < anchor[:7]]
     if rows and start[8:10] != "01":  # the window opens mid-month
         rows = [r for r in rows if r[0] > start[:7]]
