@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import q, q1
 from typer.testing import CliRunner
 
 import src.inputs
@@ -342,6 +344,110 @@ def test_stats_and_validate_on_a_non_text_timestamp(small_seed1, tmp_path: Path)
     assert stats_result.exit_code == 0, stats_result.output
     failed = {r.rule for r in report.rules if not r.passed}
     assert "format.timestamps" in failed and not report.ok
+
+
+def validate_json(folder: Path, path: Path):
+    """``validate FILE --json`` (scorecard on) through the command line, and its JSON."""
+    result = CliRunner().invoke(app, ["validate", str(path), "--json"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return result, json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("value", "rule", "example"),
+    [
+        ("'2026-06:30'", "format.dates", "tasks.due_on:{task}"),
+        ("1.5", "format.dates", "tasks.due_on:{task}"),
+        ("x'ff00fe'", "format.dates", "tasks.due_on:{task}"),
+        # real dates to SQLite, out of Python's range or at its very end: only replay objects
+        ("'0000-01-01'", "replay.due", "{task}"),
+        ("'9999-12-31'", "replay.due", "{task}"),
+    ],
+)
+def test_a_malformed_due_day_is_a_finding_and_the_scorecard_still_runs(
+    value: str, rule: str, example: str, small_seed1, tmp_path: Path
+) -> None:
+    # setup: one dated task's due day made unreadable (the holiday metric parses due days)
+    path = copy_of(small_seed1, tmp_path)
+    task = q1(path, "SELECT min(id) FROM tasks WHERE due_on IS NOT NULL")
+    edit(path, f"UPDATE tasks SET due_on = {value} WHERE id = {task}")
+    # run
+    result, found = validate_json(tmp_path, path)
+    # assert: exit 1, format.dates names the row, every metric is there (holidays included)
+    assert result.exit_code == 1, result.output
+    rules = {r["rule"]: r for r in found["validation"]["rules"]}
+    assert example.format(task=task) in map(str, rules[rule]["examples"])
+    names = [m["name"] for m in found["scorecard"]]
+    assert "due dates on a public holiday vs a weekday" in names
+    good = CliRunner().invoke(app, ["validate", str(small_seed1.path), "--json"])
+    assert names == [m["name"] for m in json.loads(good.stdout)["scorecard"]]
+
+
+@pytest.mark.parametrize(
+    ("statement", "example"),
+    [
+        (
+            "UPDATE task_followers SET user_id = x'ff00fe' WHERE rowid = {rowid}",
+            "task_followers.user_id:{task}/X'FF00FE'",
+        ),
+        (
+            "UPDATE task_followers SET user_id = CAST(x'41ff42' AS TEXT) WHERE rowid = {rowid}",
+            "task_followers.user_id:{task}/'A\\xffB'",
+        ),
+    ],
+    ids=["blob", "text-not-utf8"],
+)
+def test_bytes_in_a_key_column_are_a_types_finding(
+    statement: str, example: str, small_seed1, tmp_path: Path
+) -> None:
+    # setup: a key column (it names the example rows of its table) holds bytes
+    path = copy_of(small_seed1, tmp_path)
+    rowid, task = q(path, "SELECT rowid, task_id FROM task_followers ORDER BY rowid LIMIT 1")[0]
+    edit(path, statement.format(rowid=rowid))
+    # run
+    result, found = validate_json(tmp_path, path)
+    table = CliRunner().invoke(app, ["validate", str(path), "--no-scorecard"])
+    # assert: an integrity finding (exit 1) naming the row, not "cannot be read" (exit 2)
+    assert result.exit_code == 1, result.output
+    rules = {r["rule"]: r for r in found["validation"]["rules"]}
+    assert example.format(task=task) in rules["format.types"]["examples"]
+    assert table.exit_code == 1 and "Traceback" not in table.output, table.output
+    assert "format.types" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "where", "value", "rule"),
+    [
+        ("users", "country_code", "", "x'ff00fe'", "format.types"),
+        ("users", "timezone", "", "x'ff00fe'", "format.types"),
+        ("workspaces", "industry", "", "x'ff00fe'", "format.types"),
+        ("tasks", "created_at", "WHERE parent_id IS NULL", "x'ff00fe'", "format.types"),
+        ("projects", "created_at", "", "x'ff00fe'", "format.types"),
+        ("generation_runs", "anchor", "", "x'ff00fe'", "format.types"),
+        ("generation_runs", "anchor", "", "'2026-06:30'", "format.timestamps"),
+        # the last day Python can hold: the local-time passes read a day past it
+        ("tasks", "created_at", "", "'9999-12-31T23:59:59.999Z'", "time.after_anchor"),
+        ("time_off", "end_on", "", "'9999-12-31'", None),  # a real date: no finding
+    ],
+)
+def test_a_value_the_scorecard_cannot_read_is_a_finding(
+    table: str, column: str, where: str, value: str, rule: str | None, small_seed1, tmp_path: Path
+) -> None:
+    # setup: a column the rules and the scorecard read in Python (holidays, zones, seasons,
+    # months, young projects, the anchor) holds bytes or a malformed text
+    path = copy_of(small_seed1, tmp_path)
+    row = q1(path, f"SELECT max(id) FROM {table} {where}")
+    edit(path, f"UPDATE {table} SET {column} = {value} WHERE id = {row}")
+    # run
+    result, found = validate_json(tmp_path, path)
+    # assert
+    rules = {r["rule"]: r for r in found["validation"]["rules"]}
+    if rule is None:
+        assert result.exit_code == 0 and found["validation"]["ok"], result.output
+        return
+    assert result.exit_code == 1, result.output
+    assert {f"{table}.{column}:{row}", row} & set(rules[rule]["examples"]), rules[rule]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import sqlite3
 
 from ..worktime import zone_info
 from .core import WARNING, Check, add_pattern_functions
+from .localtime import shifted
 
 KINDS = ("vacation", "sick", "training", "parental")
 ANNOUNCE_DAYS = 10  # calendar days: "within a few working days" plus a weekend or holiday
@@ -172,8 +173,8 @@ def _offset_sql(conn: sqlite3.Connection, day: str) -> str:
     if row is None or row[0] is None:
         return "0"
     try:
-        first = dt.date.fromisoformat(row[0][:10]) - dt.timedelta(days=1)
-        last = dt.date.fromisoformat(row[1][:10]) + dt.timedelta(days=2)
+        first = shifted(dt.date.fromisoformat(row[0][:10]), -1)
+        last = shifted(dt.date.fromisoformat(row[1][:10]), 2)
     except ValueError:
         return "0"
     last = min(last, first + dt.timedelta(days=40 * 366))

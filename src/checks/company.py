@@ -69,9 +69,13 @@ def completion_figures(conn: sqlite3.Connection) -> dict[str, float | None]:
     if len(shares) >= 5:
         out["spread"] = _quantile(shares, 0.9) - _quantile(shares, 0.1)
     out["completed_young"] = None
-    if anchor is not None:
+    try:
         cut = (dt.datetime.fromisoformat(anchor[:19]) - dt.timedelta(days=YOUNG_DAYS)).isoformat()
-        young = [r for r in rows if r[2] >= cut]
+    except (TypeError, ValueError):  # no anchor, or one that is no time (format.* report it)
+        cut = None
+    if cut is not None:
+        # a creation time that is no text (format.types reports it) is left out
+        young = [r for r in rows if isinstance(r[2], str) and r[2] >= cut]
         out["completed_young"] = _share(sum(r[4] for r in young), sum(r[3] for r in young))
     return out
 
@@ -196,22 +200,27 @@ def holiday_load(conn: sqlite3.Connection) -> float | None:
     """Due days per weekday public holiday, as a share of due days per ordinary weekday, in
     the country of each task's assignee (its creator when unassigned): 1.0 means holidays
     carry a normal day's load."""
+    # a due day that is no real YYYY-MM-DD (format.dates reports it) is left out
     rows = conn.execute(
         """SELECT u.country_code, t.due_on, count(*) FROM tasks t
            JOIN users u ON u.id = COALESCE(t.assignee_id, t.created_by_id)
-           WHERE t.due_on IS NOT NULL GROUP BY u.country_code, t.due_on"""
+           WHERE t.due_on IS NOT NULL AND date(t.due_on, '+0 days') IS t.due_on
+           GROUP BY u.country_code, t.due_on"""
     ).fetchall()
-    if not rows:
-        return None
     by_country: dict[str, dict[dt.date, int]] = defaultdict(dict)
     for country, day, n in rows:
-        by_country[country][dt.date.fromisoformat(day)] = n
+        try:
+            by_country[country][dt.date.fromisoformat(day)] = n
+        except ValueError:  # year 0000: SQLite's date() reads it, Python's cannot
+            continue
+    if not by_country:
+        return None
     on_holiday = holiday_days = ordinary = ordinary_days = 0
     for country, dues in by_country.items():
         first, last = min(dues), max(dues)
         off = set(_public_holidays(country, range(first.year, last.year + 1)))
-        day = first
-        while day <= last:
+        for ordinal in range(first.toordinal(), last.toordinal() + 1):  # up to 9999-12-31
+            day = dt.date.fromordinal(ordinal)
             if day.weekday() < 5:
                 if day in off:
                     on_holiday += dues.get(day, 0)
@@ -219,7 +228,6 @@ def holiday_load(conn: sqlite3.Connection) -> float | None:
                 else:
                     ordinary += dues.get(day, 0)
                     ordinary_days += 1
-            day += dt.timedelta(days=1)
     if not holiday_days or not ordinary:
         return None
     return (on_holiday / holiday_days) / (ordinary / ordinary_days)
@@ -237,12 +245,13 @@ def monthly_flatness(conn: sqlite3.Connection) -> float | None:
     start = window_start(conn)
     row = conn.execute("SELECT industry FROM workspaces ORDER BY id LIMIT 1").fetchone()
     season = monthly(row[0]) if row else (1.0,) * 12
-    rows = conn.execute(
+    rows = conn.execute(  # a created_at that is no text (format.types reports it) is left out
         """SELECT substr(created_at, 1, 7) AS m, count(*) FROM tasks
-           WHERE parent_id IS NULL AND created_at >= ? GROUP BY m ORDER BY m""",
+           WHERE parent_id IS NULL AND created_at >= ? AND typeof(created_at) = 'text'
+           GROUP BY m ORDER BY m""",
         (start,),
     ).fetchall()
-    if anchor is not None:
+    if isinstance(anchor, str):  # not a blob or a number (format.types reports those)
         rows = [r for r in rows if r[0] < anchor[:7]]
     if rows and start[8:10] != "01":  # the window opens mid-month
         rows = [r for r in rows if r[0] > start[:7]]

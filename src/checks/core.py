@@ -25,18 +25,18 @@ ERROR = "error"
 WARNING = "warning"
 EXAMPLE_LIMIT = 5
 
-# How to name a row in examples, for tables without an id column.
+# How to name a row in examples, for tables without an id column: its key columns.
 _ROW_KEYS = {
-    "team_memberships": "team_id || '/' || user_id",
-    "project_memberships": "project_id || '/' || user_id",
-    "task_memberships": "task_id || '/' || project_id",
-    "task_dependencies": "task_id || '/' || depends_on_id",
-    "task_followers": "task_id || '/' || user_id",
-    "custom_field_settings": "project_id || '/' || custom_field_id",
-    "custom_field_values": "task_id || '/' || custom_field_id",
-    "custom_field_value_options": "task_id || '/' || custom_field_id || '/' || enum_option_id",
-    "custom_field_value_people": "task_id || '/' || custom_field_id || '/' || user_id",
-    "task_tags": "task_id || '/' || tag_id",
+    "team_memberships": ("team_id", "user_id"),
+    "project_memberships": ("project_id", "user_id"),
+    "task_memberships": ("task_id", "project_id"),
+    "task_dependencies": ("task_id", "depends_on_id"),
+    "task_followers": ("task_id", "user_id"),
+    "custom_field_settings": ("project_id", "custom_field_id"),
+    "custom_field_values": ("task_id", "custom_field_id"),
+    "custom_field_value_options": ("task_id", "custom_field_id", "enum_option_id"),
+    "custom_field_value_people": ("task_id", "custom_field_id", "user_id"),
+    "task_tags": ("task_id", "tag_id"),
 }
 
 # Enumerations the schema's comments define: (table, column, allowed values).  NULL is allowed
@@ -248,15 +248,37 @@ def counted(conn: sqlite3.Connection, check: Check, count: int) -> RuleResult:
     """The result of ``check`` once its offending rows are counted: examples only if any."""
     examples: tuple[int | str, ...] = ()
     if count:
-        rows = conn.execute(f"SELECT * FROM ({check.sql}) LIMIT {EXAMPLE_LIMIT}")
-        examples = tuple(row[0] for row in rows)
+        factory = conn.text_factory
+        conn.text_factory = _lenient_text  # an edited file's text may not be UTF-8
+        try:
+            rows = conn.execute(f"SELECT * FROM ({check.sql}) LIMIT {EXAMPLE_LIMIT}").fetchall()
+        finally:
+            conn.text_factory = factory
+        examples = tuple(_example(row[0]) for row in rows)
     return RuleResult(check.rule, check.description, check.severity, count, examples)
+
+
+def _lenient_text(data: bytes) -> str:
+    return data.decode("utf-8", "backslashreplace")
+
+
+def _example(value: Any) -> Any:
+    """An example as text or a number: a blob (a key column of an edited file) as SQLite
+    quotes it, X'FF00', so the report prints it and its JSON holds it."""
+    return f"X'{value.hex().upper()}'" if isinstance(value, bytes) else value
 
 
 def _row_key(table: str, columns: list[str]) -> str:
     if table in _ROW_KEYS:
-        return _ROW_KEYS[table]
+        return " || '/' || ".join(map(_key_value, _ROW_KEYS[table]))
     return "id" if "id" in columns else "rowid"
+
+
+def _key_value(column: str) -> str:
+    """SQL for a key column's value in an example: as is when an integer (as every key of a
+    generated file is), else quoted, so a blob reads X'FF00' instead of bytes that may not
+    decode as text (an edited file; ``format.types`` then reports that very value)."""
+    return f"CASE typeof({column}) WHEN 'integer' THEN {column} ELSE quote({column}) END"
 
 
 def per_table_check(

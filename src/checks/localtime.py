@@ -113,10 +113,11 @@ def _noon_offset(zone: ZoneInfo, day: dt.date) -> int:
 
 
 def _public_holidays(country: str, years: range) -> list[dt.date]:
-    """The country's public holidays from the pinned `holidays` package; none if unknown."""
+    """The country's public holidays from the pinned `holidays` package; none if unknown (or
+    not text: an edited file's blob or number, which `format.types` reports)."""
     try:
         return list(holidays.country_holidays(country, years=years).keys())
-    except (NotImplementedError, KeyError, ValueError):
+    except (NotImplementedError, KeyError, ValueError, TypeError):
         return []
 
 
@@ -139,14 +140,23 @@ def _event_day_range(conn: sqlite3.Connection) -> tuple[dt.date | None, dt.date 
                   SELECT min(created_at), max(created_at) FROM tasks {where})"""
         ).fetchone()
         try:
-            first = dt.date.fromisoformat(str(row[0])[:10]) - dt.timedelta(days=1)
-            last = dt.date.fromisoformat(str(row[1])[:10]) + dt.timedelta(days=1)
+            first = shifted(dt.date.fromisoformat(str(row[0])[:10]), -1)
+            last = shifted(dt.date.fromisoformat(str(row[1])[:10]), 1)
         except ValueError:
             continue
         if (last - first).days > _MAX_LOCAL_TIME_DAYS:
             first = last - dt.timedelta(days=_MAX_LOCAL_TIME_DAYS)
         return first, last
     return None, None
+
+
+def shifted(day: dt.date, days: int) -> dt.date:
+    """``day`` moved by ``days``, held within the years Python's dates span (an edited file
+    may date something 9999-12-31, and a pass that reads the day after must not overflow)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
 
 
 def _epoch_seconds(column: str) -> str:
