@@ -83,7 +83,6 @@ _ONLY_ZERO = re.compile(r"\bonly 0\b", re.I)
 
 
 NAMES_SEP = "\x1f"  # between the names `count_mismatch` takes out (project, then milestones)
-MILESTONES_SEP = NAMES_SEP  # between a project's milestone names (`milestone_tense`)
 
 
 def _without(text: str, project: str | None) -> str:
@@ -143,12 +142,13 @@ def milestone_tense(
 ) -> str | None:
     """'done' or 'open' if a sentence names the milestone as finished or still to come.
 
-    ``others`` holds the project's milestone names (joined by ``MILESTONES_SEP``): a longer
-    one that contains ``name`` is another milestone, so its mentions do not name this one
+    ``others`` holds the project's milestone names (joined by ``NAMES_SEP``, SQL's char(31)):
+    a longer one that contains ``name`` is another milestone, so its mentions do not name this
+    one
     ("Winter readiness" inside "Schedule the oil samples for Winter readiness")."""
     if not text or not name:
         return None
-    for other in sorted((others or "").split(MILESTONES_SEP), key=len, reverse=True):
+    for other in sorted((others or "").split(NAMES_SEP), key=len, reverse=True):
         if len(other) > len(name) and name in other:
             text = text.replace(other, " ")
     if project != name:

@@ -21,20 +21,8 @@ from .settings import resolve
 
 
 def render(summary: Summary, title: str = "Generated") -> None:
-    table = Table(title=f"{title}: {summary.path}", show_lines=False)
-    table.add_column("table")
-    table.add_column("rows", justify="right")
-    for name, n in summary.row_counts.items():
-        table.add_row(name, f"{n:,}")
-    table.add_row("[bold]total", f"[bold]{sum(summary.row_counts.values()):,}")
-    out.print(table)
-    timing = Table(title="seconds per stage")
-    timing.add_column("stage")
-    timing.add_column("seconds", justify="right")
-    for name, s in summary.stage_seconds.items():
-        timing.add_row(name, f"{s:.2f}")
-    timing.add_row("[bold]total", f"[bold]{sum(summary.stage_seconds.values()):.2f}")
-    out.print(timing)
+    out.print(_totalled(f"{title}: {summary.path}", ("table", "rows"), summary.row_counts, ","))
+    out.print(_totalled("seconds per stage", ("stage", "seconds"), summary.stage_seconds, ".2f"))
     c = summary.config
     facts = Table(show_header=False, box=None)
     for k, v in (
@@ -50,6 +38,17 @@ def render(summary: Summary, title: str = "Generated") -> None:
     out.print(facts)
     if summary.llm is not None:
         render_llm(summary.llm)
+
+
+def _totalled(title: str, columns: tuple[str, str], values: dict, fmt: str) -> Table:
+    """A two-column table of named figures with their total in bold below."""
+    table = Table(title=title)
+    table.add_column(columns[0])
+    table.add_column(columns[1], justify="right")
+    for name, v in values.items():
+        table.add_row(name, format(v, fmt))
+    table.add_row("[bold]total", f"[bold]{format(sum(values.values()), fmt)}")
+    return table
 
 
 def render_llm(r: LLMReport) -> None:
