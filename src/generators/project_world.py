@@ -16,7 +16,7 @@ from ..model import Org
 from ..text import Vocabulary
 from .cancellation import Cancellation
 from .completion import Completion
-from .projects import ProjectPlan
+from .project_plan import ProjectPlan
 
 
 @dataclass

@@ -52,9 +52,9 @@ from .descriptions import Pools, describe, facts_of
 from .field_values import industry_value
 from .guests import guest_comments
 from .handoffs import HANDOFF_LOCAL, cross_dependencies, handoff_life, member_for, project_ctx
+from .project_plan import ProjectPlan
 from .project_record import project_record_rows, status_rows
 from .project_world import DrawnTask, ProjectRows, ProjectWorld
-from .projects import ProjectPlan
 from .story_rows import human_date, human_date_text, story_row
 from .value_rows import draw_values, value_rows
 
