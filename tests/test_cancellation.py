@@ -13,7 +13,8 @@ from conftest import END_DATE, broken, q, q1
 import src.generators.project_fates as project_fates
 from src.checks.status_claims import cancel_claim
 from src.config import Config
-from src.generators.tasks import project_rows, simulate_project
+from src.generators.task_rows import project_rows
+from src.generators.tasks import simulate_project
 from src.pipeline import anchor_ms, build_world, generate, horizon_ms
 from src.validate import validate
 from src.worktime import DAY_MS
