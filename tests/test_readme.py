@@ -162,3 +162,20 @@ def test_the_open_work_query_counts_each_task_once_at_the_files_clock(advanced: 
     )
     assert q(advanced, "SELECT COUNT(*) FROM generation_runs")[0][0] == 2
     assert got == {name: (n, late) for name, n, late in want}
+
+
+def test_the_layout_names_every_package_and_module_of_src() -> None:
+    layout = re.search(r"## Layout\n\n```\n(.*?)```", README, re.S)
+    assert layout, "the README has no Layout section"
+    text = layout.group(1)
+    packages = sorted(p.parent for p in (ROOT / "src").rglob("__init__.py"))
+    assert len(packages) > 5
+    missing = []
+    for package in packages:
+        rel = package.relative_to(ROOT).as_posix()
+        if package != ROOT / "src" and f"{rel}/" not in text:
+            missing.append(f"{rel}/")
+        for module in package.glob("*.py"):
+            if module.stem != "__init__" and not re.search(rf"\b{module.stem}\b", text):
+                missing.append(f"{rel}/{module.name}")
+    assert missing == []
