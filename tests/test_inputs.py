@@ -811,3 +811,21 @@ def test_simulate_refuses_a_read_only_file_before_any_work(
     assert_one_line(result, 2, str(path), "read-only")
     assert snapshot(tmp_path) == before
     assert readable.exit_code == 0 and readable.stdout.strip() == small_seed1.fingerprint
+
+
+@pytest.mark.parametrize(
+    ("fault", "value"), [("word-in-timestamp", "'yesterday'"), ("word-in-integer", "'bob'")]
+)
+def test_parquet_names_a_value_that_does_not_fit_its_column(
+    fault: str, value: str, small_seed1, tmp_path: Path
+) -> None:
+    # setup
+    path, key = spoil(small_seed1, tmp_path, fault)
+    before = snapshot(tmp_path)
+    # run
+    result = CliRunner().invoke(
+        app, ["export", str(path), "--format", "parquet", "--out", str(tmp_path / "pq")]
+    )
+    # assert: the file, the column, the value and its row; no folder left
+    assert_one_line(result, 2, f"{path}: {CONTENT[fault][1]} holds {value} in row id {key}")
+    assert snapshot(tmp_path) == before

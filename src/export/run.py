@@ -173,7 +173,12 @@ def export(
         with atomic_folder(target, overwrite) as folder:
             ctx = ExportContext(conn, wanted, folder, progress or NullProgress())
             with reading_rows(source):  # a damaged page or an edited row: one InputFileError line
-                files = format_.write(ctx)
+                try:
+                    files = format_.write(ctx)
+                except InputFileError as e:  # a format's line names the value, not the file
+                    if str(e).startswith(str(source)):
+                        raise
+                    raise InputFileError(f"{source}: {e}") from e
                 fingerprint = fingerprint_connection(conn, ctx.digests)
             text = json.dumps(manifest(format_, files, fingerprint, source), indent=2)
             (folder / MANIFEST).write_text(text + "\n", encoding="utf-8")
