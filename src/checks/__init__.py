@@ -24,10 +24,10 @@ from typing import Any
 
 from ..errors import FileIntegrityError, InputFileError
 from ..inputs import is_corruption, open_readonly, read_error, reading
-from .core import Check, ValidationReport, cost, run_checks, run_jobs
+from .core import TEXT_RULE, Check, ValidationReport, cost, run_checks, run_jobs
 from .localtime import EVENT_PASS_RULES, LOCAL_RULES, event_job
 from .scorecard import SCORECARD_PARTS, time_of_day_metrics
-from .structure import TEXT_RULE, foreign_key_result, integrity_result, text_result
+from .structure import foreign_key_result, integrity_result, text_result
 
 # The families of rules, in report order: register a new module of checks here.
 FAMILIES = (

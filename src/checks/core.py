@@ -24,6 +24,7 @@ from ..inputs import columns_of, first_bad_text, is_text_error, load_anchor, ope
 ERROR = "error"
 WARNING = "warning"
 EXAMPLE_LIMIT = 5
+TEXT_RULE = "format.text"  # structure.text_result; a rule that cannot read a text points at it
 
 # How to name a row in examples, for tables without an id column: its key columns.
 _ROW_KEYS = {
@@ -241,19 +242,16 @@ def run_check(conn: sqlite3.Connection, check: Check) -> RuleResult:
         if "no such column" in str(exc):
             why = f"not run: {exc}"
         elif is_text_error(exc) and has_bad_text(conn):
-            why = f"not run: a text it reads is not UTF-8 ({TEXT_RULE_NAME} names it)"
+            why = f"not run: a text it reads is not UTF-8 ({TEXT_RULE} names it)"
         else:
             raise
         return RuleResult(check.rule, check.description, check.severity, 1, (why,))
     return counted(conn, check, count)
 
 
-TEXT_RULE_NAME = "format.text"
-
-
 def has_bad_text(conn: sqlite3.Connection) -> bool:
-    """Whether the file holds a text that is not UTF-8 (or holds a NUL): asked only when a
-    rule failed on such a text, so that a failure of another kind is still raised.  The
+    """Whether the file holds a text that is not UTF-8: asked only when a rule failed on
+    reading a text, so that a failure of another kind is still raised.  The
     answer is kept in a TEMP table: the scan is done once a connection."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS _bad_text (found INTEGER)")
     row = conn.execute("SELECT found FROM temp._bad_text").fetchone()

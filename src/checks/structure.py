@@ -18,7 +18,7 @@ from ..schema import declared_columns
 from .core import (
     ERROR,
     EXAMPLE_LIMIT,
-    TEXT_RULE_NAME,
+    TEXT_RULE,
     WARNING,
     Check,
     RuleResult,
@@ -141,7 +141,6 @@ def types_check(conn: sqlite3.Connection) -> Check:
 
 # Rows per pass of format.text: a chunk's texts are joined in C and checked in one decode.
 TEXT_CHUNK = 100_000
-TEXT_RULE = TEXT_RULE_NAME
 _ENUM_COLUMNS = frozenset((table, col) for table, col, _ in _ENUMS)
 
 
