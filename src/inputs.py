@@ -89,12 +89,11 @@ def _check_file(path: Path) -> None:
             head = f.read(len(SQLITE_HEADER))
     except OSError as exc:
         raise NotADatabaseError(f"{path}: {os_problem(exc)}") from exc
-    if not head:
-        raise NotADatabaseError(f"{path}: empty (0 bytes), not an SQLite database")
-    if head != SQLITE_HEADER:
+    if not head or head != SQLITE_HEADER:
+        what = "empty (0 bytes)" if not head else "no SQLite header"
         raise NotADatabaseError(
-            f"{path}: not an SQLite database (no SQLite header); give a file made by this "
-            "generator (`python -m src.main --out FILE`)"
+            f"{path}: {what}, not an SQLite database; give a file made by this generator "
+            "(`python -m src.main --out FILE`)"
         )
     if short := _truncation(path):
         raise NotADatabaseError(f"{path}: {short}")
@@ -104,11 +103,12 @@ def _truncation(path: Path) -> str | None:
     """Whether the file is shorter than its own header says (a copy or download cut short):
     SQLite reads such a file as 'malformed' without saying why.  The header's page count is
     trusted only when valid (its version-valid-for equals its change counter), and not while
-    a write-ahead log beside it may hold pages the file has not taken in yet."""
+    a write-ahead log or a rollback journal beside it may hold pages the file has not taken
+    in yet or gives back."""
     size = path.stat().st_size
     if size < 100:
         return f"truncated: {size} bytes, shorter than SQLite's 100-byte header; copy it again"
-    if Path(f"{path}-wal").exists():
+    if Path(f"{path}-wal").exists() or Path(f"{path}-journal").exists():
         return None
     with path.open("rb") as f:
         header = f.read(100)
