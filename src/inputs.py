@@ -352,8 +352,15 @@ def load_anchor(conn: sqlite3.Connection) -> str | None:
     """The latest run's anchor, the end of the history; None for a hand-made file."""
     if "anchor" not in columns_of(conn, "generation_runs"):  # no record (or a broken one)
         return None
-    row = conn.execute("SELECT anchor FROM generation_runs ORDER BY id DESC LIMIT 1").fetchone()
-    return None if row is None else row[0]
+    row = conn.execute(
+        "SELECT CASE typeof(anchor) WHEN 'text' THEN CAST(anchor AS BLOB) ELSE anchor END, "
+        "typeof(anchor) = 'text' FROM generation_runs ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    # text that is not UTF-8 is read with its bad bytes escaped: validate then names the
+    # anchor (format.timestamps) instead of stopping on it
+    return row[0].decode("utf-8", "backslashreplace") if row[1] else row[0]
 
 
 def load_window_start(conn: sqlite3.Connection) -> str | None:
@@ -365,8 +372,8 @@ def load_window_start(conn: sqlite3.Connection) -> str | None:
     """
     if "config_json" not in columns_of(conn, "generation_runs"):
         return None
-    row = conn.execute(
-        "SELECT config_json FROM generation_runs ORDER BY id DESC LIMIT 1"
+    row = conn.execute(  # as bytes: a record that is not UTF-8 is no record (format.text)
+        "SELECT CAST(config_json AS BLOB) FROM generation_runs ORDER BY id DESC LIMIT 1"
     ).fetchone()
     try:
         config = json.loads(row[0])
