@@ -16,10 +16,11 @@ import datetime as dt
 import errno
 import json
 import os
+import re
 import sqlite3
 import stat
 from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from .config import add_months
@@ -88,10 +89,38 @@ def _check_file(path: Path) -> None:
             head = f.read(len(SQLITE_HEADER))
     except OSError as exc:
         raise NotADatabaseError(f"{path}: {os_problem(exc)}") from exc
-    if not head:
-        raise NotADatabaseError(f"{path}: empty (0 bytes), not an SQLite database")
-    if head != SQLITE_HEADER:
-        raise NotADatabaseError(f"{path}: not an SQLite database (no SQLite header)")
+    if not head or head != SQLITE_HEADER:
+        what = "empty (0 bytes)" if not head else "no SQLite header"
+        raise NotADatabaseError(
+            f"{path}: {what}, not an SQLite database; give a file made by this generator "
+            "(`python -m src.main --out FILE`)"
+        )
+    if short := _truncation(path):
+        raise NotADatabaseError(f"{path}: {short}")
+
+
+def _truncation(path: Path) -> str | None:
+    """Whether the file is shorter than its own header says (a copy or download cut short):
+    SQLite reads such a file as 'malformed' without saying why.  The header's page count is
+    trusted only when valid (its version-valid-for equals its change counter), and not while
+    a write-ahead log or a rollback journal beside it may hold pages the file has not taken
+    in yet or gives back."""
+    size = path.stat().st_size
+    if size < 100:
+        return f"truncated: {size} bytes, shorter than SQLite's 100-byte header; copy it again"
+    if Path(f"{path}-wal").exists() or Path(f"{path}-journal").exists():
+        return None
+    with path.open("rb") as f:
+        header = f.read(100)
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    if header[24:28] != header[92:96] or not pages or size >= pages * page_size:
+        return None
+    return (
+        f"truncated: {size:,} of {pages * page_size:,} bytes (its header counts {pages:,} "
+        f"pages of {page_size:,} bytes); the copy or download was cut short: copy it again"
+    )
 
 
 def os_problem(exc: OSError) -> str:
@@ -126,6 +155,11 @@ def read_error(path: str | Path, exc: sqlite3.Error) -> InputFileError:
         )
     if is_corruption(exc):
         return NotADatabaseError(f"{path}: corrupt: {text}")
+    if is_text_error(exc) and (found := locate_bad_text(path, text)):
+        return NotADatabaseError(
+            f"{path}: {found}; every text must be UTF-8: fix or delete that value "
+            f"(`validate {path}` lists every one)"
+        )
     if "no such column" in text or "no such table" in text:
         return NotADatabaseError(
             f"{path}: does not follow schema.sql ({text}); `validate {path}` lists every difference"
@@ -137,6 +171,110 @@ def is_corruption(exc: sqlite3.Error) -> bool:
     """Whether SQLite found damaged pages (not a lock, a missing column or a bad query)."""
     text = str(exc)
     return "malformed" in text or "not a database" in text or "corrupt" in text
+
+
+def is_text_error(exc: sqlite3.Error) -> bool:
+    """Whether Python could not take a stored text as a str (bytes that are not UTF-8): on
+    fetching a row, or on handing it to a Python SQL function (which then 'raised')."""
+    text = str(exc)
+    return "Could not decode to UTF-8" in text or "user-defined function raised" in text
+
+
+def utf8_problem(data: bytes | None) -> str | None:
+    """What is wrong with a stored text's bytes (read as ``CAST(col AS BLOB)``) for Python,
+    which cannot take bytes that are not UTF-8 as a str; None when they are."""
+    if data is None or data.isascii():
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return f"holds text that is not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})"
+    return None
+
+
+def text_problem(data: bytes | None) -> str | None:
+    """`utf8_problem`, or a NUL character (SQLite's own text functions stop at it)."""
+    if data is None or (data.isascii() and b"\0" not in data):
+        return None
+    if problem := utf8_problem(data):
+        return problem
+    if b"\0" in data:
+        return f"holds a NUL character in its text (at offset {data.index(0)})"
+    return None
+
+
+def text_columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    """The columns schema.sql declares TEXT that the file's ``table`` has."""
+    have = set(columns_of(conn, table))
+    return [c for c, decl in declared_columns(table) if decl.upper() == "TEXT" and c in have]
+
+
+def row_label(conn: sqlite3.Connection, table: str, rowid: int) -> str:
+    """A row as a person finds it again: ``id 12``, or its key columns for a table without
+    an id (``task_id 5, user_id 9``); any value quoted as SQLite writes it."""
+    info = conn.execute(f'PRAGMA main.table_info("{table}")').fetchall()
+    keys = [c[1] for c in sorted(info, key=lambda c: c[5]) if c[5] > 0] or ["rowid"]
+    values = conn.execute(
+        f'SELECT {", ".join(f"quote({k})" for k in keys)} FROM "{table}" WHERE rowid = ?',
+        (rowid,),
+    ).fetchone() or ("?",) * len(keys)
+    return ", ".join(f"{k} {v}" for k, v in zip(keys, values, strict=True))
+
+
+def first_bad_text(conn: sqlite3.Connection, column: str | None = None) -> str | None:
+    """The first stored text that is not UTF-8, as ``tasks.name holds text that is not UTF-8
+    (byte 0xff at offset 0) in row id 12``; the columns named ``column`` first (the one an
+    error named).  A scan for explaining a failure, not for every read."""
+    conn.create_function("utf8_problem", 1, utf8_problem, deterministic=True)
+    places = [(t, c) for t in present_tables(conn) for c in text_columns(conn, t)]
+    places.sort(key=lambda place: place[1] != column)
+    for table, col in places:
+        row = conn.execute(
+            f'SELECT rowid, utf8_problem(CAST("{col}" AS BLOB)) FROM "{table}" '
+            f'WHERE typeof("{col}") = \'text\' AND utf8_problem(CAST("{col}" AS BLOB)) '
+            "IS NOT NULL LIMIT 1"
+        ).fetchone()
+        if row is not None:
+            return f"{table}.{col} {row[1]} in row {row_label(conn, table, row[0])}"
+    return None
+
+
+def first_blob(conn: sqlite3.Connection, tables: Collection[str]) -> str | None:
+    """The first binary value (a BLOB, which schema.sql never stores) among ``tables``, as
+    ``tasks.name holds binary data (X'00FF', a BLOB) in row id 12, where schema.sql stores
+    TEXT``; None if there is none.  One pass per table, typeof only: cheap enough to run
+    before an export, which would otherwise write it out as Python's b'...' text."""
+    for table in tables:
+        declared = dict(declared_columns(table))
+        cols = [c for c in columns_of(conn, table) if c in declared]
+        if not cols:
+            continue
+        which = " ".join(f"WHEN typeof(\"{c}\") = 'blob' THEN '{c}'" for c in cols)
+        row = conn.execute(
+            f'SELECT rowid, CASE {which} END FROM "{table}" WHERE CASE {which} END NOT NULL LIMIT 1'
+        ).fetchone()
+        if row is not None:
+            (value,) = conn.execute(
+                f'SELECT hex(substr("{row[1]}", 1, 16)) FROM "{table}" WHERE rowid = ?', (row[0],)
+            ).fetchone()
+            return (
+                f"{table}.{row[1]} holds binary data (X'{value}', a BLOB) in row "
+                f"{row_label(conn, table, row[0])}, where schema.sql stores {declared[row[1]]}"
+            )
+    return None
+
+
+def locate_bad_text(path: str | Path, message: str = "") -> str | None:
+    """`first_bad_text` of the file at ``path`` on a connection of its own (the one that
+    failed may be mid-query); None if it finds none or cannot look."""
+    named = re.search(r"column '([^']+)'", message)
+    try:
+        uri = f"{Path(os.path.abspath(path)).as_uri()}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)) as conn:
+            conn.text_factory = lambda b: b.decode("utf-8", "backslashreplace")
+            return first_bad_text(conn, named.group(1) if named else None)
+    except sqlite3.Error:
+        return None
 
 
 @contextmanager
@@ -214,8 +352,15 @@ def load_anchor(conn: sqlite3.Connection) -> str | None:
     """The latest run's anchor, the end of the history; None for a hand-made file."""
     if "anchor" not in columns_of(conn, "generation_runs"):  # no record (or a broken one)
         return None
-    row = conn.execute("SELECT anchor FROM generation_runs ORDER BY id DESC LIMIT 1").fetchone()
-    return None if row is None else row[0]
+    row = conn.execute(
+        "SELECT CASE typeof(anchor) WHEN 'text' THEN CAST(anchor AS BLOB) ELSE anchor END, "
+        "typeof(anchor) = 'text' FROM generation_runs ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    # text that is not UTF-8 is read with its bad bytes escaped: validate then names the
+    # anchor (format.timestamps) instead of stopping on it
+    return row[0].decode("utf-8", "backslashreplace") if row[1] else row[0]
 
 
 def load_window_start(conn: sqlite3.Connection) -> str | None:
@@ -227,8 +372,8 @@ def load_window_start(conn: sqlite3.Connection) -> str | None:
     """
     if "config_json" not in columns_of(conn, "generation_runs"):
         return None
-    row = conn.execute(
-        "SELECT config_json FROM generation_runs ORDER BY id DESC LIMIT 1"
+    row = conn.execute(  # as bytes: a record that is not UTF-8 is no record (format.text)
+        "SELECT CAST(config_json AS BLOB) FROM generation_runs ORDER BY id DESC LIMIT 1"
     ).fetchone()
     try:
         config = json.loads(row[0])

@@ -25,6 +25,8 @@ from typer.testing import CliRunner
 import src.inputs
 import src.main
 from src import InputFileError, fingerprint_file, read_run, reproduce
+from src.live import advance
+from src.live.status import status
 from src.main import app
 from src.report import build_report
 from src.stats import stats
@@ -120,6 +122,18 @@ def _schema_page(folder: Path, small) -> Path:
     return path
 
 
+def _truncated(folder: Path, small) -> Path:
+    """The first third of a real file: a copy or download cut short."""
+    data = Path(small.path).read_bytes()
+    (folder / "cut.sqlite").write_bytes(data[: len(data) // 3])
+    return folder / "cut.sqlite"
+
+
+def _cut_in_header(folder: Path, small) -> Path:
+    (folder / "cut.sqlite").write_bytes(Path(small.path).read_bytes()[:60])
+    return folder / "cut.sqlite"
+
+
 def _data_pages(folder: Path, small) -> Path:
     path = copy_of(small, folder)
     overwrite(path, path.stat().st_size // 2, 8192)
@@ -135,10 +149,12 @@ FAULTS: dict[str, tuple[Callable[[Path, object], Path], str]] = {
     "long-name": (_long_name, "name too long"),
     "through-a-file": (_through_a_file, "not a directory"),
     "schema-page": (_schema_page, "corrupt"),
+    "truncated": (_truncated, "truncated: 3"),
+    "cut-in-header": (_cut_in_header, "truncated: 60 bytes"),
 }
 COMMANDS = ("fingerprint", "reproduce", "validate", "stats", "report")
 # the commands that came after issue 7 read their input the same way and answer it alike
-ALL_COMMANDS = (*COMMANDS, "export", "push")
+ALL_COMMANDS = (*COMMANDS, "export", "push", "status", "simulate")
 
 
 def run_cli(folder: Path, command: str, path: Path):
@@ -154,6 +170,8 @@ def run_cli(folder: Path, command: str, path: Path):
         args += ["--format", "jsonl", "--out", str(folder / "exported")]
     if command == "push":
         args += ["--workspace", "1", "--dry-run"]
+    if command == "simulate":
+        args += ["--days", "1"]
     return CliRunner().invoke(app, args)
 
 
@@ -208,6 +226,8 @@ def test_the_library_raises_input_file_error_with_the_same_line(
         "validate": lambda: validate(path),
         "stats": lambda: stats(path),
         "build_report": lambda: build_report(path, tmp_path / "page.html"),
+        "status": lambda: status(path),
+        "advance": lambda: advance(path, 1),
     }
     for call in calls.values():
         # run / assert: a typed error, never a raw sqlite3 or OS error
@@ -304,7 +324,16 @@ def test_a_lock_released_within_the_timeout_is_waited_for(
 
 @pytest.mark.parametrize(
     ("command", "code"),
-    [("fingerprint", 2), ("validate", 1), ("stats", 2), ("report", 2), ("export", 2), ("push", 2)],
+    [
+        ("fingerprint", 2),
+        ("validate", 1),
+        ("stats", 2),
+        ("report", 2),
+        ("export", 2),
+        ("push", 2),
+        ("status", 2),
+        ("simulate", 2),  # wrote into the damaged file (its write missed the bad pages)
+    ],
 )
 def test_corrupt_data_pages_are_one_line(command: str, code: int, small_seed1, tmp_path: Path):
     # setup: the file opens (its schema page is sound) but pages in the middle are garbage
@@ -588,3 +617,227 @@ def test_summary_digests_are_the_files_table_digests(small_seed1) -> None:
     assert digests == small_seed1.table_digests
     assert combine(digests) == small_seed1.fingerprint
     assert "generation_runs" not in digests
+
+
+# ---------------------------------------------------------------------------------------------
+# Bytes SQLite stores that a reader cannot take: text that is not UTF-8, a NUL, a BLOB
+
+
+# name: (statement with {row}, the row's table and column, validate's rule)
+CONTENT: dict[str, tuple[str, str, str]] = {
+    "not-utf8-task-name": (
+        "UPDATE tasks SET name = CAST(x'fffe41' AS TEXT) WHERE id = {row}",
+        "tasks.name",
+        "format.text",
+    ),
+    "not-utf8-comment": (
+        "UPDATE stories SET text = CAST(x'41c328' AS TEXT) WHERE id = {row}",
+        "stories.text",
+        "format.text",
+    ),
+    "not-utf8-email": (
+        "UPDATE users SET email = CAST(x'61ff40622e636f' AS TEXT) WHERE id = {row}",
+        "users.email",
+        "format.text",
+    ),
+    # Windows-1252 quotes around ASCII: lone continuation bytes, the usual pasted text
+    "cp1252-field-value": (
+        "UPDATE custom_field_values SET display_value = CAST(x'93416e6e94' AS TEXT) "
+        "WHERE rowid = {row}",
+        "custom_field_values.display_value",
+        "format.text",
+    ),
+    # the run record, which validate reads before any rule: still a finding, not a stop
+    "not-utf8-run-record": (
+        "UPDATE generation_runs SET config_json = CAST(x'93416e6e94' AS TEXT) WHERE id = {row}",
+        "generation_runs.config_json",
+        "format.text",
+    ),
+    "not-utf8-anchor": (
+        "UPDATE generation_runs SET anchor = CAST(x'93416e6e94' AS TEXT) WHERE id = {row}",
+        "generation_runs.anchor",
+        "format.timestamps",
+    ),
+    "nul-in-name": (
+        "UPDATE tasks SET name = 'Draft' || char(0) || 'plan' WHERE id = {row}",
+        "tasks.name",
+        "format.text",
+    ),
+    "blob-in-name": (
+        "UPDATE tasks SET name = x'0001ff' WHERE id = {row}",
+        "tasks.name",
+        "format.types",
+    ),
+    "word-in-timestamp": (
+        "UPDATE tasks SET created_at = 'yesterday' WHERE id = {row}",
+        "tasks.created_at",
+        "format.timestamps",
+    ),
+    "word-in-integer": (
+        "UPDATE tasks SET assignee_id = 'bob' WHERE id = {row}",
+        "tasks.assignee_id",
+        "format.types",
+    ),
+}
+# (the run record is not content: fingerprint and export leave it out)
+NOT_UTF8 = [n for n, (sql, place, _) in CONTENT.items() if "CAST(x'" in sql and "runs" not in place]
+
+
+def spoil(small, folder: Path, fault: str) -> tuple[Path, str]:
+    """A copy of the small file with one content fault; the spoiled row's key as validate's
+    examples name it (``12``, or ``task/field`` for a value)."""
+    sql, place, _ = CONTENT[fault]
+    path = copy_of(small, folder)
+    table = place.split(".")[0]
+    if table == "custom_field_values":
+        rowid, task, field = q(
+            path, "SELECT rowid, task_id, custom_field_id FROM custom_field_values LIMIT 1"
+        )[0]
+        row, key = rowid, f"{task}/{field}"
+    else:
+        column = "assignee_id" if "assignee_id" in sql else "id"
+        row = q1(path, f"SELECT min(id) FROM {table} WHERE {column} IS NOT NULL")
+        key = str(row)
+    edit(path, sql.format(row=row))
+    return path, key
+
+
+@pytest.mark.parametrize("fault", list(CONTENT))
+def test_bad_content_is_a_validate_finding_naming_table_column_and_row(
+    fault: str, small_seed1, tmp_path: Path
+) -> None:
+    # setup
+    path, key = spoil(small_seed1, tmp_path, fault)
+    _, place, rule = CONTENT[fault]
+    before = snapshot(tmp_path)
+    # run
+    result, found = validate_json(tmp_path, path)
+    table = CliRunner().invoke(app, ["validate", str(path), "--no-scorecard"])
+    # assert: exit 1 (a finding, not 'cannot be read'), the rule names table.column:row
+    assert result.exit_code == 1, result.output
+    rules = {r["rule"]: r for r in found["validation"]["rules"]}
+    assert f"{place}:{key}" in map(str, rules[rule]["examples"]), rules[rule]
+    assert table.exit_code == 1 and "Traceback" not in table.output and not table.stderr
+    assert snapshot(tmp_path) == before
+
+
+READ_ALL = [
+    ("fingerprint", []),
+    ("reproduce", ["--out", "copy.sqlite"]),
+    ("export", ["--format", "jsonl", "--out", "exported"]),
+    ("export", ["--format", "csv", "--out", "exported"]),
+    ("export", ["--format", "parquet", "--out", "exported"]),
+    ("export", ["--format", "asana-json", "--out", "exported"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "options"), READ_ALL, ids=[" ".join([c, *o[:2]]) for c, o in READ_ALL]
+)
+@pytest.mark.parametrize("fault", [*NOT_UTF8, "blob-in-name"])
+def test_a_command_that_reads_every_value_names_the_bad_one(
+    fault: str, command: str, options: list[str], small_seed1, tmp_path: Path
+) -> None:
+    # setup
+    path, key = spoil(small_seed1, tmp_path, fault)
+    place = CONTENT[fault][1]
+    before = snapshot(tmp_path)
+    args = [
+        command,
+        str(path),
+        *(str(tmp_path / o) if "." in o or o == "exported" else o for o in options),
+    ]
+    # run
+    result = CliRunner().invoke(app, args)
+    # assert
+    if fault == "blob-in-name" and command != "export":
+        # a BLOB is bytes Python can hash: fingerprint answers, reproduce finds the edit
+        assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
+        return
+    what = "binary data" if fault == "blob-in-name" else "not UTF-8"
+    line = assert_one_line(result, 2, str(path), place, what, "row")
+    assert key.split("/")[0] in line
+    assert snapshot(tmp_path) == before  # no copy, no export folder, the file untouched
+
+
+def test_the_summary_commands_on_every_content_fault_at_once(small_seed1, tmp_path: Path) -> None:
+    """stats, report and status read a few columns: they answer, or say in one line what
+    they cannot read; never a traceback, the file untouched."""
+    # setup: every fault in one file, each in its own row
+    path = copy_of(small_seed1, tmp_path)
+    for fault, (sql, place, _) in CONTENT.items():
+        table = place.split(".")[0]
+        keep = "rowid" if table == "custom_field_values" else "id"
+        nth = -1 if table == "generation_runs" else list(CONTENT).index(fault)  # one run row
+        row = q1(path, f"SELECT {keep} FROM {table} ORDER BY {keep} LIMIT 1 OFFSET {nth + 1}")
+        edit(path, sql.format(row=row))
+    before = digest(path)
+    page = str(tmp_path / "page.html")
+    for args in (["stats"], ["stats", "--json"], ["status"], ["report", "--out", page]):
+        # run
+        result = CliRunner().invoke(app, [args[0], str(path), *args[1:]], catch_exceptions=True)
+        # assert
+        assert "Traceback" not in result.output, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), args
+        if result.exit_code:
+            assert_one_line(result, 2, str(path))
+        assert digest(path) == before
+    validated = CliRunner().invoke(app, ["validate", str(path)])
+    assert validated.exit_code == 1 and not validated.stderr, validated.output
+
+
+@pytest.mark.parametrize("command", [*COMMANDS, "export", "status", "simulate"])
+def test_a_file_missing_one_table_is_one_line(command: str, small_seed1, tmp_path: Path) -> None:
+    # setup
+    path = copy_of(small_seed1, tmp_path)
+    _dropped_table(path)
+    before = snapshot(tmp_path)
+    # run
+    result = run_cli(tmp_path, command, path)
+    # assert: reproduce names the table as a difference (exit 1), the others refuse the file
+    if command == "reproduce":
+        assert_one_line(result, 1, "task_tags (missing")
+        (tmp_path / "copy.sqlite").unlink()
+    else:
+        assert_one_line(result, 2, str(path), "missing table(s) task_tags")
+    assert snapshot(tmp_path) == before
+
+
+def test_simulate_refuses_a_read_only_file_before_any_work(
+    small_seed1, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # setup: read-only (root may write anyway, so the check is what is asked)
+    path = copy_of(small_seed1, tmp_path)
+    path.chmod(0o444)
+    real = os.access
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda p, mode, **kw: real(p, mode, **kw) and not (mode & os.W_OK and p == path),
+    )
+    before = snapshot(tmp_path)
+    # run
+    result = run_cli(tmp_path, "simulate", path)
+    readable = run_cli(tmp_path, "fingerprint", path)
+    # assert: one line, nothing built beside it; reading a read-only file is fine
+    assert_one_line(result, 2, str(path), "read-only")
+    assert snapshot(tmp_path) == before
+    assert readable.exit_code == 0 and readable.stdout.strip() == small_seed1.fingerprint
+
+
+@pytest.mark.parametrize(
+    ("fault", "value"), [("word-in-timestamp", "'yesterday'"), ("word-in-integer", "'bob'")]
+)
+def test_parquet_names_a_value_that_does_not_fit_its_column(
+    fault: str, value: str, small_seed1, tmp_path: Path
+) -> None:
+    # setup
+    path, key = spoil(small_seed1, tmp_path, fault)
+    before = snapshot(tmp_path)
+    # run
+    result = CliRunner().invoke(
+        app, ["export", str(path), "--format", "parquet", "--out", str(tmp_path / "pq")]
+    )
+    # assert: the file, the column, the value and its row; no folder left
+    assert_one_line(result, 2, f"{path}: {CONTENT[fault][1]} holds {value} in row id {key}")
+    assert snapshot(tmp_path) == before

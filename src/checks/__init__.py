@@ -24,10 +24,10 @@ from typing import Any
 
 from ..errors import FileIntegrityError, InputFileError
 from ..inputs import is_corruption, open_readonly, read_error, reading
-from .core import Check, ValidationReport, cost, run_checks, run_jobs
+from .core import TEXT_RULE, Check, ValidationReport, cost, run_checks, run_jobs
 from .localtime import EVENT_PASS_RULES, LOCAL_RULES, event_job
 from .scorecard import SCORECARD_PARTS, time_of_day_metrics
-from .structure import foreign_key_result, integrity_result
+from .structure import foreign_key_result, integrity_result, text_result
 
 # The families of rules, in report order: register a new module of checks here.
 FAMILIES = (
@@ -80,10 +80,10 @@ def validate(path: str | Path, *, with_scorecard: bool = False) -> ValidationRep
     by_cost = sorted(units, key=_unit_cost, reverse=True)
     heavy = [u for u in by_cost if _unit_cost(u) >= 2]
     light = by_cost[len(heavy) :]
+    fixed = (integrity_result, foreign_key_result, text_result)  # one RuleResult each
     jobs: list[Callable[[sqlite3.Connection], Any]] = [
         event_job,
-        integrity_result,
-        foreign_key_result,
+        *fixed,
         *(partial(run_checks, checks=u) for u in heavy),
         *parts,
         *(partial(run_checks, checks=u) for u in light),
@@ -93,13 +93,16 @@ def validate(path: str | Path, *, with_scorecard: bool = False) -> ValidationRep
     except sqlite3.Error as exc:
         raise _unchecked(path, exc, every) from exc
     profile, event_results = done[0]
-    unit_results = done[3 : 3 + len(heavy)] + done[3 + len(heavy) + len(parts) :]
-    rule_results = [*done[1:3], *(r for rs in unit_results for r in rs)]
+    first = 1 + len(fixed)  # the first rule unit's job
+    unit_results = done[first : first + len(heavy)] + done[first + len(heavy) + len(parts) :]
+    rule_results = [*done[1:first], *(r for rs in unit_results for r in rs)]
     found = {r.rule: r for r in (*event_results, *rule_results)}
-    order = ("fk.foreign_key_check", "fk.integrity_check", *(c.rule for c in every), *LOCAL_RULES)
+    rules = [c.rule for c in every]
+    rules.insert(rules.index("format.types") + 1, TEXT_RULE)
+    order = ("fk.foreign_key_check", "fk.integrity_check", *rules, *LOCAL_RULES)
     metrics: tuple = ()
     if with_scorecard:
-        part_results = done[3 + len(heavy) : 3 + len(heavy) + len(parts)]
+        part_results = done[first + len(heavy) : first + len(heavy) + len(parts)]
         metrics = (*time_of_day_metrics(profile), *(m for ms in part_results for m in ms))
     rules = tuple(found[r] for r in order if r in found)
     return ValidationReport(path=str(path), rules=rules, metrics=metrics)

@@ -19,11 +19,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..inputs import columns_of, load_anchor, open_readonly
+from ..inputs import columns_of, first_bad_text, is_text_error, load_anchor, open_readonly
 
 ERROR = "error"
 WARNING = "warning"
 EXAMPLE_LIMIT = 5
+TEXT_RULE = "format.text"  # structure.text_result; a rule that cannot read a text points at it
 
 # How to name a row in examples, for tables without an id column: its key columns.
 _ROW_KEYS = {
@@ -238,10 +239,26 @@ def run_check(conn: sqlite3.Connection, check: Check) -> RuleResult:
             conn.executescript(check.setup)
         (count,) = conn.execute(f"SELECT count(*) FROM ({check.sql})").fetchone()
     except sqlite3.OperationalError as exc:
-        if "no such column" not in str(exc):
+        if "no such column" in str(exc):
+            why = f"not run: {exc}"
+        elif is_text_error(exc) and has_bad_text(conn):
+            why = f"not run: a text it reads is not UTF-8 ({TEXT_RULE} names it)"
+        else:
             raise
-        return RuleResult(check.rule, check.description, check.severity, 1, (f"not run: {exc}",))
+        return RuleResult(check.rule, check.description, check.severity, 1, (why,))
     return counted(conn, check, count)
+
+
+def has_bad_text(conn: sqlite3.Connection) -> bool:
+    """Whether the file holds a text that is not UTF-8: asked only when a rule failed on
+    reading a text, so that a failure of another kind is still raised.  The
+    answer is kept in a TEMP table: the scan is done once a connection."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _bad_text (found INTEGER)")
+    row = conn.execute("SELECT found FROM temp._bad_text").fetchone()
+    if row is None:
+        row = (first_bad_text(conn) is not None,)
+        conn.execute("INSERT INTO temp._bad_text VALUES (?)", row)
+    return bool(row[0])
 
 
 def counted(conn: sqlite3.Connection, check: Check, count: int) -> RuleResult:
@@ -266,6 +283,11 @@ def _example(value: Any) -> Any:
     """An example as text or a number: a blob (a key column of an edited file) as SQLite
     quotes it, X'FF00', so the report prints it and its JSON holds it."""
     return f"X'{value.hex().upper()}'" if isinstance(value, bytes) else value
+
+
+def example_key(conn: sqlite3.Connection, table: str) -> str:
+    """SQL naming a row of ``table`` in an example: its id, or its key columns."""
+    return _row_key(table, columns_of(conn, table))
 
 
 def _row_key(table: str, columns: list[str]) -> str:

@@ -6,9 +6,26 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..inputs import column_differences, columns_of, present_tables, value_problem
+from ..inputs import (
+    column_differences,
+    columns_of,
+    present_tables,
+    text_columns,
+    text_problem,
+    value_problem,
+)
 from ..schema import declared_columns
-from .core import ERROR, EXAMPLE_LIMIT, WARNING, Check, RuleResult, per_table_check, run_check
+from .core import (
+    ERROR,
+    EXAMPLE_LIMIT,
+    TEXT_RULE,
+    WARNING,
+    Check,
+    RuleResult,
+    example_key,
+    per_table_check,
+    run_check,
+)
 
 # where the column is nullable.
 _ENUMS = (
@@ -120,6 +137,71 @@ def types_check(conn: sqlite3.Connection) -> Check:
             if col in cols and decl.upper() in _STORED_AS
         ),
     )
+
+
+# Rows per pass of format.text: a chunk's texts are joined in C and checked in one decode.
+TEXT_CHUNK = 100_000
+_ENUM_COLUMNS = frozenset((table, col) for table, col, _ in _ENUMS)
+
+
+def text_result(conn: sqlite3.Connection) -> RuleResult:
+    """Every text is UTF-8 without NUL characters: SQLite stores any bytes as TEXT, and then
+    Python cannot read the row (every command but this one stops there) and SQLite's own
+    text functions stop at a NUL.
+
+    One pass per table over its free-text columns (timestamps, dates and enumerations have
+    stricter rules that any such byte already breaks): each chunk of rows has every
+    column's texts joined by SQLite (with a space, which ends any multi-byte sequence) and
+    decoded in one call, so a good file costs a few memory copies, not a Python call per
+    value; only a chunk that fails is read value by value to name its rows."""
+    conn.create_function("text_problem", 1, text_problem, deterministic=True)
+    count, examples = 0, []
+    for table in present_tables(conn):
+        cols = [
+            c
+            for c in text_columns(conn, table)
+            if value_problem(c) is None and (table, c) not in _ENUM_COLUMNS
+        ]
+        if not cols:
+            continue
+        bound_sql, chunk_sql, rows_sql = _text_queries(conn, table, cols)
+        lo, end = -(1 << 63), (1 << 63) - 1
+        while lo < end:
+            hi = (conn.execute(bound_sql, (lo,)).fetchone() or (end,))[0]
+            texts = conn.execute(chunk_sql, (lo, hi)).fetchone()
+            if any(map(text_problem, texts)):  # (or a BLOB: format.types, not counted here)
+                found = [r[0] for r in conn.execute(rows_sql, (lo, hi))]
+                count += len(found)
+                examples += found[: EXAMPLE_LIMIT - len(examples)]
+            lo = hi
+    return RuleResult(
+        TEXT_RULE,
+        "every text is UTF-8 without NUL characters (bytes stored as TEXT stop every reader)",
+        ERROR,
+        count,
+        tuple(examples),
+    )
+
+
+def _text_queries(conn: sqlite3.Connection, table: str, cols: list[str]) -> tuple[str, ...]:
+    """format.text's queries on ``table``: the last rowid of the chunk after a rowid (a walk
+    of the b-tree's keys), the texts of the rows in a range joined per column, and the
+    examples among them that hold a bad text (``tasks.name:12``)."""
+    bound_sql = (
+        f'SELECT rowid FROM "{table}" WHERE rowid > ? ORDER BY rowid LIMIT 1 OFFSET '
+        f"{TEXT_CHUNK - 1}"
+    )
+    joined = ", ".join(f"CAST(group_concat(\"{c}\", ' ') AS BLOB)" for c in cols)
+    chunk_sql = f'SELECT {joined} FROM "{table}" WHERE rowid > ? AND rowid <= ?'
+    bad = {
+        c: f'typeof("{c}") = \'text\' AND text_problem(CAST("{c}" AS BLOB)) NOT NULL' for c in cols
+    }
+    which = " ".join(f"WHEN {cond} THEN '{c}'" for c, cond in bad.items())
+    rows_sql = (
+        f"SELECT '{table}.' || CASE {which} END || ':' || {example_key(conn, table)} "
+        f'FROM "{table}" WHERE rowid > ? AND rowid <= ? AND ({" OR ".join(bad.values())})'
+    )
+    return bound_sql, chunk_sql, rows_sql
 
 
 def format_checks(conn: sqlite3.Connection) -> list[Check]:

@@ -88,16 +88,30 @@ def _column(values: tuple, typ: Any) -> Any:
     return pa.array(values, typ)
 
 
-def _checked(table: str, values: tuple, field: Any) -> Any:
+def _checked(table: str, values: tuple, field: Any, keys: tuple, key: str) -> Any:
+    """The column as an Arrow array, or one InputFileError line naming the first value that
+    does not fit its type and its row (``keys``: the first column's values, named ``key``)."""
     import pyarrow as pa
 
     try:
         return _column(values, field.type)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        bad = next((i for i, v in enumerate(values) if not _fits(v, field.type)), None)
+        what = "a value" if bad is None else f"{values[bad]!r:.40} in row {key} {keys[bad]}"
         raise InputFileError(
-            f"{table}.{field.name}: a value does not fit {field.type} ({e}); "
-            "the file does not follow schema.sql"
+            f"{table}.{field.name} holds {what}, which does not fit {field.type}; the file "
+            "does not follow schema.sql"
         ) from e
+
+
+def _fits(value: Any, typ: Any) -> bool:
+    import pyarrow as pa
+
+    try:
+        _column((value,), typ)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return False
+    return True
 
 
 def write_table(table: str, chunks: Iterable[list[tuple]], path: Path) -> None:
@@ -115,8 +129,11 @@ def write_table(table: str, chunks: Iterable[list[tuple]], path: Path) -> None:
         store_schema=True,
     ) as writer:
         for chunk in chunks:
-            columns = zip(*chunk, strict=True)
-            arrays = [_checked(table, v, f) for v, f in zip(columns, schema, strict=True)]
+            columns = list(zip(*chunk, strict=True))
+            arrays = [
+                _checked(table, v, f, columns[0], schema[0].name)
+                for v, f in zip(columns, schema, strict=True)
+            ]
             writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema), ROWS_PER_GROUP)
             n += len(chunk)
         if n == 0:

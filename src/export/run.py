@@ -13,13 +13,14 @@ from importlib import metadata
 from pathlib import Path
 
 from ..config import creation_problems
-from ..errors import OutputExistsError, OutputPathError
+from ..errors import InputFileError, OutputExistsError, OutputPathError
 from ..fingerprint import fingerprint_connection
+from ..inputs import REQUIRED_TABLES, first_blob
 from ..output import atomic_target
 from ..pipeline import PROGRAM, NullProgress, Progress
 from ..schema import column_declarations, table_names
 from .registry import ExportContext, ExportOptionError, FileInfo, Format, get_format
-from .source import open_source, reading_rows
+from .source import open_source, reading, reading_rows
 
 MANIFEST = "manifest.json"
 
@@ -161,10 +162,23 @@ def export(
     try:
         if format_.parts is None:
             wanted = present_tables(conn, wanted, explicit=tables is not None, source=source)
+        with reading(source):
+            blob = first_blob(conn, wanted if format_.parts is None else REQUIRED_TABLES)
+        if blob:
+            raise InputFileError(
+                f"{source}: {blob}, so the file does not follow schema.sql (an export writes "
+                f"text and numbers only): fix or delete that value (`validate {source}` lists "
+                "every one)"
+            )
         with atomic_folder(target, overwrite) as folder:
             ctx = ExportContext(conn, wanted, folder, progress or NullProgress())
             with reading_rows(source):  # a damaged page or an edited row: one InputFileError line
-                files = format_.write(ctx)
+                try:
+                    files = format_.write(ctx)
+                except InputFileError as e:  # a format's line names the value, not the file
+                    if str(e).startswith(str(source)):
+                        raise
+                    raise InputFileError(f"{source}: {e}") from e
                 fingerprint = fingerprint_connection(conn, ctx.digests)
             text = json.dumps(manifest(format_, files, fingerprint, source), indent=2)
             (folder / MANIFEST).write_text(text + "\n", encoding="utf-8")

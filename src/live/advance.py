@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import sqlite3
 import tempfile
 import time
@@ -25,7 +26,7 @@ from typing import Any
 from ..config import HORIZON_DAYS, Config
 from ..errors import ConfigError, InputFileError
 from ..fingerprint import combine
-from ..inputs import open_readonly
+from ..inputs import open_readonly, reading
 from ..llm import LLMReport, LLMSettings
 from ..pipeline import (
     PROGRAM,
@@ -59,6 +60,31 @@ class FileClock:
         return horizon_ms(self.config)
 
 
+def check_writable(path: Path) -> None:
+    """An advance or a live writer changes the file in place and builds its next state in a
+    folder beside it: a damaged or read-only file, or a read-only folder, is one line before
+    any work, not a failure after it (or a write into damaged pages)."""
+    with closing(open_readonly(path)) as conn, reading(path):  # path, header, tables first
+        # the pages too (a second at large, against the advance's minutes): writing into a
+        # damaged file spreads the damage, and the write may never touch the bad pages
+        damage = " ".join(str(conn.execute("PRAGMA quick_check(1)").fetchone()[0]).split())
+    if damage != "ok":
+        raise InputFileError(
+            f"{path}: corrupt: {damage}; simulate and live write into the file and would "
+            "spread the damage: restore a copy or generate it again"
+        )
+    if not os.access(path, os.W_OK):
+        raise InputFileError(
+            f"{path}: read-only; simulate and live write into the file: make it writable "
+            "(chmod u+w) or give a copy"
+        )
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise InputFileError(
+            f"{path}: its folder is read-only; simulate and live build the next state beside "
+            "the file: make the folder writable or give a copy elsewhere"
+        )
+
+
 def file_clock(path: str | Path) -> FileClock:
     """The file's config and clock (its latest run's anchor), or InputFileError."""
     run = read_run(path)
@@ -69,7 +95,7 @@ def file_clock(path: str | Path) -> FileClock:
         clock = parse_ms(run["anchor"])
     except (TypeError, ValueError) as e:
         raise InputFileError(f"{path}: its generation_runs anchor is not a timestamp") from e
-    with closing(open_readonly(path, required=("generation_runs",))) as conn:
+    with closing(open_readonly(path)) as conn:  # every table: an advance writes them all
         runs = conn.execute("SELECT count(*) FROM generation_runs").fetchone()[0]
         llm_text = carries_llm_text(conn)
     return FileClock(config, clock, settings, runs, llm_text)
@@ -153,8 +179,7 @@ def advance(
     on (its key passed apart, as `generate` takes it), else the templates (live/text.py).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"{path}: no such file")
+    check_writable(path)
     pid = writer_pid(path)
     if pid is not None:
         raise InputFileError(f"{path}: a live writer is attached (pid {pid}); stop it first")

@@ -41,7 +41,7 @@ from ..pipeline import (
     versions,
 )
 from ..worktime import DAY_MS, fmt_ms
-from .advance import _iso, check_world, file_clock
+from .advance import _iso, check_world, check_writable, file_clock
 from .apply import CHILD_TABLES, write_rows
 from .days import PROJECT_ONCE, WINDOW, Builder, Day
 from .lock import lock_path
@@ -88,8 +88,7 @@ class Live:
         prefetch: bool = True,
     ):
         self.path = Path(path)
-        if not self.path.is_file():
-            raise InputFileError(f"{self.path}: no such file")
+        check_writable(self.path)
         now = file_clock(self.path)
         self.llm_text = now.llm_text  # rows it holds keep their (LLM) text: live/text.py
         self.settings = check_world(now, settings)
