@@ -13,6 +13,7 @@ import numpy as np
 from src.config import resolve_config
 from src.generators.handoffs import project_ctx
 from src.lifecycle import NEVER, Draws, Member, TaskLife, _move_due_on, state_at
+from src.lifecycle.engine import P_QUEUED_STALLED, P_UNOWNED, _owner_plan
 from src.pipeline import anchor_ms, build_world
 from src.worktime import DAY_MS, absence_on, build_calendar, date_ms, is_workday, personal_calendar
 
@@ -102,13 +103,17 @@ def test_a_start_day_the_moved_due_day_cannot_follow_is_dropped():
     assert life.start_on is None
 
 
-def test_efforts_and_blocked_stalls_spread_evenly_in_every_project():
-    # setup: two projects' contexts (each has its own phase)
+def _two_projects() -> list:
+    """The contexts of a small file's first two projects (each has its own phases)."""
     config = resolve_config({"scale": "small", "end_date": "2026-06-30"})
     world = build_world(config)
     anchor = anchor_ms(config)
-    for plan in world.plans[:2]:
-        ctx, _ = project_ctx(world.org, plan, world.plans, anchor)
+    return [project_ctx(world.org, p, world.plans, anchor)[0] for p in world.plans[:2]]
+
+
+def test_efforts_and_blocked_stalls_spread_evenly_in_every_project():
+    # setup: two projects' contexts (each has its own phase)
+    for ctx in _two_projects():
         # run: the first 40 efforts' quantiles and the first 110 stalled tasks' Blocked picks
         zs = sorted(ctx.work_z() for _ in range(40))
         blocked = [ctx.sequence("blocked") < 0.15 for _ in range(110)]
@@ -121,3 +126,29 @@ def test_efforts_and_blocked_stalls_spread_evenly_in_every_project():
         assert all(7 <= n <= 9 for n in fifths), fifths
         for n, slack in ((20, 1), (40, 2), (110, 1.5)):
             assert abs(sum(blocked[:n]) - 0.15 * n) <= slack, (n, blocked)
+
+
+def test_each_project_leaves_its_share_of_stalled_work_unassigned():
+    # setup: two projects' contexts (each has its own phase of the "stalled" sequence)
+    for ctx in _two_projects():
+        # run: 100 stalled tasks asked of someone at creation, then 100 that go on
+        stalled = [_owner_plan(ctx, "stalled", "now", ctx.sequence("stalled")) for _ in range(100)]
+        done = [_owner_plan(ctx, "done", "now", None) for _ in range(100)]
+        # assert: the unowned backlog and the queue each hold their share of every prefix of
+        # the stalled work, give or take one or two (100 independent draws are off by 3 to 5
+        # in one standard deviation); stalled work is never queued AND unowned; work that
+        # goes on is queued at the project's rate and is never unowned
+        unowned = [p == ("never", False) for p in stalled]
+        queued = [p == ("later", True) for p in stalled]
+        p_queued = (1 - P_UNOWNED) * P_QUEUED_STALLED
+        for n in (10, 30, 100):
+            assert abs(sum(unowned[:n]) - P_UNOWNED * n) <= 1.5, (n, stalled)
+            assert abs(sum(queued[:n]) - p_queued * n) <= 1.5, (n, stalled)
+        assert all(p in (("never", False), ("later", True), ("now", False)) for p in stalled)
+        assert abs(sum(p == ("later", True) for p in done) - ctx.shape.p_queued * 100) <= 1.5
+        assert all(p[0] != "never" for p in done)
+        # a task planned for later is never queued: it waits for its assignee, not the queue
+        assert _owner_plan(ctx, "stalled", "later", ctx.sequence("stalled")) in (
+            ("never", False),
+            ("later", False),
+        )

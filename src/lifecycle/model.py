@@ -23,10 +23,11 @@ _NORMAL = NormalDist()
 # task reads more than one in step: in coprime bases they are jointly even (the Halton
 # points), where sequences of irrational steps in step drift together (e - 2 beside sqrt 3
 # - 1 tied a task's effort to its fate and moved the median days to completion by a day).
-# A task's fate and a request's wait in the queue stay independent draws: read from such
-# sequences as well, they left less open work unassigned (8.8% of open work where draws
-# give 15%, measured on a default file) for reasons not pinned down.
-SEQUENCE_BASES = {"work": 5, "blocked": 11}
+# A task's fate stays an independent draw; whether work that stalls is unowned, queued or
+# left Blocked is read from one point of the "stalled" sequence after the fate is drawn
+# (engine._owner_plan): nearly all open work at the anchor is stalled work, so each
+# project's open unassigned and Blocked shares hold within a task of their expectation.
+SEQUENCE_BASES = {"work": 5, "blocked": 11, "queue": 3, "stalled": 7}
 _TABLE = 4096  # radical inverses kept per base (a project's tasks; later ones are computed)
 
 
@@ -175,10 +176,9 @@ class ProjectCtx:
         return (self._phases[name] + inverse) % 1.0
 
     def never_draw(self) -> float:
-        """The next point of a golden-ratio sequence (a phase per project): whether a task is
-        never assigned is read from it, so a project's share of unowned backlog is close to
-        its expectation (independent draws spread the file's open unassigned share over
-        8-21% at the default scale once dropped work is closed; the band is 10-20%)."""
+        """The next point of a golden-ratio sequence (a phase per project): whether a subtask
+        is never assigned is read from it, so a project's share of unowned pieces is close to
+        its expectation (a task's is read from the "stalled" sequence: engine._owner_plan)."""
         self.never_phase = (self.never_phase + GOLDEN) % 1.0
         return self.never_phase
 
