@@ -90,6 +90,7 @@ REVIEWERS = (
 # Share of hand-offs that go to an executive (the important projects): the executive approves
 # the sign-off, posts some of the status updates and takes part like any member (design).
 P_EXECUTIVE = 0.3
+SIGN_OFF_ROOM = 14 * DAY_MS  # an executive's first sign-off in the window leaves time to act
 EXECUTIVE_LABEL = "Executive approval"
 # Share of projects that are time-boxed (have a due date); the rest are ongoing work.
 P_TIMEBOXED = 0.85
@@ -113,6 +114,10 @@ FIRST_LEAD = 30 * DAY_MS
 ONGOING_SPAN = 0.4
 # People of the team who are in no project yet join each new project, up to this many (design).
 NEW_MEMBERS = 6
+# A project whose work is over (two weeks past its due date, stalled or cancelled) within this
+# long of the window's start places nobody waiting for work: they would sit out the rest of
+# the window (issue 9; a cancellation before the window left a team's people idle in it).
+PLACE_OVERLAP = 30 * DAY_MS
 # Guests from partner teams (issue 9): a project of at least GUEST_MIN_MEMBERS members invites
 # someone of a partner function with commenter access, who asks, answers and reviews on its
 # tasks; one more from twice that size (design: guests 2-8% of members, at most one in ten
@@ -215,6 +220,7 @@ def plan_projects(
     waiting: dict[int, list[int]] = {}  # per team: its people not yet in any project
     reviewers = designated_reviewers(seed, org)
     placed: set[int] = set()
+    sponsored: set[int] = set()  # executives given a hand-off in the window so far
     for p in range(config.projects + len(later)):
         rng = rng_for(seed, Stream.PROJECTS, p)
         rng.random()  # was the team's draw: kept so the plan's other draws stay in place
@@ -356,14 +362,21 @@ def plan_projects(
             fields=enabled,
             others=list(list_projects.get(team.index, ())),
         )
-        _shape(seed, org, plan, reviewers, nth, fates)
-        _include_everyone(seed, org, plan, waiting, placed, anchor, start)
-        _partner_guests(seed, org, plan, reviewers)
+        _shape(seed, org, plan, reviewers, nth, fates, (start, anchor), sponsored)
         plans.append(plan)
         if view != "board":  # later projects may multi-home tasks into the last few of these
             recent = list_projects.setdefault(team.index, [])
             recent.append(p)
             del recent[:-5]
+    # People waiting for work join projects in the order the projects start (the ones after
+    # the end date last, in their order): in the plans' order, a team's first plan that
+    # starts in the window's last weeks took the people its earlier projects had no room for,
+    # and they sat idle all window (issue 9).  The plans before the end date are all known
+    # here, so a later clock (continuous mode) changes none of their members.
+    initial = sorted(plans[: config.projects], key=lambda q: (q.created, q.index))
+    for plan in initial + plans[config.projects :]:
+        _include_everyone(seed, org, plan, waiting, placed, anchor, start)
+        _partner_guests(seed, org, plan, reviewers)
     _cross_post(org, plans)
     return plans
 
@@ -436,7 +449,14 @@ def _length_days(k: int, phase: float, u: float) -> int:
 
 
 def _shape(
-    seed: int, org: Org, plan: ProjectPlan, reviewers: dict, nth: int, phases: list[float]
+    seed: int,
+    org: Org,
+    plan: ProjectPlan,
+    reviewers: dict,
+    nth: int,
+    phases: list[float],
+    window: tuple[int, int],
+    sponsored: set[int],
 ) -> None:
     """The project's kind, whether it stalls (or is cancelled) and its hand-off, from its own
     streams (never the anchor: the stall, the cancellation and the hand-off are points of the
@@ -445,7 +465,9 @@ def _shape(
     (its place among the projects of its kind; ``phases`` per seed), so every file has its
     share of each: a default file has four or five ongoing projects and some 25 time-boxed
     ones, and independent draws left some with no intake queue or with six stalls (the
-    per-file completion, Blocked and days-to-completion figures swung with them)."""
+    per-file completion, Blocked and days-to-completion figures swung with them).
+    ``window`` is the configured window (start and end date, not the clock) and
+    ``sponsored`` the executives given a hand-off in it by the earlier plans."""
     rng = rng_for(seed, Stream.PROJECT_SHAPES, plan.index)
     if plan.due_ms is None:
         rng.random()  # was the kind's draw (nothing follows it)
@@ -465,7 +487,18 @@ def _shape(
         gates = reviewers.get(plan.team, [])
         executive = [g for g in gates if g[2] == EXECUTIVE_LABEL]
         others = [g for g in gates if g[2] != EXECUTIVE_LABEL]
-        pool = executive if executive and (rng.random() < P_EXECUTIVE or not others) else others
+        # an executive who has signed nothing off in the window yet takes the first hand-off
+        # of a team they sponsor that falls in it (issue 9: executives approve; drawn alone,
+        # some of them had none and never acted in the window)
+        over = _over(plan)
+        unsigned = (
+            executive
+            and executive[0][1] not in sponsored
+            and window[0] <= at < window[1] - SIGN_OFF_ROOM
+            and (over is None or at < over)
+        )
+        r = rng.random()
+        pool = executive if executive and (unsigned or r < P_EXECUTIVE or not others) else others
         if pool:
             _, reviewer, label = pool[int(rng.integers(len(pool)))]
             joined = org.users[reviewer].join < plan.created
@@ -473,6 +506,8 @@ def _shape(
                 guests = [m for m in plan.members if m[1]]
                 plan.members = [m for m in plan.members if not m[1]] + [(reviewer, False)] + guests
                 plan.handoff = (at, reviewer, label)
+                if label == EXECUTIVE_LABEL and window[0] <= at < window[1] - SIGN_OFF_ROOM:
+                    sponsored.add(reviewer)
 
 
 def reviewer_teams(org: Org, own: int) -> list[tuple[int, str]]:
@@ -498,9 +533,9 @@ def designated_reviewers(seed: int, org: Org) -> dict[int, list[tuple[int, int, 
     (team, gate) from its own stream, so they depend on the organization only, not on the
     projects (adding a project changes no membership)."""
     out: dict[int, list[tuple[int, int, str]]] = {}
-    for team in org.teams:
-        if team.is_leadership:
-            continue
+    executives = _executives(seed, org)
+    ordinary = [t for t in org.teams if not t.is_leadership]
+    for nth, team in enumerate(ordinary):
         chosen = []
         for gate, label in reviewer_teams(org, team.index):
             rng = rng_for(seed, Stream.PROJECT_SHAPES, 2_000_000 + team.index, gate)
@@ -511,10 +546,27 @@ def designated_reviewers(seed: int, org: Org) -> dict[int, list[tuple[int, int, 
                 lambda u, g=gate: org.users[u].team == g and org.users[u].leave is None,
                 None,
             )
+            if label == EXECUTIVE_LABEL and executives:
+                u = executives[nth % len(executives)]
             if u is not None:
                 chosen.append((gate, u, label))
         out[team.index] = chosen
     return out
+
+
+def _executives(seed: int, org: Org) -> list[int]:
+    """The leadership's own people who stay (not the team managers, whose team is their
+    department), in an order drawn once: the departments take them in turn as their
+    executive sponsor, so each one sponsors some (drawn per department, two of eleven
+    executives sponsored nobody and never acted in the window: issue 9)."""
+    lead = next((t for t in org.teams if t.is_leadership), None)
+    if lead is None:
+        return []
+    own = [
+        u for u in lead.members if org.users[u].team == lead.index and org.users[u].leave is None
+    ]
+    order = rng_for(seed, Stream.PROJECT_SHAPES, 3_000_000).permutation(len(own))
+    return [own[i] for i in order]
 
 
 def reviewer_memberships(seed: int, org: Org) -> list[tuple[int, int, int]]:
@@ -545,9 +597,10 @@ def _include_everyone(
     each team's queue is shuffled once from its own stream.  A project that starts after the
     end date (continuous mode) takes only people already there: at a clock that shows it,
     everyone in it is in the file.  A project whose work ended before the window opened
-    (its history only) places nobody: its people still wait for work in the window."""
-    end = plan.halt or (plan.due_ms + 14 * DAY_MS if plan.due_ms else None)
-    if end is not None and end < start:
+    (its history only), or is over in the window's first weeks (PLACE_OVERLAP), places
+    nobody: its people still wait for work in the window."""
+    end = _over(plan)
+    if end is not None and end < start + PLACE_OVERLAP:
         return
     placed.update(u for u, _ in plan.members)
     team = org.teams[plan.team]

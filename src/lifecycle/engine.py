@@ -173,7 +173,7 @@ def simulate_task(
                 and parent.assignee
                 and parent.assignee.active(created)
                 and d.chance(0.5)
-                else sim.someone(created)
+                else sim.worker(created)
             )
     if plan_assign == "now" and first_assignee is not None:
         sim.assign(created, creator, first_assignee)
@@ -261,7 +261,7 @@ def simulate_task(
         if plan_assign == "later":
             wait = (ctx.shape.pickup_wd, ctx.shape.pickup_sigma) if life.queued else (0.3, 0.9)
             t, owner = sim.act("owner", d.lognormal(*wait))
-            sim.assign(t, owner, sim.someone(t))
+            sim.assign(t, owner, sim.worker(t))
             _keep_off_time_off(sim, d, t, owner)
             sim.move(t, owner, "todo")
         if in_project and not ctx.board and d.chance(P_LIST_MOVE) and len(ctx.sections) > 1:
@@ -413,7 +413,7 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
                 sim.comment(t, actor, "unblocked", gap=0.003)
         elif what == "reassign":
             t, owner = sim.act("owner", gap)
-            new = sim.someone(t, exclude=life.assignee)
+            new = sim.worker(t, exclude=life.assignee)
             if new is not life.assignee:
                 sim.assign(t, owner, new)
                 _keep_off_time_off(sim, d, t, owner)
