@@ -37,7 +37,8 @@ from .errors import ConfigError
 from .fingerprint import combine
 from .generators.continuation import continue_users, project_schedule
 from .generators.custom_fields import custom_field_rows, generate_custom_fields
-from .generators.projects import plan_projects, reviewer_memberships
+from .generators.projects import plan_projects
+from .generators.reviewers import reviewer_memberships
 from .generators.tags import generate_tags
 from .generators.tasks import generate_project
 from .generators.teams import generate_teams, team_membership_rows, team_rows

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from conftest import END_DATE, broken, q, q1
 
-import src.generators.projects as projects
+import src.generators.project_fates as project_fates
 from src.checks.status_claims import cancel_claim
 from src.config import Config
-from src.generators.tasks import project_rows, simulate_project
+from src.generators.task_rows import project_rows
+from src.generators.tasks import simulate_project
 from src.pipeline import anchor_ms, build_world, generate, horizon_ms
 from src.validate import validate
 from src.worktime import DAY_MS
@@ -29,7 +30,7 @@ def _config(seed: int = 42) -> Config:
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("cancel") / "cancelled.sqlite"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(projects, "P_PROJECT_CANCELLED", RAISED)
+        mp.setattr(project_fates, "P_PROJECT_CANCELLED", RAISED)
         # seed 3: four of its cancelled projects move work to a list project of their team
         # (in seed 42's plans, since projects are spread by sequences, none does)
         generate(_config(3), path)
@@ -178,7 +179,7 @@ def test_reopening_a_task_of_a_cancelled_project_fires_the_rule(db: Path, tmp_pa
 
 def test_nothing_of_a_cancellation_shows_before_it(monkeypatch: pytest.MonkeyPatch) -> None:
     # setup
-    monkeypatch.setattr(projects, "P_PROJECT_CANCELLED", RAISED)
+    monkeypatch.setattr(project_fates, "P_PROJECT_CANCELLED", RAISED)
     config = _config(7)
     world = build_world(config)
     anchor, horizon = anchor_ms(config), horizon_ms(config)
@@ -229,7 +230,7 @@ def test_a_later_clock_keeps_every_cancellation_it_showed(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # setup: continuous mode with many cancellations, at two clocks after the end date
-    monkeypatch.setattr(projects, "P_PROJECT_CANCELLED", RAISED)
+    monkeypatch.setattr(project_fates, "P_PROJECT_CANCELLED", RAISED)
     config = Config(seed=5, scale="small", users=40, projects=8, tasks_per_project=25,
                     end_date=END_DATE)  # fmt: skip
     t1, t2 = anchor_ms(config) + 20 * DAY_MS, anchor_ms(config) + 120 * DAY_MS

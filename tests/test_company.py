@@ -20,7 +20,7 @@ from conftest import END_DATE, q, q1
 from src import Config
 from src.checks import company
 from src.checks.scorecard import scorecard
-from src.generators.projects import partner_teams
+from src.generators.project_members import partner_teams
 from src.inputs import load_window_start
 from src.pipeline import build_world
 from src.seasons import monthly

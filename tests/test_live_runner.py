@@ -223,6 +223,35 @@ def test_one_writer_at_a_time(base, tmp_path):
         assert r.returncode == 2 and "live writer is attached" in r.stderr
 
 
+def test_emulated_batches_stay_inside_their_range_though_events_share_an_instant(base, tmp_path):
+    # a new task and its first changes are stamped the same millisecond: a batch cut after
+    # the range's last event must not take the rest of that instant's events with it (a
+    # batch of 22 in a 5-20 range); it ends before that instant when enough come before it,
+    # and runs over only when fewer than the range's minimum do
+    path = _copy(base, tmp_path / "emulated.sqlite")
+    settings = Settings(mode="emulated", interval=1, speed=86400, batch_min=2, batch_max=4)
+    over = []
+    with Live(path, settings, wall=lambda: 4e9) as live:
+        for _ in range(60):
+            goal = live.target()
+            moments = _moments(live, live.clock, goal)
+            batch = live.run_batch(goal)
+            assert batch.size == len(moments) >= 2
+            if batch.size > 4:  # events before the instant it ends on: fewer than 2
+                over.append(sum(t < moments[-1] for t in moments))
+    assert sum(n >= 2 for n in over) == 0, over
+
+
+def _moments(live: Live, lo: int, hi: int) -> list[int]:
+    """The instants of the events in [lo, hi), one per event, from the runner's days."""
+    out, t = [], lo
+    while t < hi:
+        day = live._day_for(t)
+        out += [m[0] for m in day.span(t, min(hi, day.end))]
+        t = min(hi, day.end)
+    return out
+
+
 def test_the_clock_never_passes_the_wall_clock_unless_asked(base, tmp_path):
     path = _copy(base, tmp_path / "f.sqlite")
     start = file_clock(path).clock

@@ -10,7 +10,8 @@ import pytest
 from conftest import END_DATE
 
 from src import Config
-from src.generators.projects import LENGTH_DAYS, P_PROJECT_STALLS, P_TIMEBOXED
+from src.generators.project_fates import P_PROJECT_STALLS
+from src.generators.projects import LENGTH_DAYS, P_TIMEBOXED
 from src.pipeline import build_world
 from src.worktime import DAY_MS
 

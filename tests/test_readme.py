@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
+from conftest import q
 
 from src.config import ENV_KEYS, OTHER_ENV_KEYS
+from src.live import advance
 from src.live.settings import ENV_PREFIX, FIELDS
 from src.main import app
 
@@ -114,3 +117,65 @@ def test_every_live_toml_key_is_documented() -> None:
     keys = shipped | set(FIELDS) | {"batch"}
     assert {"mode", "interval", "allow_future"} <= shipped
     assert sorted(k for k in keys if f"`{k}`" not in README and f"`{k} =" not in README) == []
+
+
+def _example_queries() -> dict[str, str]:
+    """The README's example SQL queries, by their first comment line."""
+    block = re.search(r"### Example queries\n\n```sql\n(.*?)```", README, re.S)
+    assert block, "the README has no example queries"
+    queries = [q.strip() for q in re.split(r";\s*\n", block.group(1)) if q.strip()]
+    return {q.splitlines()[0].lstrip("- "): q for q in queries}
+
+
+QUERIES = _example_queries()
+
+
+@pytest.fixture(scope="module")
+def advanced(default_seed42: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the default file whose clock moved on: two runs in generation_runs."""
+    path = tmp_path_factory.mktemp("readme") / "advanced.sqlite"
+    shutil.copyfile(default_seed42.path, path)
+    advance(path, days=10)
+    return path
+
+
+@pytest.mark.parametrize("title", sorted(QUERIES))
+def test_every_example_query_answers_on_a_default_and_an_advanced_file(
+    title: str, default_seed42: Any, advanced: Path
+) -> None:
+    for path in (default_seed42.path, advanced):
+        assert q(path, QUERIES[title]), f"{title!r} returns nothing on {path.name}"
+
+
+def test_the_open_work_query_counts_each_task_once_at_the_files_clock(advanced: Path) -> None:
+    # a file advanced in continuous mode holds a run row per advance: the query must not
+    # count each open task once per run, and overdue is judged at the latest clock
+    (title,) = [t for t in QUERIES if t.startswith("Open work per person")]
+    got = {name: (n, late) for name, n, late in q(advanced, QUERIES[title])}
+    clock = q(advanced, "SELECT substr(anchor, 1, 10) FROM generation_runs ORDER BY id DESC")[0][0]
+    want = q(
+        advanced,
+        """SELECT u.name, COUNT(*), SUM(t.due_on < ?) FROM tasks t
+           JOIN users u ON u.id = t.assignee_id WHERE t.completed = 0
+           GROUP BY u.id ORDER BY COUNT(*) DESC LIMIT 10""",
+        (clock,),
+    )
+    assert q(advanced, "SELECT COUNT(*) FROM generation_runs")[0][0] == 2
+    assert got == {name: (n, late) for name, n, late in want}
+
+
+def test_the_layout_names_every_package_and_module_of_src() -> None:
+    layout = re.search(r"## Layout\n\n```\n(.*?)```", README, re.S)
+    assert layout, "the README has no Layout section"
+    text = layout.group(1)
+    packages = sorted(p.parent for p in (ROOT / "src").rglob("__init__.py"))
+    assert len(packages) > 5
+    missing = []
+    for package in packages:
+        rel = package.relative_to(ROOT).as_posix()
+        if package != ROOT / "src" and f"{rel}/" not in text:
+            missing.append(f"{rel}/")
+        for module in package.glob("*.py"):
+            if module.stem != "__init__" and not re.search(rf"\b{module.stem}\b", text):
+                missing.append(f"{rel}/{module.name}")
+    assert missing == []

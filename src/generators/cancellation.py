@@ -1,7 +1,7 @@
 """Cancelled projects: the owner closes the open work, moves what is still worth doing to
 another project of the team, and archives the project.
 
-A cancellation is a point of the project's planned life (`projects._shape`, read off the
+A cancellation is a point of the project's planned life (`project_fates.shape`, read off the
 project index): the project's task lives are drawn as if it went on and cut there
 (`tasks.simulate_project`), so its work before it is what it would have been, and nothing
 happens in it afterwards but the close-out.  Soon after, in the owner's working time, every
@@ -29,7 +29,7 @@ from ..lifecycle import (
     close_as_cancelled,
     continue_moved,
 )
-from .projects import ProjectPlan
+from .project_plan import ProjectPlan
 
 CLOSE_WD = 0.3  # working days from the cancellation to the owner's close-out (design)
 CLOSE_GAP_WD = 0.004  # working days between two closures (a few minutes)

@@ -1,6 +1,6 @@
 """Guests from partner teams on a project's tasks: questions, answers and reviews.
 
-A guest (`projects._partner_guests`: someone of a partner function with commenter access)
+A guest (`project_members.partner_guests`: someone of a partner function with commenter access)
 takes part in discussions only: never assigned, never changing a task.  Their comments are
 drawn from a stream of the project's own (TASKS, project, 5), after the lives of its tasks,
 so a project that invites a guest keeps every other draw, and a task's guest comments depend

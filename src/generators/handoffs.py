@@ -25,7 +25,7 @@ from ..lifecycle import (
 from ..model import Org
 from ..rng import Stream, rng_for
 from ..worktime import DAY_MS
-from .projects import ProjectPlan
+from .project_plan import ProjectPlan
 
 HANDOFF_LOCAL = 0  # a hand-off is its project's first task: its id is known to every project
 P_CROSS_DEPENDENCY = 0.8  # projects that depend on an earlier project's sign-off (design)

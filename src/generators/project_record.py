@@ -9,7 +9,7 @@ from ..text import Picker, fill
 from ..worktime import DAY_MS, fmt_ms
 from .handoffs import member_for
 from .project_world import ProjectWorld
-from .projects import EXECUTIVE_LABEL
+from .reviewers import EXECUTIVE_LABEL
 from .status_updates import status_update_rows
 
 

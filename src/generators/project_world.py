@@ -1,6 +1,6 @@
 """What a simulated project holds: its drawn tasks (`DrawnTask`), the whole project up to a
 clock (`ProjectWorld`, built by `tasks.simulate_project`) and the rows shown from it at a clock
-(`ProjectRows`, from `tasks.project_rows`).  Kept apart so the row builders can read a world
+(`ProjectRows`, from `task_rows.project_rows`).  Kept apart so the row builders can read a world
 without importing the simulation."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ..model import Org
 from ..text import Vocabulary
 from .cancellation import Cancellation
 from .completion import Completion
-from .projects import ProjectPlan
+from .project_plan import ProjectPlan
 
 
 @dataclass

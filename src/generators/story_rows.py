@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..worktime import DAY_MS, ms_date
-from .projects import ProjectPlan
+from .project_plan import ProjectPlan
 
 _SYSTEM_TEXT = {
     "unassigned": "unassigned",

@@ -5,34 +5,32 @@ Everything for project ``p`` comes from the streams (TASKS, p) for structure and
 for words, so a project's content depends on nothing but the seed, the organization, the
 catalog and its own plan.  Structure is decided first; text fills the slots afterwards.
 
-This module simulates a project (`simulate_project`) and shows it at a clock (`project_rows`);
-the row families live beside it: project_world (the world and its drawn tasks), story_rows,
-value_rows (custom field values) and project_record (the project's own rows, status updates).
+This module simulates a project (`simulate_project`); task_rows shows it at a clock
+(`project_rows`) and arrivals says when its work is created.  The row families live beside
+it: project_world (the world and its drawn tasks), story_rows, value_rows (custom field
+values) and project_record (the project's own rows, status updates).
 Patch a knob in the module that reads it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections import defaultdict
 from typing import Any
 
 from ..config import NO_TUNING, Tuning
-from ..ids import Kind, gid
 from ..lifecycle import (
     CONTINUE_EVENTS,
     NEVER,
     PRIORITIES,
     Draws,
-    Member,
     ProjectCtx,
     TaskLife,
     simulate_task,
 )
 from ..model import Org
 from ..rng import Stream, rng_for
-from ..seasons import mean_multiplier, monthly, warp
+from ..seasons import monthly
 from ..text import (
     Picker,
     TaskKind,
@@ -43,7 +41,8 @@ from ..text import (
     team_function,
     unique_task_name,
 )
-from ..worktime import DAY_MS, fmt_many, hour_profile
+from ..worktime import DAY_MS
+from .arrivals import creation_hints, retuned
 from .cancellation import CANCEL_EVENTS, Cancellation, close_out, move_target, movers
 from .censor import censor
 from .comments import CommentWriter, TaskFacts
@@ -52,11 +51,12 @@ from .descriptions import Pools, describe, facts_of
 from .field_values import industry_value
 from .guests import guest_comments
 from .handoffs import HANDOFF_LOCAL, cross_dependencies, handoff_life, member_for, project_ctx
-from .project_record import project_record_rows, status_rows
+from .project_plan import ProjectPlan
+from .project_record import status_rows
 from .project_world import DrawnTask, ProjectRows, ProjectWorld
-from .projects import ProjectPlan
-from .story_rows import human_date, human_date_text, story_row
-from .value_rows import draw_values, value_rows
+from .story_rows import human_date, human_date_text
+from .task_rows import project_rows
+from .value_rows import draw_values
 
 P_SUBTASKS = 0.16  # top-level tasks with subtasks; with dependencies lands in (B)'s 0.2-0.8 band
 P_DEPENDENCY = 0.07
@@ -66,14 +66,6 @@ P_TAG = 0.3
 # Subtasks of work still open are broken out within this span of its creation (design: the
 # span an open task had before the anchor, on average, when lives stopped there).
 SUBTASK_SPAN = 45 * DAY_MS
-# Ongoing work (operations, intake) spreads its tasks over its age, at least this long: a
-# younger one has made its share of that much work so far (design).
-ONGOING_LIFE = 120 * DAY_MS
-# A time-boxed project's mean planned life (due in 30-150 days, two weeks' wrap-up): one of
-# that length has the mean number of tasks, a longer one more (design).
-TIMEBOXED_LIFE = 126 * DAY_MS
-# Share of a project's top-level tasks created at its kick-off (design).
-P_KICKOFF = 0.15
 WRAP_UP_EVENTS = 3  # the most stories a wrap-up adds to a task (complete, status, section)
 
 
@@ -112,10 +104,10 @@ def simulate_project(
     # the history's draws
     later = Draws(rng_for(seed, Stream.TASKS, plan.index, 3))
     season = monthly(org.workspace.industry)
-    hints, span, hints_end = _creation_hints(
+    hints, span, hints_end = creation_hints(
         d, later, owner, plan, n, anchor, horizon, tuning.rate, season
     )
-    steady = _retuned(ctx, tuning) if tuning.steadiness is not None else ctx
+    steady = retuned(ctx, tuning) if tuning.steadiness is not None else ctx
     tasks: list[DrawnTask] = []
     top: list[DrawnTask] = []
     # a cancelled project's lives are drawn as if it went on (so its work before the
@@ -363,115 +355,6 @@ def generate_project(*args: Any, **kwargs: Any) -> ProjectRows:
     return project_rows(world, world.clock)
 
 
-def project_rows(
-    w: ProjectWorld,
-    clock: int,
-    only: list[int] | None = None,
-    since: int = 0,
-    whole: bool = True,
-) -> ProjectRows:
-    """The project's rows as they stand at ``clock`` (at most the world's own).
-
-    ``only`` limits the tasks to those local indices (default all) and ``since`` their
-    stories to those from that moment; ``whole`` adds the project's own rows (project,
-    members, sections, settings, status updates).  Rows go per table in key order.
-    """
-    assert clock <= w.clock
-    plan, org, ctx = w.plan, w.org, w.ctx
-    rows = ProjectRows()
-    tb = rows.tables
-    tasks = w.tasks if only is None else [w.tasks[i] for i in only]
-    # each life as it stands at the clock (None: not created yet)
-    shown = {t.local: censor(t.life, clock, ctx, t.parent is None) for t in tasks}
-    # every timestamp needed, formatted in one numpy call: per task its creation, last
-    # change and completion (0 if open), then its stories from ``since`` to the clock
-    instants: list[int] = []
-    for t in tasks:
-        life = shown[t.local]
-        if life is not None:
-            instants += (life.created, life.modified, life.completed or 0)
-            instants += [ev.t for ev in life.events if ev.t >= since]
-    stamps = iter(fmt_many(instants))
-    fields = {f.name: f for f, _ in plan.fields}
-    option_labels = {oid: (f.name, label) for f in fields.values() for oid, label in f.options}
-    story_base = gid(Kind.STORY, 0, plan.index)
-    ids = w.ids
-    add_story = tb["stories"].append
-    for t in tasks:
-        life = shown[t.local]
-        if life is None:
-            continue
-        tid = ids[t.local]
-        name = now_named = w.names[t.local]
-        if w.old_names[t.local] is not None and not any(
-            ev.subtype == "name_changed" for ev in life.events
-        ):
-            now_named = w.old_names[t.local]  # renamed after the clock: its first name till then
-        is_sub = t.parent is not None
-        created_at, modified_at, completed_at = next(stamps), next(stamps), next(stamps)
-        completed = life.completed is not None
-        tb["tasks"].append(
-            (
-                tid,
-                org.workspace.id,
-                None if t.parent is None else ids[t.parent],
-                now_named,
-                w.notes[t.local],
-                life.subtype,
-                (life.approval or "pending") if life.subtype == "approval" else None,
-                life.assignee.user_id if life.assignee else None,
-                life.creator.user_id,
-                created_at,
-                modified_at,
-                life.start_on,
-                life.due_on,
-                life.due_at,
-                int(completed),
-                completed_at if completed else None,
-                life.completer.user_id if completed else None,
-            )
-        )
-        if not is_sub:
-            # positions follow creation: a task keeps its place whatever the others do
-            sec = life.section
-            tb["task_memberships"].append((tid, plan.id, sec.id, t.local + 1, 1))
-            for other, _ in life.multi_home:
-                # after the section's own tasks, ordered by home project and task: unique in
-                # any section whichever projects cross-post into it
-                position = 1_000_000_000 + plan.index * 100_000 + t.local
-                tb["task_memberships"].append((tid, other.id, other.section_id, position, 0))
-        for dep in t.deps:  # an earlier-created task: there whenever this one is
-            tb["task_dependencies"].append((tid, ids[dep]))
-        for dep_id in t.ext_deps:  # a sign-off of an earlier project
-            tb["task_dependencies"].append((tid, dep_id))
-        for uid in sorted(life.followers):
-            tb["task_followers"].append((tid, uid))
-        for ti in sorted(t.tags):
-            tb["task_tags"].append((tid, w.tags[ti][0]))
-        first, comments = w.first_story[t.local], w.comments[t.local]
-        for k, ev in enumerate(life.events):
-            if ev.t >= since:
-                add_story(
-                    story_row(
-                        story_base + first + k,
-                        tid,
-                        ev,
-                        next(stamps),
-                        name,
-                        w.old_names[t.local],
-                        comments[k],
-                        plan,
-                        option_labels,
-                    )
-                )
-        value_rows(tb, tid, t, life, plan, w.members)
-    last = w.last_change(clock)
-    rows.last_event = last
-    if whole:
-        project_record_rows(tb, w, clock, last)
-    return rows
-
-
 def _room(closing: int, local: int, moving: set[int]) -> int:
     """Story slots a task keeps after its drawn events: a wrap-up's or close-out's, and the
     rest of its life for work moved out of a cancelled project."""
@@ -535,82 +418,6 @@ def _cancel(
             elif t.local in moving:
                 writer.seen(ev.t)
     return done
-
-
-def _retuned(ctx: ProjectCtx, tuning: Tuning) -> ProjectCtx:
-    """``ctx`` with every member's calendar in the tuning's hour-of-day profile."""
-    cdf = hour_profile(float(tuning.steadiness or 0.0))
-    cals: dict[int, Any] = {}
-    members = []
-    for m in ctx.members:
-        cal = cals.get(id(m.cal))
-        if cal is None:
-            cal = cals.setdefault(id(m.cal), m.cal.with_cdf(cdf))
-        members.append(dataclasses.replace(m, cal=cal))
-    by_id = {m.user_id: m for m in members}
-    return dataclasses.replace(ctx, owner=by_id[ctx.owner.user_id], members=members)
-
-
-def _creation_hints(
-    d: Draws,
-    later: Draws,
-    owner: Member,
-    plan: ProjectPlan,
-    n: int,
-    anchor: int,
-    horizon: int,
-    rate: float = 1.0,
-    season: tuple[float, ...] = (1.0,),
-) -> tuple[list[int], int, int]:
-    """Creation moments of the project's top-level tasks, sorted, in the owner's working
-    time (so no weekend pile-up): P_KICKOFF of them at kick-off, the rest spread over the project's
-    planned life, cut at the anchor; after it, new work keeps arriving at the same rate until
-    the project's end or the horizon.  Returns (hints, planned life, end of the hints).
-
-    All are drawn up front, whatever the clock, so the draws that follow never depend on it.
-    """
-    cal = owner.cal
-    if plan.created < anchor:
-        # The project's planned life: to its end date and a wrap-up, ongoing work over at
-        # least ONGOING_LIFE.  A longer project has more work (the same pace for every one);
-        # a quarter is planned at kick-off, the rest comes through the life, and a project
-        # still young at the end date has made only that much of it (issue 9: no pile of
-        # new work in the last weeks, open planned work in the projects in flight).
-        life_end = plan.due_ms + 14 * DAY_MS if plan.due_ms else anchor
-        life_end = max(life_end, plan.created + (0 if plan.due_ms else ONGOING_LIFE))
-        if plan.due_ms:
-            n = max(2, round(n * (life_end - plan.created) / TIMEBOXED_LIFE))
-        end = min(anchor, life_end)
-    else:  # a project of continuous mode: its first 90 days set its pace
-        end = min(plan.created + 90 * DAY_MS, plan.due_ms + 14 * DAY_MS if plan.due_ms else horizon)
-        life_end = end
-        n = max(2, round(n * rate))
-    span = max(life_end - plan.created, DAY_MS)
-    # the industry's season sets how much work the life holds (busy months, more of it) and,
-    # below, where in the life it comes
-    n = max(2, round(n * mean_multiplier(cal, plan.created, plan.created + span, season)))
-    w0, wl = cal.to_w(plan.created), cal.to_w(plan.created + span)
-    # P_KICKOFF of them at kick-off, the rest one in each of equal stretches of the life (a
-    # random moment in it): a month of the life gets its share of the work, give or take
-    # one task (independent moments left some months of a small file with half the work
-    # of others, issue 9's monthly flatness)
-    kickoff = round(n * P_KICKOFF)
-    rest = n - kickoff
-    hints = sorted(
-        [cal.from_w(w0 + d.u() * 4) for _ in range(kickoff)]
-        + [cal.from_w(w0 + (i + d.u()) / rest * (wl - w0)) for i in range(rest)]
-    )
-    # the industry's season: more new work in its busy months, less in its quiet ones (no
-    # draw: the moments move, their order is kept)
-    hints = warp(cal, hints, plan.created, plan.created + span, season)
-    hints = [h for h in hints if h < end]  # the end date (never the clock) cuts the plan
-    full_end = min(horizon, plan.due_ms + 14 * DAY_MS if plan.due_ms else horizon)
-    if full_end > end:
-        w1, w2 = cal.to_w(end), cal.to_w(full_end)
-        lam = 0.75 * n / max(wl - w0, 1e-6) * (w2 - w1) * (1.0 if plan.created >= anchor else rate)
-        k = max(0, round(lam + math.sqrt(lam) * later.z()))
-        hints += [cal.from_w(w1 + later.u() * (w2 - w1)) for _ in range(k)]
-    return sorted(hints), span, max(full_end, end)
 
 
 def _notes(

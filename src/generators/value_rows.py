@@ -8,8 +8,8 @@ import math
 from ..lifecycle import PRIORITIES, Draws, Member, ProjectCtx, TaskLife
 from ..model import FieldDef
 from .field_values import typed_value
+from .project_plan import ProjectPlan
 from .project_world import DrawnTask
-from .projects import ProjectPlan
 
 P_FIELD_VALUE = {"Priority": 0.9, "Estimate (hours)": 0.6, "Target date": 0.45, "Reviewer": 0.4}
 

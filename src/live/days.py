@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import RunError
-from ..generators.tasks import project_rows, simulate_project
+from ..generators.task_rows import project_rows
+from ..generators.tasks import simulate_project
 from ..pipeline import anchor_ms
 from ..workers import _STOP_SIGNALS, _init_worker
 from ..worktime import DAY_MS, fmt_ms, parse_ms

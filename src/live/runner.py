@@ -277,21 +277,30 @@ class Live:
 
     def _within_batch_range(self, goal: int) -> int:
         """Move ``goal`` so that the batch holds batch_min..batch_max events (emulated),
-        looking ahead day by day (at most a week) for quiet nights and weekends."""
+        looking ahead day by day (at most a week) for quiet nights and weekends.  Events of
+        one instant (a new task and its first changes share a millisecond) go in one batch:
+        a batch too big ends after the instant of its batch_max-th event if all of that
+        instant fits, else before it, and runs over only when fewer than batch_min events
+        come before that instant."""
         s = self.settings
         ahead: list[int] = []
         t = self.clock
         while t < self.horizon and t < self.clock + 7 * DAY_MS:
             day = self._day_for(t)
             ahead += [m[0] for m in day.span(t, day.end)]
-            if len(ahead) >= s.batch_max or (len(ahead) >= s.batch_min and day.end >= goal):
+            # enough known: more than batch_max events (the cut is among them), or the goal
+            # reached with batch_min of them (exactly batch_max short of the goal is not
+            # enough: the next day may hold events before it)
+            if len(ahead) > s.batch_max or (len(ahead) >= s.batch_min and day.end >= goal):
                 break
             t = day.end
         n = bisect.bisect_left(ahead, goal)
         if n < s.batch_min:
             return ahead[s.batch_min - 1] + 1 if len(ahead) >= s.batch_min else t
         if n > s.batch_max:
-            return ahead[s.batch_max - 1] + 1
+            cut = ahead[s.batch_max - 1]  # ``ahead`` holds whole days: whole instants
+            fits = bisect.bisect_right(ahead, cut) <= s.batch_max
+            return cut + 1 if fits or bisect.bisect_left(ahead, cut) < s.batch_min else cut
         return goal
 
     def run_batch(self, until: int | None = None, due: float | None = None) -> Batch:
