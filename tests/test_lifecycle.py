@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from statistics import NormalDist
 
 import numpy as np
+import pytest
 
 from src.config import resolve_config
 from src.generators.handoffs import project_ctx
 from src.lifecycle import NEVER, Draws, Member, TaskLife, _move_due_on, state_at
 from src.lifecycle.engine import P_QUEUED_STALLED, P_UNOWNED, _owner_plan
+from src.lifecycle.model import LOAD_SIGMA, workload
+from src.lifecycle.sim import _Sim
 from src.pipeline import anchor_ms, build_world
 from src.worktime import DAY_MS, absence_on, build_calendar, date_ms, is_workday, personal_calendar
 
@@ -152,3 +156,39 @@ def test_each_project_leaves_its_share_of_stalled_work_unassigned():
             ("never", False),
             ("later", False),
         )
+
+
+def test_work_goes_first_to_editors_who_have_none_then_by_load():
+    # setup: a project whose members all stay, and a task's simulation state in it
+    ctx = dataclasses.replace(_two_projects()[0])
+    editors = {m.user_id for m in ctx.editors}
+    t = max(m.join for m in ctx.editors) + DAY_MS
+    assert all(m.active(t) for m in ctx.editors) and len(editors) >= 4
+    d = Draws(np.random.default_rng(3))
+    sim = _Sim(ctx, d, TaskLife("default_task", 1, t, ctx.owner), True)
+    # run: hand out as many pieces as there are editors, then 4,000 more
+    first = []
+    for _ in editors:
+        who = sim.worker(t)
+        sim.assign(t, ctx.owner, who)
+        first.append(who.user_id)
+    later = [sim.worker(t).user_id for _ in range(4000)]
+    # assert: each editor got one piece before anyone got a second; after that, each gets
+    # work in proportion to their load (within 25% at 4,000 draws)
+    assert sorted(first) == sorted(editors)
+    total = sum(m.load for m in ctx.editors)
+    for m in ctx.editors:
+        share = later.count(m.user_id) / len(later)
+        assert abs(share - m.load / total) <= 0.25 * m.load / total, (m.name, share)
+
+
+def test_loads_spread_lognormally_over_the_company():
+    # run: the loads of 2,000 people under one seed's phase
+    loads = sorted(workload(0.37, i) for i in range(2000))
+    # assert: median 1, the 90th percentile e^(1.28 sigma) of it, every one positive; a
+    # person's load is theirs alone (the same whoever joins after them)
+    median, p90 = loads[1000], loads[1800]
+    assert 0.97 <= median <= 1.03
+    assert p90 / median == pytest.approx(math.exp(1.2816 * LOAD_SIGMA), rel=0.05)
+    assert loads[0] > 0
+    assert workload(0.37, 17) != workload(0.38, 17)
