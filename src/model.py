@@ -60,6 +60,7 @@ class Org:
     absences: dict[int, list[tuple[dt.date, dt.date, str]]] = field(default_factory=dict)
     # the weekend days each person works (worktime.weekend_days), by user index
     weekends: dict[int, list[dt.date]] = field(default_factory=dict)
+    load_phase: float = 0.5  # where people's shares of work start (lifecycle.model.workload)
     _personal: dict[int, Calendar | OwnWeekends | PersonalCalendar] = field(
         default_factory=dict, repr=False, compare=False
     )

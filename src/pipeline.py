@@ -267,7 +267,8 @@ def _build_world(config: Config, tuning: Tuning) -> World:
     # which rows are booked yet (time_off_rows)
     absences = generate_time_off(seed, config, users, calendars, horizon)
     weekends = {u.index: weekend_days(seed, u.index, first, last) for u in users}
-    org = Org(workspace, teams, users, calendars, absences_by_user(absences), weekends)
+    load_phase = float(rng_for(seed, Stream.WORKLOAD).random())
+    org = Org(workspace, teams, users, calendars, absences_by_user(absences), weekends, load_phase)
     team_members = team_membership_rows(rng_for(seed, Stream.TEAMS, 1), teams, users)
     # each team's designated reviewers (Legal, Finance, ..., an executive) join it
     team_members += [

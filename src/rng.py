@@ -32,6 +32,7 @@ class Stream(IntEnum):
     TIME_OFF = 13  # personal absences, keyed by user index
     PROJECT_SHAPES = 20  # a project's kind and fate (20+: clear of other branches' streams)
     WEEKENDS = 30  # the weekend days a person works, keyed by user index (30: clear of others)
+    WORKLOAD = 31  # the phase of people's shares of work (lifecycle.model.workload)
 
 
 def seed_sequence(seed: int, stream: Stream, *path: int) -> np.random.SeedSequence:

@@ -259,6 +259,24 @@ def test_ooo_wording_is_found_and_only_there() -> None:
     assert found_wrong == []
 
 
+def test_no_task_name_reads_as_an_absence() -> None:
+    # setup: every task name a team's verbs and objects make (comments quote task names:
+    # "is "Close out sick leave policy" blocking anything?" read as out sick, seed 11)
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE names (text TEXT)")
+    for path in sorted(DATA_INDUSTRIES.glob("*.json")):
+        for team in json.loads(path.read_text())["teams"]:
+            conn.executemany(
+                "INSERT INTO names VALUES (?)",
+                [(f"{v} {o}",) for v in team["verbs"] for o in team["objects"]],
+            )
+    assert conn.execute("SELECT count(*) FROM names").fetchone()[0] > 10_000
+    # run
+    hits = conn.execute(f"SELECT text FROM names s WHERE {ooo_condition('s.text')}").fetchall()
+    # assert
+    assert hits == []
+
+
 def test_every_ooo_template_names_the_return_date() -> None:
     # run
     ooo = [(name, t) for name, what, t in _templates() if what == "ooo"]

@@ -320,8 +320,17 @@ def test_executives_act_and_every_department_owns_projects(db: Path) -> None:
         """SELECT count(*) FROM teams t WHERE t.name != 'Leadership'
            AND NOT EXISTS (SELECT 1 FROM projects p WHERE p.team_id = t.id)""",
     )
+    # every executive who stays acts in the window (each sponsors departments in turn and
+    # signs off a first hand-off in it)
+    idle_executives = q1(
+        db,
+        f"""SELECT count(*) FROM users u WHERE u.id IN ({leaders}) AND u.left_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.created_by_id = u.id
+                            AND s.created_at >= '{WINDOW}')""",
+    )
     assert authors > 0 and approvals > 0 and comments > 0
     assert without == 0
+    assert idle_executives == 0
 
 
 def test_open_work_is_spread_unevenly(db: Path, fig: dict) -> None:

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from statistics import NormalDist
 
 import numpy as np
+import pytest
 
 from src.config import resolve_config
 from src.generators.handoffs import project_ctx
 from src.lifecycle import NEVER, Draws, Member, TaskLife, _move_due_on, state_at
+from src.lifecycle.engine import P_QUEUED_STALLED, P_UNOWNED, _owner_plan
+from src.lifecycle.model import LOAD_SIGMA, workload
+from src.lifecycle.sim import _Sim
 from src.pipeline import anchor_ms, build_world
 from src.worktime import DAY_MS, absence_on, build_calendar, date_ms, is_workday, personal_calendar
 
@@ -102,13 +107,17 @@ def test_a_start_day_the_moved_due_day_cannot_follow_is_dropped():
     assert life.start_on is None
 
 
-def test_efforts_and_blocked_stalls_spread_evenly_in_every_project():
-    # setup: two projects' contexts (each has its own phase)
+def _two_projects() -> list:
+    """The contexts of a small file's first two projects (each has its own phases)."""
     config = resolve_config({"scale": "small", "end_date": "2026-06-30"})
     world = build_world(config)
     anchor = anchor_ms(config)
-    for plan in world.plans[:2]:
-        ctx, _ = project_ctx(world.org, plan, world.plans, anchor)
+    return [project_ctx(world.org, p, world.plans, anchor)[0] for p in world.plans[:2]]
+
+
+def test_efforts_and_blocked_stalls_spread_evenly_in_every_project():
+    # setup: two projects' contexts (each has its own phase)
+    for ctx in _two_projects():
         # run: the first 40 efforts' quantiles and the first 110 stalled tasks' Blocked picks
         zs = sorted(ctx.work_z() for _ in range(40))
         blocked = [ctx.sequence("blocked") < 0.15 for _ in range(110)]
@@ -121,3 +130,65 @@ def test_efforts_and_blocked_stalls_spread_evenly_in_every_project():
         assert all(7 <= n <= 9 for n in fifths), fifths
         for n, slack in ((20, 1), (40, 2), (110, 1.5)):
             assert abs(sum(blocked[:n]) - 0.15 * n) <= slack, (n, blocked)
+
+
+def test_each_project_leaves_its_share_of_stalled_work_unassigned():
+    # setup: two projects' contexts (each has its own phase of the "stalled" sequence)
+    for ctx in _two_projects():
+        # run: 100 stalled tasks asked of someone at creation, then 100 that go on
+        stalled = [_owner_plan(ctx, "stalled", "now", ctx.sequence("stalled")) for _ in range(100)]
+        done = [_owner_plan(ctx, "done", "now", None) for _ in range(100)]
+        # assert: the unowned backlog and the queue each hold their share of every prefix of
+        # the stalled work, give or take one or two (100 independent draws are off by 3 to 5
+        # in one standard deviation); stalled work is never queued AND unowned; work that
+        # goes on is queued at the project's rate and is never unowned
+        unowned = [p == ("never", False) for p in stalled]
+        queued = [p == ("later", True) for p in stalled]
+        p_queued = (1 - P_UNOWNED) * P_QUEUED_STALLED
+        for n in (10, 30, 100):
+            assert abs(sum(unowned[:n]) - P_UNOWNED * n) <= 1.5, (n, stalled)
+            assert abs(sum(queued[:n]) - p_queued * n) <= 1.5, (n, stalled)
+        assert all(p in (("never", False), ("later", True), ("now", False)) for p in stalled)
+        assert abs(sum(p == ("later", True) for p in done) - ctx.shape.p_queued * 100) <= 1.5
+        assert all(p[0] != "never" for p in done)
+        # a task planned for later is never queued: it waits for its assignee, not the queue
+        assert _owner_plan(ctx, "stalled", "later", ctx.sequence("stalled")) in (
+            ("never", False),
+            ("later", False),
+        )
+
+
+def test_work_goes_first_to_editors_who_have_none_then_by_load():
+    # setup: a project whose members all stay, and a task's simulation state in it
+    ctx = dataclasses.replace(_two_projects()[0])
+    editors = {m.user_id for m in ctx.editors}
+    t = max(m.join for m in ctx.editors) + DAY_MS
+    assert all(m.active(t) for m in ctx.editors) and len(editors) >= 4
+    d = Draws(np.random.default_rng(3))
+    sim = _Sim(ctx, d, TaskLife("default_task", 1, t, ctx.owner), True)
+    # run: hand out as many pieces as there are editors, then 4,000 more
+    first = []
+    for _ in editors:
+        who = sim.worker(t)
+        sim.assign(t, ctx.owner, who)
+        first.append(who.user_id)
+    later = [sim.worker(t).user_id for _ in range(4000)]
+    # assert: each editor got one piece before anyone got a second; after that, each gets
+    # work in proportion to their load (within 25% at 4,000 draws)
+    assert sorted(first) == sorted(editors)
+    total = sum(m.load for m in ctx.editors)
+    for m in ctx.editors:
+        share = later.count(m.user_id) / len(later)
+        assert abs(share - m.load / total) <= 0.25 * m.load / total, (m.name, share)
+
+
+def test_loads_spread_lognormally_over_the_company():
+    # run: the loads of 2,000 people under one seed's phase
+    loads = sorted(workload(0.37, i) for i in range(2000))
+    # assert: median 1, the 90th percentile e^(1.28 sigma) of it, every one positive; a
+    # person's load is theirs alone (the same whoever joins after them)
+    median, p90 = loads[1000], loads[1800]
+    assert 0.97 <= median <= 1.03
+    assert p90 / median == pytest.approx(math.exp(1.2816 * LOAD_SIGMA), rel=0.05)
+    assert loads[0] > 0
+    assert workload(0.37, 17) != workload(0.38, 17)

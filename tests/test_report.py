@@ -203,12 +203,21 @@ def test_histograms_count_each_task_once(small_seed1: Summary, data: ReportData)
         "(SELECT 1 FROM stories s WHERE s.task_id = t.id AND s.type = 'comment')",
     )
     assert data.comments[0] == uncommented
-    done = q1(path, "SELECT count(*) FROM tasks WHERE parent_id IS NULL AND completed = 1")
+    # resolved work: not closed with its project (by a cancellation, or by the wrap-up in
+    # the day before the project's completion)
+    resolved = (
+        "FROM tasks t JOIN task_memberships m ON m.task_id = t.id AND m.is_primary = 1 "
+        "JOIN projects p ON p.id = m.project_id WHERE t.parent_id IS NULL AND t.completed = 1 "
+        "AND NOT (p.archived AND NOT p.completed) AND NOT (p.completed "
+        "AND julianday(p.completed_at) - julianday(t.completed_at) BETWEEN 0 AND 1)"
+    )
+    done = q1(path, f"SELECT count(*) {resolved}")
+    wrapped = q1(path, "SELECT count(*) FROM tasks WHERE parent_id IS NULL AND completed = 1")
+    assert 0 < done < wrapped  # the small file has wrap-ups
     assert sum(data.lags) == done and len(data.lags) == len(LAG_EDGES) == len(LAG_LABELS)
     within_a_day = q1(
         path,
-        "SELECT count(*) FROM tasks WHERE parent_id IS NULL AND completed = 1 "
-        "AND julianday(completed_at) - julianday(created_at) < 1",
+        f"SELECT count(*) {resolved} AND julianday(t.completed_at) - julianday(t.created_at) < 1",
     )
     assert sum(data.lags[:3]) == within_a_day
 

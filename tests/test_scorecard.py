@@ -135,24 +135,29 @@ def test_monthly_flatness_is_scored_on_the_window_of_a_generated_file(default_se
            JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
            JOIN projects p ON p.id = tm.project_id
            WHERE t.parent_id IS NULL AND t.completed = 1 AND t.created_at >= '2025-12-30'
-             AND NOT (p.archived AND NOT p.completed)""",
+             AND NOT (p.archived AND NOT p.completed)
+             AND NOT (p.completed AND p.completed_at >= t.completed_at
+                      AND p.completed_at <= strftime('%Y-%m-%dT%H:%M:%fZ', t.completed_at,
+                                                     '+1 day'))""",
         (0.5,),
     )
-    closed_by_cancellation = conn.execute(
-        """SELECT count(*) FROM tasks t
+    closed_by_cancellation, closed_at_wrap_up = conn.execute(
+        """SELECT sum(p.archived AND NOT p.completed),
+                  sum(p.completed AND julianday(p.completed_at) - julianday(t.completed_at)
+                                      BETWEEN 0 AND 1)
+           FROM tasks t
            JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
            JOIN projects p ON p.id = tm.project_id
-           WHERE t.parent_id IS NULL AND t.completed = 1 AND t.created_at >= '2025-12-30'
-             AND p.archived AND NOT p.completed"""
-    ).fetchone()[0]
+           WHERE t.parent_id IS NULL AND t.completed = 1 AND t.created_at >= '2025-12-30'"""
+    ).fetchone()
     conn.close()
     # assert: a scored band (generator design, issue 9), met
     assert flat.band == ">= 0.60" and flat.low == 0.60 and flat.high is None
     assert flat.in_band is True
-    # the days to completion read the window's work, not what a cancellation closed (the
-    # file has some)
+    # the days to completion read the window's work, not what a cancellation or a
+    # project's wrap-up closed (the file has both)
     assert median.value == pytest.approx(in_window)
-    assert closed_by_cancellation > 0
+    assert closed_by_cancellation > 0 and closed_at_wrap_up > 0
 
 
 VARIETY = "distinct description ratio, names removed"

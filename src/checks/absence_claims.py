@@ -47,7 +47,9 @@ OOO_LIKE = (
     "%off until%",
     "%off till%",
     "%on vacation%",
-    "%out sick%",
+    "%i'm out sick%",  # not bare "out sick": "Close out sick leave policy" is a task name
+    "%i am out sick%",
+    "%out sick until%",
     "out until%",
     "%i'm out %",
 )

@@ -241,15 +241,21 @@ def _comment_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
     )
 
 
-# A task of a cancelled project (archived, not completed) that is closed was mostly closed
-# by the cancellation, unfinished (issue 9): its days to completion are the project's, not
-# the work's, and a cancellation in a default file moved the median by half a day.
+# Work closed with its project is not resolved work (issue 9): a task of a cancelled project
+# (archived, not completed) that is closed was mostly closed by the cancellation, and a task
+# closed in the day before its project's completion was closed by the wrap-up (a project is
+# wrapped up only after QUIET_WD working days without any event, so no work of its own is
+# finished then).  Their days to completion are the project's, not the work's: the
+# cancellation moved a default file's median by half a day, the wrap-up's leftovers (stalled
+# for months) by up to a day.
 _DAYS_TO_COMPLETION = """
     SELECT julianday(completed_at) - julianday(created_at) AS x
     FROM tasks WHERE parent_id IS NULL AND completed = 1 AND completed_at IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM task_memberships c JOIN projects q ON q.id = c.project_id
                       WHERE c.task_id = tasks.id AND c.is_primary = 1
-                        AND q.archived AND NOT q.completed)"""
+                        AND ((q.archived AND NOT q.completed)
+                             OR julianday(q.completed_at) - julianday(tasks.completed_at)
+                                BETWEEN 0 AND 1))"""
 
 
 def _in_window(conn: sqlite3.Connection) -> str:

@@ -20,6 +20,7 @@ from ..lifecycle import (
     TaskLife,
     shape_of,
     simulate_task,
+    workload,
 )
 from ..model import Org
 from ..rng import Stream, rng_for
@@ -42,6 +43,7 @@ def member_for(org: Org, user_index: int) -> Member:
         org.calendar(user_index),  # their zone's calendar minus their time off
         u.join,
         NEVER if u.leave is None else u.leave,
+        workload(org.load_phase, user_index),
     )
 
 

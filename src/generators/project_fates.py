@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from ..model import Org
 from ..rng import Stream, rng_for
-from .project_plan import GOLDEN, ProjectPlan, in_share, weighted
+from ..worktime import DAY_MS
+from .project_plan import GOLDEN, ProjectPlan, in_share, over, weighted
 from .reviewers import EXECUTIVE_LABEL
 
 # Kinds of project (issue 9), drawn from the project's own stream (PROJECT_SHAPES, index) so
@@ -32,10 +33,18 @@ P_HANDOFF = 0.6
 # Share of hand-offs that go to an executive (the important projects): the executive approves
 # the sign-off, posts some of the status updates and takes part like any member (design).
 P_EXECUTIVE = 0.3
+SIGN_OFF_ROOM = 14 * DAY_MS  # an executive's first sign-off in the window leaves time to act
 
 
 def shape(
-    seed: int, org: Org, plan: ProjectPlan, reviewers: dict, nth: int, phases: list[float]
+    seed: int,
+    org: Org,
+    plan: ProjectPlan,
+    reviewers: dict,
+    nth: int,
+    phases: list[float],
+    window: tuple[int, int],
+    sponsored: set[int],
 ) -> None:
     """The project's kind, whether it stalls (or is cancelled) and its hand-off, from its own
     streams (never the anchor: the stall, the cancellation and the hand-off are points of the
@@ -44,7 +53,9 @@ def shape(
     (its place among the projects of its kind; ``phases`` per seed), so every file has its
     share of each: a default file has four or five ongoing projects and some 25 time-boxed
     ones, and independent draws left some with no intake queue or with six stalls (the
-    per-file completion, Blocked and days-to-completion figures swung with them)."""
+    per-file completion, Blocked and days-to-completion figures swung with them).
+    ``window`` is the configured window (start and end date, not the clock) and
+    ``sponsored`` the executives given a hand-off in it by the earlier plans."""
     rng = rng_for(seed, Stream.PROJECT_SHAPES, plan.index)
     if plan.due_ms is None:
         rng.random()  # was the kind's draw (nothing follows it)
@@ -64,7 +75,14 @@ def shape(
         gates = reviewers.get(plan.team, [])
         executive = [g for g in gates if g[2] == EXECUTIVE_LABEL]
         others = [g for g in gates if g[2] != EXECUTIVE_LABEL]
-        pool = executive if executive and (rng.random() < P_EXECUTIVE or not others) else others
+        # an executive who has signed nothing off in the window yet takes the first hand-off
+        # of a team they sponsor that falls in it (issue 9: executives approve; drawn alone,
+        # some of them had none and never acted in the window)
+        end = over(plan)
+        signs_in = window[0] <= at < window[1] - SIGN_OFF_ROOM and (end is None or at < end)
+        unsigned = bool(executive) and executive[0][1] not in sponsored and signs_in
+        r = rng.random()
+        pool = executive if executive and (unsigned or r < P_EXECUTIVE or not others) else others
         if pool:
             _, reviewer, label = pool[int(rng.integers(len(pool)))]
             joined = org.users[reviewer].join < plan.created
@@ -72,3 +90,5 @@ def shape(
                 guests = [m for m in plan.members if m[1]]
                 plan.members = [m for m in plan.members if not m[1]] + [(reviewer, False)] + guests
                 plan.handoff = (at, reviewer, label)
+                if label == EXECUTIVE_LABEL and signs_in:
+                    sponsored.add(reviewer)

@@ -9,10 +9,14 @@ from ..model import Org
 from ..rng import Stream, rng_for
 from ..text import team_function
 from ..worktime import DAY_MS
-from .project_plan import ProjectPlan, draw
+from .project_plan import ProjectPlan, draw, over
 
 # People of the team who are in no project yet join each new project, up to this many (design).
 NEW_MEMBERS = 6
+# A project whose work is over (two weeks past its due date, stalled or cancelled) within this
+# long of the window's start places nobody waiting for work: they would sit out the rest of
+# the window (issue 9; a cancellation before the window left a team's people idle in it).
+PLACE_OVERLAP = 30 * DAY_MS
 # Guests from partner teams (issue 9): a project of at least GUEST_MIN_MEMBERS members invites
 # someone of a partner function with commenter access, who asks, answers and reviews on its
 # tasks; one more from twice that size (design: guests 2-8% of members, at most one in ten
@@ -52,9 +56,10 @@ def include_everyone(
     each team's queue is shuffled once from its own stream.  A project that starts after the
     end date (continuous mode) takes only people already there: at a clock that shows it,
     everyone in it is in the file.  A project whose work ended before the window opened
-    (its history only) places nobody: its people still wait for work in the window."""
-    end = plan.halt or (plan.due_ms + 14 * DAY_MS if plan.due_ms else None)
-    if end is not None and end < start:
+    (its history only), or is over in the window's first weeks (PLACE_OVERLAP), places
+    nobody: its people still wait for work in the window."""
+    end = over(plan)
+    if end is not None and end < start + PLACE_OVERLAP:
         return
     placed.update(u for u, _ in plan.members)
     team = org.teams[plan.team]

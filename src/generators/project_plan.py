@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model import FieldDef
+from ..worktime import DAY_MS
 
 GOLDEN = 0.6180339887498949  # the golden ratio's fraction: an evenly spread sequence
 
@@ -77,3 +78,11 @@ def draw(rng: np.random.Generator, pool, ok, fallback, tries: int = 40):
         if ok(u):
             return u
     return fallback
+
+
+def over(plan: ProjectPlan) -> int | None:
+    """When the project's work is over (its stall, cancellation or two weeks past its due
+    date); None for ongoing work."""
+    if plan.halt is not None or plan.cancel is not None:
+        return plan.halt if plan.halt is not None else plan.cancel
+    return plan.due_ms + 14 * DAY_MS if plan.due_ms else None

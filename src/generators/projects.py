@@ -19,7 +19,7 @@ from ..text import Vocabulary, fill, team_function
 from ..worktime import DAY_MS, date_ms, fmt_date, ms_date
 from .project_fates import shape
 from .project_members import away_long, include_everyone, partner_guests, partner_teams, stays
-from .project_plan import GOLDEN, ProjectPlan, draw, in_share, weighted
+from .project_plan import GOLDEN, ProjectPlan, draw, in_share, over, weighted
 from .reviewers import designated_reviewers
 
 PROJECT_COLORS = (
@@ -110,6 +110,7 @@ def plan_projects(
     waiting: dict[int, list[int]] = {}  # per team: its people not yet in any project
     reviewers = designated_reviewers(seed, org)
     placed: set[int] = set()
+    sponsored: set[int] = set()  # executives given a hand-off in the window so far
     for p in range(config.projects + len(later)):
         rng = rng_for(seed, Stream.PROJECTS, p)
         rng.random()  # was the team's draw: kept so the plan's other draws stay in place
@@ -251,14 +252,21 @@ def plan_projects(
             fields=enabled,
             others=list(list_projects.get(team.index, ())),
         )
-        shape(seed, org, plan, reviewers, nth, fates)
-        include_everyone(seed, org, plan, waiting, placed, anchor, start)
-        partner_guests(seed, org, plan, reviewers)
+        shape(seed, org, plan, reviewers, nth, fates, (start, anchor), sponsored)
         plans.append(plan)
         if view != "board":  # later projects may multi-home tasks into the last few of these
             recent = list_projects.setdefault(team.index, [])
             recent.append(p)
             del recent[:-5]
+    # People waiting for work join projects in the order the projects start (the ones after
+    # the end date last, in their order): in the plans' order, a team's first plan that
+    # starts in the window's last weeks took the people its earlier projects had no room for,
+    # and they sat idle all window (issue 9).  The plans before the end date are all known
+    # here, so a later clock (continuous mode) changes none of their members.
+    initial = sorted(plans[: config.projects], key=lambda q: (q.created, q.index))
+    for plan in initial + plans[config.projects :]:
+        include_everyone(seed, org, plan, waiting, placed, anchor, start)
+        partner_guests(seed, org, plan, reviewers)
     _cross_post(org, plans)
     return plans
 
@@ -285,21 +293,13 @@ def _cross_post(org: Org, plans: list[ProjectPlan]) -> None:
         for teams in ([org.users[reviewer].team], partner_teams(org, plan.team)):
             own = [q for team in teams for q in lists.get(team, []) if q.index < plan.index]
             before = [q for q in own if q.created <= at]
-            running = [q for q in before if _over(q) is None or _over(q) > at]
+            running = [q for q in before if over(q) is None or over(q) > at]
             after = [q for q in own if q.created > at]
             pick = max(running or before, key=lambda q: (q.created, q.index), default=None)
             pick = pick or min(after, key=lambda q: (q.created, q.index), default=None)
             if pick is not None:
                 break
         plan.review = None if pick is None else pick.index
-
-
-def _over(plan: ProjectPlan) -> int | None:
-    """When the project's work is over (its stall, cancellation or two weeks past its due
-    date); None for ongoing work."""
-    if plan.halt is not None or plan.cancel is not None:
-        return plan.halt if plan.halt is not None else plan.cancel
-    return plan.due_ms + 14 * DAY_MS if plan.due_ms else None
 
 
 def _start_position(k: int, phase: float, u: float, timeboxed: bool) -> float:

@@ -48,9 +48,9 @@ def designated_reviewers(seed: int, org: Org) -> dict[int, list[tuple[int, int, 
     (team, gate) from its own stream, so they depend on the organization only, not on the
     projects (adding a project changes no membership)."""
     out: dict[int, list[tuple[int, int, str]]] = {}
-    for team in org.teams:
-        if team.is_leadership:
-            continue
+    executives = _executives(seed, org)
+    ordinary = [t for t in org.teams if not t.is_leadership]
+    for nth, team in enumerate(ordinary):
         chosen = []
         for gate, label in reviewer_teams(org, team.index):
             rng = rng_for(seed, Stream.PROJECT_SHAPES, 2_000_000 + team.index, gate)
@@ -61,10 +61,26 @@ def designated_reviewers(seed: int, org: Org) -> dict[int, list[tuple[int, int, 
                 lambda u, g=gate: org.users[u].team == g and org.users[u].leave is None,
                 None,
             )
+            if label == EXECUTIVE_LABEL and executives:
+                u = executives[nth % len(executives)]
             if u is not None:
                 chosen.append((gate, u, label))
         out[team.index] = chosen
     return out
+
+
+def _executives(seed: int, org: Org) -> list[int]:
+    """The leadership's own people who stay (not the team managers, whose team is their
+    department), in an order drawn once: the departments take them in turn as their
+    executive sponsor, so each one sponsors some (drawn per department, two of eleven
+    executives sponsored nobody and never acted in the window: issue 9)."""
+    lead = next((t for t in org.teams if t.is_leadership), None)
+    if lead is None:
+        return []
+    users = org.users
+    own = [u for u in lead.members if users[u].team == lead.index and users[u].leave is None]
+    order = rng_for(seed, Stream.PROJECT_SHAPES, 3_000_000).permutation(len(own))
+    return [own[i] for i in order]
 
 
 def reviewer_memberships(seed: int, org: Org) -> list[tuple[int, int, int]]:

@@ -53,6 +53,7 @@ from .model import (
     ProjectCtx,
     Section,
     TaskLife,
+    workload,
 )
 from .shapes import SHAPES, Shape, shape_of
 from .sim import P_COMMENT_ON, state_at
@@ -66,6 +67,7 @@ from .steps import (
 )
 
 __all__ = [
+    "workload",
     "CHAT_BY_PRIORITY",
     "CONTINUE_EVENTS",
     "Censored",

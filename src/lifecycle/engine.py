@@ -47,7 +47,13 @@ DUE_MEDIAN_DAYS = (21.0, 14.0, 8.0, 3.0)
 P_MILESTONE = 0.035
 P_APPROVAL = 0.045
 P_ASSIGN_AT_CREATION = 0.795
-P_ASSIGN_LATER = 0.187  # the rest (~1.8%) is never assigned: unassigned backlog, (A) + design
+P_ASSIGN_LATER = 0.187  # the rest (~1.8%) of subtasks is never assigned (tasks: P_UNOWNED)
+# Of the work that stalls, the share nobody was ever asked to do (the unowned backlog) and,
+# of the rest asked of someone at creation, the share still waiting in the queue (design,
+# the same in every kind of project: see _owner_plan).  Together 1 - 0.875 * (1 - 0.1 *
+# 0.81) = 20% of stalled work is unassigned, ~15% of open work (band 10-20%).
+P_UNOWNED = 0.125
+P_QUEUED_STALLED = 0.1
 P_DUE = 0.78
 P_DUE_AT = 0.06  # a due time instead of a due day
 P_START_ON = 0.22
@@ -143,15 +149,22 @@ def simulate_task(
         assigned = P_ASSIGN_AT_CREATION + P_ASSIGN_LATER
         plan_assign = (
             "never"
-            if ctx.never_draw() >= assigned
+            if not in_project and ctx.never_draw() >= assigned
             else "now"
             if r < P_ASSIGN_AT_CREATION / assigned
             else "later"
         )
         if parent is not None and plan_assign == "never" and d.chance(0.5):
             plan_assign = "now"
-        if in_project and plan_assign == "now" and d.chance(ctx.shape.p_queued):
-            plan_assign, life.queued = "later", True  # waits in the queue until picked up
+    # fate; work broken down in the first third of a project's life is the plan (kick-off)
+    early = ctx.due is not None and 3 * (created - ctx.start) < ctx.due - ctx.start
+    fate = _fate(ctx, d, plan_assign, early)
+    point: float | None = None  # a stalled task's point of the project's "stalled" sequence
+    if subtype == "default_task":
+        if in_project:
+            if fate == "stalled":
+                point = ctx.sequence("stalled")
+            plan_assign, life.queued = _owner_plan(ctx, fate, plan_assign, point)
         first_assignee = None
         if plan_assign == "now":
             first_assignee = (
@@ -160,7 +173,7 @@ def simulate_task(
                 and parent.assignee
                 and parent.assignee.active(created)
                 and d.chance(0.5)
-                else sim.someone(created)
+                else sim.worker(created)
             )
     if plan_assign == "now" and first_assignee is not None:
         sim.assign(created, creator, first_assignee)
@@ -174,17 +187,6 @@ def simulate_task(
             if todo is not None:
                 life.section = todo
                 life.events[0].new_section = todo  # created straight into To do
-
-    # fate; work broken down in the first third of a project's life is the plan (kick-off)
-    early = ctx.due is not None and 3 * (created - ctx.start) < ctx.due - ctx.start
-    r = d.u()
-    fate = "done"
-    if plan_assign == "never":
-        fate = "dropped" if r < 0.2 else "stalled"  # dropped work is closed (_drop)
-    elif r < ctx.shape.p_dropped:
-        fate = "dropped"
-    elif r < ctx.shape.p_dropped + ctx.shape.p_stalled * _phase(ctx, early, 2.3, 0.35):
-        fate = "stalled"  # kick-off scope is likelier to sit untouched than later work
 
     due_ms: int | None = None
     p_due = (P_DUE if parent is None else 0.35) * (0.05 if fate == "stalled" else 1.0)
@@ -259,7 +261,7 @@ def simulate_task(
         if plan_assign == "later":
             wait = (ctx.shape.pickup_wd, ctx.shape.pickup_sigma) if life.queued else (0.3, 0.9)
             t, owner = sim.act("owner", d.lognormal(*wait))
-            sim.assign(t, owner, sim.someone(t))
+            sim.assign(t, owner, sim.worker(t))
             _keep_off_time_off(sim, d, t, owner)
             sim.move(t, owner, "todo")
         if in_project and not ctx.board and d.chance(P_LIST_MOVE) and len(ctx.sections) > 1:
@@ -279,7 +281,7 @@ def simulate_task(
                 )
                 life.section = new
         if fate == "stalled":
-            if life.assignee is not None and ctx.sequence("blocked") < P_STALL_BLOCKED:
+            if life.assignee is not None and _left_blocked(ctx, point):
                 _stall_blocked(sim, d)
             raise Censored  # nothing more happens before the anchor; comments come below
         if fate == "dropped":
@@ -294,6 +296,53 @@ def simulate_task(
     _overlay_comments(sim, d, due_ms)
     life.events.sort(key=lambda e: e.t)
     return life
+
+
+def _fate(ctx: ProjectCtx, d: Draws, plan_assign: str, early: bool) -> str:
+    """How a task's life ends before the anchor: done, stalled (nobody gets to it) or
+    dropped (closed).  Kick-off scope is likelier to sit untouched than later work."""
+    r = d.u()
+    if plan_assign == "never":
+        return "dropped" if r < 0.2 else "stalled"  # dropped work is closed (_drop)
+    if r < ctx.shape.p_dropped:
+        return "dropped"
+    if r < ctx.shape.p_dropped + ctx.shape.p_stalled * _phase(ctx, early, 2.3, 0.35):
+        return "stalled"
+    return "done"
+
+
+def _owner_plan(
+    ctx: ProjectCtx, fate: str, plan_assign: str, point: float | None
+) -> tuple[str, bool]:
+    """Who a task of the project waits for, given its fate: nobody ever ("never": unowned
+    backlog), the queue (a request waiting until someone picks it up: "later", queued) or
+    the plan drawn.  Work that stalls is unowned (P_UNOWNED of it) or, asked of someone
+    at creation, waits in the queue (P_QUEUED_STALLED of the rest): both read from one
+    point of the project's "stalled" sequence, so each project leaves close to that share of
+    its stalled work unassigned, give or take one task.  Nearly all open work at the anchor
+    is stalled work: as independent draws (the never-assigned ones a golden-ratio sequence
+    over all tasks, the queue a draw beside the fate) the file's open unassigned share spread
+    over 9-21% between seeds (band 10-20%)."""
+    if point is not None:  # stalled
+        if point < P_UNOWNED:
+            return "never", False
+        if plan_assign == "now" and point < P_UNOWNED + (1.0 - P_UNOWNED) * P_QUEUED_STALLED:
+            return "later", True
+        return plan_assign, False
+    if plan_assign == "now" and ctx.sequence("queue") < ctx.shape.p_queued:
+        return "later", True
+    return plan_assign, False
+
+
+def _left_blocked(ctx: ProjectCtx, point: float | None) -> bool:
+    """Whether stalled work with an assignee is left Blocked (waiting on someone).  A task
+    of the project reads the top of its "stalled" point (disjoint from the unowned and
+    queued stretches at the bottom: P_STALL_BLOCKED of the work that is neither), so the
+    Blocked, unowned and queued shares of the project's stalled work are even together;
+    a subtask, a milestone or an approval reads the "blocked" sequence."""
+    if point is None:
+        return ctx.sequence("blocked") < P_STALL_BLOCKED
+    return point >= 1.0 - P_STALL_BLOCKED * (1.0 - P_UNOWNED) * (1.0 - P_QUEUED_STALLED)
 
 
 def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
@@ -364,7 +413,7 @@ def _work(sim: _Sim, d: Draws, subtype: str, due_ms: int | None) -> None:
                 sim.comment(t, actor, "unblocked", gap=0.003)
         elif what == "reassign":
             t, owner = sim.act("owner", gap)
-            new = sim.someone(t, exclude=life.assignee)
+            new = sim.worker(t, exclude=life.assignee)
             if new is not life.assignee:
                 sim.assign(t, owner, new)
                 _keep_off_time_off(sim, d, t, owner)

@@ -23,11 +23,27 @@ _NORMAL = NormalDist()
 # task reads more than one in step: in coprime bases they are jointly even (the Halton
 # points), where sequences of irrational steps in step drift together (e - 2 beside sqrt 3
 # - 1 tied a task's effort to its fate and moved the median days to completion by a day).
-# A task's fate and a request's wait in the queue stay independent draws: read from such
-# sequences as well, they left less open work unassigned (8.8% of open work where draws
-# give 15%, measured on a default file) for reasons not pinned down.
-SEQUENCE_BASES = {"work": 5, "blocked": 11}
+# A task's fate stays an independent draw; whether work that stalls is unowned, queued or
+# left Blocked is read from one point of the "stalled" sequence after the fate is drawn
+# (engine._owner_plan): nearly all open work at the anchor is stalled work, so each
+# project's open unassigned and Blocked shares hold within a task of their expectation.
+SEQUENCE_BASES = {"work": 5, "blocked": 11, "queue": 3, "stalled": 7}
 _TABLE = 4096  # radical inverses kept per base (a project's tasks; later ones are computed)
+
+
+# People's shares of work spread lognormally (design, issue 9: "some people carry two to
+# three times the median open work"): with even shares, a file's busiest assignee held
+# 2.3 times the median open work, and the person at the 90th percentile 1.4 times.
+LOAD_SIGMA = 0.5
+
+
+def workload(phase: float, user_index: int) -> float:
+    """A person's share of the work handed out in their projects, relative (median 1): a
+    point of a golden-ratio sequence over user indexes (its ``phase`` per seed), so the
+    shares are spread evenly over the company and a person's does not depend on who joins
+    after them (continuous mode)."""
+    u = min(max((phase + user_index * GOLDEN) % 1.0, 1e-6), 1.0 - 1e-6)
+    return math.exp(LOAD_SIGMA * _NORMAL.inv_cdf(u))
 
 
 def _radical_inverse(k: int, base: int) -> float:
@@ -80,6 +96,15 @@ class Draws:
             s += p
         return k
 
+    def pick_by_load(self, members: tuple[Member, ...]) -> Member:
+        """One of ``members``, each as likely as their load (one draw, as `pick`)."""
+        u = self.u() * sum(m.load for m in members)
+        for m in members:
+            u -= m.load
+            if u < 0.0:
+                return m
+        return members[-1]
+
     def weighted(self, weights: tuple[float, ...]) -> int:
         u, acc = self.u(), 0.0
         for i, w in enumerate(weights):
@@ -100,6 +125,7 @@ class Member:
     cal: Calendar | OwnWeekends | PersonalCalendar  # their zone's, their weekends, minus absences
     join: int
     leave: int  # NEVER if they stay
+    load: float = 1.0  # how much of the project's work comes their way, relative (workload)
 
     def active(self, t: int) -> bool:
         return self.join <= t < self.leave
@@ -141,6 +167,7 @@ class ProjectCtx:
     start: int = 0  # when the project was created (epoch ms)
     horizon: int | None = None  # the real anchor when ``anchor`` is a stalled project's halt
     review: OtherProject | None = None  # the reviewing team's list project hand-off work goes to
+    given: set[int] = field(default_factory=set, init=False)  # user ids handed work so far
 
     def __post_init__(self) -> None:
         self.editors = [m for m in self.members if m.user_id not in self.guests]
@@ -175,10 +202,9 @@ class ProjectCtx:
         return (self._phases[name] + inverse) % 1.0
 
     def never_draw(self) -> float:
-        """The next point of a golden-ratio sequence (a phase per project): whether a task is
-        never assigned is read from it, so a project's share of unowned backlog is close to
-        its expectation (independent draws spread the file's open unassigned share over
-        8-21% at the default scale once dropped work is closed; the band is 10-20%)."""
+        """The next point of a golden-ratio sequence (a phase per project): whether a subtask
+        is never assigned is read from it, so a project's share of unowned pieces is close to
+        its expectation (a task's is read from the "stalled" sequence: engine._owner_plan)."""
         self.never_phase = (self.never_phase + GOLDEN) % 1.0
         return self.never_phase
 

@@ -27,7 +27,7 @@ class Shape:
 # day (median): at 0.28 the files of a global workforce (hand-offs across time zones wait
 # for the next working hours) sat at 6.8-7.1 median days to completion, the band's edge 7.
 SHAPES = {
-    "timeboxed": Shape(0.2, 1.2, 0.15, 0.025, 0.24, 0.12, 1.0, 0.1),
+    "timeboxed": Shape(0.2, 1.2, 0.17, 0.025, 0.24, 0.12, 1.0, 0.1),
     "operations": Shape(1.6, 1.4, 0.3, 0.03, 0.0, 0.12, 1.0, 0.28),
     "intake": Shape(2.5, 1.4, 0.4, 0.04, 0.0, 0.12, 1.0, 0.38),
 }

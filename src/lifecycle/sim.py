@@ -54,6 +54,24 @@ class _Sim:
             pool = tuple(m for m in pool if m is not exclude)
         return self.d.pick(pool) if pool else self.ctx.owner
 
+    def worker(self, t: int, exclude: Member | None = None) -> Member:
+        """Whom work is handed to at t: an editor of the project who has had none of it yet,
+        while there is one (a team shares out its work before anyone gets a second piece),
+        then anyone, as likely as their load (some people carry far more than others).
+        Uniform picks left a late joiner of a big project with nothing to do all window
+        (issue 9: at most 8% of established employees never act)."""
+        ctx = self.ctx
+        if len(ctx.given) < len(ctx.editors):
+            fresh = tuple(
+                m for m in ctx.active(t) if m.user_id not in ctx.given and m is not exclude
+            )
+            if fresh:
+                return self.d.pick(fresh)
+        pool = self.ctx.active(t)
+        if exclude in pool:
+            pool = tuple(m for m in pool if m is not exclude)
+        return self.d.pick_by_load(pool) if pool else self.ctx.owner
+
     def place(self, actor: Member, gap: float, base: int | None = None) -> int:
         t = actor.cal.advance(self.t if base is None else base, max(gap, 1e-5), self.d.u())
         if t >= self.ctx.anchor:
@@ -102,7 +120,7 @@ class _Sim:
         if t >= self.ctx.anchor:
             raise Censored
         self.t = t
-        new = self.someone(t, exclude=self.life.assignee)
+        new = self.worker(t, exclude=self.life.assignee)
         if (
             new is self.life.assignee
             or not new.active(t)
@@ -141,6 +159,7 @@ class _Sim:
             self.emit(Event(t, actor, "unassigned"))
         else:
             self.emit(Event(t, actor, "assigned", assignee=who))
+            self.ctx.given.add(who.user_id)
             self.life.followers.setdefault(who.user_id, who)
         self.mark(t, self.life.status)
 

@@ -196,7 +196,7 @@ def continue_moved(
     try:
         if life.assignee is None:
             at, owner = sim.act("owner", d.lognormal(shape.pickup_wd, shape.pickup_sigma))
-            sim.assign(at, owner, sim.someone(at))
+            sim.assign(at, owner, sim.worker(at))
         if stalls or after is None:
             raise Censored  # waits, as the stalled work of the project it moved to
         if life.status == "Blocked":
