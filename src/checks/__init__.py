@@ -24,8 +24,9 @@ from typing import Any
 
 from ..errors import FileIntegrityError, InputFileError
 from ..inputs import is_corruption, open_readonly, read_error, reading
-from .core import Check, ValidationReport, cost, run_checks, run_jobs
+from .core import Check, ValidationReport, cost, run_checks
 from .localtime import EVENT_PASS_RULES, LOCAL_RULES, event_job
+from .runner import run_jobs
 from .scorecard import SCORECARD_PARTS, time_of_day_metrics
 from .structure import foreign_key_result, integrity_result
 
