@@ -16,28 +16,24 @@ from .core import Check, sharing
 # together), in (created_at, id) order: built once (one scan of stories) for the rules that
 # share it, so a rule's walk to a task's last story of a kind is one seek in a small index
 # instead of a walk over all the task's stories, each read from the big table (at xl,
-# 3-4 s of CPU a rule).  The index holds every column the rules read, so the seek answers
-# them without reading the story itself (about 0.6 s a rule at xl).  Columns keep the
-# stories' types (CREATE TABLE AS), so the order and the comparisons are those of the
-# stories themselves.
+# 3-4 s of CPU a rule).  Columns keep the stories' types (CREATE TABLE AS), so the order
+# and the comparisons are those of the stories themselves.
 STORY_LOG = "temp._story_log"
 STORY_LOG_SETUP = """CREATE TEMP TABLE IF NOT EXISTS _story_log AS
     SELECT task_id, kind, created_at, id, resource_subtype, project_id, new_section_id,
-           custom_field_id, created_by_id, assignee_id, new_due_on, new_due_at,
-           new_enum_option_id FROM (
+           custom_field_id FROM (
         SELECT task_id, CASE resource_subtype
                    WHEN 'assigned' THEN 1 WHEN 'unassigned' THEN 1
                    WHEN 'marked_complete' THEN 2 WHEN 'marked_incomplete' THEN 2
                    WHEN 'due_date_changed' THEN 3
                    WHEN 'added_to_project' THEN 4 WHEN 'section_changed' THEN 4
                    WHEN 'enum_custom_field_changed' THEN 5 END AS kind,
-               created_at, id, resource_subtype, project_id, new_section_id, custom_field_id,
-               created_by_id, assignee_id, new_due_on, new_due_at, new_enum_option_id
+               created_at, id, resource_subtype, project_id, new_section_id, custom_field_id
         FROM stories)
     WHERE kind IS NOT NULL;
 CREATE INDEX IF NOT EXISTS temp._story_log_walk ON _story_log (
     task_id, kind, created_at, id, resource_subtype, project_id, new_section_id,
-    custom_field_id, created_by_id, assignee_id, new_due_on, new_due_at, new_enum_option_id)"""
+    custom_field_id)"""
 KINDS = {
     "assignment": 1,  # assigned, unassigned
     "mark": 2,  # marked_complete, marked_incomplete
@@ -47,32 +43,20 @@ KINDS = {
 }
 
 
-def last_of(kind: str, task: str, where: str = "", value: str = "s.id") -> str:
-    """SQL for ``value`` (an expression over the log's row ``s``) of task ``task``'s last
-    story of ``kind`` (and ``where``) in (created_at, id) order, from the story log; NULL
-    if it has none."""
+def last_of(kind: str, task: str, where: str = "", column: str = "id") -> str:
+    """SQL for a column of task ``task``'s last story of ``kind`` (and ``where``) in
+    (created_at, id) order, from the story log."""
     extra = f" AND {where}" if where else ""
     return (
-        f"(SELECT {value} FROM {STORY_LOG} s WHERE s.task_id = {task} "
+        f"(SELECT s.{column} FROM {STORY_LOG} s WHERE s.task_id = {task} "
         f"AND s.kind = {KINDS[kind]}{extra} ORDER BY s.created_at DESC, s.id DESC LIMIT 1)"
     )
 
 
-# the assignee the last assigned/unassigned story gives (none: NULL)
-_LAST_ASSIGNEE = last_of(
-    "assignment", "t.id", value="CASE WHEN s.resource_subtype = 'assigned' THEN s.assignee_id END"
-)
-_LAST_MARK = last_of("mark", "t.id", value="s.resource_subtype")
-# 1 if the last marked_complete story has the task's completed_at and completed_by, 0 if
-# not, NULL if there is none
-_COMPLETION_HOLDS = last_of(
-    "mark",
-    "t.id",
-    "s.resource_subtype = 'marked_complete'",
-    "s.created_at IS t.completed_at AND s.created_by_id IS t.completed_by_id",
-)
-# 1 if the last due_date_changed story gives due_on and due_at, 0 if not, NULL if none
-_DUE_HOLDS = last_of("due", "t.id", value="s.new_due_on IS t.due_on AND s.new_due_at IS t.due_at")
+_LAST_ASSIGNMENT = last_of("assignment", "t.id")
+_LAST_MARK = last_of("mark", "t.id")
+_LAST_COMPLETE = last_of("mark", "t.id", "s.resource_subtype = 'marked_complete'")
+_LAST_DUE = last_of("due", "t.id")
 # driven from the (few) rename stories: one scan instead of a walk per task
 _LAST_NAME = (
     "(SELECT s.id FROM stories s WHERE s.task_id = n.task_id "
@@ -82,31 +66,31 @@ _LAST_SECTION = last_of(
     "section",
     "tm.task_id",
     "s.project_id = tm.project_id AND s.new_section_id IS NOT NULL",
-    "s.new_section_id",
+    "new_section_id",
 )
-# 1 if the last enum change of (task, field) differs from the value, 0 if not, NULL if none
-_ENUM_DIFFERS = last_of(
-    "enum",
-    "c.task_id",
-    "s.custom_field_id = c.custom_field_id",
-    "s.new_enum_option_id IS NOT v.enum_option_id",
-)
+_LAST_ENUM = last_of("enum", "c.task_id", "s.custom_field_id = c.custom_field_id")
 
 _REPLAY_CHECKS = (
     Check(
         "replay.assignee",
         "the last assigned/unassigned story gives the task's assignee (none: unassigned)",
-        f"SELECT t.id FROM tasks t WHERE t.assignee_id IS NOT {_LAST_ASSIGNEE}",
+        f"""SELECT t.id FROM tasks t LEFT JOIN stories a ON a.id = {_LAST_ASSIGNMENT}
+            WHERE t.assignee_id IS NOT
+                  CASE WHEN a.resource_subtype = 'assigned' THEN a.assignee_id END""",
     ),
     Check(
         "replay.completed",
         "the last marked_complete/marked_incomplete story gives completed (none: incomplete)",
-        f"SELECT t.id FROM tasks t WHERE t.completed IS NOT ({_LAST_MARK} IS 'marked_complete')",
+        f"""SELECT t.id FROM tasks t LEFT JOIN stories m ON m.id = {_LAST_MARK}
+            WHERE t.completed IS NOT (m.resource_subtype IS 'marked_complete')""",
     ),
     Check(
         "replay.completion_story",
         "a completed task's last marked_complete story has its completed_at and completed_by",
-        f"SELECT t.id FROM tasks t WHERE t.completed = 1 AND NOT COALESCE({_COMPLETION_HOLDS}, 0)",
+        f"""SELECT t.id FROM tasks t LEFT JOIN stories m ON m.id = {_LAST_COMPLETE}
+            WHERE t.completed = 1
+              AND (m.id IS NULL OR m.created_at IS NOT t.completed_at
+                   OR m.created_by_id IS NOT t.completed_by_id)""",
     ),
     Check(
         "replay.section",
@@ -123,8 +107,8 @@ _REPLAY_CHECKS = (
     Check(
         "replay.due",
         "the last due_date_changed story gives due_on and due_at (none: no due date)",
-        f"""SELECT t.id FROM tasks t
-            WHERE NOT COALESCE({_DUE_HOLDS}, t.due_on IS NULL AND t.due_at IS NULL)""",
+        f"""SELECT t.id FROM tasks t LEFT JOIN stories d ON d.id = {_LAST_DUE}
+            WHERE t.due_on IS NOT d.new_due_on OR t.due_at IS NOT d.new_due_at""",
     ),
     Check(
         "replay.name",
@@ -140,9 +124,10 @@ _REPLAY_CHECKS = (
         f"""SELECT c.task_id FROM (
                 SELECT DISTINCT task_id, custom_field_id
                 FROM {STORY_LOG} INDEXED BY _story_log_walk WHERE kind = {KINDS["enum"]}) c
+            JOIN stories e ON e.id = {_LAST_ENUM}
             LEFT JOIN custom_field_values v
                    ON v.task_id = c.task_id AND v.custom_field_id = c.custom_field_id
-            WHERE {_ENUM_DIFFERS}""",
+            WHERE e.new_enum_option_id IS NOT v.enum_option_id""",
     ),
     Check(
         "replay.story_type",

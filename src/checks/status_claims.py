@@ -217,8 +217,9 @@ def _work_at(updates: str) -> str:
 
 # task w.task's due day at w.t: its last due_date_changed story by then (found in the replay
 # rules' story log, their shared setup: one seek instead of a walk over the task's stories)
-_DUE_AT = last_of(
-    "due", "w.task", "s.created_at <= w.t", "COALESCE(s.new_due_on, substr(s.new_due_at, 1, 10))"
+_DUE_AT = (
+    "(SELECT COALESCE(d.new_due_on, substr(d.new_due_at, 1, 10)) FROM stories d WHERE d.id = "
+    f"{last_of('due', 'w.task', 's.created_at <= w.t')})"
 )
 # a milestone m's due day at update x: its last change by then, else its first change's old
 # value (the day it had before any change), else the column
@@ -230,9 +231,7 @@ _MILESTONE_DUE_AT = (
     "AND +s.resource_subtype = 'due_date_changed' ORDER BY s.created_at, s.id LIMIT 1))"
 )
 # whether task w.task had an assignee at w.t: its last assigned/unassigned story by then
-_OWNED_AT = last_of(
-    "assignment", "w.task", "s.created_at <= w.t", "s.resource_subtype = 'assigned'"
-)
+_OWNED_AT = last_of("assignment", "w.task", "s.created_at <= w.t", "resource_subtype = 'assigned'")
 
 
 def _updates(where: str) -> str:
