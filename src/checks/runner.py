@@ -170,7 +170,8 @@ def _receive(pipe: Connection) -> tuple[int, bool, Any]:
 
 def _work(pipe: Connection, path: str, prepare: Callable[[sqlite3.Connection], None] | None):
     """A worker process: open the file, then answer ``(i, job)`` items with ``(i, ok, result
-    or error)`` until a None.  Ctrl-C is the caller's (it ends the workers)."""
+    or error)`` until a None, or until the caller is gone (its end of the pipe closed: no
+    one to answer).  Ctrl-C is the caller's (it ends the workers)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn = None
     try:
@@ -182,6 +183,8 @@ def _work(pipe: Connection, path: str, prepare: Callable[[sqlite3.Connection], N
                 pipe.send((i, True, job(conn)))
             except Exception as exc:  # noqa: BLE001 - the caller raises it
                 pipe.send((i, False, _picklable(exc)))
+    except (EOFError, OSError):
+        return
     finally:
         if conn is not None:
             conn.close()
