@@ -24,8 +24,9 @@ from typing import Any
 
 from ..errors import FileIntegrityError, InputFileError
 from ..inputs import is_corruption, open_readonly, read_error, reading
-from .core import TEXT_RULE, Check, ValidationReport, cost, run_checks, run_jobs
+from .core import TEXT_RULE, Check, ValidationReport, cost, run_checks
 from .localtime import EVENT_PASS_RULES, LOCAL_RULES, event_job
+from .runner import run_jobs
 from .scorecard import SCORECARD_PARTS, time_of_day_metrics
 from .structure import foreign_key_result, integrity_result, text_result
 
@@ -64,9 +65,9 @@ def validate(path: str | Path, *, with_scorecard: bool = False) -> ValidationRep
 
     The work is a list of jobs (SQLite's own checks, one pass over the human events, each rule
     query or the rules that share a setup, and with ``with_scorecard`` the realism metrics)
-    that two threads take in turn, heaviest first, each on its own read-only connection:
-    sqlite3 releases the GIL while a query runs, so both cores work.  Results come back in
-    one fixed order whatever finishes first.
+    that two workers take in turn, heaviest first, each on its own read-only connection:
+    threads for a small file, processes for a big one (`runner`).  Results come back in one
+    fixed order whatever finishes first.
     """
     with closing(open_readonly(path)) as conn, reading(path):  # a bad file fails here, once
         every = all_checks(conn)
@@ -75,7 +76,7 @@ def validate(path: str | Path, *, with_scorecard: bool = False) -> ValidationRep
     parts: tuple[Callable[[sqlite3.Connection], Any], ...] = (
         SCORECARD_PARTS if with_scorecard else ()
     )
-    # Heaviest first, the many light rules last, so the two threads finish together; the
+    # Heaviest first, the many light rules last, so the two workers finish together; the
     # scorecard's metrics (a few seconds each at xl) go between.
     by_cost = sorted(units, key=_unit_cost, reverse=True)
     heavy = [u for u in by_cost if _unit_cost(u) >= 2]

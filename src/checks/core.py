@@ -1,5 +1,6 @@
 """The machinery every family of checks shares: a rule as data (Check), its outcome
-(RuleResult), a file's outcome (ValidationReport), running a rule, and the two-thread job runner.
+(RuleResult), a file's outcome (ValidationReport) and running a rule (`runner` runs them on
+both cores).
 
 Every rule is one set-based SQL query that selects the ids of offending rows, so a check costs a
 few scans and index look-ups however big the file is: nothing loops over rows in Python.
@@ -11,15 +12,11 @@ Severity "error" marks integrity (the file breaks a promise of schema.sql) and f
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
-from ..inputs import columns_of, first_bad_text, is_text_error, load_anchor, open_readonly
+from ..inputs import columns_of, first_bad_text, is_text_error, load_anchor
 
 ERROR = "error"
 WARNING = "warning"
@@ -104,41 +101,6 @@ class Check:
     sql: str
     severity: str = ERROR
     setup: str = ""
-
-
-def run_jobs(
-    path: str | Path,
-    jobs: list[Callable[[sqlite3.Connection], Any]],
-    prepare: Callable[[sqlite3.Connection], None] | None = None,
-) -> list[Any]:
-    """Run ``jobs`` on two threads, each with its own connection (set up by ``prepare``, after
-    the anchor table every rule reads); results in job order."""
-    lock = threading.Lock()
-    pending = iter(enumerate(jobs))
-    results: list[Any] = [None] * len(jobs)
-    failed = threading.Event()  # one thread's error stops the other at its next job
-
-    def worker() -> None:
-        try:
-            with closing(open_readonly(path)) as conn:
-                prepare_connection(conn)
-                if prepare is not None:
-                    prepare(conn)
-                while not failed.is_set():
-                    with lock:
-                        item = next(pending, None)
-                    if item is None:
-                        return
-                    i, job = item
-                    results[i] = job(conn)
-        except BaseException:
-            failed.set()
-            raise
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for future in [pool.submit(worker) for _ in range(2)]:
-            future.result()
-    return results
 
 
 MMAP_BYTES = 1 << 40  # all of any file, up to SQLite's own cap (2 GB in common builds)
