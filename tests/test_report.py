@@ -204,12 +204,12 @@ def test_histograms_count_each_task_once(small_seed1: Summary, data: ReportData)
     )
     assert data.comments[0] == uncommented
     # resolved work: not closed with its project (by a cancellation, or by the wrap-up in
-    # the day before the project's completion)
+    # the week before the project's completion)
     resolved = (
         "FROM tasks t JOIN task_memberships m ON m.task_id = t.id AND m.is_primary = 1 "
         "JOIN projects p ON p.id = m.project_id WHERE t.parent_id IS NULL AND t.completed = 1 "
         "AND NOT (p.archived AND NOT p.completed) AND NOT (p.completed "
-        "AND julianday(p.completed_at) - julianday(t.completed_at) BETWEEN 0 AND 1)"
+        "AND julianday(p.completed_at) - julianday(t.completed_at) BETWEEN 0 AND 7)"
     )
     done = q1(path, f"SELECT count(*) {resolved}")
     wrapped = q1(path, "SELECT count(*) FROM tasks WHERE parent_id IS NULL AND completed = 1")

@@ -138,13 +138,13 @@ def test_monthly_flatness_is_scored_on_the_window_of_a_generated_file(default_se
              AND NOT (p.archived AND NOT p.completed)
              AND NOT (p.completed AND p.completed_at >= t.completed_at
                       AND p.completed_at <= strftime('%Y-%m-%dT%H:%M:%fZ', t.completed_at,
-                                                     '+1 day'))""",
+                                                     '+7 days'))""",
         (0.5,),
     )
     closed_by_cancellation, closed_at_wrap_up = conn.execute(
         """SELECT sum(p.archived AND NOT p.completed),
                   sum(p.completed AND julianday(p.completed_at) - julianday(t.completed_at)
-                                      BETWEEN 0 AND 1)
+                                      BETWEEN 0 AND 7)
            FROM tasks t
            JOIN task_memberships tm ON tm.task_id = t.id AND tm.is_primary = 1
            JOIN projects p ON p.id = tm.project_id

@@ -243,11 +243,12 @@ def _comment_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
 
 # Work closed with its project is not resolved work (issue 9): a task of a cancelled project
 # (archived, not completed) that is closed was mostly closed by the cancellation, and a task
-# closed in the day before its project's completion was closed by the wrap-up (a project is
-# wrapped up only after QUIET_WD working days without any event, so no work of its own is
-# finished then).  Their days to completion are the project's, not the work's: the
-# cancellation moved a default file's median by half a day, the wrap-up's leftovers (stalled
-# for months) by up to a day.
+# closed in the week before its project's completion was closed by the wrap-up (a project is
+# wrapped up only after QUIET_WD, eight working days without any event, so no work of its
+# own is finished in that week; the wrap-up closes a task every few minutes of the owner's
+# working time, and a big one runs over a night or a weekend).  Their days to completion are
+# the project's, not the work's: the cancellation moved a default file's median by half a
+# day, the wrap-up's leftovers (stalled for months) by up to a day.
 _DAYS_TO_COMPLETION = """
     SELECT julianday(completed_at) - julianday(created_at) AS x
     FROM tasks WHERE parent_id IS NULL AND completed = 1 AND completed_at IS NOT NULL
@@ -255,7 +256,7 @@ _DAYS_TO_COMPLETION = """
                       WHERE c.task_id = tasks.id AND c.is_primary = 1
                         AND ((q.archived AND NOT q.completed)
                              OR julianday(q.completed_at) - julianday(tasks.completed_at)
-                                BETWEEN 0 AND 1))"""
+                                BETWEEN 0 AND 7))"""
 
 
 def _in_window(conn: sqlite3.Connection) -> str:
@@ -267,7 +268,8 @@ def _in_window(conn: sqlite3.Connection) -> str:
 
 def _completion_metrics(conn: sqlite3.Connection) -> tuple[Metric, ...]:
     """Days from creation to completion of completed top-level tasks created in the window
-    (cancelled projects' left out): short median, long tail."""
+    (work closed with its project, by a cancellation or the wrap-up, left out): short
+    median, long tail."""
     sql = f"{_DAYS_TO_COMPLETION} AND {_in_window(conn)}"
     median, p90 = percentiles(conn, sql, (0.5, 0.9))
     return (

@@ -76,19 +76,30 @@ def shape(
         executive = [g for g in gates if g[2] == EXECUTIVE_LABEL]
         others = [g for g in gates if g[2] != EXECUTIVE_LABEL]
         # an executive who has signed nothing off in the window yet takes the first hand-off
-        # of a team they sponsor that falls in it (issue 9: executives approve; drawn alone,
-        # some of them had none and never acted in the window)
+        # (in plan order) of a team they sponsor that falls in it and that they can take:
+        # there when the project starts, not already in it (issue 9: executives approve;
+        # drawn alone, some of them had none and never acted in the window)
         end = over(plan)
         signs_in = window[0] <= at < window[1] - SIGN_OFF_ROOM and (end is None or at < end)
-        unsigned = bool(executive) and executive[0][1] not in sponsored and signs_in
+        unsigned = (
+            bool(executive)
+            and executive[0][1] not in sponsored
+            and signs_in
+            and _can_sign(org, plan, executive[0][1])
+        )
         r = rng.random()
         pool = executive if executive and (unsigned or r < P_EXECUTIVE or not others) else others
         if pool:
             _, reviewer, label = pool[int(rng.integers(len(pool)))]
-            joined = org.users[reviewer].join < plan.created
-            if joined and all(u != reviewer for u, _ in plan.members):
+            if _can_sign(org, plan, reviewer):
                 guests = [m for m in plan.members if m[1]]
                 plan.members = [m for m in plan.members if not m[1]] + [(reviewer, False)] + guests
                 plan.handoff = (at, reviewer, label)
                 if label == EXECUTIVE_LABEL and signs_in:
                     sponsored.add(reviewer)
+
+
+def _can_sign(org: Org, plan: ProjectPlan, reviewer: int) -> bool:
+    """Whether ``reviewer`` can take the project's hand-off: there when it starts and not
+    one of its members already."""
+    return org.users[reviewer].join < plan.created and all(u != reviewer for u, _ in plan.members)

@@ -51,9 +51,10 @@ def include_everyone(
     start: int,
 ) -> None:
     """Add up to NEW_MEMBERS people of the team who are in no project yet to this one, so
-    that nobody sits out the window (issue 9: a fifth of employees never acted).  Only the
-    earlier plans decide who is waiting, so project k never depends on the projects after it;
-    each team's queue is shuffled once from its own stream.  A project that starts after the
+    that nobody sits out the window (issue 9: a fifth of employees never acted).  Called in
+    the order the plans start (`projects.plan_projects`): only plans that start earlier decide
+    who is waiting, so a plan never depends on the ones that start after it; each team's
+    queue is shuffled once from its own stream.  A project that starts after the
     end date (continuous mode) takes only people already there: at a clock that shows it,
     everyone in it is in the file.  A project whose work ended before the window opened
     (its history only), or is over in the window's first weeks (PLACE_OVERLAP), places

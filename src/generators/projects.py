@@ -1,7 +1,10 @@
 """Project plans: team, owner, members, layout, dates and enabled fields of each project.
 
 Plans are made in project-index order, and a plan only looks at *earlier* projects (for unique
-names and multi-homing), so adding project 21 never changes projects 1-20.
+names and multi-homing).  People waiting for work then join the plans in the order the plans
+start (`project_members.include_everyone`), so adding a project changes no project that starts
+before it (a later-starting one may gain or lose such members); continuous mode's projects,
+after the end date, come last and change none before them.
 
 Its kind and fate (`project_fates`), its people (`project_members`) and its reviewers
 (`reviewers`) come from the modules beside it; the plan record is `project_plan.ProjectPlan`.

@@ -47,7 +47,7 @@ DUE_MEDIAN_DAYS = (21.0, 14.0, 8.0, 3.0)
 P_MILESTONE = 0.035
 P_APPROVAL = 0.045
 P_ASSIGN_AT_CREATION = 0.795
-P_ASSIGN_LATER = 0.187  # the rest (~1.8%) of subtasks is never assigned (tasks: P_UNOWNED)
+P_ASSIGN_LATER = 0.187  # the rest: ~0.9% of subtasks is never assigned (tasks: P_UNOWNED)
 # Of the work that stalls, the share nobody was ever asked to do (the unowned backlog) and,
 # of the rest asked of someone at creation, the share still waiting in the queue (design,
 # the same in every kind of project: see _owner_plan).  Together 1 - 0.875 * (1 - 0.1 *
