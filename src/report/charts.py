@@ -75,7 +75,7 @@ CHART_TITLES = (
     "Tasks created vs completed per week",
     f"Open work per project over time (top {TOP_PROJECTS} projects by size)",
     "Comments per top-level task",
-    "Days from creation to completion (completed top-level tasks)",
+    "Days from creation to completion (top-level work of the window, resolved)",
     f"Workload per person (top {TOP_PEOPLE} assignees by open tasks)",
     "Custom field values: the mix of enum options",
     "Open work per person: how unevenly the load is spread",

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..checks.localtime import EventProfile, human_event_profile, prepare_local_time
-from ..checks.scorecard import _COMMENTS_PER_TASK, _DAYS_TO_COMPLETION
+from ..checks.scorecard import _COMMENTS_PER_TASK, _DAYS_TO_COMPLETION, _in_window
 from ..inputs import SCHEMA_TABLES, load_anchor, load_window_start
 
 TOP_PROJECTS = 15
@@ -226,12 +226,14 @@ def _comment_histogram(conn: sqlite3.Connection) -> tuple[int, ...]:
 
 
 def _lag_histogram(conn: sqlite3.Connection) -> tuple[int, ...]:
-    """Completed top-level tasks per completion-lag bin (LAG_EDGES), binned by a CASE."""
+    """Completed top-level tasks created in the window per completion-lag bin (LAG_EDGES),
+    binned by a CASE: the tasks the scorecard's median and p90 lines are read from (the
+    history before the window left out, as in the other charts)."""
     cases = " ".join(f"WHEN x < {edge!r} THEN {i - 1}" for i, edge in enumerate(LAG_EDGES) if i)
     counts = [0] * len(LAG_EDGES)
     rows = conn.execute(
         f"SELECT CASE {cases} ELSE {len(LAG_EDGES) - 1} END AS b, count(*) "
-        f"FROM ({_DAYS_TO_COMPLETION}) WHERE x IS NOT NULL GROUP BY b"
+        f"FROM ({_DAYS_TO_COMPLETION} AND {_in_window(conn)}) WHERE x IS NOT NULL GROUP BY b"
     )
     for b, n in rows:
         counts[max(b, 0)] += n
