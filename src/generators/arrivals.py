@@ -25,7 +25,9 @@ P_KICKOFF = 0.15
 
 
 def retuned(ctx: ProjectCtx, tuning: Tuning) -> ProjectCtx:
-    """``ctx`` with every member's calendar in the tuning's hour-of-day profile."""
+    """``ctx`` with every member's calendar in the tuning's hour-of-day profile, sharing
+    its record of who has had work (new work goes round the editors once, not again at
+    the anchor)."""
     cdf = hour_profile(float(tuning.steadiness or 0.0))
     cals: dict[int, Any] = {}
     members = []
@@ -35,7 +37,9 @@ def retuned(ctx: ProjectCtx, tuning: Tuning) -> ProjectCtx:
             cal = cals.setdefault(id(m.cal), m.cal.with_cdf(cdf))
         members.append(dataclasses.replace(m, cal=cal))
     by_id = {m.user_id: m for m in members}
-    return dataclasses.replace(ctx, owner=by_id[ctx.owner.user_id], members=members)
+    out = dataclasses.replace(ctx, owner=by_id[ctx.owner.user_id], members=members)
+    out.given = ctx.given  # who has had work of the project: one record for both (worker)
+    return out
 
 
 def creation_hints(
