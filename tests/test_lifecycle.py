@@ -160,7 +160,7 @@ def test_each_project_leaves_its_share_of_stalled_work_unassigned():
 
 def test_work_goes_first_to_editors_who_have_none_then_by_load():
     # setup: a project whose members all stay, and a task's simulation state in it
-    ctx = dataclasses.replace(_two_projects()[0])
+    ctx = _two_projects()[0]
     editors = {m.user_id for m in ctx.editors}
     t = max(m.join for m in ctx.editors) + DAY_MS
     assert all(m.active(t) for m in ctx.editors) and len(editors) >= 4

@@ -44,25 +44,26 @@ def reviewer_teams(org: Org, own: int) -> list[tuple[int, str]]:
 
 def designated_reviewers(seed: int, org: Org) -> dict[int, list[tuple[int, int, str]]]:
     """Per team, (gate team, user index, label) of the person each reviewing function (and the
-    leadership) assigns to sign its work off: a secondary member of the team.  Drawn per
-    (team, gate) from its own stream, so they depend on the organization only, not on the
-    projects (adding a project changes no membership)."""
+    leadership) assigns to sign its work off: a secondary member of the team.  The
+    leadership's is one of its own people, the departments taking them in turn
+    (`_executives`); each other gate's is drawn per (team, gate) from its own stream.  They
+    depend on the organization only, not on the projects (adding a project changes no
+    membership)."""
     out: dict[int, list[tuple[int, int, str]]] = {}
     executives = _executives(seed, org)
     ordinary = [t for t in org.teams if not t.is_leadership]
     for nth, team in enumerate(ordinary):
         chosen = []
         for gate, label in reviewer_teams(org, team.index):
-            rng = rng_for(seed, Stream.PROJECT_SHAPES, 2_000_000 + team.index, gate)
-            members = org.teams[gate].members
-            u = draw(
-                rng,
-                members,
-                lambda u, g=gate: org.users[u].team == g and org.users[u].leave is None,
-                None,
-            )
             if label == EXECUTIVE_LABEL and executives:
-                u = executives[nth % len(executives)]
+                u = executives[nth % len(executives)]  # the departments take them in turn
+            else:  # from the (team, gate) stream, which nothing else draws from
+                u = draw(
+                    rng_for(seed, Stream.PROJECT_SHAPES, 2_000_000 + team.index, gate),
+                    org.teams[gate].members,
+                    lambda u, g=gate: org.users[u].team == g and org.users[u].leave is None,
+                    None,
+                )
             if u is not None:
                 chosen.append((gate, u, label))
         out[team.index] = chosen

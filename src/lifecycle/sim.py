@@ -46,12 +46,15 @@ class _Sim:
         return min(gap, max(left * 0.5, 1e-5))
 
     # -- actors ---------------------------------------------------------------------------
+    def _pool(self, t: int, exclude: Member | None, editors: bool = True) -> tuple[Member, ...]:
+        """The members active at t but ``exclude``, in member order."""
+        pool = self.ctx.active(t, editors)
+        return tuple(m for m in pool if m is not exclude) if exclude in pool else pool
+
     def someone(self, t: int, exclude: Member | None = None, editors: bool = True) -> Member:
         """A random member active at t (the owner if nobody else is).  Guests (commenters)
         only take part in discussions: with ``editors`` they are never picked."""
-        pool = self.ctx.active(t, editors)
-        if exclude in pool:
-            pool = tuple(m for m in pool if m is not exclude)
+        pool = self._pool(t, exclude, editors)
         return self.d.pick(pool) if pool else self.ctx.owner
 
     def worker(self, t: int, exclude: Member | None = None) -> Member:
@@ -60,17 +63,12 @@ class _Sim:
         then anyone, as likely as their load (some people carry far more than others).
         Uniform picks left a late joiner of a big project with nothing to do all window
         (issue 9: at most 8% of established employees never act)."""
-        ctx = self.ctx
+        ctx, pool = self.ctx, self._pool(t, exclude)
         if len(ctx.given) < len(ctx.editors):
-            fresh = tuple(
-                m for m in ctx.active(t) if m.user_id not in ctx.given and m is not exclude
-            )
+            fresh = tuple(m for m in pool if m.user_id not in ctx.given)
             if fresh:
                 return self.d.pick(fresh)
-        pool = self.ctx.active(t)
-        if exclude in pool:
-            pool = tuple(m for m in pool if m is not exclude)
-        return self.d.pick_by_load(pool) if pool else self.ctx.owner
+        return self.d.pick_by_load(pool) if pool else ctx.owner
 
     def place(self, actor: Member, gap: float, base: int | None = None) -> int:
         t = actor.cal.advance(self.t if base is None else base, max(gap, 1e-5), self.d.u())
